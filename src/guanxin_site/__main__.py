@@ -1,0 +1,3 @@
+from guanxin_site.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Stage 3: organise parsed issues into the archive: by year, by region, by county."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from guanxin_site.gazetteer import Gazetteer, Place
+from guanxin_site.models import Issue, Report
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One report in the context of its issue: what region and county pages list."""
+
+    issue: Issue
+    report: Report
+
+
+@dataclass(frozen=True)
+class RegionIndex:
+    region: Place
+    entries: tuple[Entry, ...]  # newest first
+    counties: tuple[tuple[Place, tuple[Entry, ...]], ...]  # counties mentioned, with their entries, in code order
+
+    @property
+    def years(self) -> tuple[tuple[int, tuple[Entry, ...]], ...]:
+        return _group_by_year(self.entries)
+
+
+@dataclass(frozen=True)
+class Archive:
+    issues: tuple[Issue, ...]  # newest first
+    years: tuple[tuple[int, tuple[Issue, ...]], ...]  # newest year first; issues newest first
+    regions: tuple[RegionIndex, ...]  # every region of the gazetteer, in code order, reported or not
+    neighbours: dict[tuple[int, int], tuple[Issue | None, Issue | None]]  # key -> (previous, next)
+
+    @property
+    def latest(self) -> Issue | None:
+        return self.issues[0] if self.issues else None
+
+    def region(self, slug: str) -> RegionIndex | None:
+        return next((r for r in self.regions if r.region.slug == slug), None)
+
+
+def organise(issues: list[Issue], gazetteer: Gazetteer) -> Archive:
+    ordered = tuple(sorted(issues, key=lambda i: (i.date, i.number), reverse=True))
+    by_region: dict[str, list[Entry]] = defaultdict(list)
+    for issue in ordered:
+        for report in issue.reports:
+            by_region[report.region.name].append(Entry(issue, report))
+    regions = tuple(_region_index(place, by_region.get(place.name, []), gazetteer) for place in gazetteer.regions)
+    chronological = ordered[::-1]
+    neighbours = {
+        issue.key: (chronological[n - 1] if n > 0 else None, chronological[n + 1] if n + 1 < len(chronological) else None)
+        for n, issue in enumerate(chronological)
+    }
+    years = _group_by_year(ordered)
+    return Archive(ordered, years, regions, neighbours)
+
+
+def _region_index(place: Place, entries: list[Entry], gazetteer: Gazetteer) -> RegionIndex:
+    by_county: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for county in entry.report.counties:
+            by_county[county.name].append(entry)
+    counties = tuple((c, tuple(by_county[c.name])) for c in gazetteer.counties_of(place.name) if c.name in by_county)
+    return RegionIndex(place, tuple(entries), counties)
+
+
+def _group_by_year(items: tuple) -> tuple:
+    """Group issues or entries, already newest first, by year; keeps that order."""
+    groups: dict[int, list] = {}
+    for item in items:
+        year = item.year if isinstance(item, Issue) else item.issue.year
+        groups.setdefault(year, []).append(item)
+    return tuple((year, tuple(items)) for year, items in groups.items())

@@ -1,0 +1,47 @@
+"""Error types shared by every pipeline stage.
+
+Stages never print or exit: they raise these, and the CLI decides how to show them.
+Messages are Simplified Chinese because editors read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+
+@dataclass(frozen=True, order=True)
+class ContentError:
+    """One problem in one input file, located like a compiler error."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class GuanxinError(Exception):
+    """Base class for every error this package raises on purpose."""
+
+
+class ContentErrors(GuanxinError):
+    """The input has one or more problems; all of them are listed."""
+
+    def __init__(self, errors: list[ContentError], draft: bool = False):
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line or 0, e.message))
+        self.draft = draft  # the file says draft: true, so its problems need not stop a build
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class OutputError(GuanxinError):
+    """The output directory cannot be used safely (refused, locked, not writable)."""
+
+
+def display_path(path: PurePath, root: PurePath) -> str:
+    """A path as the editor knows it: relative to the project, with forward slashes."""
+    try:
+        return PurePath(path).relative_to(root).as_posix()
+    except ValueError:
+        return PurePath(path).as_posix()

@@ -1,0 +1,335 @@
+"""Stage 2: parse one issue file into a frozen Issue, or into a list of located errors.
+
+Every problem in a file is collected (Zola-style: file, line, what to do) rather than
+stopping at the first one, so an editor fixes a file in one pass.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.models import Attachment, Issue, Report
+from guanxin_site.reader import SourceFile
+from guanxin_site.yamlmap import Entry, YamlError, load_mapping
+
+PARSER_VERSION = "1"  # bump when parsing output changes, to invalidate build caches
+
+REQUIRED_KEYS = ("number", "date", "title")
+OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+
+def make_markdown() -> MarkdownIt:
+    # Raw HTML is escaped, not sanitised: bulletins never need it, and escaping
+    # leaves nothing for an allowlist to get wrong. markdown-it's own link
+    # validation already refuses javascript:, vbscript:, file: and data: (non-image) URLs.
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+_MD = make_markdown()
+
+
+@dataclass(frozen=True)
+class _Split:
+    front: str
+    body: str
+    body_line: int  # 1-based file line where the body starts
+
+
+def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, default_publisher: str) -> Issue:
+    """Parse one file. Raises ContentErrors listing every problem found in it."""
+    errors: list[ContentError] = []
+
+    def fail(line: int | None, message: str) -> None:
+        errors.append(ContentError(source.rel, line, message))
+
+    text = _decode(source, fail)
+    if text is None:
+        raise ContentErrors(errors)
+    split = _split_front_matter(text, fail)
+    if split is None:
+        raise ContentErrors(errors)
+    try:
+        entries = load_mapping(split.front)
+    except YamlError as exc:
+        fail(exc.line + 1 if exc.line else 1, exc.message)
+        raise ContentErrors(errors) from None
+    # YAML lines are relative to the front matter, which starts on file line 2.
+    entries = {k: Entry(e.value, e.line + 1) for k, e in entries.items()}
+    fields = _check_front_matter(entries, fail)
+    attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
+    lead_html, lead_text, reports = _parse_body(split, gazetteer, fail)
+    if not lead_text.strip() and not reports:
+        fail(split.body_line, "正文是空的；请在开头的设置之后写上“## 地区名”和报告正文")
+    if errors:
+        raise ContentErrors(errors, draft=fields.get("draft", False))
+
+    digest = hashlib.sha256(source.digest.encode())
+    for attachment in attachments:
+        digest.update(attachment.digest.encode())
+    return Issue(
+        source=source.rel,
+        digest=digest.hexdigest(),
+        number=fields["number"],
+        date=fields["date"],
+        title=fields["title"],
+        publisher=fields.get("publisher") or default_publisher,
+        total=fields.get("total"),
+        summary=fields.get("summary"),
+        draft=fields.get("draft", False),
+        lead_html=lead_html,
+        lead_text=lead_text,
+        reports=tuple(reports),
+        attachments=tuple(attachments),
+        lines=tuple((key, entry.line) for key, entry in entries.items()),
+    )
+
+
+def _decode(source: SourceFile, fail) -> str | None:
+    data = source.data
+    if not data.strip():
+        fail(1, "文件是空的；请从 guanxin-site new 生成的模板开始，或删除这个文件")
+        return None
+    if b"\x00" in data[:8192]:
+        fail(None, "这不是文本文件（可能是 Word 或 PDF 文件被改成了 .md）；请用 guanxin-site import 导入原件")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+            fail(line, "文件是 GBK/GB18030 编码，请用 UTF-8 编码另存（记事本：另存为 → 编码选 UTF-8）")
+        except UnicodeDecodeError:
+            fail(line, "文件不是 UTF-8 编码的文本，请用 UTF-8 编码另存")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_front_matter(text: str, fail) -> _Split | None:
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        fail(1, "文件必须以一行“---”开头，接着写 number、date、title 等设置，再以一行“---”结束")
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return _Split("\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2)
+    fail(1, "开头的设置没有结束：请在 title 等设置之后加一行“---”")
+    return None
+
+
+def _check_front_matter(entries: dict[str, Entry], fail) -> dict:
+    fields: dict = {}
+    for key, entry in entries.items():
+        if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
+            hint = _closest_key(key)
+            fail(entry.line, f"不认识的设置“{key}”" + (f"，是不是“{hint}”？" if hint else f"；可用的设置：{'、'.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"))
+    for key in REQUIRED_KEYS:
+        if key not in entries:
+            fail(1, f"缺少必填的设置“{key}”（{_KEY_HELP[key]}）")
+    for key, check in _CHECKS.items():
+        if key in entries:
+            entry = entries[key]
+            value, problem = check(entry.value)
+            if problem:
+                fail(entry.line, f"“{key}”{problem}")
+            else:
+                fields[key] = value
+    return fields
+
+
+_KEY_HELP = {
+    "number": "本年第几期，例如 number: 53",
+    "date": "出版日期，例如 date: 2023-11-17",
+    "title": "本期标题",
+}
+
+
+def _closest_key(key: str) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key.lower(), REQUIRED_KEYS + OPTIONAL_KEYS, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _positive_int(value):
+    if type(value) is not int or value < 1:
+        return None, f"必须是大于 0 的整数（现在是“{value}”）"
+    return value, None
+
+
+def _date(value):
+    if isinstance(value, dt.datetime):
+        return None, "只写日期，不要写时间，例如 2023-11-17"
+    if isinstance(value, dt.date):
+        return value, None
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()), None
+        except ValueError:
+            pass
+    return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{value}”）"
+
+
+def _text(value):
+    if not isinstance(value, str) or not value.strip():
+        return None, "必须是一段非空文字"
+    if "\n" in value.strip():
+        return None, "只能写一行"
+    return value.strip(), None
+
+
+def _optional_text(value):
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, "必须是一段文字"
+    return value.strip() or None, None
+
+
+def _bool(value):
+    if type(value) is not bool:
+        return None, "只能是 true 或 false"
+    return value, None
+
+
+def _string_list(value):
+    if value is None:
+        return (), None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return None, "必须是文件名的列表，例如：\n  attachments:\n    - 原件.pdf"
+    return tuple(v.strip() for v in value), None
+
+
+_CHECKS = {
+    "number": _positive_int,
+    "total": _positive_int,
+    "date": _date,
+    "title": _text,
+    "publisher": _optional_text,
+    "summary": _optional_text,
+    "draft": _bool,
+    "attachments": _string_list,
+}
+
+
+def _attachments(entry: Entry | None, source: SourceFile, project_dir: Path, fail) -> list[Attachment]:
+    if entry is None:
+        return []
+    names, problem = _string_list(entry.value)
+    if problem:
+        return []  # already reported by the front-matter check
+    found = []
+    seen = set()
+    for name in names:
+        path = _attachment_path(name, source, project_dir, entry.line, fail)
+        if path is None:
+            continue
+        published = path.name
+        if published in seen:
+            fail(entry.line, f"附件“{name}”与另一个附件同名")
+            continue
+        seen.add(published)
+        data = path.read_bytes()
+        found.append(Attachment(published, path.relative_to(project_dir.resolve()).as_posix(), len(data), hashlib.sha256(data).hexdigest()))
+    return found
+
+
+def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int, fail) -> Path | None:
+    """Resolve an attachment beside the issue file; refuse anything that leaves the project."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
+        fail(line, f"附件“{name}”必须是与本期文件放在同一文件夹（或其子文件夹）中的文件，不能使用绝对路径或“..”")
+        return None
+    candidate = source.path.parent / Path(*pure.parts)
+    root = project_dir.resolve()
+    try:
+        real = candidate.resolve(strict=True)
+    except OSError:
+        fail(line, f"找不到附件“{name}”；请把它放在 {PurePosixPath(source.rel).parent}/ 文件夹中")
+        return None
+    if not real.is_relative_to(root) or not real.is_file():
+        fail(line, f"附件“{name}”指向项目以外或不是普通文件，不能发布")
+        return None
+    if real.stat().st_size > MAX_ATTACHMENT_BYTES:
+        fail(line, f"附件“{name}”超过 50 MB，请压缩后再附上")
+        return None
+    return real
+
+
+def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, list[Report]]:
+    tokens = _MD.parse(split.body)
+    sections = _sections(tokens)
+    lead_html, lead_text = "", ""
+    reports: list[Report] = []
+    seen: dict[str, int] = {}
+    for heading, start, end in sections:
+        body = tokens[start:end]
+        if heading is None:
+            lead_html, lead_text = _render(body), _plain_text(body)
+            continue
+        line = split.body_line + heading.map[0]
+        if heading.tag == "h1":
+            fail(line, "正文中不要用一级标题（“# ”）；本期标题写在开头的 title 中，地区用“## 地区名”")
+            continue
+        name = tokens[tokens.index(heading) + 1].content.strip()
+        region = gazetteer.region(name)
+        if region is None:
+            hint = gazetteer.suggest_region(name)
+            advice = f"，是不是“{hint}”？" if hint else "；请写地级行政区的全称，例如“## 黑河市”“## 大兴安岭地区”"
+            fail(line, f"不认识的地区“{name}”{advice}")
+            continue
+        if region.name in seen:
+            fail(line, f"“{region.name}”在本期中出现了两次（另一次在第 {seen[region.name]} 行）；请合并到同一个“## {region.name}”下")
+            continue
+        seen[region.name] = line
+        text = _plain_text(body)
+        if not text.strip():
+            fail(line, f"“{region.name}”的报告没有正文")
+            continue
+        counties = gazetteer.find_counties(region.name, text)
+        reports.append(Report(region, counties, _render(body), text, line))
+    return lead_html, lead_text, reports
+
+
+def _sections(tokens: list[Token]) -> list[tuple[Token | None, int, int]]:
+    """Cut the token stream at top-level h1/h2 headings: (heading or None for the lead, start, end)."""
+    cuts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.level == 0 and t.tag in ("h1", "h2")]
+    sections: list[tuple[Token | None, int, int]] = []
+    if not cuts or cuts[0] > 0:
+        sections.append((None, 0, cuts[0] if cuts else len(tokens)))
+    for n, cut in enumerate(cuts):
+        end = cuts[n + 1] if n + 1 < len(cuts) else len(tokens)
+        sections.append((tokens[cut], cut + 3, end))  # skip heading_open, inline, heading_close
+    return sections
+
+
+def _render(tokens: list[Token]) -> str:
+    return _MD.renderer.render(tokens, _MD.options, {}) if tokens else ""
+
+
+def _plain_text(tokens: list[Token]) -> str:
+    blocks = []
+    for token in tokens:
+        if token.type == "inline" and token.children is not None:
+            blocks.append("".join(c.content for c in token.children if c.type in ("text", "code_inline")))
+        elif token.type in ("code_block", "fence"):
+            blocks.append(token.content)
+    return "\n".join(b for b in blocks if b)
+
+
+def parse_all(sources: list[SourceFile], project_dir: Path, gazetteer: Gazetteer, default_publisher: str) -> tuple[list[Issue], list[ContentError]]:
+    issues, errors = [], []
+    for source in sources:
+        try:
+            issues.append(parse_issue(source, project_dir, gazetteer, default_publisher))
+        except ContentErrors as exc:
+            errors.extend(exc.errors)
+    return issues, errors

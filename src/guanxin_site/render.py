@@ -1,0 +1,87 @@
+"""Stage 5: render planned pages to bytes with Jinja2.
+
+Templates come from the project's templates/ folder first, then from the theme
+bundled with the package, so a project overrides only the files it changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import jinja2
+
+from guanxin_site import __version__
+from guanxin_site.config import SiteConfig
+from guanxin_site.planner import Page
+
+TEMPLATES_DIR = "templates"
+
+
+def bundled_theme_dir() -> Path:
+    """The default theme: packaged as guanxin_site/theme in a wheel, templates/ in a source checkout."""
+    packaged = Path(__file__).parent / "theme"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
+
+
+def theme_dirs(project_dir: Path) -> list[Path]:
+    dirs = [project_dir / TEMPLATES_DIR, bundled_theme_dir()]
+    unique: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
+            unique.append(d)
+    return unique
+
+
+def theme_digest(dirs: list[Path]) -> str:
+    """Hash of every template and static file that can reach the output."""
+    h = hashlib.sha256(__version__.encode())
+    for d in dirs:
+        for path in sorted(p for p in d.rglob("*") if p.is_file()):
+            h.update(path.relative_to(d).as_posix().encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def cn_date(value: dt.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+_SENTENCE_END = re.compile(r"[。！？；]")
+
+
+def excerpt(text: str, limit: int = 90) -> str:
+    """The opening of a report, cut at a sentence end where one falls near the limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if ends and ends[-1] >= limit * 0.6:
+        return cut[: ends[-1]]
+    return cut.rstrip("，、：；") + "……"
+
+
+def make_environment(project_dir: Path, config: SiteConfig) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(project_dir)]),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails the build instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["excerpt"] = excerpt
+    env.globals["site"] = config
+    env.globals["generator"] = f"guanxin-site {__version__}"
+    return env
+
+
+def render_page(env: jinja2.Environment, page: Page) -> bytes:
+    template = env.get_template(page.template)
+    html = template.render(page.context, page=page, root=page.root)
+    return html.encode("utf-8")

@@ -1,0 +1,95 @@
+"""Archive-wide checks: problems that no single file shows on its own.
+
+Errors stop a build (two files claim the same issue; totals contradict each other).
+Warnings are reported by `build` and are errors for `check`, which is stricter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from guanxin_site.errors import ContentError
+from guanxin_site.models import Issue
+
+
+def archive_errors(issues: list[Issue]) -> list[ContentError]:
+    return _duplicates(issues) + _totals(issues)
+
+
+def archive_warnings(issues: list[Issue], today: dt.date) -> list[ContentError]:
+    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today)
+
+
+def _duplicates(issues: list[Issue]) -> list[ContentError]:
+    first: dict[tuple[int, int], Issue] = {}
+    errors = []
+    for issue in sorted(issues, key=lambda i: i.source):
+        other = first.setdefault(issue.key, issue)
+        if other is not issue:
+            errors.append(ContentError(issue.source, issue.line_of("number"),
+                                       f"{issue.year}年第{issue.number}期重复：{other.source} 也是这一期；请改正其中一个的 number 或 date"))
+    return errors
+
+
+def _by_year(issues: list[Issue]) -> dict[int, list[Issue]]:
+    years: dict[int, list[Issue]] = defaultdict(list)
+    for issue in sorted(issues, key=lambda i: i.key):
+        years[issue.year].append(issue)
+    return dict(sorted(years.items()))
+
+
+def _totals(issues: list[Issue]) -> list[ContentError]:
+    """Within a year total - number is constant; across years totals keep rising.
+
+    The offset most issues of a year agree on is taken as right, so one wrong
+    total is blamed on its own file rather than on both of its neighbours.
+    """
+    errors = []
+    last_total: tuple[Issue, int] | None = None
+    for year, members in _by_year(issues).items():
+        numbered = [i for i in members if i.total is not None]
+        if not numbered:
+            continue
+        offsets = Counter(i.total - i.number for i in numbered)
+        offset = max(offsets.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+        for issue in numbered:
+            if issue.total - issue.number != offset:
+                errors.append(ContentError(issue.source, issue.line_of("total"),
+                                           f"总期号 {issue.total} 与本年其他各期不连贯：{year}年第{issue.number}期应为总第{issue.number + offset}期"))
+        first = min((i for i in numbered if i.total - i.number == offset), key=lambda i: i.number)
+        if last_total and first.total <= last_total[1]:
+            errors.append(ContentError(first.source, first.line_of("total"),
+                                       f"总期号 {first.total} 不大于上一年最后一期（{last_total[0].label}）的总期号"))
+        last = max((i for i in numbered if i.total - i.number == offset), key=lambda i: i.number)
+        last_total = (last, last.total)
+    return errors
+
+
+def _gaps(issues: list[Issue]) -> list[ContentError]:
+    """The archive may begin mid-year, so its first year is counted from its first issue."""
+    warnings = []
+    years = _by_year(issues)
+    for year, members in years.items():
+        numbers = {i.number for i in members}
+        start = min(numbers) if year == min(years) else 1
+        missing = [n for n in range(start, max(numbers)) if n not in numbers]
+        if missing:
+            after = next(i for i in members if i.number > missing[0])
+            shown = "、".join(str(n) for n in missing[:20]) + ("……" if len(missing) > 20 else "")
+            warnings.append(ContentError(after.source, after.line_of("number"), f"{year}年缺少第 {shown} 期"))
+    return warnings
+
+
+def _dates_backwards(issues: list[Issue]) -> list[ContentError]:
+    warnings = []
+    for members in _by_year(issues).values():
+        for before, after in zip(members, members[1:]):
+            if after.date < before.date:
+                warnings.append(ContentError(after.source, after.line_of("date"),
+                                             f"日期 {after.date.isoformat()} 早于前一期（第{before.number}期，{before.date.isoformat()}）"))
+    return warnings
+
+
+def _future(issues: list[Issue], today: dt.date) -> list[ContentError]:
+    return [ContentError(i.source, i.line_of("date"), f"日期 {i.date.isoformat()} 晚于今天（{today.isoformat()}）")
+            for i in issues if i.date > today]
