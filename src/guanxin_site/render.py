@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -81,7 +82,14 @@ def make_environment(project_dir: Path, config: SiteConfig) -> jinja2.Environmen
     return env
 
 
+def page_root(page: Page, config: SiteConfig) -> str:
+    """The 404 page is served at any depth, so its links start from the site's absolute path."""
+    if page.output_path == "404.html":
+        return urlsplit(config.base_url).path if config.base_url else "/"
+    return page.root
+
+
 def render_page(env: jinja2.Environment, page: Page) -> bytes:
     template = env.get_template(page.template)
-    html = template.render(page.context, page=page, root=page.root)
+    html = template.render(page.context, page=page, root=page_root(page, env.globals["site"]))
     return html.encode("utf-8")

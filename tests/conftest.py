@@ -1,0 +1,42 @@
+"""Shared fixtures. Archives are real files on disk; sites are real builds."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/ helpers such as archive_factory
+
+from archive_factory import write_archive  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project directory with the repo's site.yaml."""
+    root = tmp_path / "project"
+    (root / "issues").mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    return root
+
+
+@pytest.fixture
+def shipped_project(tmp_path: Path) -> Path:
+    """A copy of the repo's own project files: site.yaml and the shipped issues/."""
+    root = tmp_path / "shipped"
+    root.mkdir()
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "issues", root / "issues")
+    return root
+
+
+@pytest.fixture(scope="session")
+def generated_project(tmp_path_factory) -> Path:
+    """A 230-issue archive over five years (2019-2023), shared read-only by the tests of a session."""
+    root = tmp_path_factory.mktemp("generated")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    write_archive(root, 230)
+    return root

@@ -1,0 +1,233 @@
+"""End-to-end: build real archives into temp dirs and check the HTML that comes out."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from archive_factory import issue_text, write_archive
+from guanxin_site.build import build
+from guanxin_site.cli import main
+from guanxin_site.errors import ContentErrors
+from guanxin_site.linkcheck import check_site
+
+SLUGS = {
+    "哈尔滨市": "haerbin", "齐齐哈尔市": "qiqihaer", "鸡西市": "jixi", "鹤岗市": "hegang", "双鸭山市": "shuangyashan",
+    "大庆市": "daqing", "伊春市": "yichun", "佳木斯市": "jiamusi", "七台河市": "qitaihe", "牡丹江市": "mudanjiang",
+    "黑河市": "heihe", "绥化市": "suihua", "大兴安岭地区": "daxinganling",
+}
+
+
+def snapshot(site: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def expected_reports(project: Path) -> dict[str, set[tuple[int, int]]]:
+    """Region -> {(year, number)} read straight from the source files, independently of the parser."""
+    found: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for path in (project / "issues").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        number = int(re.search(r"^number: (\d+)$", text, re.M).group(1))
+        year = int(re.search(r"^date: (\d{4})-", text, re.M).group(1))
+        for region in re.findall(r"^## (\S+)$", text, re.M):
+            found[region].add((year, number))
+    return found
+
+
+def linked_issues(page: Path, site: Path) -> set[tuple[int, int]]:
+    """(year, number) of every issue an HTML page links to, resolved against the page's location."""
+    doc = lxml.html.fromstring(page.read_bytes())
+    base = PurePosixPath(page.relative_to(site).as_posix()).parent
+    keys = set()
+    for href in doc.xpath("//main//a/@href"):
+        path = href.split("#")[0]
+        parts = list(base.parts)
+        for part in path.split("/"):
+            if part == "..":
+                parts.pop()
+            elif part:
+                parts.append(part)
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            keys.add((int(parts[0]), int(parts[1])))
+    return keys
+
+
+@pytest.fixture(scope="module")
+def generated_site(generated_project, tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("gen-site") / "site"
+    build(generated_project, site)
+    return site
+
+
+def test_generated_archive_every_page_parses_and_every_link_resolves(generated_site):
+    pages, broken = check_site(generated_site)
+    assert pages > 230 + 5 * 13
+    assert broken == []
+    for page in generated_site.rglob("*.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        assert doc.get("lang") == "zh-CN"
+        assert doc.findtext(".//title").strip()
+        assert len(doc.xpath("//h1")) == 1, page
+
+
+def test_region_pages_list_exactly_the_right_reports(generated_project, generated_site):
+    expected = expected_reports(generated_project)
+    assert len(expected) == 13
+    for region, keys in expected.items():
+        region_dir = generated_site / "regions" / SLUGS[region]
+        listed: set[tuple[int, int]] = set()
+        for year_page in region_dir.glob("[0-9]*/index.html"):
+            listed |= linked_issues(year_page, generated_site)
+        assert listed == keys, region
+        # Every link from a report listing lands on the report's own anchor.
+        doc = lxml.html.fromstring((region_dir / "index.html").read_bytes())
+        anchors = {href.split("#")[1] for href in doc.xpath("//a[@class='entry-title']/@href")}
+        assert anchors <= {SLUGS[region]}
+
+
+def test_year_pages_list_exactly_the_issues_of_their_year(generated_project, generated_site):
+    by_year: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for keys in expected_reports(generated_project).values():
+        for key in keys:
+            by_year[key[0]].add(key)
+    assert sorted(by_year) == [2019, 2020, 2021, 2022, 2023]
+    for year, keys in by_year.items():
+        assert linked_issues(generated_site / str(year) / "index.html", generated_site) == keys
+
+
+def test_issue_page_has_masthead_reports_and_neighbours(generated_site):
+    text, year, number = issue_text(100)
+    page = generated_site / str(year) / str(number) / "index.html"
+    doc = lxml.html.fromstring(page.read_bytes())
+    assert doc.xpath("string(//p[@class='masthead-title'])") == "关心下一代工作"
+    label = doc.xpath("string(//p[@class='masthead-label'])")
+    assert label == f"（{year}年第{number}期·总第{301 + 100}期）"
+    regions = re.findall(r"^## (\S+)$", text, re.M)
+    assert doc.xpath("//section[@class='report']/@id") == [SLUGS[r] for r in regions]
+    assert doc.xpath("//a[@rel='prev']") and doc.xpath("//a[@rel='next']")
+
+
+def test_county_pages_list_reports_that_mention_the_county(generated_project, generated_site):
+    mentions = set()
+    for path in (generated_project / "issues").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        section = re.search(r"^## 伊春市\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+        if section and "嘉荫县" in section.group(1):
+            number = int(re.search(r"^number: (\d+)$", text, re.M).group(1))
+            year = int(re.search(r"^date: (\d{4})-", text, re.M).group(1))
+            mentions.add((year, number))
+    assert mentions
+    page = generated_site / "regions" / "yichun" / "yichun-jiayin" / "index.html"
+    assert linked_issues(page, generated_site) == mentions
+
+
+def test_build_is_deterministic(generated_project, tmp_path):
+    build(generated_project, tmp_path / "a")
+    build(generated_project, tmp_path / "b")
+    a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
+    assert {k: v[0] for k, v in a.items()} == {k: v[0] for k, v in b.items()}
+
+
+def test_rebuild_with_no_change_touches_nothing(project, tmp_path):
+    write_archive(project, 12)
+    site = tmp_path / "site"
+    first = build(project, site)
+    assert first.changed
+    before = snapshot(site)
+    again = build(project, site)
+    assert not again.changed and again.written == 0 and again.rendered == 0
+    assert snapshot(site) == before
+
+
+def test_incremental_build_equals_clean_build_and_keeps_untouched_files(project, tmp_path):
+    write_archive(project, 20)
+    site = tmp_path / "site"
+    build(project, site)
+    before = snapshot(site)
+    write_archive(project, 1, start=20)  # one new issue
+    result = build(project, site)
+    build(project, tmp_path / "clean")
+    after, clean = snapshot(site), snapshot(tmp_path / "clean")
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in clean.items()}
+    untouched = [k for k in before if k in after and before[k] == after[k]]
+    assert result.written < len(after) / 2 and len(untouched) > len(after) / 2
+    # The oldest issue is not a neighbour of the new one: its page must not be rewritten.
+    oldest = "2019/1/index.html"
+    assert after[oldest] == before[oldest]
+
+
+def test_content_error_leaves_previous_site_untouched(project, tmp_path):
+    write_archive(project, 3)
+    site = tmp_path / "site"
+    build(project, site)
+    before = snapshot(site)
+    bad = project / "issues" / "2019" / "002.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("## ", "## 火星市\n\n## ", 1), encoding="utf-8")
+    with pytest.raises(ContentErrors) as caught:
+        build(project, site)
+    assert any(e.path == "issues/2019/002.md" and e.line and "火星市" in e.message for e in caught.value.errors)
+    assert snapshot(site) == before
+
+
+def test_cli_build_reports_errors_with_path_and_line(project, tmp_path):
+    write_archive(project, 2)
+    path = project / "issues" / "2019" / "001.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("number: 1", "numbr: 1"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "issues/2019/001.md:2: 不认识的设置“numbr”，是不是“number”？" in result.output
+    assert "issues/2019/001.md:1: 缺少必填的设置“number”" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_build_summary_line(project, tmp_path):
+    write_archive(project, 3)
+    result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"完成：3 期，\d+ 个页面，更新了 \d+ 个文件，用时 [\d.]+ 秒", result.output)
+
+
+def test_drafts_are_left_out_unless_asked_for(project, tmp_path):
+    write_archive(project, 2)
+    path = project / "issues" / "2019" / "002.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n\n", "draft: true\n---\n\n", 1), encoding="utf-8")
+    result = build(project, tmp_path / "a")
+    assert result.issues == 1 and result.drafts_waiting == ("issues/2019/002.md",)
+    assert not (tmp_path / "a" / "2019" / "2").exists()
+    assert build(project, tmp_path / "b", drafts=True).issues == 2
+
+
+def test_attachments_are_copied_and_linked(project, tmp_path):
+    write_archive(project, 1)
+    issue = project / "issues" / "2019" / "001.md"
+    (issue.parent / "原件.pdf").write_bytes(b"%PDF-1.4 test")
+    issue.write_text(issue.read_text(encoding="utf-8").replace("---\n\n", "attachments:\n  - 原件.pdf\n---\n\n", 1), encoding="utf-8")
+    site = tmp_path / "site"
+    build(project, site)
+    assert (site / "2019" / "1" / "原件.pdf").read_bytes() == b"%PDF-1.4 test"
+    assert 'href="原件.pdf"' in (site / "2019" / "1" / "index.html").read_text(encoding="utf-8")
+    assert check_site(site)[1] == []
+
+
+def test_404_links_work_from_any_depth(project, tmp_path):
+    write_archive(project, 1)
+    build(project, tmp_path / "plain")
+    build(project, tmp_path / "sub", base_url="https://example.org/guanxin")
+    assert 'href="/archive/"' in (tmp_path / "plain" / "404.html").read_text(encoding="utf-8")
+    assert 'href="/guanxin/archive/"' in (tmp_path / "sub" / "404.html").read_text(encoding="utf-8")
+
+
+def test_project_templates_override_the_bundled_theme(project, tmp_path):
+    write_archive(project, 1)
+    (project / "templates").mkdir()
+    (project / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>自定义</h1>{% endblock %}', encoding="utf-8")
+    build(project, tmp_path / "site")
+    assert "<h1>自定义</h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    assert (tmp_path / "site" / "static" / "site.css").exists()  # the rest still comes from the bundled theme
