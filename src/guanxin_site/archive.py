@@ -21,10 +21,7 @@ class RegionIndex:
     region: Place
     entries: tuple[Entry, ...]  # newest first
     counties: tuple[tuple[Place, tuple[Entry, ...]], ...]  # counties mentioned, with their entries, in code order
-
-    @property
-    def years(self) -> tuple[tuple[int, tuple[Entry, ...]], ...]:
-        return _group_by_year(self.entries)
+    years: tuple[tuple[int, tuple[Entry, ...]], ...]  # entries grouped by year, newest first
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,8 @@ def _region_index(place: Place, entries: list[Entry], gazetteer: Gazetteer) -> R
         for county in entry.report.counties:
             by_county[county.name].append(entry)
     counties = tuple((c, tuple(by_county[c.name])) for c in gazetteer.counties_of(place.name) if c.name in by_county)
-    return RegionIndex(place, tuple(entries), counties)
+    entries_tuple = tuple(entries)
+    return RegionIndex(place, entries_tuple, counties, _group_by_year(entries_tuple))
 
 
 def _group_by_year(items: tuple) -> tuple:

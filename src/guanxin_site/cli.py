@@ -28,6 +28,16 @@ def _fail(exc: GuanxinError) -> None:
     sys.exit(1)
 
 
+MAX_WARNINGS_SHOWN = 10
+
+
+def _echo_warnings(warnings) -> None:
+    for warning in warnings[:MAX_WARNINGS_SHOWN]:
+        click.secho(f"提醒：{warning}", fg="yellow", err=True)
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        click.secho(f"提醒：另有 {len(warnings) - MAX_WARNINGS_SHOWN} 条提醒没有列出；运行 guanxin-site check 查看全部", fg="yellow", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guanxin-site")
 def main() -> None:
@@ -66,8 +76,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
             bar.__exit__(None, None, None)
     if quiet:
         return
-    for warning in result.warnings:
-        click.secho(f"提醒：{warning}", fg="yellow", err=True)
+    _echo_warnings(result.warnings)
     for draft in result.drafts_waiting:
         click.secho(f"提醒：{draft} 是草稿（draft: true），这次没有发布", fg="yellow", err=True)
     for note in result.left_out:

@@ -36,6 +36,20 @@ class Place:
     region: str | None  # for a county: its prefecture's name; None for a prefecture
     aliases: tuple[str, ...]
 
+    def __reduce__(self):
+        # Thousands of reports share 13 regions: unpickle each place once (worker results, the parse cache).
+        return (_interned_place, (self.code, self.name, self.short, self.slug, self.region, self.aliases))
+
+
+_INTERNED: dict[tuple, Place] = {}
+
+
+def _interned_place(*fields) -> Place:
+    place = _INTERNED.get(fields)
+    if place is None:
+        place = _INTERNED[fields] = Place(*fields)
+    return place
+
 
 class GazetteerError(Exception):
     """The data file is missing or does not match the expected schema."""
