@@ -74,7 +74,7 @@ def _parallel_map(func, items: list, jobs: int) -> list:
         return pool.map(func, items, chunksize=max(16, len(items) // (jobs * 8)))
 
 
-def _load_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:
+def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:
     config = load_config(project_dir)
     if base_url is not None:
         try:
@@ -107,7 +107,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
                  today: dt.date | None = None, use_cache: bool = False, jobs: int = 1) -> Project:
     """Read, parse and validate every input. Raises ContentErrors with every problem found."""
     project_dir = project_dir.resolve()
-    config, gazetteer = _load_config(project_dir, base_url)
+    config, gazetteer = load_site_config(project_dir, base_url)
     paths = discover(project_dir)
     cache_key = f"{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
     cache = ParseCache.load(project_dir, cache_key) if use_cache else ParseCache(cache_key)

@@ -1,14 +1,23 @@
 """Command line: a thin layer that calls the pipeline and reports in Chinese."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
+import time
+import webbrowser
 from pathlib import Path
 
 import click
 
 from guanxin_site import __version__
+from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
-from guanxin_site.errors import ContentErrors, GuanxinError, OutputError
+from guanxin_site.checker import ARCHIVE, FILE, CheckReport, check_project
+from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
+from guanxin_site.importer import BulletinImportError, ImportedIssue, parse_bulletin, read_bulletin
+from guanxin_site.scaffold import KnownIssue, create_issue, issue_path, survey, write_new_file
+from guanxin_site.serve import Broken, PreviewServer, Rebuilt, RequestFailed, where
 
 DEFAULT_OUTPUT = "site"
 
@@ -84,3 +93,249 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         click.echo(f"提醒：{note}", err=True)
     status = f"更新了 {result.written} 个文件" if result.changed else "内容没有变化，输出目录保持原样"
     click.echo(f"完成：{result.issues} 期，{result.pages} 个页面，{status}，用时 {result.seconds:.2f} 秒 → {output}")
+
+
+SOURCE_HELP = "项目目录（包含 issues/ 和 site.yaml），默认为当前目录"
+
+
+def _source_option(func):
+    return click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=".",
+                        help=SOURCE_HELP)(func)
+
+
+def _parse_date(text: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option value; exits with a message in Chinese when it is not a date."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        click.secho(f"错误：{option} 后面要写“年-月-日”格式的日期，例如 {option} 2023-11-24（现在是“{text}”）", fg="red", err=True)
+        sys.exit(2)
+
+
+def _issue_label(year: int, number: int, total: int | None) -> str:
+    label = f"{year}年第{number}期"
+    return f"{label}·总第{total}期" if total else label
+
+
+# -- import ------------------------------------------------------------------------
+
+@main.command("import", epilog="\b\n例如：\n  guanxin-site import 简报2023-53.txt\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.docx -o -      （只显示在屏幕上，不保存）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", "output", default=None, metavar="OUT",
+              help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
+@click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
+@_source_option
+def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, source: Path) -> None:
+    """导入收到的简报：从 PDF 复制出的文字（.txt，UTF-8 或 GBK）或 Word 文件（.docx）。
+
+    自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，按地区分成各篇报道，保存为本期的简报文件。
+
+    无法归类的文字会保留下来并列出行号，请对照原件核对。已经存在的文件不会被覆盖（除非加上 --force）。
+    """
+    if output not in (None, "-") and len(files) > 1:
+        click.secho("错误：一次导入多个文件时不能用 -o 指定一个文件名；去掉 -o，每期会按期号分别保存", fg="red", err=True)
+        sys.exit(2)
+    try:
+        _, gazetteer = load_site_config(source.resolve(), None)
+    except GuanxinError as exc:
+        _fail(exc)
+        return
+    known, _ = survey(source.resolve())  # the issues already in the archive, whatever their file names
+    failed = [file for file in files if not _import_one(file, gazetteer, source, output, force, known)]
+    if failed:
+        click.secho(f"有 {len(failed)} 个文件没有导入（见上面的提示）。请按提示处理后，再导入这些文件。", fg="red", err=True)
+        sys.exit(1)
+    if output != "-":
+        click.echo("下一步：运行 guanxin-site check 检查，再运行 guanxin-site serve 在浏览器中预览。")
+
+
+def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: bool, known: list[KnownIssue]) -> bool:
+    """Import one file; report in FILE:line: message form. False if it was not imported."""
+    shown = click.format_filename(file)
+    if not file.is_file():
+        click.secho(f"{shown}: 找不到这个文件；请检查文件名和所在的文件夹", fg="red", err=True)
+        return False
+    try:
+        issue = parse_bulletin(read_bulletin(file), gazetteer)
+    except BulletinImportError as exc:
+        where_ = f"{shown}:{exc.line}" if exc.line else shown
+        click.secho(f"{where_}: {exc.message}", fg="red", err=True)
+        return False
+    for note in issue.notes:
+        click.secho(f"{shown}:{note.line}: {note.message}", fg="yellow", err=True)
+    if output == "-":
+        click.echo(issue.to_markdown(), nl=False)
+        return True
+    if output is None and (other := _same_issue_elsewhere(issue, source, known)):
+        click.secho(f"{shown}: {_issue_label(issue.year, issue.number, issue.total)}已经在 {other} 中，没有导入。"
+                    f"如果要用这次导入的内容替换它，请运行 guanxin-site import {shown} -o {click.format_filename(source / other)} --force", fg="red", err=True)
+        return False
+    return _save_import(shown, issue, Path(output) if output else None, source, force)
+
+
+def _same_issue_elsewhere(issue: ImportedIssue, source: Path, known: list[KnownIssue]) -> str | None:
+    """The file that already holds this issue under another name (importing would make a duplicate)."""
+    target = display_path(issue_path(source, issue.year, issue.number), source)
+    return next((k.source for k in known if k.key == (issue.year, issue.number) and k.source != target), None)
+
+
+def _save_import(shown: str, issue: ImportedIssue, output: Path | None, source: Path, force: bool) -> bool:
+    target = output if output is not None else issue_path(source, issue.year, issue.number)
+    target_shown = display_path(target, source) if output is None else click.format_filename(output)
+    try:
+        write_new_file(target, issue.to_markdown(), overwrite=force)
+    except OutputError:
+        click.secho(f"{shown}: {target_shown} 已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入", fg="red", err=True)
+        return False
+    except OSError as exc:
+        click.secho(f"{shown}: 无法保存到 {target_shown}（{exc.strerror or exc}）", fg="red", err=True)
+        return False
+    label = _issue_label(issue.year, issue.number, issue.total)
+    click.echo(f"已导入：{shown} → {target_shown}（{label}，{len(issue.reports)} 篇地区报道）")
+    if issue.notes:
+        click.secho(f"提醒：上面 {len(issue.notes)} 处请对照原件核对（行号是 {shown} 中的行号），需要时直接修改 {target_shown}", fg="yellow", err=True)
+    return True
+
+
+# -- new ---------------------------------------------------------------------------
+
+@main.command(epilog="\b\n例如：\n  guanxin-site new\n  guanxin-site new --date 2023-11-24")
+@click.option("--date", "date_text", default=None, metavar="YYYY-MM-DD", help="本期出版日期，默认今天")
+@_source_option
+def new(date_text: str | None, source: Path) -> None:
+    """新建下一期简报文件（草稿），期号、总期号和日期按存档自动填好。
+
+    新文件带有“draft: true”（草稿）标记：写完之前 build 和 check 都不会发布它，只提醒有草稿在等待。
+    """
+    date = _parse_date(date_text, "--date") or dt.date.today()
+    try:
+        created = create_issue(source, date)
+    except GuanxinError as exc:
+        _fail(exc)
+        return
+    for skipped in created.skipped:
+        click.secho(f"提醒：{skipped}", fg="yellow", err=True)
+    click.echo(f"已创建：{created.rel}（{created.label}，日期 {created.date.isoformat()}）")
+    if created.total is None:
+        click.echo("总期号没有填：存档中没有可以推算的总期号；知道时请在文件中写上 total。")
+    click.echo(f"下一步：打开 {created.rel}，在 title 后面写上标题，在下面按“## 地区名”写各地报道；"
+               "写完后删除“draft: true”这一行，再运行 guanxin-site check 检查、guanxin-site serve 预览。")
+
+
+# -- check -------------------------------------------------------------------------
+
+@main.command(epilog="\b\n例如：\n  guanxin-site check\n  guanxin-site check --format json\n  guanxin-site check --site site      （运行 guanxin-site build 之后）")
+@_source_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text 给人看，json 给自动检查（CI）用")
+@click.option("--site", "site", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="同时检查这个已生成的网站中每个内部链接和锚点，例如 --site site")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD", help="把这一天当作今天，默认今天")
+def check(source: Path, output_format: str, site: Path | None, today_text: str | None) -> None:
+    """检查全部简报：build 的所有检查，再加上整个存档的检查。
+
+    整个存档的检查包括：每年的期号有没有缺期或重复，总期号是否连贯，日期有没有倒退或晚于今天，附件是否存在。
+
+    没有问题时退出码为 0，有问题时为 1。
+    """
+    report = check_project(source, today=_parse_date(today_text, "--today"), site=site)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _echo_check_report(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def _echo_check_report(report: CheckReport) -> None:
+    for problem in report.problems:
+        click.echo(str(problem))
+    for draft in report.drafts:
+        click.secho(f"草稿：{draft.path}（draft: true）还没有发布。", fg="yellow")
+        for unfinished in draft.unfinished:
+            line = f"第 {unfinished.line} 行：" if unfinished.line else ""
+            click.secho(f"  还没写完：{line}{unfinished.message}", fg="yellow")
+        click.secho("  写完后删除其中“draft: true”这一行，它就会发布。", fg="yellow")
+    links = f"，{report.site_pages} 个网页中的链接都有效" if report.site_pages else ""
+    if report.ok:
+        click.secho(f"检查通过：{report.issues} 期，没有发现问题{links}。", fg="green")
+        return
+    blocking = sum(1 for p in report.problems if p.kind in (FILE, ARCHIVE))
+    stops = f"其中 {blocking} 个会使 guanxin-site build 无法生成网站。" if blocking else ""
+    click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.issues} 期）。{stops}"
+                "请按每行开头的文件和行号找到问题、修改后，重新运行 guanxin-site check。", fg="red")
+
+
+# -- serve -------------------------------------------------------------------------
+
+@main.command(epilog="\b\n例如：\n  guanxin-site serve\n  guanxin-site serve --port 8001      （端口 8000 被占用时）")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="预览使用的端口")
+@_source_option
+@click.option("--drafts", is_flag=True, help="预览中也显示草稿")
+@click.option("--no-open", is_flag=True, help="不自动打开浏览器")
+def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
+    """在本机预览网站：保存文件后自动重新生成，浏览器中的页面自动刷新。按 Ctrl+C 停止。
+
+    预览只有这台电脑能访问，生成在 .guanxin-cache/ 中，不会改动 site/ 中要发布的网站。
+    """
+    server = PreviewServer(source, port=port, drafts=drafts, report=_ServeReporter(drafts))
+    try:
+        try:
+            server.start()
+        except GuanxinError as exc:
+            _fail(exc)
+        click.echo(f"预览地址：{server.url}（只有这台电脑能访问）")
+        click.echo("修改 issues/、templates/ 或 site.yaml 中的文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
+        if not no_open:
+            webbrowser.open(server.url)
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    click.echo("已停止预览。")
+
+
+class _ServeReporter:
+    """Prints what the preview server reports; repeats a warning only when it is new."""
+
+    def __init__(self, drafts: bool):
+        self.drafts = drafts
+        self.shown_warnings: set = set()
+        self.shown_drafts: set = set()
+
+    def __call__(self, event) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if isinstance(event, Broken):
+            self._broken(stamp, event)
+        elif isinstance(event, Rebuilt):
+            self._rebuilt(stamp, event)
+        elif isinstance(event, RequestFailed):
+            click.secho(f"[{stamp}] 提醒：预览处理一个网页请求时出错（{event.message}）；预览继续运行", fg="yellow", err=True)
+
+    def _broken(self, stamp: str, event: Broken) -> None:
+        changed = f"{'、'.join(event.changed)} 有改动，" if event.changed else ""
+        click.secho(f"[{stamp}] {changed}网站没有更新：发现 {len(event.errors)} 个问题", fg="red", err=True)
+        for error in event.errors:
+            place = where(error)
+            click.secho(f"  {place + '：' if place else ''}{error.message}", fg="red", err=True)
+        click.secho("  请按提示修改并保存，预览会自动更新（浏览器页面上也显示了这些问题）。", fg="red", err=True)
+        self.shown_warnings.clear()
+
+    def _rebuilt(self, stamp: str, event: Rebuilt) -> None:
+        result = event.result
+        if not event.changed:
+            click.echo(f"[{stamp}] 已生成预览：{result.issues} 期，{result.pages} 个页面，用时 {result.seconds:.2f} 秒")
+        else:
+            fixed = "问题已解决，" if event.recovered else ""
+            what = f"重新生成了 {result.rendered} 个页面" if result.changed else "网站内容没有变化"
+            click.echo(f"[{stamp}] {'、'.join(event.changed)} 有改动：{fixed}{what}，用时 {result.seconds:.2f} 秒")
+        new_warnings = [w for w in result.warnings if w not in self.shown_warnings]
+        self.shown_warnings = set(result.warnings)
+        _echo_warnings(new_warnings)
+        for draft in result.drafts_waiting:
+            if draft not in self.shown_drafts:
+                click.secho(f"提醒：{draft} 是草稿（draft: true），预览中没有显示；要预览草稿，请按 Ctrl+C 停止后用 "
+                            "guanxin-site serve --drafts 重新启动", fg="yellow", err=True)
+        self.shown_drafts = set(result.drafts_waiting)

@@ -1,0 +1,153 @@
+"""`guanxin-site check`: every validation of build, plus what build only warns about.
+
+Each file is parsed on its own (not through load_project, which stops at the first
+failing stage), so one broken file does not hide the archive-wide problems of the
+others. Drafts are treated as build treats them: their problems are listed as what
+is left to finish, not as failures. Returns data; the CLI prints it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from guanxin_site.build import load_site_config
+from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.linkcheck import check_site
+from guanxin_site.models import Issue
+from guanxin_site.parser import parse_issue
+from guanxin_site.config import CONFIG_FILE
+from guanxin_site.reader import ISSUES_DIR, SourceFile, discover, read_source
+from guanxin_site.scaffold import read_numbering
+from guanxin_site.validate import archive_errors, archive_warnings
+
+JSON_SCHEMA_VERSION = 1
+
+# Problem kinds, for CI and for grouping:
+FILE = "file"  # one file (or site.yaml) is wrong; build refuses it
+ARCHIVE = "archive"  # the files contradict each other (duplicate issue, totals); build refuses
+ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards, date in the future; build only warns
+LINK = "link"  # a link or #anchor of the built site leads nowhere
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft left out of the build, with what is still unfinished in it (if anything)."""
+
+    path: str
+    unfinished: tuple[ContentError, ...]
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "unfinished": [{"line": e.line, "message": e.message} for e in self.unfinished]}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    issues: int  # issues that would be published
+    problems: tuple[Problem, ...]
+    drafts: tuple[Draft, ...]
+    site_pages: int | None = None  # pages whose links were checked (None: no --site)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        return {
+            "schema": JSON_SCHEMA_VERSION,
+            "ok": self.ok,
+            "issues": self.issues,
+            "problems": [p.to_json() for p in self.problems],
+            "drafts": [d.to_json() for d in self.drafts],
+            "site_pages": self.site_pages,
+        }
+
+
+def _as_problems(errors: list[ContentError], kind: str) -> list[Problem]:
+    return [Problem(e.path, e.line, e.message, kind) for e in errors]
+
+
+def _stand_in(source: SourceFile, publisher: str) -> Issue | None:
+    """An issue file that does not parse still has its place in the numbering, if its front
+    matter says which: without it, a typo in a heading would also be reported as a missing issue."""
+    known = read_numbering(source.rel, source.data)
+    if isinstance(known, ContentError):
+        return None
+    return Issue(source=source.rel, digest=source.digest, number=known.number, date=known.date, title="",
+                 publisher=publisher, total=known.total, lines=known.lines)
+
+
+def _parse_files(project_dir: Path, config, gazetteer) -> tuple[list[Issue], list[Issue], list[Problem], list[Draft]]:
+    """Parse every issue file as build does (drafts left out, their problems not fatal).
+
+    Returns (issues, stand-ins for files that did not parse, problems, drafts)."""
+    issues: list[Issue] = []
+    stand_ins: list[Issue] = []
+    problems: list[Problem] = []
+    drafts: list[Draft] = []
+    for path in discover(project_dir):
+        source = read_source(path, project_dir)
+        if isinstance(source, ContentError):
+            problems += _as_problems([source], FILE)
+            continue
+        try:
+            issue = parse_issue(source, project_dir, gazetteer, config.publisher)
+        except ContentErrors as exc:
+            if exc.draft:
+                drafts.append(Draft(source.rel, tuple(exc.errors)))
+                continue
+            problems += _as_problems(exc.errors, FILE)
+            stand_in = _stand_in(source, config.publisher)
+            if stand_in is not None:
+                stand_ins.append(stand_in)
+            continue
+        if issue.draft:
+            drafts.append(Draft(issue.source, ()))
+        else:
+            issues.append(issue)
+    return issues, stand_ins, problems, drafts
+
+
+def _site_problems(site: Path) -> tuple[int, list[Problem]]:
+    shown = site.as_posix().rstrip("/")
+    if not (site / "index.html").is_file():
+        return 0, [Problem(shown, None, "这里没有生成好的网站（找不到 index.html）；请先运行 guanxin-site build，或检查 --site 后面的文件夹", LINK)]
+    pages, broken = check_site(site)
+    return pages, [Problem(f"{shown}/{b.page}", None, f"链接“{b.href}”无效：{b.reason}；请重新运行 guanxin-site build，"
+                           "如果仍然出现，请检查自定义模板中的链接", LINK) for b in broken]
+
+
+def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path | None = None) -> CheckReport:
+    """Check the project (and a built site, if given). Never raises for content problems."""
+    project_dir = project_dir.resolve()
+    today = today or dt.date.today()
+    site_pages, site_problems = _site_problems(site) if site is not None else (None, [])
+    if not (project_dir / ISSUES_DIR).is_dir() and not (project_dir / CONFIG_FILE).is_file():
+        lost = Problem(project_dir.as_posix(), None, f"这里没有 {ISSUES_DIR}/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录；"
+                       "请在项目目录中运行，或用 --source 指定项目目录", FILE)
+        return CheckReport(0, (lost, *site_problems), (), site_pages)
+    try:
+        config, gazetteer = load_site_config(project_dir, None)
+    except ContentErrors as exc:  # without site.yaml's gazetteer no issue can be checked
+        return CheckReport(0, tuple(_as_problems(exc.errors, FILE) + site_problems), (), site_pages)
+    issues, stand_ins, problems, drafts = _parse_files(project_dir, config, gazetteer)
+    numbered = issues + stand_ins
+    problems += _as_problems(archive_errors(numbered), ARCHIVE)
+    problems += _as_problems(archive_warnings(numbered, today), ARCHIVE_WARNING)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
+    return CheckReport(len(issues), tuple(problems + site_problems), tuple(drafts), site_pages)

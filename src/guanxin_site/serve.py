@@ -1,0 +1,412 @@
+"""`guanxin-site serve`: a local preview that rebuilds and reloads as the editor saves.
+
+- The preview is built into <project>/.guanxin-cache/serve-site (never into site/), with
+  the build's incremental cache, so a rebuild after saving one issue is quick.
+- It is served on 127.0.0.1 only. A small live-reload script is added to HTML responses
+  as they are served, never to the built files, so a published site cannot contain it.
+  The script long-polls /__livereload and reloads the page when the preview changed.
+- Changes are seen by watchfiles: one watcher on the project folder itself (site.yaml,
+  issues/ or templates/ appearing), one on issues/ and templates/ recursively, so the
+  output folders and everything else under the project are not watched at all.
+- A build that fails leaves the server running: the errors go to the reporter (the
+  terminal) and over every page, until a save fixes them.
+
+Nothing here prints: what happens is passed to a `report` callback as events.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import jinja2
+import watchfiles
+
+from guanxin_site.build import BuildResult, build
+from guanxin_site.cache import CACHE_DIR
+from guanxin_site.config import CONFIG_FILE
+from guanxin_site.errors import ContentError, ContentErrors, GuanxinError, OutputError, display_path
+from guanxin_site.reader import ISSUES_DIR
+from guanxin_site.render import TEMPLATES_DIR
+
+HOST = "127.0.0.1"
+SERVE_DIR = "serve-site"  # under .guanxin-cache/: a private build, never the site to publish
+LIVERELOAD_PATH = "/__livereload"
+POLL_SECONDS = 20  # a live-reload request waits this long for a change before it is answered anyway
+QUIET_SECONDS = 0.15  # changes closer together than this are one rebuild (an editor saving several files)
+HTML_SUFFIXES = (".html", ".htm")
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A build succeeded. `changed` lists the files that triggered it (empty for the first build)."""
+
+    result: BuildResult
+    changed: tuple[str, ...]
+    recovered: bool  # the previous build had failed
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A build failed; the preview shows these errors until a save fixes them."""
+
+    errors: tuple[ContentError, ...]
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RequestFailed:
+    """Serving one request failed unexpectedly (the server keeps running)."""
+
+    message: str
+
+
+Event = Rebuilt | Broken | RequestFailed
+Reporter = Callable[[Event], None]
+
+
+def describe_failure(exc: Exception, project_dir: Path) -> tuple[ContentError, ...]:
+    """Any build failure as located messages an editor can act on."""
+    if isinstance(exc, ContentErrors):
+        return tuple(exc.errors)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = display_path(Path(exc.filename), project_dir) if exc.filename else f"{TEMPLATES_DIR}/{exc.name}"
+        return (ContentError(where, exc.lineno, f"模板语法错误（{exc.message}）；请改正这个模板后保存"),)
+    if isinstance(exc, jinja2.TemplateError):
+        return (ContentError(TEMPLATES_DIR, None, f"模板出错（{exc}）；请检查最近修改的模板"),)
+    if isinstance(exc, GuanxinError):
+        return (ContentError("", None, str(exc)),)
+    return (ContentError("", None, f"生成网站时出现意外错误（{type(exc).__name__}: {exc}）；请把这段话告诉技术人员"),)
+
+
+def where(error: ContentError) -> str:
+    """'path 第 N 行' for an error, or just the path; empty when it belongs to no file."""
+    if not error.path:
+        return ""
+    return f"{error.path} 第 {error.line} 行" if error.line else error.path
+
+
+# -- what the browser is shown -------------------------------------------------------
+
+_RELOAD_SCRIPT = """<script>/* guanxin-site serve：实时预览（只在预览中加入，生成的网站中没有） */
+(function () {
+  var generation = %d;
+  function poll() {
+    fetch("%s?since=" + generation, {cache: "no-store"})
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (data.generation !== generation) { location.reload(); } else { poll(); }
+      }, function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+</script>
+"""
+
+_PANEL_STYLE = ("position:fixed;top:0;left:0;right:0;z-index:2147483647;max-height:70vh;overflow:auto;"
+                "margin:0;padding:1rem 1.5rem;background:#fff5f5;color:#1a1a1a;border-bottom:4px solid #b00020;"
+                "box-shadow:0 4px 16px rgba(0,0,0,.25);font:16px/1.6 system-ui,'Noto Sans CJK SC',sans-serif;")
+
+
+def error_panel(errors: tuple[ContentError, ...]) -> str:
+    items = "".join(
+        f"<li>{'<code>' + html.escape(where(e)) + '</code>：' if where(e) else ''}{html.escape(e.message)}</li>"
+        for e in errors)
+    return (f'<div id="guanxin-serve-errors" role="alert" style="{_PANEL_STYLE}">'
+            f'<h2 style="margin:0 0 .5rem;color:#b00020;font-size:1.25rem">网站没有更新：发现 {len(errors)} 个问题</h2>'
+            f'<ol style="margin:0 0 .5rem;padding-left:1.5rem">{items}</ol>'
+            "<p style=\"margin:0\">请按上面的提示修改文件并保存，这个页面会自动刷新。下面显示的是出问题之前的网页。</p></div>\n")
+
+
+def _standalone_page(title: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+            f'</head>\n<body style="font:16px/1.6 system-ui,\'Noto Sans CJK SC\',sans-serif;margin:2rem">\n{body}</body>\n</html>\n'
+            ).encode("utf-8")
+
+
+def inject(page: bytes, addition: str) -> bytes:
+    """Insert before the last </body>, or at the end of a page without one."""
+    at = page.lower().rfind(b"</body>")
+    data = addition.encode("utf-8")
+    return page + data if at < 0 else page[:at] + data + page[at:]
+
+
+# -- shared state between the rebuild loop and the request threads -------------------
+
+class _PreviewState:
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        # Starts from the clock so that a page left open across a restart of serve reloads too.
+        self.generation = int(time.time() * 1000)
+        self.errors: tuple[ContentError, ...] = ()
+        self.closing = False
+
+    def publish(self, errors: tuple[ContentError, ...]) -> None:
+        with self._changed:
+            self.generation += 1
+            self.errors = errors
+            self._changed.notify_all()
+
+    def snapshot(self) -> tuple[int, tuple[ContentError, ...]]:
+        with self._changed:
+            return self.generation, self.errors
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        with self._changed:
+            self._changed.wait_for(lambda: self.generation != since or self.closing, timeout)
+            return self.generation
+
+    def close(self) -> None:
+        with self._changed:
+            self.closing = True
+            self._changed.notify_all()
+
+
+class _PreviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # a waiting live-reload request must not hold up Ctrl-C
+
+    def __init__(self, port: int, state: _PreviewState, root: Path, report: Reporter):
+        self.state = state
+        self.root = root
+        self.report = report
+        super().__init__((HOST, port), functools.partial(_PreviewHandler, directory=str(root)))
+
+    def handle_error(self, request, client_address) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError):  # the browser left (closed the tab, reloaded): nothing to do
+            return
+        self.report(RequestFailed(f"{type(exc).__name__}: {exc}"))
+
+
+class _PreviewHandler(SimpleHTTPRequestHandler):
+    server: _PreviewHTTPServer
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
+        pass  # the terminal is for the editor's messages, not for an access log
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")  # a reload must show the new build
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "只能通过 127.0.0.1 或 localhost 访问预览。\n".encode())
+            return
+        url = urlsplit(self.path)
+        if url.path == LIVERELOAD_PATH:
+            self._livereload(url.query)
+            return
+        target = Path(self.translate_path(url.path))
+        if target.is_dir():
+            if not url.path.endswith("/"):
+                self._redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
+                return
+            target = target / "index.html"
+        if target.suffix.lower() in HTML_SUFFIXES or (target.suffix == "" and not target.exists()):
+            self._html(target)
+            return
+        super().do_GET()
+
+    def _host_allowed(self) -> bool:
+        """Refuse other host names: a web page must not read the preview through DNS rebinding."""
+        port = self.server.server_address[1]
+        return self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}")
+
+    def _livereload(self, query: str) -> None:
+        try:
+            since = int(parse_qs(query).get("since", ["0"])[0])
+        except ValueError:
+            since = 0
+        generation = self.server.state.wait_for_change(since, POLL_SECONDS)
+        self._send(HTTPStatus.OK, "application/json", json.dumps({"generation": generation}).encode())
+
+    def _html(self, target: Path) -> None:
+        generation, errors = self.server.state.snapshot()
+        status, page = HTTPStatus.OK, _read(target)
+        if page is None:
+            status, page = HTTPStatus.NOT_FOUND, _read(self.server.root / "404.html")
+        if page is None and errors:
+            status, page = HTTPStatus.INTERNAL_SERVER_ERROR, _standalone_page("网站没有生成", "")
+        elif page is None:
+            page = _standalone_page("页面不存在", "<h1>页面不存在</h1>\n<p>预览中没有这个网页。</p>\n")
+        addition = (error_panel(errors) if errors else "") + _RELOAD_SCRIPT % (generation, LIVERELOAD_PATH)
+        self._send(status, "text/html; charset=utf-8", inject(page, addition))
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
+# -- watching ------------------------------------------------------------------------
+
+class _AnyEvent:
+    """Set when any of the events is: watchfiles stops on whatever has is_set()."""
+
+    def __init__(self, *events: threading.Event):
+        self._events = events
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self._events)
+
+
+class _Watcher:
+    """Puts each batch of changed paths on `changes`, from two watchfiles watchers in threads."""
+
+    def __init__(self, project_dir: Path, changes: queue.Queue):
+        self.project_dir = project_dir
+        self.changes = changes
+        self._stop = threading.Event()
+        self._rewatch = threading.Event()  # issues/ or templates/ appeared or went away
+        self._threads = [threading.Thread(target=self._watch_project_folder, daemon=True),
+                         threading.Thread(target=self._watch_content, daemon=True)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._rewatch.set()
+        for thread in self._threads:
+            thread.join(timeout=3)
+
+    def _content_dirs(self) -> list[Path]:
+        return [d for d in (self.project_dir / ISSUES_DIR, self.project_dir / TEMPLATES_DIR) if d.is_dir()]
+
+    def _in_project_folder(self, change: watchfiles.Change, path: str) -> bool:
+        return Path(path).name in (CONFIG_FILE, ISSUES_DIR, TEMPLATES_DIR)
+
+    def _watch_project_folder(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for batch in watchfiles.watch(self.project_dir, recursive=False, watch_filter=self._in_project_folder,
+                                              stop_event=self._stop, raise_interrupt=False):
+                    self.changes.put(batch)
+                    if any(Path(path).name != CONFIG_FILE for _, path in batch):
+                        self._rewatch.set()
+            except Exception:  # noqa: BLE001 - e.g. the folder was moved; try again rather than stop watching
+                self._stop.wait(1)
+
+    def _watch_content(self) -> None:
+        while not self._stop.is_set():
+            self._rewatch.clear()
+            dirs = self._content_dirs()
+            if not dirs:
+                self._rewatch.wait()
+                continue
+            try:
+                for batch in watchfiles.watch(*dirs, stop_event=_AnyEvent(self._stop, self._rewatch),
+                                              raise_interrupt=False):
+                    self.changes.put(batch)
+            except Exception:  # noqa: BLE001 - a watched folder vanished mid-way: watch what exists now
+                self._stop.wait(0.5)
+
+
+# -- the preview server ------------------------------------------------------------------
+
+def serve_dir(project_dir: Path) -> Path:
+    return project_dir / CACHE_DIR / SERVE_DIR
+
+
+class PreviewServer:
+    """start() builds and begins serving; run() rebuilds on changes until interrupted; close() stops."""
+
+    def __init__(self, project_dir: Path, *, port: int = 8000, drafts: bool = False, report: Reporter = lambda e: None):
+        self.project_dir = project_dir.resolve()
+        self.output_dir = serve_dir(self.project_dir)
+        self.port = port
+        self.drafts = drafts
+        self.report = report
+        self.state = _PreviewState()
+        self._changes: queue.Queue = queue.Queue()
+        self._watcher = _Watcher(self.project_dir, self._changes)
+        self._httpd: _PreviewHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        port = self._httpd.server_address[1] if self._httpd else self.port
+        return f"http://{HOST}:{port}/"
+
+    def start(self) -> None:
+        """Bind the port, build, then serve and watch. Raises OutputError if the port is taken."""
+        try:
+            self._httpd = _PreviewHTTPServer(self.port, self.state, self.output_dir, self.report)
+        except OSError as exc:
+            raise OutputError(f"无法在端口 {self.port} 上启动预览（{exc.strerror or exc}）；可能另一个预览正在运行。"
+                              f"请关闭它，或换一个端口，例如 guanxin-site serve --port {self.port + 1}") from None
+        # The first build runs before any thread exists, so it may fork worker processes safely.
+        self._rebuild((), jobs=None)
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+        self._watcher.start()
+
+    def run(self) -> None:
+        """Rebuild after each batch of changes, until KeyboardInterrupt (Ctrl-C)."""
+        while True:
+            try:
+                batch = self._changes.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive everywhere
+            except queue.Empty:
+                continue
+            self._rebuild(self._settled(batch), jobs=1)
+
+    def close(self) -> None:
+        self._watcher.close()
+        self.state.close()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def _settled(self, batch: set) -> tuple[str, ...]:
+        """The batch plus whatever follows it closely: one rebuild for a burst of saves.
+
+        Returns the changed files to show, without the temporary files that editors and
+        tools create and delete while saving."""
+        changes = set(batch)
+        while True:
+            try:
+                changes |= self._changes.get(timeout=QUIET_SECONDS)
+            except queue.Empty:
+                break
+        transient = {p for change, p in changes if change == watchfiles.Change.added and not Path(p).exists()}
+        shown = {p for _, p in changes} - transient
+        return tuple(sorted(display_path(Path(p), self.project_dir) for p in shown))
+
+    def _rebuild(self, changed: tuple[str, ...], jobs: int | None) -> None:
+        # Rebuilds after the first run beside the server and watcher threads: one process only,
+        # since forking a threaded process can deadlock the children.
+        try:
+            result = build(self.project_dir, self.output_dir, drafts=self.drafts, jobs=jobs)
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the preview must stay up and say what
+            errors = describe_failure(exc, self.project_dir)
+            self.state.publish(errors)
+            self.report(Broken(errors, changed))
+            return
+        _, previous_errors = self.state.snapshot()
+        if result.changed or previous_errors:
+            self.state.publish(())
+        self.report(Rebuilt(result, changed, recovered=bool(previous_errors)))

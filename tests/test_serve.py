@@ -1,0 +1,231 @@
+"""`guanxin-site serve`: a real server process, real file changes, a real headless Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
+
+from guanxin_site.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WAIT = 20  # seconds for a change to reach the page: rebuilds take well under one
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def issue(number: int, title: str, body: str = "## 黑河市\n\n黑河市关工委召开会议，传达学习会议精神。\n") -> str:
+    return f"---\nnumber: {number}\ntotal: {456 + number}\ndate: 2023-11-{number - 30}\ntitle: {title}\n---\n\n{body}"
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def wait_until(condition, timeout: float = WAIT, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Terminal:
+    """Everything the server process prints, collected by a thread as it comes."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.text = ""
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self._lock:
+                self.text += line
+
+    def wait_for(self, words: str, after: int = 0) -> None:
+        wait_until(lambda: words in self.text[after:], what=f"terminal output {words!r}; got:\n{self.text}")
+
+
+@dataclass
+class Server:
+    project: Path
+    url: str
+    process: subprocess.Popen
+    terminal: Terminal
+
+
+def start_server(project: Path, *args: str) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guanxin_site", "serve", "--port", str(port), "--source", str(project), "--no-open", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    server = Server(project, f"http://127.0.0.1:{port}/", process, Terminal(process))
+    server.terminal.wait_for("按 Ctrl+C 停止预览")
+    return server
+
+
+def stop_server(server: Server) -> int:
+    server.process.send_signal(signal.SIGINT)
+    return server.process.wait(timeout=15)
+
+
+def new_project(root: Path) -> Path:
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    shutil.copytree(REPO / "issues", root / "issues")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = start_server(new_project(tmp_path_factory.mktemp("serve") / "project"))
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_serves_the_site_with_live_reload_added_only_when_served(server):
+    status, page = get(server.url)
+    assert status == 200 and "全省各地关工委认真学习贯彻省关工委第33次全委会议精神" in page
+    assert "/__livereload" in page
+    built = server.project / ".guanxin-cache" / "serve-site"
+    assert (built / "index.html").is_file()
+    assert not any("__livereload" in p.read_text(encoding="utf-8") for p in built.rglob("*.html"))
+    assert not (server.project / "site").exists()  # the site to publish is never touched
+
+
+def test_a_new_issue_is_seen_over_http(server):
+    mark = len(server.terminal.text)
+    (server.project / "issues/2023/054.md").write_text(issue(54, "第五十四期的新标题"), encoding="utf-8")
+    wait_until(lambda: get(server.url + "2023/54/")[0] == 200, what="the new issue page")
+    assert "第五十四期的新标题" in get(server.url + "2023/54/")[1]
+    server.terminal.wait_for("issues/2023/054.md 有改动", after=mark)
+
+
+def test_the_open_page_reloads_itself(server, browser):
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(server.url + "2023/53/")
+    page.evaluate("window.stillTheSamePage = true")
+    path = server.project / "issues/2023/053.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("## 黑河市\n\n", "## 黑河市\n\n实时预览加上的一段话。\n\n"), encoding="utf-8")
+    page.wait_for_function("!window.stillTheSamePage && document.body.innerText.includes('实时预览加上的一段话。')",
+                           timeout=WAIT * 1000)
+    assert all(url.startswith(server.url) for url in requests)  # nothing from anywhere else
+    page.close()
+
+
+def test_a_broken_issue_shows_its_errors_and_the_server_recovers(server, browser):
+    page = browser.new_page()
+    page.goto(server.url + "2023/53/")
+    mark = len(server.terminal.text)
+    path = server.project / "issues/2023/055.md"
+    path.write_text(issue(55, "第五十五期", "## 黑合市\n\n黑河市关工委召开会议。\n"), encoding="utf-8")
+
+    server.terminal.wait_for("不认识的地区“黑合市”，是不是“黑河市”？", after=mark)
+    assert "issues/2023/055.md 第 8 行" in server.terminal.text[mark:]
+    panel = page.wait_for_selector("#guanxin-serve-errors", timeout=WAIT * 1000)
+    assert "网站没有更新：发现 1 个问题" in panel.inner_text()
+    assert "issues/2023/055.md 第 8 行：不认识的地区“黑合市”" in panel.inner_text()
+    status, html = get(server.url)
+    assert status == 200 and "guanxin-serve-errors" in html  # still serving, errors on every page
+    assert get(server.url + "2023/55/")[0] == 404
+
+    mark = len(server.terminal.text)
+    path.write_text(issue(55, "第五十五期", "## 黑河市\n\n黑河市关工委召开会议。\n"), encoding="utf-8")
+    page.wait_for_selector("#guanxin-serve-errors", state="detached", timeout=WAIT * 1000)
+    server.terminal.wait_for("问题已解决", after=mark)
+    assert get(server.url + "2023/55/")[0] == 200
+    page.close()
+
+
+def test_a_broken_first_build_is_served_as_an_error_page(tmp_path):
+    project = new_project(tmp_path / "project")
+    (project / "site.yaml").write_text("title: 关心下一代工作\ncolour: red\n", encoding="utf-8")
+    running = start_server(project)
+    try:
+        status, html = get(running.url)
+        assert status == 500 and "不认识的设置“colour”" in html and "/__livereload" in html
+        shutil.copy(REPO / "site.yaml", project / "site.yaml")
+        wait_until(lambda: get(running.url)[0] == 200, what="recovery after fixing site.yaml")
+    finally:
+        assert stop_server(running) == 0
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    running = start_server(new_project(tmp_path / "project"))
+    assert get(running.url)[0] == 200
+    assert stop_server(running) == 0
+    assert "已停止预览。" in running.terminal.text
+    assert "Traceback" not in running.terminal.text
+
+
+def test_other_host_names_are_refused(server):
+    request = urllib.request.Request(server.url, headers={"Host": "attacker.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 403
+
+
+def test_port_in_use_is_explained(tmp_path):
+    project = new_project(tmp_path / "project")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--source", str(project), "--port", str(port), "--no-open"])
+    assert result.exit_code == 1
+    assert f"无法在端口 {port} 上启动预览" in result.stderr and f"--port {port + 1}" in result.stderr
+
+
+def test_drafts_only_with_the_drafts_option(tmp_path):
+    project = new_project(tmp_path / "project")
+    draft = issue(54, "草稿中的第五十四期").replace("---\n\n", "draft: true\n---\n\n", 1)
+    (project / "issues/2023/054.md").write_text(draft, encoding="utf-8")
+    plain = start_server(project)
+    try:
+        assert get(plain.url + "2023/54/")[0] == 404
+        assert "issues/2023/054.md 是草稿" in plain.terminal.text and "--drafts" in plain.terminal.text
+    finally:
+        assert stop_server(plain) == 0
+    with_drafts = start_server(project, "--drafts")
+    try:
+        status, html = get(with_drafts.url + "2023/54/")
+        assert status == 200 and "草稿中的第五十四期" in html
+    finally:
+        assert stop_server(with_drafts) == 0
