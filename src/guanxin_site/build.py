@@ -28,7 +28,7 @@ from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
-from guanxin_site.planner import Page, plan
+from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source
 from guanxin_site.render import make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings
@@ -194,7 +194,7 @@ def _unchanged_result(output_dir: Path, key: str, project_dir: Path, started: fl
     warnings = tuple(ContentError(*w) for w in last.get("warnings", []))
     return BuildResult(issues=last.get("issues", 0), pages=len(manifest.get("pages", {})), written=0, rendered=0,
                        changed=False, seconds=time.perf_counter() - started, warnings=warnings,
-                       drafts_waiting=tuple(last.get("drafts_waiting", [])))
+                       drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])))
 
 
 def _render_index(index: int) -> bytes:
@@ -231,14 +231,15 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         attachments = _write_attachments(writer, archive, project_dir)
         changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments})
     _WORK.clear()
+    skipped = left_out(project.config)
     if use_cache:
         save_last_build(project_dir, {"inputs": key, "issues": len(archive.issues),
                                       "warnings": [[w.path, w.line, w.message] for w in project.warnings],
-                                      "drafts_waiting": list(project.drafts_waiting)})
+                                      "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped)})
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
-        drafts_waiting=project.drafts_waiting,
+        drafts_waiting=project.drafts_waiting, left_out=skipped,
     )
 
 

@@ -6,10 +6,12 @@ previous build can be reused, so a page must never show data missing from deps.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from guanxin_site.archive import Archive, RegionIndex
+from guanxin_site import feeds, stats
+from guanxin_site.archive import Archive, Entry, RegionIndex
 from guanxin_site.config import SiteConfig
 from guanxin_site.models import Issue
 
@@ -22,6 +24,7 @@ class Page:
     template: str
     context: dict = field(compare=False, hash=False)
     deps: tuple[str, ...] = ()
+    lastmod: dt.date | None = field(default=None, compare=False)  # newest issue the page shows, for the sitemap
 
     @property
     def output_path(self) -> str:
@@ -40,12 +43,26 @@ def _digests(issues) -> str:
     return h.hexdigest()
 
 
+def _newest(entries: tuple[Entry, ...]) -> dt.date | None:
+    return entries[0].issue.date if entries else None
+
+
+def left_out(config: SiteConfig) -> tuple[str, ...]:
+    """Outputs the plan leaves out for this configuration, each with the reason, for the build to report."""
+    if config.base_url:
+        return ()
+    return ("feed.xml、regions/*/feed.xml、sitemap.xml、robots.txt：未设置 base_url，订阅源和网站地图需要完整网址"
+            "（在 site.yaml 中设置 base_url，或使用 --base-url）",)
+
+
 def plan(archive: Archive, config: SiteConfig) -> list[Page]:
     site_shape = _digests(archive.issues)  # pages that summarise the whole archive depend on every issue
+    latest = archive.latest.date if archive.latest else None
     pages = [
-        Page("", "home.html", {"archive": archive}, (site_shape,)),
-        Page("archive/", "archive.html", {"archive": archive}, (site_shape,)),
-        Page("regions/", "regions.html", {"archive": archive}, (site_shape,)),
+        Page("", "home.html", {"archive": archive}, (site_shape,), latest),
+        Page("archive/", "archive.html", {"archive": archive}, (site_shape,), latest),
+        Page("regions/", "regions.html", {"archive": archive}, (site_shape,), latest),
+        _stats_page(archive, site_shape, latest),
         Page("404.html", "404.html", {}, ()),
     ]
     for issue in archive.issues:
@@ -55,16 +72,53 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         newer = years[n - 1] if n > 0 else None
         older = years[n + 1] if n + 1 < len(years) else None
         pages.append(Page(f"{year}/", "year.html", {"year": year, "issues": issues, "newer": newer, "older": older},
-                          (_digests(issues), str(newer), str(older))))
+                          (_digests(issues), str(newer), str(older)), issues[0].date))
     for region in archive.regions:
         pages.extend(_region_pages(region))
+    if config.base_url:  # feeds and the sitemap are made of absolute URLs: without a base URL, see left_out()
+        pages.extend(_feed_pages(archive, config))
+        pages.append(_sitemap_page(pages, config.base_url))
+        pages.append(Page("robots.txt", "robots.txt", {"sitemap_url": config.base_url + "sitemap.xml"}, ()))
     return sorted(pages, key=lambda p: p.url)
 
 
 def _issue_page(issue: Issue, archive: Archive) -> Page:
     previous, following = archive.neighbours[issue.key]
     deps = (issue.digest, previous.digest if previous else "-", following.digest if following else "-")
-    return Page(issue.url, "issue.html", {"issue": issue, "previous": previous, "next": following}, deps)
+    lastmod = following.date if following else issue.date  # the "next issue" link appears when it is published
+    return Page(issue.url, "issue.html", {"issue": issue, "previous": previous, "next": following}, deps, lastmod)
+
+
+def _stats_page(archive: Archive, site_shape: str, latest: dt.date | None) -> Page:
+    numbers = stats.collect(archive)
+    context = {"stats": numbers, "latest": archive.latest}
+    if archive.issues:
+        context |= {"issues_chart": stats.issues_chart(numbers), "regions_chart": stats.regions_chart(numbers),
+                    "bands": stats.shade_bands(numbers)}
+    return Page("stats/", "stats.html", context, (site_shape,), latest)
+
+
+def _feed_pages(archive: Archive, config: SiteConfig) -> list[Page]:
+    shown = archive.issues[: feeds.FEED_SIZE]
+    pages = [Page("feed.xml", "atom.xml", {"feed": feeds.site_feed(archive, config)}, (_digests(shown),))]
+    for index in archive.regions:
+        if index.entries:  # a region that has not reported has no feed (and its page links none)
+            entries = index.entries[: feeds.FEED_SIZE]
+            pages.append(Page(f"regions/{index.region.slug}/feed.xml", "atom.xml",
+                              {"feed": feeds.region_feed(index, config)},
+                              (_digests(e.issue for e in entries), ",".join(e.report.anchor for e in entries))))
+    return pages
+
+
+def _sitemap_page(pages: list[Page], base_url: str) -> Page:
+    """Every HTML page but the 404 page, with the date of the newest issue it shows."""
+    urls = tuple(
+        (base_url + page.url, page.lastmod.isoformat() if page.lastmod else None)
+        for page in sorted(pages, key=lambda p: p.url)
+        if page.output_path.endswith(".html") and page.url != "404.html"
+    )
+    shape = hashlib.sha256("\n".join(f"{url} {lastmod}" for url, lastmod in urls).encode()).hexdigest()
+    return Page("sitemap.xml", "sitemap.xml", {"urls": urls}, (shape,))
 
 
 def _region_pages(index: RegionIndex) -> list[Page]:
@@ -77,12 +131,13 @@ def _region_pages(index: RegionIndex) -> list[Page]:
         inline_years.add(year)
         shown += len(entries)
     deps = (_digests(e.issue for e in index.entries),)
-    pages = [Page(f"regions/{slug}/", "region.html", {"index": index, "inline_years": inline_years}, deps)]
+    pages = [Page(f"regions/{slug}/", "region.html", {"index": index, "inline_years": inline_years}, deps,
+                  _newest(index.entries))]
     region_years = ",".join(str(year) for year, _ in index.years)  # year pages link to each other
     for year, entries in index.years:
         pages.append(Page(f"regions/{slug}/{year}/", "region_year.html", {"index": index, "year": year, "entries": entries},
-                          (_digests(e.issue for e in entries), region_years)))
+                          (_digests(e.issue for e in entries), region_years), _newest(entries)))
     for county, entries in index.counties:
         pages.append(Page(f"regions/{slug}/{county.slug}/", "county.html", {"index": index, "county": county, "entries": entries},
-                          (_digests(e.issue for e in entries),)))
+                          (_digests(e.issue for e in entries),), _newest(entries)))
     return pages

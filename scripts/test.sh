@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, then runs all tests.
+#   Debian packages: chromium (browser tests), fonts-noto-cjk (Chinese text in screenshots and PDFs),
+#   a Java runtime (the Nu Html Checker), poppler-utils (print-to-PDF checks), npm (axe-core, vnu-jar).
+#   Python packages: the project with its [test] extra, in .venv.
+# Extra arguments go to pytest, e.g.  bash scripts/test.sh -k search
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || packages+=(fonts-noto-cjk)
+command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [ ${#packages[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q -e '.[test]'
+npm ci --no-audit --no-fund --loglevel=error
+
+exec .venv/bin/python -m pytest -n 2 "$@"

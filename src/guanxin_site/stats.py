@@ -1,0 +1,180 @@
+"""Archive statistics and the SVG charts of /stats/, drawn at build time.
+
+The charts are plain inline SVG (no JavaScript, no fonts of their own), sized in
+a 360-unit-wide viewBox so that on a phone the text is at its designed size and
+on a desktop the stylesheet caps how far it grows. Every chart has a <title> and
+a <desc>, and the page shows a table of the same numbers for screen readers.
+Output depends only on the archive, so it is byte-identical between builds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from guanxin_site.archive import Archive
+from guanxin_site.gazetteer import Place
+
+WIDTH = 360  # viewBox width: the content width of a 360 px phone, give or take the margins
+INK = "#1f1f1f"
+MUTED = "#5c5c5c"
+GRID = "#e3d6d6"
+BAR = "#c00000"
+EMPTY = "#f3eeee"
+# Sequential reds for the heat map, light to dark; numbers on the darker two are white (contrast >= 4.5:1).
+SHADES = ("#fbe4e4", "#f5bcbc", "#eb8f8f", "#c62828", "#8e0000")
+DARK_SHADES = 2
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    region: Place
+    counts: tuple[int, ...]  # reports per year, in the order of Stats.years
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class Stats:
+    years: tuple[int, ...]  # every year from the first to the last issue, oldest first, gaps included
+    issues: tuple[int, ...]  # issues per year, in the order of years
+    regions: tuple[RegionRow, ...]  # every region of the gazetteer, in code order
+
+    @property
+    def total_issues(self) -> int:
+        return sum(self.issues)
+
+    @property
+    def total_reports(self) -> int:
+        return sum(row.total for row in self.regions)
+
+    def reports_in(self, year_index: int) -> int:
+        return sum(row.counts[year_index] for row in self.regions)
+
+
+def collect(archive: Archive) -> Stats:
+    if not archive.issues:
+        return Stats((), (), tuple(RegionRow(index.region, ()) for index in archive.regions))
+    first, last = archive.issues[-1].year, archive.issues[0].year
+    years = tuple(range(first, last + 1))  # a year without issues shows as 0, not as a missing bar
+    per_year = {year: len(issues) for year, issues in archive.years}
+    rows = []
+    for index in archive.regions:
+        per_region_year = {year: len(entries) for year, entries in index.years}
+        rows.append(RegionRow(index.region, tuple(per_region_year.get(year, 0) for year in years)))
+    return Stats(years, tuple(per_year.get(year, 0) for year in years), tuple(rows))
+
+
+def _num(value: float) -> str:
+    """Coordinates with at most one decimal, formatted the same way on every machine."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _axis(maximum: int) -> tuple[int, int]:
+    """(step, ticks): the smallest round step (1, 2, 5, 10, 20, 50, ...) that covers maximum in at most 5 ticks."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = magnitude * factor
+            ticks = -(-maximum // step)  # ceiling division
+            if ticks <= 5:
+                return step, max(ticks, 1)
+        magnitude *= 10
+
+
+def _svg(chart_id: str, height: float, title: str, desc: str, body: list[str]) -> Markup:
+    head = (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {_num(height)}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _text(x: float, y: float, content: str, *, size: float = 13, anchor: str = "start", fill: str = INK,
+          weight: str | None = None) -> str:
+    extra = f' font-weight="{weight}"' if weight else ""
+    anchor_attr = f' text-anchor="{anchor}"' if anchor != "start" else ""
+    return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" fill="{fill}"{anchor_attr}{extra}>'
+            f"{escape(content)}</text>")
+
+
+def issues_chart(stats: Stats) -> Markup:
+    """Horizontal bars, one per year, oldest at the top, with the count at the end of each bar."""
+    label_w, value_w, row_h, bar_h, top, axis_h = 44.0, 34.0, 28.0, 18.0, 4.0, 24.0
+    plot_w = WIDTH - label_w - value_w
+    step, ticks = _axis(max(stats.issues, default=0))
+    scale_max = step * ticks
+    height = top + row_h * len(stats.years) + axis_h
+    body: list[str] = []
+    for tick in range(ticks + 1):  # gridlines and tick labels at every step of the axis
+        x = label_w + plot_w * tick / ticks
+        body.append(f'<line x1="{_num(x)}" y1="{_num(top)}" x2="{_num(x)}" y2="{_num(height - axis_h + 2)}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')
+        body.append(_text(x, height - 6, str(step * tick), size=12, anchor="middle", fill=MUTED))
+    for n, (year, count) in enumerate(zip(stats.years, stats.issues)):
+        y = top + row_h * n
+        body.append(_text(label_w - 6, y + row_h / 2 + 5, str(year), anchor="end"))
+        width = plot_w * count / scale_max
+        if count:
+            body.append(f'<rect x="{_num(label_w)}" y="{_num(y + (row_h - bar_h) / 2)}" width="{_num(width)}" '
+                        f'height="{_num(bar_h)}" fill="{BAR}"/>')
+        body.append(_text(label_w + width + 5, y + row_h / 2 + 5, str(count), weight="bold"))
+    busiest = max(zip(stats.issues, stats.years))
+    desc = (f"条形图：{stats.years[0]}年至{stats.years[-1]}年每年出版的期数，共 {stats.total_issues} 期；"
+            f"最多的是 {busiest[1]}年，{busiest[0]} 期。各年数字见下表。")
+    return _svg("chart-issues", height, "各年出版期数", desc, body)
+
+
+def _shade(count: int, maximum: int) -> int:
+    """Index into SHADES: five equal bands of 1..maximum, the maximum always in the darkest."""
+    return -(-count * len(SHADES) // maximum) - 1  # ceil(count / maximum * 5) - 1
+
+
+def shade_bands(stats: Stats) -> tuple[tuple[str, str], ...]:
+    """(colour, range) of each band of the heat map, for its legend; bands with no whole number left out."""
+    maximum = max((c for row in stats.regions for c in row.counts), default=0)
+    if not maximum:
+        return ()
+    bands: dict[int, list[int]] = {}
+    for count in range(1, maximum + 1):
+        bands.setdefault(_shade(count, maximum), []).append(count)
+    return tuple((SHADES[i], f"{v[0]}" if len(v) == 1 else f"{v[0]}–{v[-1]}") for i, v in sorted(bands.items()))
+
+
+def regions_chart(stats: Stats) -> Markup:
+    """Heat map: a row per year, a column per region (short names set vertically), the count in each cell."""
+    label_w, cell_w, cell_h, char_h = 44.0, 24.0, 24.0, 14.0
+    header_h = char_h * max(len(row.region.short or row.region.name) for row in stats.regions) + 8
+    height = header_h + cell_h * len(stats.years) + 2
+    maximum = max((c for row in stats.regions for c in row.counts), default=0)
+    body: list[str] = []
+    for col, row in enumerate(stats.regions):
+        x = label_w + cell_w * col + cell_w / 2
+        name = row.region.short or row.region.name
+        chars = "".join(f'<tspan x="{_num(x)}" dy="{_num(char_h if i else 0)}">{escape(c)}</tspan>'
+                        for i, c in enumerate(name))
+        body.append(f'<text x="{_num(x)}" y="{_num(char_h)}" font-size="13" fill="{INK}" text-anchor="middle">{chars}</text>')
+    for n, year in enumerate(stats.years):
+        y = header_h + cell_h * n
+        body.append(_text(label_w - 6, y + cell_h / 2 + 5, str(year), anchor="end"))
+        for col, row in enumerate(stats.regions):
+            count = row.counts[n]
+            x = label_w + cell_w * col
+            shade = _shade(count, maximum) if count else None
+            fill = SHADES[shade] if shade is not None else EMPTY
+            body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell_w)}" height="{_num(cell_h)}" '
+                        f'fill="{fill}" stroke="#ffffff" stroke-width="1.5"/>')
+            if count:
+                colour = "#ffffff" if shade >= len(SHADES) - DARK_SHADES else INK
+                body.append(_text(x + cell_w / 2, y + cell_h / 2 + 4.5, str(count), size=12.5, anchor="middle", fill=colour))
+    leader = max(stats.regions, key=lambda r: r.total)
+    desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各市（地）每年在简报中的报告篇数，每行一年，每列一个地区，"
+            f"颜色越深篇数越多，共 {stats.total_reports} 篇；合计最多的是{leader.region.name}，{leader.total} 篇。"
+            f"各地各年数字见下表。")
+    return _svg("chart-regions", height, "各地每年报告篇数", desc, body)
