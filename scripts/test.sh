@@ -22,6 +22,6 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # vnu-jar's postinstall would fetch its own Java
 
 exec .venv/bin/python -m pytest -n 2 "$@"

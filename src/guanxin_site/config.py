@@ -48,7 +48,10 @@ def load_config(project_dir: Path) -> SiteConfig:
     path = project_dir / CONFIG_FILE
     if not path.exists():
         return SiteConfig()
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentErrors([ContentError(CONFIG_FILE, None, f"无法读取文件（{exc.strerror or exc}）")]) from None
     try:
         entries = load_mapping(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

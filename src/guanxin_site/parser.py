@@ -6,7 +6,9 @@ stopping at the first one, so an editor fixes a file in one pass.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -16,21 +18,47 @@ from markdown_it.token import Token
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Attachment, Issue, Report
-from guanxin_site.reader import SourceFile
+from guanxin_site.reader import ISSUES_DIR, SourceFile
 from guanxin_site.yamlmap import Entry, YamlError, load_mapping
 
-PARSER_VERSION = "1"  # bump when parsing output changes, to invalidate build caches
+PARSER_VERSION = "2"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
 OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+MAX_NAME_SHOWN = 40  # characters of an unknown heading or key quoted back in a message
+
+# Link schemes a report may use; anything else (javascript:, vbscript:, data:, file:,
+# and whatever browsers add next) is not made a link. Relative links have no scheme.
+SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
+_URL_IGNORED = dict.fromkeys(range(0x21))  # browsers drop C0 controls and spaces around, tab/newline inside a URL
+
+# Attachments are published beside the issue page under their own name.
+RESERVED_ATTACHMENT_NAMES = frozenset({"index.html"})  # the issue page itself
+ACTIVE_EXTENSIONS = frozenset({  # a browser runs scripts in these when served from our site
+    ".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+    ".js", ".mjs", ".wasm", ".swf",
+})
+_URL_BREAKING = re.compile(r"[\x00-\x1f\x7f:?#%\\\"<>|*]")  # would end, redirect or corrupt a relative link
+
+
+def safe_link(url: str) -> bool:
+    """markdown-it link validator: allowlist of schemes, checked as a browser would read the URL."""
+    bare = url.translate(_URL_IGNORED)
+    match = _SCHEME.match(bare)
+    return match is None or match.group(1).lower() in SAFE_LINK_SCHEMES
 
 
 def make_markdown() -> MarkdownIt:
-    # Raw HTML is escaped, not sanitised: bulletins never need it, and escaping
-    # leaves nothing for an allowlist to get wrong. markdown-it's own link
-    # validation already refuses javascript:, vbscript:, file: and data: (non-image) URLs.
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    # Raw HTML is escaped, not sanitised: bulletins are plain prose and never need
+    # HTML, and escaping leaves nothing for an allowlist sanitiser to get wrong (no
+    # parser differentials, no attribute or URL edge cases, no library to keep current).
+    # Link URLs go through an allowlist of schemes rather than markdown-it's default
+    # blocklist, so an unknown or obfuscated scheme is never made a link.
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = safe_link
+    return md
 
 
 _MD = make_markdown()
@@ -57,17 +85,13 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     if split is None:
         raise ContentErrors(errors)
     try:
-        entries = load_mapping(split.front)
+        entries = load_mapping(split.front, first_line=2)  # the front matter starts on file line 2
     except YamlError as exc:
-        fail(exc.line + 1 if exc.line else 1, exc.message)
+        fail(exc.line or 1, exc.message)
         raise ContentErrors(errors) from None
-    # YAML lines are relative to the front matter, which starts on file line 2.
-    entries = {k: Entry(e.value, e.line + 1) for k, e in entries.items()}
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
     lead_html, lead_text, reports = _parse_body(split, gazetteer, fail)
-    if not lead_text.strip() and not reports:
-        fail(split.body_line, "正文是空的；请在开头的设置之后写上“## 地区名”和报告正文")
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
 
@@ -98,7 +122,7 @@ def _decode(source: SourceFile, fail) -> str | None:
         fail(1, "文件是空的；请从 guanxin-site new 生成的模板开始，或删除这个文件")
         return None
     if b"\x00" in data[:8192]:
-        fail(None, "这不是文本文件（可能是 Word 或 PDF 文件被改成了 .md）；请用 guanxin-site import 导入原件")
+        fail(data[: data.index(b"\x00")].count(b"\n") + 1, "这不是文本文件（可能是 Word 或 PDF 文件被改成了 .md）；请用 guanxin-site import 导入原件")
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -127,12 +151,15 @@ def _split_front_matter(text: str, fail) -> _Split | None:
 
 def _check_front_matter(entries: dict[str, Entry], fail) -> dict:
     fields: dict = {}
+    hinted = set()
     for key, entry in entries.items():
         if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
             hint = _closest_key(key)
-            fail(entry.line, f"不认识的设置“{key}”" + (f"，是不是“{hint}”？" if hint else f"；可用的设置：{'、'.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"))
+            hinted.add(hint)
+            shown = _shorten(key)
+            fail(entry.line, f"不认识的设置“{shown}”" + (f"，是不是“{hint}”？" if hint else f"；可用的设置：{'、'.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"))
     for key in REQUIRED_KEYS:
-        if key not in entries:
+        if key not in entries and key not in hinted:  # a typo of it was reported above, with the fix
             fail(1, f"缺少必填的设置“{key}”（{_KEY_HELP[key]}）")
     for key, check in _CHECKS.items():
         if key in entries:
@@ -152,17 +179,26 @@ _KEY_HELP = {
 }
 
 
-def _closest_key(key: str) -> str | None:
-    import difflib
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_NAME_SHOWN else text[:MAX_NAME_SHOWN] + "……"
 
+
+def _closest_key(key: str) -> str | None:
     match = difflib.get_close_matches(key.lower(), REQUIRED_KEYS + OPTIONAL_KEYS, n=1, cutoff=0.6)
     return match[0] if match else None
 
 
+MAX_ISSUE_NUMBER = 100_000  # far above any real number; keeps URLs and totals sane
+
+
 def _positive_int(value):
-    if type(value) is not int or value < 1:
-        return None, f"必须是大于 0 的整数（现在是“{value}”）"
+    if type(value) is not int or not 1 <= value <= MAX_ISSUE_NUMBER:
+        return None, f"必须是大于 0 的整数（现在是“{_shorten(str(value))}”）"
     return value, None
+
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 def _date(value):
@@ -174,11 +210,14 @@ def _date(value):
         try:
             return dt.date.fromisoformat(value.strip()), None
         except ValueError:
-            pass
-    return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{value}”）"
+            if _DATE_SHAPE.fullmatch(value.strip()):
+                return None, f"不是一个存在的日期（{value.strip()}）；请检查月份和日子"
+    return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 
 def _text(value):
+    if isinstance(value, (bool, int, float, dt.date)):
+        return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
     if not isinstance(value, str) or not value.strip():
         return None, "必须是一段非空文字"
     if "\n" in value.strip():
@@ -189,6 +228,8 @@ def _text(value):
 def _optional_text(value):
     if value is None:
         return None, None
+    if isinstance(value, (bool, int, float, dt.date)):
+        return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
     if not isinstance(value, str):
         return None, "必须是一段文字"
     return value.strip() or None, None
@@ -204,7 +245,7 @@ def _string_list(value):
     if value is None:
         return (), None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        return None, "必须是文件名的列表，例如：\n  attachments:\n    - 原件.pdf"
+        return None, "必须是文件名的列表，每个文件名单独一行，以“- ”开头，例如“  - 原件.pdf”"
     return tuple(v.strip() for v in value), None
 
 
@@ -227,41 +268,63 @@ def _attachments(entry: Entry | None, source: SourceFile, project_dir: Path, fai
     if problem:
         return []  # already reported by the front-matter check
     found = []
-    seen = set()
+    seen: set[str] = set()
     for name in names:
         path = _attachment_path(name, source, project_dir, entry.line, fail)
         if path is None:
             continue
         published = path.name
-        if published in seen:
+        if published.casefold() in seen:  # case-insensitive: the site may be copied to Windows or macOS
             fail(entry.line, f"附件“{name}”与另一个附件同名")
             continue
-        seen.add(published)
-        data = path.read_bytes()
+        seen.add(published.casefold())
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            fail(entry.line, f"无法读取附件“{name}”（{exc.strerror or exc}）")
+            continue
         found.append(Attachment(published, path.relative_to(project_dir.resolve()).as_posix(), len(data), hashlib.sha256(data).hexdigest()))
     return found
 
 
 def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int, fail) -> Path | None:
-    """Resolve an attachment beside the issue file; refuse anything that leaves the project."""
+    """Resolve an attachment beside the issue file; refuse what leaves issues/ or cannot be published safely."""
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
-        fail(line, f"附件“{name}”必须是与本期文件放在同一文件夹（或其子文件夹）中的文件，不能使用绝对路径或“..”")
+        fail(line, f"附件“{_shorten(name)}”必须是与本期文件放在同一文件夹（或其子文件夹）中的文件，不能使用绝对路径或“..”")
+        return None
+    problem = _published_name_problem(pure.name)
+    if problem:
+        fail(line, f"附件“{_shorten(name)}”{problem}")
         return None
     candidate = source.path.parent / Path(*pure.parts)
-    root = project_dir.resolve()
+    issues_root = (project_dir / ISSUES_DIR).resolve()
     try:
         real = candidate.resolve(strict=True)
-    except OSError:
-        fail(line, f"找不到附件“{name}”；请把它放在 {PurePosixPath(source.rel).parent}/ 文件夹中")
+        if not real.is_relative_to(issues_root) or not real.is_file():
+            fail(line, f"附件“{_shorten(name)}”指向 {ISSUES_DIR}/ 以外或不是普通文件（例如是指向别处的链接），不能发布")
+            return None
+        size = real.stat().st_size
+    except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
+        fail(line, f"找不到附件“{_shorten(name)}”；请把它放在 {PurePosixPath(source.rel).parent}/ 文件夹中")
         return None
-    if not real.is_relative_to(root) or not real.is_file():
-        fail(line, f"附件“{name}”指向项目以外或不是普通文件，不能发布")
-        return None
-    if real.stat().st_size > MAX_ATTACHMENT_BYTES:
-        fail(line, f"附件“{name}”超过 50 MB，请压缩后再附上")
+    if size > MAX_ATTACHMENT_BYTES:
+        fail(line, f"附件“{_shorten(name)}”超过 50 MB，请压缩后再附上")
         return None
     return real
+
+
+def _published_name_problem(name: str) -> str | None:
+    """Why a file name cannot be published beside the issue page, or None."""
+    if name.casefold() in RESERVED_ATTACHMENT_NAMES:
+        return f"与本期网页本身（{name}）同名，会覆盖它；请给附件改个名字，例如“原件.pdf”"
+    if name.startswith("."):
+        return "是隐藏文件（名字以“.”开头），不能作为附件发布；请改名"
+    if PurePosixPath(name.casefold()).suffix in ACTIVE_EXTENSIONS:
+        return "是网页或脚本类文件，发布后会在读者的浏览器中运行，不能作为附件；请转换为 PDF 再附上"
+    if _URL_BREAKING.search(name):
+        return "的文件名中含有 : ? # % \\ \" < > | * 或控制字符，网址中无法使用；请改名（中文、空格、括号都可以）"
+    return None
 
 
 def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, list[Report]]:
@@ -279,12 +342,12 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
         if heading.tag == "h1":
             fail(line, "正文中不要用一级标题（“# ”）；本期标题写在开头的 title 中，地区用“## 地区名”")
             continue
-        name = tokens[tokens.index(heading) + 1].content.strip()
+        name = tokens[start - 2].content.strip()  # the heading's inline token
         region = gazetteer.region(name)
         if region is None:
             hint = gazetteer.suggest_region(name)
             advice = f"，是不是“{hint}”？" if hint else "；请写地级行政区的全称，例如“## 黑河市”“## 大兴安岭地区”"
-            fail(line, f"不认识的地区“{name}”{advice}")
+            fail(line, f"不认识的地区“{_shorten(name)}”{advice}")
             continue
         if region.name in seen:
             fail(line, f"“{region.name}”在本期中出现了两次（另一次在第 {seen[region.name]} 行）；请合并到同一个“## {region.name}”下")
@@ -296,6 +359,8 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
             continue
         counties = gazetteer.find_counties(region.name, text)
         reports.append(Report(region, counties, _render(body), text, line))
+    if not lead_text.strip() and not any(heading for heading, _, _ in sections):
+        fail(split.body_line, "正文是空的；请在开头的设置之后写上“## 地区名”和报告正文")
     return lead_html, lead_text, reports
 
 

@@ -1,7 +1,9 @@
 """Stage 1: find the issue files of a project and read their bytes."""
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,14 @@ class SourceFile:
     rel: str  # relative to the project, forward slashes: what messages show
     data: bytes
     digest: str
+
+
+_READ_ERRORS = {
+    errno.ENOENT: "文件不存在，可能是指向已删除文件的链接",
+    errno.ELOOP: "链接循环",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+}
 
 
 def discover(project_dir: Path) -> list[Path]:
@@ -39,11 +49,15 @@ def read_source(path: Path, project_dir: Path) -> SourceFile | ContentError:
     try:
         real = path.resolve(strict=True)
         if not real.is_relative_to(project_dir.resolve()):
-            return ContentError(rel, None, "这个文件是指向项目以外的链接，不能作为简报使用")
-        size = real.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return ContentError(rel, None, f"文件过大（{size / 1048576:.1f} MB），一期简报通常不超过 100 KB；请检查是否放错了文件")
-        data = real.read_bytes()
-    except OSError as exc:
-        return ContentError(rel, None, f"无法读取文件（{exc.strerror or exc}）")
+            return ContentError(rel, 1, "这个文件是指向项目以外的链接，不能作为简报使用")
+        if not real.is_file():  # a folder named *.md, a pipe or a device would never finish reading
+            return ContentError(rel, 1, "这不是一个普通文件，不能作为简报使用")
+        with open(real, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grows while we read
+            if len(data) > MAX_FILE_BYTES:
+                size = max(os.fstat(handle.fileno()).st_size, len(data))
+                return ContentError(rel, 1, f"文件过大（{size / 1048576:.1f} MB），一期简报通常不超过 100 KB；请检查是否放错了文件")
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python < 3.13
+        reason = _READ_ERRORS.get(getattr(exc, "errno", None), "链接循环" if isinstance(exc, RuntimeError) else None)
+        return ContentError(rel, 1, f"无法读取文件（{reason or getattr(exc, 'strerror', None) or exc}）")
     return SourceFile(path, rel, data, hashlib.sha256(data).hexdigest())

@@ -9,17 +9,64 @@ nothing touches nothing at all.
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
-from contextlib import contextmanager
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
 STAGING_MARK = ".guanxin-staging"
+GENERATOR = "guanxin-site"
+
+# Test hook for the crash-safety tests: "<point>:kill" makes the build SIGKILL itself at
+# that point of writing, "<point>:sleep=<seconds>" makes it wait there (holding the lock).
+# Points: put (after the first new file is staged), commit (staging complete, manifest
+# written, before the swap), swapped (new site in place, old one not yet deleted),
+# old-moved (only without RENAME_EXCHANGE: old site moved aside, new one not yet in place).
+FAULT_ENV = "GUANXIN_SITE_FAULT"
+
+
+def _fault_point(name: str) -> None:
+    spec = os.environ.get(FAULT_ENV, "")
+    point, _, action = spec.partition(":")
+    if point != name:
+        return
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action.startswith("sleep="):
+        time.sleep(float(action.removeprefix("sleep=")))
+
+
+@contextmanager
+def _os_errors(target: Path):
+    """A full disk or a missing permission is the editor's to fix, not a traceback."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        reason = _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))
+        where = f"（{exc.filename}）" if exc.filename else ""
+        raise OutputError(f"无法写入输出目录 {target}：{reason}{where}；原有的网站保持不变") from None
+
+
+_ERRNO_TEXT = {
+    getattr(errno, name): text
+    for name, text in (("ENOSPC", "磁盘空间不足"), ("EDQUOT", "超出磁盘配额"), ("EACCES", "没有写入权限"),
+                       ("EPERM", "没有写入权限"), ("EROFS", "所在的磁盘是只读的"), ("ENOENT", "路径不存在"),
+                       ("ENOTDIR", "路径中有一部分不是文件夹"), ("EEXIST", "同名文件已存在"))
+    if hasattr(errno, name)
+}
 
 
 def _lock_file(handle) -> bool:
@@ -39,13 +86,34 @@ def _lock_file(handle) -> bool:
 
 @contextmanager
 def output_lock(target: Path):
-    """One build per output directory at a time; a second one is refused, not queued."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = target.parent / f".{target.name}.lock"
-    with open(lock_path, "a+b") as handle:
-        if not _lock_file(handle):
-            raise OutputError(f"另一个构建正在写入 {target}，请等它结束后再试")
-        yield
+    """One build per output directory at a time; a second one is refused, not queued.
+
+    The lock file lives in the temp directory, named after the output's real path, so
+    taking the lock writes nothing beside an output directory that may yet be refused
+    (the project itself, a folder inside templates/...).
+    """
+    key = hashlib.sha256(os.fsencode(target.resolve())).hexdigest()[:24]
+    path = Path(tempfile.gettempdir()) / f"guanxin-site-{key}.lock"
+    with _os_errors(target):
+        handle = open(path, "a+b")
+    with handle:
+        if not _lock_file(handle) or not _is_current(handle, path):
+            raise OutputError(f"另一个构建正在写入 {target}，请等它结束后再试（同一时间只能运行一个构建）")
+        try:
+            yield
+        finally:
+            # Removed while still locked, so nothing is left behind; a build that opened
+            # the file just before sees it is no longer current (_is_current) and stops.
+            with suppress(OSError):
+                path.unlink()
+
+
+def _is_current(handle, path: Path) -> bool:
+    """The locked file is still the one at the lock path (not one a finished build removed)."""
+    try:
+        return os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino
+    except OSError:
+        return False
 
 
 def read_manifest(target: Path) -> dict | None:
@@ -53,39 +121,44 @@ def read_manifest(target: Path) -> dict | None:
         data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+    ours = isinstance(data, dict) and data.get("generator") == GENERATOR and isinstance(data.get("files"), dict)
+    return data if ours else None
 
 
 def check_target(target: Path, project_dir: Path) -> None:
     """Refuse an output directory we might damage: not ours, or holding the project."""
     resolved, project = target.resolve(), project_dir.resolve()
     if resolved == project or project.is_relative_to(resolved):
-        raise OutputError(f"输出目录 {target} 包含项目本身，不能使用；请用单独的目录，例如 site/")
-    for protected in ("issues", "templates"):
+        raise OutputError(f"输出目录 {target} 包含项目本身，不能用作输出目录；请用单独的目录，例如 site/")
+    for protected in ("issues", "templates", ".git"):
         if resolved.is_relative_to(project / protected):
-            raise OutputError(f"输出目录 {target} 位于 {protected}/ 之内，不能使用")
+            raise OutputError(f"输出目录 {target} 位于 {protected}/ 之内，不能用作输出目录")
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise OutputError(f"输出位置 {target} 不是一个普通目录，拒绝覆盖")
+        raise OutputError(f"输出位置 {target} 不是一个普通目录，不能用作输出目录")
     if target.is_dir() and read_manifest(target) is None and any(target.iterdir()):
-        raise OutputError(f"输出目录 {target} 不是空的，也不是 guanxin-site 生成的网站；为避免误删其中的文件，拒绝使用。请换一个目录，或确认后手动清空它")
+        raise OutputError(f"输出目录 {target} 不是空的，也不是 guanxin-site 生成的网站，不能用作输出目录（以免误删其中的文件）；请换一个目录，或确认后手动清空它")
+
+
+def _ours(path: Path) -> bool:
+    """A leftover of one of our builds: a real directory carrying one of our marks."""
+    return path.is_dir() and not path.is_symlink() and ((path / STAGING_MARK).is_file() or read_manifest(path) is not None)
 
 
 def _recover(target: Path) -> None:
-    """Undo what a build killed mid-swap or mid-write left behind beside the output."""
+    """Undo what a build killed mid-write or mid-swap left beside the output (under the lock)."""
     parent = target.parent
-    olds = sorted(parent.glob(f".{target.name}.old-*"))
-    if olds and not target.exists() and (olds[-1] / MANIFEST).exists():
-        os.rename(olds[-1], target)
-    for leftover in parent.glob(f".{target.name}.staging-*"):
-        if (leftover / STAGING_MARK).exists() or (leftover / MANIFEST).exists():
-            shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in parent.glob(f".{target.name}.old-*"):
-        if leftover.exists() and (leftover / MANIFEST).exists():
-            shutil.rmtree(leftover, ignore_errors=True)
+    olds = sorted((p for p in parent.glob(f".{target.name}.old-*") if _ours(p)), key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists():
+        os.rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
+    for leftover in [*parent.glob(f".{target.name}.staging-*"), *parent.glob(f".{target.name}.old-*")]:
+        if _ours(leftover):
+            shutil.rmtree(leftover)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
     """Atomically swap two directories (Linux renameat2); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -115,9 +188,11 @@ class SiteWriter:
         self._kept: set[str] = set()
 
     def __enter__(self) -> "SiteWriter":
-        check_target(self.target, self.project_dir)
-        _recover(self.target)
-        check_target(self.target, self.project_dir)
+        with _os_errors(self.target):
+            check_target(self.target, self.project_dir)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            _recover(self.target)
+            check_target(self.target, self.project_dir)
         self.previous = read_manifest(self.target) or {"files": {}}
         return self
 
@@ -135,22 +210,30 @@ class SiteWriter:
             raise OutputError(f"内部错误：两个页面都要写入 {rel}")
         digest = hashlib.sha256(data).hexdigest()
         self.files[rel] = digest
-        if self.previous_files.get(rel) == digest and (self.target / rel).is_file():
+        if self.previous_files.get(rel) == digest and self._reusable(rel):
             self._kept.add(rel)
             return
-        path = self._stage() / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        with _os_errors(self.target):
+            path = self._stage() / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         self.written += 1
+        _fault_point("put")
 
     def keep(self, rel: str) -> bool:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
+        rel = safe_relpath(rel)
         digest = self.previous_files.get(rel)
-        if digest is None or rel in self.files or not (self.target / rel).is_file():
+        if digest is None or rel in self.files or not self._reusable(rel):
             return False
         self.files[rel] = digest
         self._kept.add(rel)
         return True
+
+    def _reusable(self, rel: str) -> bool:
+        """A regular file of the previous output (a symlink planted there is never republished)."""
+        path = self.target / rel
+        return path.is_file() and not path.is_symlink()
 
     @property
     def changed(self) -> bool:
@@ -160,21 +243,22 @@ class SiteWriter:
         """Swap the new site in; returns False when nothing changed (and nothing was touched)."""
         if not self.changed:
             return False
-        staging = self._stage()
-        for rel in sorted(self._kept):
-            self._link(self.target / rel, staging / rel)
-        manifest = {"generator": "guanxin-site", **(extra_manifest or {}), "files": dict(sorted(self.files.items()))}
-        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-        (staging / STAGING_MARK).unlink()
-        self._swap(staging)
+        with _os_errors(self.target):
+            staging = self._stage()
+            for rel in sorted(self._kept):
+                self._link(self.target / rel, staging / rel)
+            manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
+            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+            (staging / STAGING_MARK).unlink()
+            _fault_point("commit")
+            self._swap(staging)
         self._staging = None
         return True
 
     def _stage(self) -> Path:
         if self._staging is None:
-            self._staging = self.target.parent / f".{self.target.name}.staging-{os.getpid()}"
-            shutil.rmtree(self._staging, ignore_errors=True)
-            self._staging.mkdir(parents=True)
+            # A fresh name every time: never reuse (or delete) a directory we did not just create.
+            self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
             (self._staging / STAGING_MARK).write_bytes(b"")
         return self._staging
 
@@ -192,9 +276,15 @@ class SiteWriter:
             os.rename(staging, target)
             return
         if _rename_exchange(staging, target):
-            shutil.rmtree(staging)  # now holds the previous site
+            _fault_point("swapped")
+            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site; a leftover is recovered next time
             return
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        # No atomic exchange here (not Linux, or the file system lacks it): two renames.
+        # Between them the output is missing for an instant; a build killed there is
+        # repaired by _recover, which moves the old site back.
+        old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
         os.rename(target, old)
+        _fault_point("old-moved")
         os.rename(staging, target)
+        _fault_point("swapped")
         shutil.rmtree(old, ignore_errors=True)

@@ -2,10 +2,14 @@
 
 Used for front matter and site.yaml. Stricter than yaml.safe_load on purpose:
 duplicate keys and aliases are errors (an alias can expand into gigabytes, and a
-duplicate key silently drops what the editor wrote first).
+duplicate key silently drops what the editor wrote first), tabs are errors (they
+look like spaces but YAML reads them differently), and nesting is shallow (front
+matter is flat; deep nesting only ever means a mistake or an attack, and would
+exhaust Python's recursion limit in PyYAML's constructor).
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,7 @@ import yaml
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 10_000  # front matter is a dozen keys; anything larger is a mistake or an attack
+MAX_DEPTH = 8  # mapping -> list -> value is depth 3; leave room, stay far below the recursion limit
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Entry:
 
 
 class YamlError(Exception):
-    """A YAML problem, with a 1-based line (relative to the text given) and a Chinese message."""
+    """A YAML problem, with a 1-based file line (None if unknown) and a Chinese message."""
 
     def __init__(self, line: int | None, message: str):
         self.line = line
@@ -38,71 +43,112 @@ _PROBLEMS = (
     ("found unexpected end of stream", "引号没有闭合"),
     ("found undefined alias", "不支持 YAML 别名（*name）"),
     ("expected <block end>", "缩进不一致，请检查这一行的空格"),
+    ("exceeded maximum nesting depth", "括号嵌套层次过深"),
+    ("found unknown escape character", "双引号中的反斜杠“\\”后面是无效的转义；要写反斜杠本身请用单引号括起来"),
+    ("expected a single document", "设置中不能再出现“---”分隔线"),
+    ("found character that cannot start any token", "这一行以 YAML 不允许的符号开头（如 @ 或 `）；请用英文双引号把整个值括起来"),
 )
 
 
-def _translate(problem: str, line_text: str) -> str:
-    if "\t" in line_text:
-        return "YAML 中不能用 Tab 缩进或分隔，请改用空格"
+def _translate(problem: str) -> str:
     for needle, message in _PROBLEMS:
         if needle in problem:
             return message
     return f"YAML 格式错误（{problem}）"
 
 
-def load_mapping(text: str) -> dict[str, Entry]:
-    """Parse text as one YAML mapping of string keys. Raises YamlError."""
+def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
+    """Parse text as one YAML mapping of string keys. Raises YamlError.
+
+    `first_line` is the file line the text starts on, so every line number, in
+    entries and in messages, is a line of the file the editor has open.
+    """
+    offset = first_line - 1
+    _reject_tabs(text, offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        line_text = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-        raise YamlError(line, _translate(str(exc.problem or exc.context), line_text)) from None
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        if "end of stream" in str(exc.problem) and exc.context_mark:  # an open quote: point at where it opened
+            mark = exc.context_mark
+        line = mark.line + 1 + offset if mark else None
+        raise YamlError(line, _translate(str(exc.problem or exc.context))) from None
+    except yaml.reader.ReaderError as exc:  # a control character or an invalid code point
+        line = text[: max(exc.position, 0)].count("\n") + 1 + offset
+        raise YamlError(line, f"含有不可见的控制字符（U+{exc.character:04X}），请删除它" if isinstance(exc.character, int)
+                        else "含有无法识别的字符，请删除它") from None
+    except yaml.YAMLError as exc:
         raise YamlError(None, f"YAML 无法读取（{exc}）") from None
+    except RecursionError:  # only without libyaml: the pure-Python composer recurses per level
+        raise YamlError(first_line, "括号嵌套层次过深") from None
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
         kind = "列表" if isinstance(node, yaml.SequenceNode) else "单个值"
-        raise YamlError(node.start_mark.line + 1, f"开头的设置必须是“键: 值”的形式，这里却是一个{kind}")
-    _reject_aliases(node)
-    return _mapping_entries(node)
+        raise YamlError(node.start_mark.line + 1 + offset, f"开头的设置必须是“键: 值”的形式，这里却是一个{kind}")
+    _check_shape(node, offset)
+    return _mapping_entries(node, offset)
 
 
-def _reject_aliases(root: yaml.Node) -> None:
-    """An alias makes the composed graph share a node; seeing one twice means an alias."""
+def _reject_tabs(text: str, offset: int) -> None:
+    for number, line in enumerate(text.split("\n"), 1 + offset):
+        if "\t" in line:
+            raise YamlError(number, "设置中不能有 Tab 字符（常见于从别处复制的内容），请改用空格")
+
+
+def _check_shape(root: yaml.Node, offset: int) -> None:
+    """Refuse aliases, deep nesting and huge graphs before anything is constructed.
+
+    An alias makes the composed graph share a node, so seeing a node twice means an
+    alias. Breadth first, so an alias is found (and named) before its expansion is deep.
+    """
     seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    queue = deque([(root, 1)])
+    while queue:
+        node, depth = queue.popleft()
+        line = node.start_mark.line + 1 + offset
         if id(node) in seen:
-            raise YamlError(node.start_mark.line + 1, "不支持 YAML 锚点和别名（&name / *name），请直接写出值")
+            raise YamlError(line, "不支持 YAML 锚点和别名（&name / *name），请直接写出值")
         seen.add(id(node))
         if len(seen) > MAX_NODES:
-            raise YamlError(node.start_mark.line + 1, "开头的设置过大")
+            raise YamlError(line, "开头的设置过大")
+        if depth > MAX_DEPTH:
+            raise YamlError(line, "设置的嵌套层次过深")
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                stack.extend((key, value))
+                queue.extend(((key, depth + 1), (value, depth + 1)))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            queue.extend((child, depth + 1) for child in node.value)
 
 
-def _mapping_entries(node: yaml.MappingNode) -> dict[str, Entry]:
+def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Entry]:
     constructor = yaml.constructor.SafeConstructor()
     entries: dict[str, Entry] = {}
     for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode):
+        line = key_node.start_mark.line + 1 + offset
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             raise YamlError(line, "键必须是简单的名字")
         key = str(key_node.value)
         if key in entries:
-            raise YamlError(line, f"键“{key}”重复出现（第一次在第 {entries[key].line} 行）")
-        try:
-            value = constructor.construct_object(value_node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            if value_node.tag.endswith(":timestamp"):
-                raise YamlError(value_node.start_mark.line + 1, f"“{key}”不是一个存在的日期（{value_node.value}）") from None
-            raise YamlError(value_node.start_mark.line + 1, f"“{key}”的值无法读取（{exc}）") from None
-        entries[key] = Entry(value, line)
+            raise YamlError(line, f"键“{key}”重复出现（第一次在第 {entries[key].line} 行）；请删除其中一个")
+        entries[key] = Entry(_construct(constructor, key, value_node, offset), line)
     return entries
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))
+
+
+def _construct(constructor: yaml.constructor.SafeConstructor, key: str, node: yaml.Node, offset: int) -> Any:
+    """The Python value of one node.
+
+    A scalar that looks like a date but is not one (2023-13-45) stays text, so the
+    checker of that key reports it next to every other problem of the file.
+    """
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError, TypeError):
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+            return str(node.value)
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlError(node.start_mark.line + 1 + offset, f"“{key}”使用了不支持的 YAML 标签（{node.tag}），请直接写出值") from None
+        raise YamlError(node.start_mark.line + 1 + offset, f"“{key}”的值无法读取，请检查写法") from None

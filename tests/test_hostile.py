@@ -1,0 +1,244 @@
+"""Hostile content: XSS payloads everywhere an editor can type, checked in headless Chromium.
+
+Every payload tries to set window.__xss or open a dialog. The test builds a real
+site from them, serves it over HTTP, opens every page, clicks every link in the
+reports and asserts that nothing ran, that payloads are shown as text, and that
+no link in the site can run script.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
+from guanxin_site.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+RUN = "window.__xss=1;alert(1)"
+
+# Markdown body payloads: raw HTML, event handlers, SVG, and links with script schemes,
+# plain and obfuscated (case, entities, whitespace, control characters, percent-encoding).
+BODY_PAYLOADS = [
+    f"<script>{RUN}</script>",
+    f'<img src=x onerror="{RUN}">',
+    f'<svg onload="{RUN}"></svg>',
+    f"<svg><script>{RUN}</script></svg>",
+    f'<iframe src="javascript:{RUN}"></iframe>',
+    f'<a href="javascript:{RUN}">原始链接</a>',
+    f'<details open ontoggle="{RUN}">x</details>',
+    f'<body onload="{RUN}">',
+    f"<style>@import 'javascript:{RUN}';</style>",
+    f"<!-- --><script>{RUN}</script>",
+    f'<math><mtext><table><mglyph><style><img src=x onerror="{RUN}">',
+    f"[链接1](javascript:{RUN})",
+    f"[链接2](JaVaScRiPt:{RUN})",
+    f"[链接3](jav&#x61;script:{RUN})",
+    f"[链接4](&#106;avascript:{RUN})",
+    f"[链接5](&#x6A&#x61vascript:{RUN})",
+    f"[链接6](<java\tscript:{RUN}>)",
+    f"[链接7](java%0ascript:{RUN})",
+    f"[链接8](\\javascript:{RUN})",
+    "[链接9](vbscript:msgbox(1))",
+    "[链接10](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)",
+    "[链接11](data:text/html,<script>window.__xss=1</script>)",
+    "![图1](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9IndpbmRvdy5fX3hzcz0xIj48L3N2Zz4=)",
+    f"![图2\" onerror=\"{RUN}](x.png)",
+    f'[链接12](https://example.org/ "\\" onmouseover=\\"{RUN}")',
+    f"<javascript:{RUN}>",
+    f"[链接13][ref]\n\n[ref]: javascript:{RUN}",
+    f"[链接14](javascript&colon;{RUN})",
+    f"[链接15](\x01javascript:{RUN})",
+    "`<script>window.__xss=1</script>`",
+    f"```html\n<script>{RUN}</script>\n```",
+]
+
+HOSTILE_TITLE = f"</title><script>{RUN}</script>标题"
+HOSTILE_SUMMARY = f'" onfocus="{RUN}" autofocus="'
+HOSTILE_PUBLISHER = f"<img src=x onerror={RUN}>编印单位"
+
+
+def yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def issue(number: int, date: str, title: str, extra: list[str], paragraphs: list[str], region: str) -> str:
+    front = [f"number: {number}", f"date: {date}", f"title: {yaml_quote(title)}", *extra]
+    body = "\n\n".join(paragraphs)
+    return "---\n" + "\n".join(front) + f"\n---\n\n导语：{paragraphs[0]}\n\n## {region}\n\n{body}\n\n## 伊春市\n\n铁力市关工委。{body}\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("hostile")
+    (project / "issues/2023").mkdir(parents=True)
+    (project / "site.yaml").write_text(
+        f"title: {yaml_quote('<script>' + RUN + '</script>关心下一代工作')}\n"
+        f"publisher: {yaml_quote(HOSTILE_PUBLISHER)}\n"
+        f"description: {yaml_quote(HOSTILE_SUMMARY)}\n", encoding="utf-8")
+    half = len(BODY_PAYLOADS) // 2
+    (project / "issues/2023/052.md").write_text(
+        issue(52, "2023-11-10", "第52期" + HOSTILE_TITLE, [f"summary: {yaml_quote(HOSTILE_SUMMARY)}"],
+              BODY_PAYLOADS[:half], "黑河市"), encoding="utf-8")
+    (project / "issues/2023/053.md").write_text(
+        issue(53, "2023-11-17", HOSTILE_TITLE, [f"publisher: {yaml_quote(HOSTILE_PUBLISHER)}",
+                                                 f"summary: {yaml_quote(HOSTILE_SUMMARY)}"],
+              BODY_PAYLOADS[half:], "鹤岗市"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--source", str(project), "--base-url", "https://example.org/guanxin/"])
+    assert result.exit_code == 0, result.output
+    return project / "site"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(hostile_site):
+    handler = functools.partial(QuietHandler, directory=str(hostile_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def html_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+AUDIT_JS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.getAttributeNames()) {
+      if (attr.toLowerCase().startsWith('on')) bad.push(`${el.tagName} ${attr}`);
+    }
+  }
+  for (const el of document.querySelectorAll('a[href], area[href], link[href]')) {
+    if (!['http:', 'https:', 'mailto:', 'tel:'].includes(el.protocol || new URL(el.href).protocol)) bad.push(`link ${el.href}`);
+  }
+  for (const el of document.querySelectorAll('img[src], iframe, embed, object, frame, base, form[action] button[formaction]')) {
+    const src = el.src || el.data || el.href || '';
+    if (el.tagName !== 'IMG' || /^(javascript|vbscript|data:image\\/svg)/i.test(src)) bad.push(`${el.tagName} ${src}`);
+  }
+  for (const s of document.scripts) {
+    if (!s.src || new URL(s.src).origin !== location.origin) bad.push(`script ${s.src || s.text.slice(0, 40)}`);
+  }
+  return bad;
+}"""
+
+
+def test_no_payload_runs_on_any_page(browser, server, hostile_site):
+    pages = html_pages(hostile_site)
+    assert len(pages) > 15 and "2023/53/index.html" in pages
+    context = browser.new_context(java_script_enabled=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for rel in pages:
+        page.goto(server + rel, wait_until="load")
+        page.wait_for_timeout(20)  # let onload/onerror handlers of broken images fire, were there any
+        assert page.evaluate("typeof window.__xss") == "undefined", rel
+        assert page.evaluate(AUDIT_JS) == [], rel
+    assert dialogs == []
+    context.close()
+
+
+def test_clicking_every_report_link_runs_nothing(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    clicked = 0
+    for url in ("2023/52/", "2023/53/"):
+        page.goto(server + url)
+        count = page.locator(".prose a").count()
+        for n in range(count):
+            page.goto(server + url)
+            link = page.locator(".prose a").nth(n)
+            if link.get_attribute("href").startswith("http"):
+                continue  # leaves the test server; its href was audited above
+            try:
+                with page.expect_navigation(wait_until="load", timeout=5000):
+                    link.click()
+            except PlaywrightTimeout:
+                pass  # a link that does not navigate, as a script link would not: the check below tells
+            assert page.evaluate("typeof window.__xss") == "undefined", (url, n)
+            clicked += 1
+    assert clicked >= 3  # the harmless relative links that payloads were reduced to
+    assert dialogs == []
+    context.close()
+
+
+def test_payloads_are_shown_as_text_not_dropped(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "2023/53/")
+    text = page.inner_text("main")
+    assert HOSTILE_TITLE in page.title()
+    assert HOSTILE_TITLE in text
+    assert HOSTILE_PUBLISHER in text
+    assert "<svg onload=" in text or "<details open ontoggle=" in text or f"<script>{RUN}</script>" in text
+    description = page.locator('meta[name="description"]').get_attribute("content")
+    assert description == HOSTILE_SUMMARY
+    context.close()
+
+
+def test_source_html_has_no_live_markup_from_content(hostile_site):
+    """The same, without a browser: parse every page and look for what a payload would create."""
+    for rel in html_pages(hostile_site):
+        doc = lxml.html.fromstring((hostile_site / rel).read_bytes())
+        assert not doc.xpath("//script[contains(., '__xss')] | //iframe | //embed | //object | //base"), rel
+        prose = "//*[contains(concat(' ', @class, ' '), ' prose ')]"
+        assert not doc.xpath(f"{prose}//*[not(self::p or self::a or self::code or self::pre or self::img or self::em"
+                             " or self::strong or self::table or self::thead or self::tbody or self::tr or self::th"
+                             " or self::td or self::ul or self::ol or self::li or self::blockquote or self::br"
+                             " or self::s or self::h3 or self::h4 or self::h5 or self::h6 or self::hr)]"), rel
+        assert not [a for a in doc.xpath("//@*") if a.attrname.lower().startswith("on")], rel
+        for href in doc.xpath("//a/@href | //img/@src"):
+            assert not href.strip().lower().startswith(("javascript:", "vbscript:", "data:text", "data:image/svg")), (rel, href)
+
+
+def test_feed_escapes_payloads(hostile_site):
+    feeds = [p for p in hostile_site.rglob("*.xml")]
+    assert feeds, "no feed was written"
+    for feed in feeds:
+        tree = etree.fromstring(feed.read_bytes())  # well-formed despite the payloads
+        for content in tree.iter("{http://www.w3.org/2005/Atom}content"):
+            fragment = lxml.html.fragment_fromstring(content.text or "", create_parent="div")
+            assert not fragment.xpath("//script | //iframe | //svg | //@*[starts-with(name(), 'on')]"), feed
+
+
+def test_payload_in_region_heading_is_refused(tmp_path):
+    project = tmp_path / "project"
+    (project / "issues/2023").mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", project / "site.yaml")
+    (project / "issues/2023/053.md").write_text(
+        f"---\nnumber: 53\ndate: 2023-11-17\ntitle: 第53期\n---\n\n## 黑河市<script>{RUN}</script>\n\n正文。\n"
+        f'\n## <img src=x onerror="{RUN}">\n\n正文。\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--source", str(project)])
+    assert result.exit_code == 1
+    assert "issues/2023/053.md:7: 不认识的地区“黑河市<script>" in result.stderr
+    assert "issues/2023/053.md:11: 不认识的地区" in result.stderr
+    assert not (project / "site").exists()
