@@ -6,12 +6,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/ helpers such as archive_factory
 
 from archive_factory import write_archive  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Fuzz budgets: small by default (CI), `--hypothesis-profile=long` for a long run.
+_FUZZ_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=_FUZZ_HEALTH)
+settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=_FUZZ_HEALTH)
+settings.load_profile("ci")
 
 
 @pytest.fixture

@@ -28,7 +28,10 @@ Identity = tuple[int, int, int, int]
 
 def identity(path: Path) -> Identity:
     """Cheap change detection, as git does: any write changes mtime or ctime, size or inode."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError:  # a dangling or looping link: the reader reports it; here it only means "changed"
+        return (-1, -1, -1, -1)
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 

@@ -56,7 +56,7 @@ def main() -> None:
 @main.command()
 @click.option("--source", "source", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
               help="项目目录（包含 issues/ 和 site.yaml）")
-@click.option("--output", "output", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--output", "output", type=click.Path(path_type=Path), default=None,
               help="输出目录，默认为项目目录下的 site/")
 @click.option("--base-url", default=None, help="网站的完整地址，例如 https://example.org/guanxin/")
 @click.option("--drafts", is_flag=True, help="同时发布标记为 draft 的草稿")

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Attachment, Issue, Report
+from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
 from guanxin_site.yamlmap import Entry, YamlError, load_mapping
 
@@ -327,22 +328,50 @@ def _published_name_problem(name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Section:
+    heading: str | None  # None for the lead before the first heading
+    level: int  # 1 or 2 for a heading, 0 for the lead
+    line: int  # 0-based line of the heading within the body
+    html: str
+    text: str
+
+
+def body_sections(body: str) -> list[_Section]:
+    """The lead and the top-level sections of a body, rendered; plain prose skips markdown-it."""
+    plain = split_plain(body)
+    if plain is None:
+        return token_sections(body)
+    return [_Section(s.heading, 0 if s.heading is None else 2, s.heading_line, s.html, s.text) for s in plain]
+
+
+def token_sections(body: str) -> list[_Section]:
+    tokens = _MD.parse(body)
+    sections = []
+    for heading, start, end in _sections(tokens):
+        part = tokens[start:end]
+        if heading is None:
+            sections.append(_Section(None, 0, 0, _render(part), _plain_text(part)))
+        else:
+            name = tokens[start - 2].content.strip()  # the heading's inline token
+            sections.append(_Section(name, int(heading.tag[1]), heading.map[0], _render(part), _plain_text(part)))
+    return [s for s in sections if s.heading is not None or s.html]
+
+
 def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, list[Report]]:
-    tokens = _MD.parse(split.body)
-    sections = _sections(tokens)
+    sections = body_sections(split.body)
     lead_html, lead_text = "", ""
     reports: list[Report] = []
     seen: dict[str, int] = {}
-    for heading, start, end in sections:
-        body = tokens[start:end]
-        if heading is None:
-            lead_html, lead_text = _render(body), _plain_text(body)
+    for section in sections:
+        if section.heading is None:
+            lead_html, lead_text = section.html, section.text
             continue
-        line = split.body_line + heading.map[0]
-        if heading.tag == "h1":
+        line = split.body_line + section.line
+        if section.level == 1:
             fail(line, "正文中不要用一级标题（“# ”）；本期标题写在开头的 title 中，地区用“## 地区名”")
             continue
-        name = tokens[start - 2].content.strip()  # the heading's inline token
+        name = section.heading
         region = gazetteer.region(name)
         if region is None:
             hint = gazetteer.suggest_region(name)
@@ -353,13 +382,12 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
             fail(line, f"“{region.name}”在本期中出现了两次（另一次在第 {seen[region.name]} 行）；请合并到同一个“## {region.name}”下")
             continue
         seen[region.name] = line
-        text = _plain_text(body)
-        if not text.strip():
+        if not section.text.strip():
             fail(line, f"“{region.name}”的报告没有正文")
             continue
-        counties = gazetteer.find_counties(region.name, text)
-        reports.append(Report(region, counties, _render(body), text, line))
-    if not lead_text.strip() and not any(heading for heading, _, _ in sections):
+        counties = gazetteer.find_counties(region.name, section.text)
+        reports.append(Report(region, counties, section.html, section.text, line))
+    if not lead_text.strip() and not any(s.heading is not None for s in sections):
         fail(split.body_line, "正文是空的；请在开头的设置之后写上“## 地区名”和报告正文")
     return lead_html, lead_text, reports
 
