@@ -65,7 +65,7 @@ def _excerpt(text: str) -> str:
 
 
 def _first_report_text(issue: Issue) -> str:
-    return issue.reports[0].text if issue.reports else ""
+    return issue.reports[0].opening if issue.reports else ""
 
 
 def _issue_content(issue: Issue, base_url: str) -> str:
@@ -92,7 +92,7 @@ def site_feed(archive: Archive, config: SiteConfig) -> Feed:
             url=base + issue.url,
             date=atom_date(issue.date),
             author=xml_text(issue.publisher),
-            summary=xml_text(issue.summary) if issue.summary else _excerpt(issue.lead_text or _first_report_text(issue)),
+            summary=xml_text(issue.summary) if issue.summary else _excerpt(issue.lead_opening or _first_report_text(issue)),
             content=_issue_content(issue, base),
             categories=_categories(issue.reports),
         )
@@ -122,7 +122,7 @@ def region_feed(index: RegionIndex, config: SiteConfig) -> Feed:
             url=f"{base}{entry.issue.url}#{entry.report.anchor}",
             date=atom_date(entry.issue.date),
             author=xml_text(entry.issue.publisher),
-            summary=_excerpt(entry.report.text),
+            summary=_excerpt(entry.report.opening),
             content=xml_text(entry.report.html),
             categories=_categories((entry.report,)),
         )

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape
 from dataclasses import dataclass
 
 from guanxin_site.gazetteer import Place
@@ -15,6 +17,27 @@ class Attachment:
     digest: str  # sha256 of the bytes, for the build cache
 
 
+OPENING_CHARS = 200  # enough for any excerpt a page shows
+
+
+def opening(text: str) -> str:
+    """The start of a text with whitespace folded: what excerpts are cut from."""
+    return " ".join(text[: OPENING_CHARS * 2].split())[:OPENING_CHARS]
+
+
+_SOFT_BREAK = re.compile(r"\n(?=[^<\n])")  # a line break inside a paragraph, not between blocks
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_text(html: str) -> str:
+    """Plain text of rendered report HTML: one line per block, no markup.
+
+    Derived on demand (search, feeds) rather than stored: a stored copy would double
+    the memory and the build cache of a large archive.
+    """
+    return unescape(_TAG.sub("", _SOFT_BREAK.sub("", html))).strip()
+
+
 @dataclass(frozen=True)
 class Report:
     """One regional report (one `## <region>` section)."""
@@ -22,12 +45,16 @@ class Report:
     region: Place
     counties: tuple[Place, ...]  # county-level places of this region named in the text
     html: str
-    text: str  # plain text, for excerpts and search
     line: int  # line of the heading in the source file
+    opening: str = ""  # the text's first characters, for excerpts
 
     @property
     def anchor(self) -> str:
         return self.region.slug
+
+    @property
+    def text(self) -> str:
+        return html_text(self.html)
 
 
 @dataclass(frozen=True)
@@ -44,10 +71,14 @@ class Issue:
     summary: str | None = None
     draft: bool = False
     lead_html: str = ""
-    lead_text: str = ""
+    lead_opening: str = ""
     reports: tuple[Report, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for archive-wide messages
+
+    @property
+    def lead_text(self) -> str:
+        return html_text(self.lead_html)
 
     @property
     def year(self) -> int:

@@ -17,12 +17,12 @@ from markdown_it.token import Token
 
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.models import Attachment, Issue, Report
+from guanxin_site.models import Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
 from guanxin_site.yamlmap import Entry, YamlError, load_mapping
 
-PARSER_VERSION = "2"  # bump when parsing output changes, to invalidate build caches
+PARSER_VERSION = "3"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
 OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
@@ -110,7 +110,7 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         summary=fields.get("summary"),
         draft=fields.get("draft", False),
         lead_html=lead_html,
-        lead_text=lead_text,
+        lead_opening=opening(lead_text),
         reports=tuple(reports),
         attachments=tuple(attachments),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
@@ -386,7 +386,7 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
             fail(line, f"“{region.name}”的报告没有正文")
             continue
         counties = gazetteer.find_counties(region.name, section.text)
-        reports.append(Report(region, counties, section.html, section.text, line))
+        reports.append(Report(region, counties, section.html, line, opening(section.text)))
     if not lead_text.strip() and not any(s.heading is not None for s in sections):
         fail(split.body_line, "正文是空的；请在开头的设置之后写上“## 地区名”和报告正文")
     return lead_html, lead_text, reports
