@@ -230,3 +230,27 @@ def test_project_templates_override_the_bundled_theme(project, tmp_path):
     build(project, tmp_path / "site")
     assert "<h1>自定义</h1>" in (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
     assert (tmp_path / "site" / "static" / "site.css").exists()  # the rest still comes from the bundled theme
+
+
+def test_builds_stage_into_the_previous_site_and_match_clean_builds(project, tmp_path):
+    """Double buffering: the spare is reused, and every build equals a clean one, through edits and deletions."""
+    write_archive(project, 15)
+    site = tmp_path / "site"
+    spare = tmp_path / ".site.spare"
+    build(project, site)
+    assert not spare.exists()
+    steps = [
+        lambda: write_archive(project, 1, start=15),
+        lambda: (project / "issues" / "2019" / "003.md").unlink(),
+        lambda: write_archive(project, 2, start=16),
+        lambda: (project / "issues" / "2019" / "016.md").unlink(),
+    ]
+    for n, step in enumerate(steps):
+        step()
+        build(project, site)
+        assert spare.is_dir() and (spare / ".guanxin-site.json").exists()
+        clean = tmp_path / f"clean{n}"
+        build(project, clean, use_cache=False)
+        assert {k: v[0] for k, v in snapshot(site).items()} == {k: v[0] for k, v in snapshot(clean).items()}
+        # No empty folders left behind by deleted pages.
+        assert all(any(d.iterdir()) for d in site.rglob("*") if d.is_dir())

@@ -294,6 +294,9 @@ def test_empty_directory_and_earlier_output_are_accepted(project, tmp_path):
     assert_site_valid(out)
 
 
+OURS = ("site", ".site.spare")  # the output and the previous site kept for the next build
+
+
 def test_never_deletes_outside_the_output_directory(project, tmp_path):
     out = tmp_path / "www" / "site"
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(out)])
@@ -310,13 +313,13 @@ def test_never_deletes_outside_the_output_directory(project, tmp_path):
     (outside / "data.txt").write_text("precious")
     (out / "link-to-precious").symlink_to(outside)  # someone linked a folder into the old site
     before_neighbours = {p.name: snapshot(p) if p.is_dir() else p.read_bytes()
-                         for p in neighbours.iterdir() if p.name != "site"}
+                         for p in neighbours.iterdir() if p.name not in OURS}
     before_outside = snapshot(outside)
 
     change_content(project, "不删外面的文件")
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert {p.name: snapshot(p) if p.is_dir() else p.read_bytes()
-            for p in neighbours.iterdir() if p.name != "site"} == before_neighbours
+            for p in neighbours.iterdir() if p.name not in OURS} == before_neighbours
     assert snapshot(outside) == before_outside
     assert not (out / "link-to-precious").exists()  # inside the output: replaced with the new site

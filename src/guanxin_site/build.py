@@ -104,11 +104,12 @@ def _parse_path(path: Path) -> tuple:
 
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
-                 today: dt.date | None = None, use_cache: bool = False, jobs: int = 1) -> Project:
+                 today: dt.date | None = None, use_cache: bool = False, jobs: int = 1,
+                 paths: list[Path] | None = None) -> Project:
     """Read, parse and validate every input. Raises ContentErrors with every problem found."""
     project_dir = project_dir.resolve()
     config, gazetteer = load_site_config(project_dir, base_url)
-    paths = discover(project_dir)
+    paths = discover(project_dir) if paths is None else paths
     cache_key = f"{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
     cache = ParseCache.load(project_dir, cache_key) if use_cache else ParseCache(cache_key)
 
@@ -166,9 +167,9 @@ def _fingerprint(build_key: str, page: Page) -> str:
     return h.hexdigest()
 
 
-def _input_files(project_dir: Path, output_dir: Path) -> list[tuple[str, Path]]:
+def _input_files(project_dir: Path, output_dir: Path, paths: list[Path]) -> list[tuple[str, Path]]:
     """Every file whose change can change the output, for the nothing-changed check."""
-    files = [(p.relative_to(project_dir).as_posix(), p) for p in discover(project_dir)]
+    files = [(p.relative_to(project_dir).as_posix(), p) for p in paths]
     for n, theme in enumerate(theme_dirs(project_dir)):
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
     config = project_dir / CONFIG_FILE
@@ -207,11 +208,13 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}"]
-    key = inputs_key(options, _input_files(project_dir, output_dir))
+    paths = discover(project_dir)
+    key = inputs_key(options, _input_files(project_dir, output_dir, paths))
     if use_cache and (unchanged := _unchanged_result(output_dir, key, project_dir, started)):
         return unchanged
 
-    project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs)
+    project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
+                           paths=paths)
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)

@@ -5,6 +5,11 @@ when everything succeeded, so readers and a killed build never see half a site.
 Files whose bytes did not change are hard-linked from the previous output: their
 mtimes stay as they were (rsync and CDNs see no change), and a build that changes
 nothing touches nothing at all.
+
+Double buffering: after a swap the previous site is kept beside the output as
+`.<name>.spare`, and the next build stages into it, rewriting only the files that
+differ. A build of a large archive after a small edit therefore costs in proportion
+to what changed, not to the size of the site.
 """
 from __future__ import annotations
 
@@ -139,6 +144,11 @@ def check_target(target: Path, project_dir: Path) -> None:
         raise OutputError(f"输出目录 {target} 不是空的，也不是 guanxin-site 生成的网站，不能用作输出目录（以免误删其中的文件）；请换一个目录，或确认后手动清空它")
 
 
+def spare_path(target: Path) -> Path:
+    """Where the previous site waits to be reused as the next build's staging directory."""
+    return target.parent / f".{target.name}.spare"
+
+
 def _ours(path: Path) -> bool:
     """A leftover of one of our builds: a real directory carrying one of our marks."""
     return path.is_dir() and not path.is_symlink() and ((path / STAGING_MARK).is_file() or read_manifest(path) is not None)
@@ -153,6 +163,9 @@ def _recover(target: Path) -> None:
     for leftover in [*parent.glob(f".{target.name}.staging-*"), *parent.glob(f".{target.name}.old-*")]:
         if _ours(leftover):
             shutil.rmtree(leftover)
+    spare = spare_path(target)
+    if _ours(spare) and read_manifest(spare) is None:
+        shutil.rmtree(spare)  # a build was killed while staging into it: its content is unknown
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -185,6 +198,7 @@ class SiteWriter:
         self.files: dict[str, str] = {}  # path -> sha256 of what the new site holds there
         self.written = 0  # files whose bytes changed
         self._staging: Path | None = None
+        self._staged_files: dict[str, str] = {}  # what the staging directory already holds
         self._kept: set[str] = set()
 
     def __enter__(self) -> "SiteWriter":
@@ -214,9 +228,9 @@ class SiteWriter:
             self._kept.add(rel)
             return
         with _os_errors(self.target):
-            path = self._stage() / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            staging = self._stage()
+            if self._staged_files.get(rel) != digest:
+                _replace_file(staging, rel, data)
         self.written += 1
         _fault_point("put")
 
@@ -246,7 +260,10 @@ class SiteWriter:
         with _os_errors(self.target):
             staging = self._stage()
             for rel in sorted(self._kept):
-                self._link(self.target / rel, staging / rel)
+                if self._staged_files.get(rel) != self.files[rel]:
+                    self._link(self.target / rel, staging / rel)
+            for rel in sorted(set(self._staged_files) - set(self.files)):
+                _remove_file(staging, rel)
             manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
             (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
             (staging / STAGING_MARK).unlink()
@@ -257,14 +274,25 @@ class SiteWriter:
 
     def _stage(self) -> Path:
         if self._staging is None:
-            # A fresh name every time: never reuse (or delete) a directory we did not just create.
-            self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
-            (self._staging / STAGING_MARK).write_bytes(b"")
+            spare = spare_path(self.target)
+            manifest = read_manifest(spare) if _ours(spare) and self.target.exists() else None
+            if manifest is not None:
+                # Mark it as a staging directory before touching it: if this build is killed,
+                # recovery knows its content no longer matches any manifest.
+                (spare / STAGING_MARK).write_bytes(b"")
+                (spare / MANIFEST).unlink()
+                self._staging, self._staged_files = spare, manifest["files"]
+            else:
+                # A fresh name every time: never reuse (or delete) a directory we did not just create.
+                self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
+                (self._staging / STAGING_MARK).write_bytes(b"")
         return self._staging
 
     @staticmethod
     def _link(source: Path, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists() or dest.is_symlink():
+            dest.unlink()
         try:
             os.link(source, dest)
         except OSError:  # file systems without hard links (FAT, some network drives)
@@ -277,7 +305,7 @@ class SiteWriter:
             return
         if _rename_exchange(staging, target):
             _fault_point("swapped")
-            shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site; a leftover is recovered next time
+            self._keep_as_spare(staging)  # staging now holds the previous site
             return
         # No atomic exchange here (not Linux, or the file system lacks it): two renames.
         # Between them the output is missing for an instant; a build killed there is
@@ -287,4 +315,39 @@ class SiteWriter:
         _fault_point("old-moved")
         os.rename(staging, target)
         _fault_point("swapped")
-        shutil.rmtree(old, ignore_errors=True)
+        self._keep_as_spare(old)
+
+    def _keep_as_spare(self, previous: Path) -> None:
+        """Keep the previous site for the next build to stage into."""
+        spare = spare_path(self.target)
+        if previous == spare:
+            return
+        if spare.exists() and _ours(spare):
+            shutil.rmtree(spare)
+        if spare.exists():
+            shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
+        else:
+            os.rename(previous, spare)
+
+
+def _replace_file(root: Path, rel: str, data: bytes) -> None:
+    """Write a new file in place of any old one; never write through a hard link to the live site."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _remove_file(root: Path, rel: str) -> None:
+    """Remove a file no longer in the site, and the folders it leaves empty."""
+    path = root / rel
+    with suppress(FileNotFoundError):
+        path.unlink()
+    folder = path.parent
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
