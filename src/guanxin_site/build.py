@@ -66,12 +66,17 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _parallel_map(func, items: list, jobs: int) -> list:
-    """map() over worker processes forked from this one (they inherit its state); in order."""
+def _parallel_map(func, items: list, jobs: int):
+    """map() over worker processes forked from this one (they inherit its state).
+
+    Yields results in order as they come, so a caller that writes each one never holds
+    them all (a large site's pages add up to hundreds of megabytes).
+    """
     if jobs <= 1 or len(items) < PARALLEL_MIN_ITEMS or sys.platform != "linux":
-        return [func(item) for item in items]
+        yield from map(func, items)
+        return
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return pool.map(func, items, chunksize=max(16, len(items) // (jobs * 8)))
+        yield from pool.imap(func, items, chunksize=max(16, len(items) // (jobs * 8)))
 
 
 def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:

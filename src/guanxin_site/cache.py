@@ -22,7 +22,7 @@ CACHE_DIR = ".guanxin-cache"
 PARSE_FILE = "parsed.pickle"
 DELTA_FILE = "parsed-delta.pickle"
 LAST_BUILD_FILE = "last-build.json"
-FORMAT = 2  # bump when the pickled layout changes
+FORMAT = 3  # bump when the pickled layout changes
 
 Identity = tuple[int, int, int, int]
 
@@ -118,15 +118,24 @@ class ParseCache:
 
 def _read_pickle(path: Path) -> dict:
     with open(path, "rb") as handle:
-        return pickle.load(handle)
+        header = pickle.load(handle)
+        header["entries"] = dict(pickle.load(handle) for _ in range(header.pop("count")))
+        return header
 
 
 def _atomic_pickle(path: Path, data: dict) -> None:
-    """Stream the pickle to disk (no second copy in memory), then rename it into place."""
+    """Stream entry by entry to disk, then rename into place.
+
+    One pickle per entry keeps the pickler's memo small: a single pickle of the
+    whole cache would hold a reference table to every object in it.
+    """
     _prepare(path.parent)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    entries = data["entries"]
     with open(tmp, "wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({**data, "entries": None, "count": len(entries)}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        for item in entries.items():
+            pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-from markupsafe import Markup
 
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
@@ -79,7 +78,6 @@ def make_environment(project_dir: Path, config: SiteConfig) -> jinja2.Environmen
     env.filters["cn_date"] = cn_date
     env.filters["excerpt"] = excerpt
     env.globals["site"] = config
-    env.globals["entry_item"] = _entry_renderer(env)
     env.globals["generator"] = f"guanxin-site {__version__}"
     return env
 
@@ -89,20 +87,6 @@ def page_root(page: Page, config: SiteConfig) -> str:
     if page.output_path == "404.html":
         return urlsplit(config.base_url).path if config.base_url else "/"
     return page.root
-
-
-def _entry_renderer(env: jinja2.Environment):
-    """Render _entry.html once per (report, link depth, excerpt flag) and reuse the result."""
-    rendered: dict[tuple, Markup] = {}
-
-    def entry_item(entry, root: str, excerpts: bool = True) -> Markup:
-        key = (entry.issue.key, entry.report.anchor, root, bool(excerpts))
-        if key not in rendered:
-            template = env.get_template("_entry.html")
-            rendered[key] = Markup(template.render(entry=entry, root=root, excerpts=excerpts).strip())
-        return rendered[key]
-
-    return entry_item
 
 
 def render_page(env: jinja2.Environment, page: Page) -> bytes:

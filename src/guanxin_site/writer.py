@@ -199,6 +199,7 @@ class SiteWriter:
         self.written = 0  # files whose bytes changed
         self._staging: Path | None = None
         self._staged_files: dict[str, str] = {}  # what the staging directory already holds
+        self._made_dirs: set[Path] = set()
         self._kept: set[str] = set()
 
     def __enter__(self) -> "SiteWriter":
@@ -230,7 +231,7 @@ class SiteWriter:
         with _os_errors(self.target):
             staging = self._stage()
             if self._staged_files.get(rel) != digest:
-                _replace_file(staging, rel, data)
+                self._write(staging, rel, data)
         self.written += 1
         _fault_point("put")
 
@@ -288,6 +289,16 @@ class SiteWriter:
                 (self._staging / STAGING_MARK).write_bytes(b"")
         return self._staging
 
+    def _write(self, staging: Path, rel: str, data: bytes) -> None:
+        path = staging / rel
+        if path.parent not in self._made_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(path.parent)
+        if rel in self._staged_files:
+            _replace_file(path, data)  # may be a hard link to the live site: never write through it
+        else:
+            path.write_bytes(data)
+
     @staticmethod
     def _link(source: Path, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -330,10 +341,8 @@ class SiteWriter:
             os.rename(previous, spare)
 
 
-def _replace_file(root: Path, rel: str, data: bytes) -> None:
-    """Write a new file in place of any old one; never write through a hard link to the live site."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a new file in place of an old one, breaking any hard link to it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
