@@ -30,6 +30,7 @@ from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source
+from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
 from guanxin_site.render import make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
@@ -209,10 +210,10 @@ def _render_index(index: int) -> bytes:
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, search: bool = True) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
-    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}"]
+    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
     paths = discover(project_dir)
     key = inputs_key(options, _input_files(project_dir, output_dir, paths))
     if use_cache and (unchanged := _unchanged_result(output_dir, key, project_dir, started)):
@@ -237,7 +238,11 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
                 progress("render", done, len(stale))
         _write_static(writer, dirs)
         attachments = _write_attachments(writer, archive, project_dir)
-        changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments})
+        if progress and search:
+            progress("search", 0, 1)
+        search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
+        changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
+                                 "search": search_files})
     _WORK.clear()
     skipped = left_out(project.config)
     if use_cache:
@@ -249,6 +254,24 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
         drafts_waiting=project.drafts_waiting, left_out=skipped,
     )
+
+
+def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, output_dir: Path, use_cache: bool) -> dict:
+    """pagefind/: reused from the previous build when nothing indexed changed (indexing is the slowest stage)."""
+    key = search_key(archive, gazetteer)
+    previous = writer.previous.get("search") or {}
+    files = previous.get("files", [])
+    reusable = use_cache and previous.get("key") == key and files and all(
+        rel in writer.previous_files and (output_dir / rel).is_file() and not (output_dir / rel).is_symlink() for rel in files)
+    if reusable:
+        for rel in files:
+            writer.keep(rel)
+        return previous
+    files = []
+    for rel, data in search_bundle(archive, gazetteer).items():
+        writer.put(f"{BUNDLE_DIR}/{rel}", data)
+        files.append(f"{BUNDLE_DIR}/{rel}")
+    return {"key": key, "files": files}
 
 
 def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:

@@ -60,9 +60,11 @@ def main() -> None:
               help="输出目录，默认为项目目录下的 site/")
 @click.option("--base-url", default=None, help="网站的完整地址，例如 https://example.org/guanxin/")
 @click.option("--drafts", is_flag=True, help="同时发布标记为 draft 的草稿")
+@click.option("--no-search", is_flag=True, help="不生成搜索索引（生成更快；搜索页会提示索引不可用）")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
-def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, jobs: int | None, quiet: bool) -> None:
+def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_search: bool, jobs: int | None,
+          quiet: bool) -> None:
     """生成网站。"""
     output = output if output is not None else source / DEFAULT_OUTPUT
     bar = None
@@ -77,7 +79,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         bar.update(done - bar.pos)
 
     try:
-        result = run_build(source, output, drafts=drafts, base_url=base_url, progress=progress, jobs=jobs)
+        result = run_build(source, output, drafts=drafts, base_url=base_url, progress=progress, jobs=jobs,
+                           search=not no_search)
     except GuanxinError as exc:
         _fail(exc)
         return

@@ -64,6 +64,8 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         Page("regions/", "regions.html", {"archive": archive}, (site_shape,), latest),
         _stats_page(archive, site_shape, latest),
         Page("404.html", "404.html", {}, ()),
+        # The region list comes from the gazetteer, already part of every page's build key.
+        Page("search/", "search.html", {"regions": tuple(index.region for index in archive.regions)}, ()),
     ]
     for issue in archive.issues:
         pages.append(_issue_page(issue, archive))
@@ -115,7 +117,7 @@ def _sitemap_page(pages: list[Page], base_url: str) -> Page:
     urls = tuple(
         (base_url + page.url, page.lastmod.isoformat() if page.lastmod else None)
         for page in sorted(pages, key=lambda p: p.url)
-        if page.output_path.endswith(".html") and page.url != "404.html"
+        if page.output_path.endswith(".html") and page.url not in ("404.html", "search/")  # search is noindex
     )
     shape = hashlib.sha256("\n".join(f"{url} {lastmod}" for url, lastmod in urls).encode()).hexdigest()
     return Page("sitemap.xml", "sitemap.xml", {"urls": urls}, (shape,))

@@ -1,0 +1,202 @@
+"""The /search/ page in headless Chromium: what a reader types, sees and clicks.
+
+One site (the shipped issue plus a generated archive) is served twice by http.server on
+127.0.0.1: at the root, and under /guanxin/ as on a subpath deployment.
+"""
+from __future__ import annotations
+
+import shutil
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from test_search import (Server, browser, build_site, copy_shipped_archive, expected, load_archive,  # noqa: F401
+                         records_of, write_generated_archive)
+
+SUBPATH = "guanxin"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search-page")
+    project = root / "project"
+    copy_shipped_archive(project)
+    write_generated_archive(project, 40)
+    archive = build_site(project, root / "serve" / SUBPATH)
+    _, gazetteer = load_archive(project)
+    at_root, under_subpath = Server(root / "serve" / SUBPATH), Server(root / "serve")
+    yield {"archive": archive, "gazetteer": gazetteer, "dir": root / "serve" / SUBPATH, "root": at_root.url,
+           "subpath": f"{under_subpath.url}{SUBPATH}/"}
+    at_root.close()
+    under_subpath.close()
+
+
+@pytest.fixture
+def page(browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def search_for(page, base: str, query: str, region: str = "") -> None:
+    page.goto(f"{base}search/?q={quote(query)}" + (f"&region={quote(region)}" if region else ""))
+    wait_for_results(page)
+
+
+def wait_for_results(page) -> None:
+    page.wait_for_function("""() => {
+      const s = document.getElementById("search-status").textContent;
+      return s && !s.startsWith("正在") && (document.querySelector("#search-results li") || /没有找到/.test(s));
+    }""")
+
+
+def shown_urls(page, base: str) -> list[str]:
+    """The result links, relative to the site root."""
+    prefix = urlsplit(base).path
+    links = page.eval_on_selector_all("#search-results h2 a", "links => links.map(a => a.href)")
+    return [unquote(urlsplit(a).path).removeprefix(prefix) + (f"#{urlsplit(a).fragment}" if urlsplit(a).fragment else "")
+            for a in links]
+
+
+def show_all(page) -> None:
+    while page.is_visible("#search-more"):
+        count = page.locator("#search-results li").count()
+        page.click("#search-more")
+        page.wait_for_function(f"document.querySelectorAll('#search-results li').length > {count}")
+
+
+def test_header_search_box_leads_to_the_reports_containing_the_query(site, page):
+    page.goto(site["root"])
+    page.fill("#site-search", "嘉荫县")
+    page.press("#site-search", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    wait_for_results(page)
+    show_all(page)
+    wanted = expected(site["archive"], site["gazetteer"], "嘉荫县")
+    assert set(shown_urls(page, site["root"])) == wanted
+    assert page.input_value("#search-q") == "嘉荫县"
+    assert f"找到 {len(wanted)} 篇" in page.text_content("#search-status")
+
+
+def test_a_result_shows_issue_date_region_and_the_match(site, page):
+    search_for(page, site["root"], "顾秀莲")  # only in the shipped issue's 黑河市 and 伊春市 reports
+    first = page.locator("#search-results li").first
+    assert "2023年第53期·总第509期" in first.inner_text()
+    assert first.locator("time").get_attribute("datetime") == "2023-11-17"
+    assert "2023年11月17日" in first.inner_text()
+    region = first.locator(".search-result-region").inner_text()
+    assert region in ("黑河市", "伊春市")
+    assert first.locator("mark").first.inner_text() == "顾秀莲"
+    assert set(shown_urls(page, site["root"])) == {"2023/53/#heihe", "2023/53/#yichun"}
+
+
+def test_a_result_links_to_the_report_in_its_issue(site, page):
+    search_for(page, site["root"], "南岔镇")  # only in the shipped issue
+    assert shown_urls(page, site["root"]) == ["2023/53/#yichun"]
+    page.click("#search-results h2 a >> nth=0")
+    page.wait_for_url("**/2023/53/#yichun")
+    heading = page.locator("#yichun h2").inner_text()
+    assert heading == "伊春市"
+    assert "南岔镇" in page.locator("#yichun").inner_text()
+
+
+def test_region_filter_narrows_the_results_to_that_region(site, page):
+    search_for(page, site["root"], "心理健康")
+    show_all(page)
+    everywhere = set(shown_urls(page, site["root"]))
+    records = records_of(site["archive"])
+    in_yichun = {url for url in everywhere if records[url][1] == "伊春市"}
+    assert in_yichun and everywhere - in_yichun
+    page.wait_for_function("document.querySelector('#search-region option[value=\"伊春市\"]').textContent.includes('（')")
+    assert page.locator('#search-region option[value="伊春市"]').inner_text() == f"伊春市（{len(in_yichun)}）"
+    page.select_option("#search-region", "伊春市")
+    page.wait_for_url("**region=*")
+    wait_for_results(page)
+    show_all(page)
+    assert set(shown_urls(page, site["root"])) == in_yichun
+    assert all(r == "伊春市" for r in page.locator(".search-result-region").all_inner_texts())
+    assert "在伊春市的报告中找到" in page.text_content("#search-status")
+
+
+def test_newest_first_sorts_by_date(site, page):
+    search_for(page, site["root"], "关工委")
+    page.select_option("#search-sort", "new")
+    wait_for_results(page)
+    dates = page.eval_on_selector_all("#search-results time", "ts => ts.map(t => t.dateTime)")
+    assert len(dates) == 10 and dates == sorted(dates, reverse=True) and dates[0] == "2023-11-17"
+
+
+def test_more_results_are_shown_ten_at_a_time(site, page):
+    search_for(page, site["root"], "关工委")
+    assert page.locator("#search-results li").count() == 10
+    page.click("#search-more")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 20")
+
+
+def test_nothing_found_says_so(site, page):
+    search_for(page, site["root"], "哈尔滨冰雪")
+    assert page.locator("#search-results li").count() == 0
+    assert "没有找到包含“哈尔滨冰雪”的报告" in page.text_content("#search-status")
+
+
+def test_search_works_under_a_subpath(site, page):
+    base = site["subpath"]
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(base)
+    page.fill("#site-search", "嘉荫县")
+    page.press("#site-search", "Enter")
+    wait_for_results(page)
+    show_all(page)
+    assert set(shown_urls(page, base)) == expected(site["archive"], site["gazetteer"], "嘉荫县")
+    hrefs = page.eval_on_selector_all("#search-results h2 a", "links => links.map(a => a.href)")
+    assert all(h.startswith(base) for h in hrefs)
+    response = page.goto(hrefs[0])
+    assert response.status == 200 and page.locator(f"#{urlsplit(hrefs[0]).fragment}").count() == 1
+    assert all(urlsplit(r).netloc == urlsplit(base).netloc for r in requests)  # nothing third-party
+    assert any("/guanxin/pagefind/" in r for r in requests)
+
+
+def test_without_javascript_the_page_points_to_the_archive_and_regions(site, browser):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site["root"] + "search/?q=五老")
+    note = page.locator(".search-note")
+    assert note.is_visible() and "需要浏览器启用 JavaScript" in note.inner_text()
+    assert note.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))") == ["../archive/", "../regions/"]
+    assert not page.is_visible("#search-form")
+    context.close()
+
+
+def test_fits_a_360_px_phone(site, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    search_for(page, site["root"], "青少年心理健康")
+    assert page.locator("#search-results li").count() > 0
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    for selector in ("#search-q", "#search-region", "#search-sort", "#search-results li"):
+        box = page.locator(selector).first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+    context.close()
+
+
+def test_a_site_without_its_search_index_says_where_else_to_look(site, browser, tmp_path):  # noqa: F811
+    """As a build with --no-search would leave it: the page explains and links on."""
+    copy = tmp_path / "site"
+    shutil.copytree(site["dir"], copy, ignore=shutil.ignore_patterns("pagefind"))
+    server = Server(copy)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url + "search/?q=五老")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('没有载入')")
+    links = page.locator("#search-status a")
+    assert links.evaluate_all("links => links.map(a => a.href)") == [server.url + "archive/", server.url + "regions/"]
+    context.close()
+    server.close()
