@@ -31,7 +31,7 @@ from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source
 from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
-from guanxin_site.render import make_environment, render_page, theme_digest, theme_dirs
+from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
@@ -232,10 +232,13 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         stale = [n for n, page in enumerate(pages)
                  if previous_pages.get(page.url) != fingerprints[page.url] or not writer.keep(page.output_path)]
         _WORK.update(env=make_environment(project_dir, project.config), pages=pages)
-        for done, (n, html) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
-            writer.put(pages[n].output_path, html)
-            if progress and (done % 200 == 0 or done == len(stale)):
-                progress("render", done, len(stale))
+        try:
+            for done, (n, html) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
+                writer.put(pages[n].output_path, html)
+                if progress and (done % 200 == 0 or done == len(stale)):
+                    progress("render", done, len(stale))
+        except TemplateProblem as exc:
+            raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
         _write_static(writer, dirs)
         attachments = _write_attachments(writer, archive, project_dir)
         if progress and search:
@@ -296,5 +299,10 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) 
             sources.append(attachment.source)
             rel = issue.url + attachment.name
             if writer.previous_files.get(rel) != attachment.digest or not writer.keep(rel):
-                writer.put(rel, (project_dir / attachment.source).read_bytes())
+                try:
+                    data = (project_dir / attachment.source).read_bytes()
+                except OSError:  # removed or renamed while the build ran
+                    raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
+                                                      f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
+                writer.put(rel, data)
     return sorted(sources)

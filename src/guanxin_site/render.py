@@ -15,6 +15,7 @@ import jinja2
 
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
+from guanxin_site.errors import GuanxinError
 from guanxin_site.planner import Page
 
 TEMPLATES_DIR = "templates"
@@ -89,7 +90,22 @@ def page_root(page: Page, config: SiteConfig) -> str:
     return page.root
 
 
+class TemplateProblem(GuanxinError):
+    """A template could not be loaded or rendered (a mistake in a project's templates/)."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        super().__init__(path, line, message)  # plain args: survives pickling from a worker process
+        self.path, self.line, self.message = path, line, message
+
+
 def render_page(env: jinja2.Environment, page: Page) -> bytes:
-    template = env.get_template(page.template)
-    html = template.render(page.context, page=page, root=page_root(page, env.globals["site"]))
+    try:
+        template = env.get_template(page.template)
+        html = template.render(page.context, page=page, root=page_root(page, env.globals["site"]))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{TEMPLATES_DIR}/{exc.name or page.template}", exc.lineno, f"模板语法错误：{exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"{TEMPLATES_DIR}/{page.template}", None, f"找不到模板 {exc.name}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(f"{TEMPLATES_DIR}/{page.template}", None, f"模板出错（{exc}）；请检查最近对模板的修改") from None
     return html.encode("utf-8")
