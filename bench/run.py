@@ -40,6 +40,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import gen_corpus  # noqa: E402  (the sibling module, whichever directory we are run from)
 from guanxin_site.cache import CACHE_DIR  # noqa: E402  (<project>/.guanxin-cache: deleted for a cold build)
+from guanxin_site.writer import spare_path  # noqa: E402  (the previous site beside the output: deleted too)
 from guanxin_site.gazetteer import Gazetteer  # noqa: E402  (region slugs, to know which pages show an issue)
 
 TOOLS_ROOT = Path(os.environ.get("BENCH_TOOLS", "/tmp/guanxin-bench"))
@@ -183,6 +184,8 @@ def make_tools(corpus_root: Path, guanxin: str, build_flags: list[str], with_job
     ours_output = str(corpus_root / "ours-site")
     ours_cmd = [guanxin, "build", *build_flags, "--source", str(ours_project), "--output", ours_output]
     hugo_cache = str(corpus_root / "hugo" / ".hugo-cache")
+    # guanxin-site's state: the project's cache and the previous site kept beside the output (absolute path)
+    ours_state = (CACHE_DIR, str(spare_path(Path(ours_output))))
     tools = [
         Tool("hugo", "hugo", "public", ["hugo", "--quiet"], ["hugo", "--quiet"], ("resources", ".hugo-cache"),
              {"HUGO_CACHEDIR": hugo_cache}),
@@ -190,11 +193,11 @@ def make_tools(corpus_root: Path, guanxin: str, build_flags: list[str], with_job
              [str(PELICAN), "content", "-s", "pelicanconf.py", "-q"], ("cache",)),
         Tool("eleventy", "eleventy", "public", [str(ELEVENTY), "--quiet"], [str(ELEVENTY), "--quiet", "--incremental"],
              (".cache",)),
-        Tool(OURS, "ours", ours_output, ours_cmd, ours_cmd, (CACHE_DIR,)),
+        Tool(OURS, "ours", ours_output, ours_cmd, ours_cmd, ours_state),
     ]
     if with_jobs_1:
         cmd = [*ours_cmd, "--jobs", "1"]
-        tools.append(Tool(OURS_1, "ours", ours_output, cmd, cmd, (CACHE_DIR,)))
+        tools.append(Tool(OURS_1, "ours", ours_output, cmd, cmd, ours_state))
     return tools
 
 

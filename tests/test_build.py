@@ -270,3 +270,23 @@ def test_template_mistakes_are_reported_with_file_and_line(project, tmp_path):
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(site)])
     assert result.exit_code == 1 and "templates/year.html: 模板出错" in result.output and "Traceback" not in result.output
     assert snapshot(site) == before
+
+
+def test_a_spare_from_another_live_site_is_not_reused(project, tmp_path):
+    """After the output is deleted and rebuilt, the old spare's files are not swapped in (their inodes differ)."""
+    write_archive(project, 6)
+    site = tmp_path / "site"
+    build(project, site)
+    write_archive(project, 1, start=6)
+    build(project, site)  # leaves a spare
+    assert (tmp_path / ".site.spare").is_dir()
+    shutil.rmtree(site)
+    shutil.rmtree(project / ".guanxin-cache")
+    build(project, site)  # cold: a new live site beside the old spare
+    before = {p: p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    write_archive(project, 1, start=7)
+    build(project, site)
+    after = {p: p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    kept = [p for p in before if p in after and before[p] == after[p]]
+    assert len(kept) > len(after) / 2  # unchanged pages keep their files
+    assert not (site / ".guanxin-spare").exists() and not (site / ".guanxin-staging").exists()

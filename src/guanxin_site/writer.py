@@ -31,6 +31,7 @@ from guanxin_site.errors import OutputError
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
 STAGING_MARK = ".guanxin-staging"
+SPARE_MARK = ".guanxin-spare"  # which live site a spare was kept beside
 GENERATOR = "guanxin-site"
 
 # Test hook for the crash-safety tests: "<point>:kill" makes the build SIGKILL itself at
@@ -276,12 +277,13 @@ class SiteWriter:
     def _stage(self) -> Path:
         if self._staging is None:
             spare = spare_path(self.target)
-            manifest = read_manifest(spare) if _ours(spare) and self.target.exists() else None
+            manifest = read_manifest(spare) if _ours(spare) and _spare_matches(spare, self.target) else None
             if manifest is not None:
                 # Mark it as a staging directory before touching it: if this build is killed,
                 # recovery knows its content no longer matches any manifest.
                 (spare / STAGING_MARK).write_bytes(b"")
                 (spare / MANIFEST).unlink()
+                (spare / SPARE_MARK).unlink()
                 self._staging, self._staged_files = spare, manifest["files"]
             else:
                 # A fresh name every time: never reuse (or delete) a directory we did not just create.
@@ -331,14 +333,30 @@ class SiteWriter:
     def _keep_as_spare(self, previous: Path) -> None:
         """Keep the previous site for the next build to stage into."""
         spare = spare_path(self.target)
-        if previous == spare:
-            return
-        if spare.exists() and _ours(spare):
-            shutil.rmtree(spare)
-        if spare.exists():
-            shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
-        else:
+        if previous != spare:
+            if spare.exists() and _ours(spare):
+                shutil.rmtree(spare)
+            if spare.exists():
+                shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
+                return
             os.rename(previous, spare)
+        (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
+
+
+def _live_identity(target: Path) -> str:
+    """The live site as a file system object: a site rebuilt from scratch gets a new one."""
+    st = (target / MANIFEST).stat()
+    return f"{st.st_ino}:{st.st_mtime_ns}"
+
+
+def _spare_matches(spare: Path, target: Path) -> bool:
+    """A spare helps only beside the site it was kept with: its unchanged files are hard links
+    to that site's files. Beside any other (a rebuilt or replaced output) reusing it would
+    swap in files with other inodes and mtimes."""
+    try:
+        return (spare / SPARE_MARK).read_text(encoding="utf-8") == _live_identity(target)
+    except OSError:
+        return False
 
 
 def _replace_file(path: Path, data: bytes) -> None:
