@@ -63,6 +63,13 @@ class BuildResult:
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
 
 
+def project_rel(path: Path, project_dir: Path) -> str:
+    """Path relative to the project, forward slashes (pathlib's relative_to is slow on thousands of files)."""
+    prefix = str(project_dir) + os.sep
+    text = str(path)
+    return (text[len(prefix):] if text.startswith(prefix) else path.relative_to(project_dir).as_posix()).replace(os.sep, "/")
+
+
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -121,8 +128,9 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
 
     results: dict[Path, tuple] = {}
     identities = {path: identity(path) for path in paths}
+    rels = {path: project_rel(path, project_dir) for path in paths}
     for path in paths:
-        cached = cache.get(path.relative_to(project_dir).as_posix(), identities[path], project_dir)
+        cached = cache.get(rels[path], identities[path], project_dir)
         if cached is not None:
             results[path] = ("ok", cached)
     todo = [p for p in paths if p not in results]
@@ -135,7 +143,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     waiting: list[str] = []
     for path in paths:
         kind, *payload = results[path]
-        rel = path.relative_to(project_dir).as_posix()
+        rel = rels[path]
         if kind == "error":
             problems, is_draft = payload
             if is_draft and not drafts:
@@ -151,7 +159,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
         else:
             issues.append(issue)
     if use_cache:
-        cache.save(project_dir, {p.relative_to(project_dir).as_posix() for p in paths})
+        cache.save(project_dir, set(rels.values()))
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
@@ -175,7 +183,7 @@ def _fingerprint(build_key: str, page: Page) -> str:
 
 def _input_files(project_dir: Path, output_dir: Path, paths: list[Path]) -> list[tuple[str, Path]]:
     """Every file whose change can change the output, for the nothing-changed check."""
-    files = [(p.relative_to(project_dir).as_posix(), p) for p in paths]
+    files = [(project_rel(p, project_dir), p) for p in paths]
     for n, theme in enumerate(theme_dirs(project_dir)):
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
     config = project_dir / CONFIG_FILE
@@ -231,7 +239,8 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         fingerprints = {page.url: _fingerprint(build_key, page) for page in pages}
         stale = [n for n, page in enumerate(pages)
                  if previous_pages.get(page.url) != fingerprints[page.url] or not writer.keep(page.output_path)]
-        _WORK.update(env=make_environment(project_dir, project.config), pages=pages)
+        bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
+        _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
         try:
             for done, (n, html) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
                 writer.put(pages[n].output_path, html)

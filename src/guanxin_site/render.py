@@ -67,9 +67,13 @@ def excerpt(text: str, limit: int = 90) -> str:
     return cut.rstrip("，、：；") + "……"
 
 
-def make_environment(project_dir: Path, config: SiteConfig) -> jinja2.Environment:
+def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(project_dir)]),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails the build instead of printing nothing
         trim_blocks=True,

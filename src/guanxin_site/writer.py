@@ -21,6 +21,7 @@ import os
 import shutil
 import secrets
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -248,8 +249,10 @@ class SiteWriter:
 
     def _reusable(self, rel: str) -> bool:
         """A regular file of the previous output (a symlink planted there is never republished)."""
-        path = self.target / rel
-        return path.is_file() and not path.is_symlink()
+        try:
+            return stat.S_ISREG(os.lstat(os.path.join(self.target, rel)).st_mode)
+        except OSError:
+            return False
 
     @property
     def changed(self) -> bool:
@@ -263,7 +266,7 @@ class SiteWriter:
             staging = self._stage()
             for rel in sorted(self._kept):
                 if self._staged_files.get(rel) != self.files[rel]:
-                    self._link(self.target / rel, staging / rel)
+                    self._link(self.target / rel, staging / rel, rel in self._staged_files)
             for rel in sorted(set(self._staged_files) - set(self.files)):
                 _remove_file(staging, rel)
             manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
@@ -301,11 +304,13 @@ class SiteWriter:
         else:
             path.write_bytes(data)
 
-    @staticmethod
-    def _link(source: Path, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists() or dest.is_symlink():
-            dest.unlink()
+    def _link(self, source: Path, dest: Path, replace: bool) -> None:
+        if dest.parent not in self._made_dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(dest.parent)
+        if replace:
+            with suppress(FileNotFoundError):
+                dest.unlink()
         try:
             os.link(source, dest)
         except OSError:  # file systems without hard links (FAT, some network drives)
