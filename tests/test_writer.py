@@ -186,3 +186,26 @@ def test_output_lock_leaves_no_file_and_a_stale_opener_is_refused(project, monke
         assert _lock_file(stale) and not _is_current(stale, lock_path)
     with output_lock(target):  # a later build gets a fresh lock file
         assert len(list((tmp_path / "tmp").iterdir())) == 1
+
+
+def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_path):
+    from guanxin_site.writer import SiteWriter, spare_path
+
+    project, site = tmp_path / "project", tmp_path / "site"
+    project.mkdir()
+    for content in (b"one", b"two"):
+        with SiteWriter(site, project) as writer:
+            writer.put("index.html", content)
+            writer.commit()
+    spare = spare_path(site)
+    assert (spare / "index.html").read_bytes() == b"one"
+    with SiteWriter(site, project) as writer:
+        writer.prepare()  # takes the spare for staging
+        writer.put("index.html", b"two")  # identical to the live site: nothing written
+        assert not writer.commit()
+    assert (spare / "index.html").read_bytes() == b"one" and (spare / ".guanxin-site.json").exists()
+    with SiteWriter(site, project) as writer:
+        writer.put("index.html", b"three")
+        writer.commit()
+    assert (site / "index.html").read_bytes() == b"three"
+    assert not (site / ".guanxin-staging").exists() and not (site / ".guanxin-spare").exists()

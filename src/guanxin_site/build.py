@@ -212,8 +212,10 @@ def _unchanged_result(output_dir: Path, key: str, project_dir: Path, started: fl
                        drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])))
 
 
-def _render_index(index: int) -> bytes:
-    return render_page(_WORK["env"], _WORK["pages"][index])
+def _render_index(index: int) -> tuple[str, bool]:
+    """Render one page and stage it; runs in a worker, so only a digest travels back."""
+    page = _WORK["pages"][index]
+    return _WORK["writer"].stage(page.output_path, render_page(_WORK["env"], page))
 
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
@@ -241,9 +243,12 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
                  if previous_pages.get(page.url) != fingerprints[page.url] or not writer.keep(page.output_path)]
         bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
         _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
+        if jobs > 1 and len(stale) >= PARALLEL_MIN_ITEMS:
+            writer.prepare()  # workers stage pages themselves: the directory must exist before they fork
+        _WORK.update(writer=writer)
         try:
-            for done, (n, html) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
-                writer.put(pages[n].output_path, html)
+            for done, (n, staged) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
+                writer.record(pages[n].output_path, *staged)
                 if progress and (done % 200 == 0 or done == len(stale)):
                     progress("render", done, len(stale))
         except TemplateProblem as exc:

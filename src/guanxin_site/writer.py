@@ -201,6 +201,7 @@ class SiteWriter:
         self.written = 0  # files whose bytes changed
         self._staging: Path | None = None
         self._staged_files: dict[str, str] = {}  # what the staging directory already holds
+        self._spare_manifest: dict = {}
         self._made_dirs: set[Path] = set()
         self._kept: set[str] = set()
 
@@ -214,28 +215,58 @@ class SiteWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._staging is not None and self._staging.exists():
+        if self._staging is None or not self._staging.exists():
+            return
+        if self._staging == spare_path(self.target) and self.written == 0:
+            self._restore_spare()  # taken for staging but nothing was written: keep it for next time
+        else:
             shutil.rmtree(self._staging, ignore_errors=True)  # on failure nothing was swapped in
+
+    def _restore_spare(self) -> None:
+        spare = self._staging
+        manifest = {"generator": GENERATOR, **self._spare_manifest}
+        (spare / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
+        (spare / STAGING_MARK).unlink()
 
     @property
     def previous_files(self) -> dict[str, str]:
         return self.previous["files"]
 
     def put(self, rel: str, data: bytes) -> None:
+        self.record(rel, *self.stage(rel, data))
+
+    def prepare(self) -> None:
+        """Create the staging directory now, before worker processes that call stage() are forked."""
+        with _os_errors(self.target):
+            self._stage()
+
+    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
+        """Put a file's bytes in the staging directory unless the live site already has them.
+
+        Touches only the file system, so a forked worker can call it (after prepare());
+        the parent then passes the result to record(). Returns (digest, whether written).
+        """
         rel = safe_relpath(rel)
-        if rel in self.files:
-            raise OutputError(f"内部错误：两个页面都要写入 {rel}")
         digest = hashlib.sha256(data).hexdigest()
-        self.files[rel] = digest
         if self.previous_files.get(rel) == digest and self._reusable(rel):
-            self._kept.add(rel)
-            return
+            return digest, False
         with _os_errors(self.target):
             staging = self._stage()
             if self._staged_files.get(rel) != digest:
                 self._write(staging, rel, data)
-        self.written += 1
         _fault_point("put")
+        return digest, True
+
+    def record(self, rel: str, digest: str, written: bool) -> None:
+        rel = safe_relpath(rel)
+        if rel in self.files:
+            raise OutputError(f"内部错误：两个页面都要写入 {rel}")
+        self.files[rel] = digest
+        if written:
+            self.written += 1
+        else:
+            self._kept.add(rel)
 
     def keep(self, rel: str) -> bool:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
@@ -287,7 +318,7 @@ class SiteWriter:
                 (spare / STAGING_MARK).write_bytes(b"")
                 (spare / MANIFEST).unlink()
                 (spare / SPARE_MARK).unlink()
-                self._staging, self._staged_files = spare, manifest["files"]
+                self._staging, self._staged_files, self._spare_manifest = spare, manifest["files"], manifest
             else:
                 # A fresh name every time: never reuse (or delete) a directory we did not just create.
                 self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
