@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || packages+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep "Noto Sans CJK" >/dev/null || packages+=(fonts-noto-cjk)  # no -q: an early exit would SIGPIPE fc-list
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
