@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 sys.path.insert(0, str(Path(__file__).parent))  # tests/ helpers such as archive_factory
 
 from archive_factory import write_archive  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,3 +48,14 @@ def generated_project(tmp_path_factory) -> Path:
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     write_archive(root, 230)
     return root
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -7,10 +7,7 @@ no link in the site can run script.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 
 import lxml.html
@@ -18,14 +15,11 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
+from browser_support import Server
 from guanxin_site.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 RUN = "window.__xss=1;alert(1)"
 
 # Markdown body payloads: raw HTML, event handlers, SVG, and links with script schemes,
@@ -100,28 +94,11 @@ def hostile_site(tmp_path_factory) -> Path:
     return project / "site"
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(hostile_site):
-    handler = functools.partial(QuietHandler, directory=str(hostile_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    served = Server(hostile_site)
+    yield served.url
+    served.close()
 
 
 def html_pages(site: Path) -> list[str]:

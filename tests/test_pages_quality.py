@@ -25,17 +25,14 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import html as lxml_html
 from playwright.async_api import async_playwright
-from playwright.sync_api import sync_playwright
 
 from archive_factory import REGIONS, SENTENCES, write_archive
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
 
 REPO = Path(__file__).resolve().parents[1]
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 NPM_HINT = "run `npm ci` in the repository (package.json pins axe-core and vnu-jar)"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
@@ -243,14 +240,6 @@ def test_pages_need_no_javascript(sites):
                 continue  # search is the one feature that needs JavaScript; it says so in <noscript>
             doc = lxml_html.fromstring((site.root / (page + "index.html" if page.endswith("/") or not page else page)).read_bytes())
             assert not doc.xpath("//script | //*[@*[starts-with(name(), 'on')]]"), f"{site.name}/{page}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_key_pages_work_with_javascript_off(sites, browser):

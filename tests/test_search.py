@@ -12,17 +12,14 @@ test_search_browser.py.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import json
 import random
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: F401 (Server: used by test_search_browser)
 from guanxin_site import search
 from guanxin_site.archive import Archive, organise
 from guanxin_site.build import build, load_project
@@ -31,9 +28,6 @@ from guanxin_site.planner import Page
 from guanxin_site.render import make_environment, render_page
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 TODAY = dt.date(2024, 6, 1)
 
 # -- a generated archive -------------------------------------------------------
@@ -160,34 +154,6 @@ def build_site(project: Path, out: Path) -> Archive:
     if not (out / search.BUNDLE_DIR).exists():
         search.build_search_index(archive, gazetteer, out / search.BUNDLE_DIR)
     return archive
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class Server:
-    """A real http.server on 127.0.0.1 serving a directory, in a thread."""
-
-    def __init__(self, root: Path):
-        handler = functools.partial(QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 # The search the /search/ page runs (search-query.js runSearch), for many queries at once:

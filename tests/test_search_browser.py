@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from test_search import (Server, browser, build_site, copy_shipped_archive, expected, load_archive,  # noqa: F401
+from test_search import (Server, build_site, copy_shipped_archive, expected, load_archive,  # noqa: F401
                          records_of, write_generated_archive)
 
 SUBPATH = "guanxin"

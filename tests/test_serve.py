@@ -16,13 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import sync_playwright
 
 from guanxin_site.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 WAIT = 20  # seconds for a change to reach the page: rebuilds take well under one
 
 
@@ -108,14 +105,6 @@ def server(tmp_path_factory):
     running = start_server(new_project(tmp_path_factory.mktemp("serve") / "project"))
     yield running
     stop_server(running)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_serves_the_site_with_live_reload_added_only_when_served(server):
