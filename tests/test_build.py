@@ -211,7 +211,7 @@ def test_attachments_are_copied_and_linked(project, tmp_path):
     site = tmp_path / "site"
     build(project, site)
     assert (site / "2019" / "1" / "原件.pdf").read_bytes() == b"%PDF-1.4 test"
-    assert 'href="原件.pdf"' in (site / "2019" / "1" / "index.html").read_text(encoding="utf-8")
+    assert 'href="%E5%8E%9F%E4%BB%B6.pdf"' in (site / "2019" / "1" / "index.html").read_text(encoding="utf-8")
     assert check_site(site)[1] == []
 
 
@@ -268,7 +268,7 @@ def test_template_mistakes_are_reported_with_file_and_line(project, tmp_path):
     assert "templates/year.html:3: 模板语法错误" in result.output
     (project / "templates" / "year.html").write_text('{% extends "base.html" %}{% block main %}{{ no_such_thing.x }}{% endblock %}', encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(site)])
-    assert result.exit_code == 1 and "templates/year.html: 模板出错" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "templates/year.html:1: 模板出错（UndefinedError" in result.output and "Traceback" not in result.output
     assert snapshot(site) == before
 
 
@@ -290,3 +290,31 @@ def test_a_spare_from_another_live_site_is_not_reused(project, tmp_path):
     kept = [p for p in before if p in after and before[p] == after[p]]
     assert len(kept) > len(after) / 2  # unchanged pages keep their files
     assert not (site / ".guanxin-spare").exists() and not (site / ".guanxin-staging").exists()
+
+
+def test_build_refuses_a_source_that_is_not_a_project(tmp_path):
+    result = CliRunner().invoke(main, ["build", "--source", str(tmp_path / "typo")])
+    assert result.exit_code == 1 and "不像是简报网站的项目目录" in result.output
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_touched_file_refreshes_the_manifest_so_the_next_build_is_fast(project, tmp_path):
+    write_archive(project, 3)
+    site = tmp_path / "site"
+    build(project, site)
+    path = project / "issues" / "2019" / "002.md"
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # same bytes, new mtime
+    again = build(project, site)
+    assert not again.changed and again.written == 0
+    third = build(project, site)
+    assert third.rendered == 0 and third.seconds < again.seconds + 1  # took the nothing-changed path
+    assert third.pages == again.pages
+
+
+def test_runtime_template_errors_name_the_template_and_line(project, tmp_path):
+    write_archive(project, 1)
+    (project / "templates").mkdir()
+    (project / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}\n\n{{ 1 / 0 }}{% endblock %}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(tmp_path / "site")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "templates/404.html:3: 模板出错（ZeroDivisionError" in result.output

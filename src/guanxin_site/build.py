@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 import os
 import sys
 import time
@@ -24,7 +26,7 @@ from guanxin_site import __version__
 from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import CACHE_DIR, ParseCache, identity, inputs_key, load_last_build, save_last_build
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, OutputError
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
@@ -32,7 +34,7 @@ from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source
 from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
-from guanxin_site.validate import archive_errors, archive_warnings
+from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -83,8 +85,14 @@ def _parallel_map(func, items: list, jobs: int):
     if jobs <= 1 or len(items) < PARALLEL_MIN_ITEMS or sys.platform != "linux":
         yield from map(func, items)
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(func, items, chunksize=max(16, len(items) // (jobs * 8)))
+    # concurrent.futures rather than multiprocessing.Pool: a worker killed by the system
+    # (out of memory) raises BrokenProcessPool instead of hanging the build forever.
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            yield from pool.map(func, items, chunksize=max(16, len(items) // (jobs * 8)))
+        except BrokenProcessPool:
+            raise OutputError("生成网站的工作进程意外退出（可能是内存不足）；原有的网站保持不变。"
+                              "可以用 --jobs 1 重试") from None
 
 
 def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:
@@ -123,7 +131,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     project_dir = project_dir.resolve()
     config, gazetteer = load_site_config(project_dir, base_url)
     paths = discover(project_dir) if paths is None else paths
-    cache_key = f"{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
+    cache_key = f"{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
     cache = ParseCache.load(project_dir, cache_key) if use_cache else ParseCache(cache_key)
 
     results: dict[Path, tuple] = {}
@@ -163,7 +171,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
-    warnings.extend(archive_warnings(issues, today or dt.date.today()))
+    warnings.extend(archive_warnings(issues, today or bulletin_today()))
     return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting))
 
 
@@ -236,31 +244,36 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
     dirs = theme_dirs(project_dir)
     build_key = _build_key(project, theme_digest(dirs), drafts)
 
-    with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
-        previous_pages = writer.previous.get("pages", {}) if use_cache else {}
-        fingerprints = {page.url: _fingerprint(build_key, page) for page in pages}
-        stale = [n for n, page in enumerate(pages)
-                 if previous_pages.get(page.url) != fingerprints[page.url] or not writer.keep(page.output_path)]
-        bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
-        _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
-        if jobs > 1 and len(stale) >= PARALLEL_MIN_ITEMS:
-            writer.prepare()  # workers stage pages themselves: the directory must exist before they fork
-        _WORK.update(writer=writer)
-        try:
-            for done, (n, staged) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
-                writer.record(pages[n].output_path, *staged)
-                if progress and (done % 200 == 0 or done == len(stale)):
-                    progress("render", done, len(stale))
-        except TemplateProblem as exc:
-            raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
-        _write_static(writer, dirs)
-        attachments = _write_attachments(writer, archive, project_dir)
-        if progress and search:
-            progress("search", 0, 1)
-        search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
-        changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                 "search": search_files})
-    _WORK.clear()
+    try:
+        with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
+            previous_pages = writer.previous.get("pages", {}) if use_cache else {}
+            fingerprints = {page.url: _fingerprint(build_key, page) for page in pages}
+            stale = []
+            for n, page in enumerate(pages):
+                reused = previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path)
+                if not reused:
+                    stale.append(n)
+            bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
+            _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
+            if jobs > 1 and len(stale) >= PARALLEL_MIN_ITEMS:
+                writer.prepare()  # workers stage pages themselves: the directory must exist before they fork
+            _WORK.update(writer=writer)
+            try:
+                for done, (n, staged) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
+                    writer.record(pages[n].output_path, *staged)
+                    if progress and (done % 200 == 0 or done == len(stale)):
+                        progress("render", done, len(stale))
+            except TemplateProblem as exc:
+                raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
+            _write_static(writer, dirs)
+            attachments = _write_attachments(writer, archive, project_dir)
+            if progress and search:
+                progress("search", 0, 1)
+            search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
+            changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
+                                     "search": search_files})
+    finally:
+        _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
         save_last_build(project_dir, {"inputs": key, "issues": len(archive.issues),
@@ -278,8 +291,9 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, ou
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
+    # keep() is not undoable, so check every file first: a bundle is reused whole or not at all.
     reusable = use_cache and previous.get("key") == key and files and all(
-        rel in writer.previous_files and (output_dir / rel).is_file() and not (output_dir / rel).is_symlink() for rel in files)
+        rel in writer.previous_files and writer.reusable(rel) for rel in files)
     if reusable:
         for rel in files:
             writer.keep(rel)

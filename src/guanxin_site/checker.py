@@ -19,7 +19,7 @@ from guanxin_site.parser import parse_issue
 from guanxin_site.config import CONFIG_FILE
 from guanxin_site.reader import ISSUES_DIR, SourceFile, discover, read_source
 from guanxin_site.scaffold import read_numbering
-from guanxin_site.validate import archive_errors, archive_warnings
+from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today
 
 JSON_SCHEMA_VERSION = 1
 
@@ -135,7 +135,7 @@ def _site_problems(site: Path) -> tuple[int, list[Problem]]:
 def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path | None = None) -> CheckReport:
     """Check the project (and a built site, if given). Never raises for content problems."""
     project_dir = project_dir.resolve()
-    today = today or dt.date.today()
+    today = today or bulletin_today()
     site_pages, site_problems = _site_problems(site) if site is not None else (None, [])
     if not (project_dir / ISSUES_DIR).is_dir() and not (project_dir / CONFIG_FILE).is_file():
         lost = Problem(project_dir.as_posix(), None, f"这里没有 {ISSUES_DIR}/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录；"

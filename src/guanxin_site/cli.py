@@ -18,6 +18,7 @@ from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, displa
 from guanxin_site.importer import BulletinImportError, ImportedIssue, parse_bulletin, read_bulletin
 from guanxin_site.scaffold import KnownIssue, create_issue, issue_path, survey, write_new_file
 from guanxin_site.serve import Broken, PreviewServer, Rebuilt, RequestFailed, where
+from guanxin_site.validate import bulletin_today
 
 DEFAULT_OUTPUT = "site"
 
@@ -27,6 +28,14 @@ def _echo_errors(exc: ContentErrors) -> None:
         click.echo(str(error), err=True)
     count = len(exc.errors)
     click.secho(f"发现 {count} 个问题，没有生成网站（原有的网站保持不变）。请按上面的提示修改后重新运行。", fg="red", err=True)
+
+
+def _require_project(source: Path) -> None:
+    """A mistyped --source must not quietly produce an empty site (or new folders) somewhere."""
+    if not (source / "issues").is_dir() and not (source / "site.yaml").is_file():
+        click.secho(f"错误：{source} 中没有 issues/ 文件夹，也没有 site.yaml，不像是简报网站的项目目录；"
+                    "请在项目目录中运行，或用 --source 指定项目目录（新项目可以先用 guanxin-site import 导入一期）", fg="red", err=True)
+        sys.exit(1)
 
 
 def _fail(exc: GuanxinError) -> None:
@@ -66,6 +75,7 @@ def main() -> None:
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_search: bool, jobs: int | None,
           quiet: bool) -> None:
     """生成网站。"""
+    _require_project(source)
     output = output if output is not None else source / DEFAULT_OUTPUT
     bar = None
 
@@ -212,12 +222,16 @@ def new(date_text: str | None, source: Path) -> None:
 
     新文件带有“draft: true”（草稿）标记：写完之前 build 和 check 都不会发布它，只提醒有草稿在等待。
     """
-    date = _parse_date(date_text, "--date") or dt.date.today()
+    date = _parse_date(date_text, "--date") or bulletin_today()
+    _require_project(source)
     try:
         created = create_issue(source, date)
     except GuanxinError as exc:
         _fail(exc)
         return
+    except OSError as exc:
+        click.secho(f"错误：无法创建新文件（{exc.strerror or exc}：{exc.filename}）", fg="red", err=True)
+        sys.exit(1)
     for skipped in created.skipped:
         click.secho(f"提醒：{skipped}", fg="yellow", err=True)
     click.echo(f"已创建：{created.rel}（{created.label}，日期 {created.date.isoformat()}）")

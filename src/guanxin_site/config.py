@@ -37,9 +37,18 @@ def normalize_base_url(url: str | None) -> str | None:
     if url is None or url.strip() == "":
         return None
     url = url.strip()
-    parts = urlsplit(url)
+    example = "例如 https://example.org/guanxin/"
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        raise ValueError(f"base_url 中不能有空格或换行，{example}（现在是“{url!r}”）")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port or IPv6 address
+    except ValueError:
+        raise ValueError(f"base_url 不是一个有效的网址，{example}（现在是“{url}”）") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"base_url 必须是以 http:// 或 https:// 开头的完整网址，例如 https://example.org/guanxin/（现在是“{url}”）")
+        raise ValueError(f"base_url 必须是以 http:// 或 https:// 开头的完整网址，{example}（现在是“{url}”）")
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url 不能带“?”或“#”后面的部分，{example}（现在是“{url}”）")
     return url.rstrip("/") + "/"
 
 

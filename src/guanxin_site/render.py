@@ -110,6 +110,19 @@ def render_page(env: jinja2.Environment, page: Page) -> bytes:
         raise TemplateProblem(f"{TEMPLATES_DIR}/{exc.name or page.template}", exc.lineno, f"模板语法错误：{exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateProblem(f"{TEMPLATES_DIR}/{page.template}", None, f"找不到模板 {exc.name}") from None
-    except jinja2.TemplateError as exc:
-        raise TemplateProblem(f"{TEMPLATES_DIR}/{page.template}", None, f"模板出错（{exc}）；请检查最近对模板的修改") from None
+    except Exception as exc:  # noqa: BLE001 - any mistake in a project's template is the editor's to fix
+        path, line = _template_frame(exc, page)
+        raise TemplateProblem(path, line, f"模板出错（{type(exc).__name__}: {exc}）；请检查最近对模板的修改") from None
     return html.encode("utf-8")
+
+
+def _template_frame(exc: Exception, page: Page) -> tuple[str, int | None]:
+    """Where in which template the error happened: Jinja maps template code back to its lines."""
+    where: tuple[str, int | None] = (f"{TEMPLATES_DIR}/{page.template}", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".svg")):
+            where = (f"{TEMPLATES_DIR}/{Path(filename).name}", tb.tb_lineno)
+        tb = tb.tb_next
+    return where

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -159,10 +160,11 @@ def _ours(path: Path) -> bool:
 def _recover(target: Path) -> None:
     """Undo what a build killed mid-write or mid-swap left beside the output (under the lock)."""
     parent = target.parent
-    olds = sorted((p for p in parent.glob(f".{target.name}.old-*") if _ours(p)), key=lambda p: p.stat().st_mtime)
+    name = glob.escape(target.name)  # an output named site[1] must not match .site1.staging-*
+    olds = sorted((p for p in parent.glob(f".{name}.old-*") if _ours(p)), key=lambda p: p.stat().st_mtime)
     if olds and not target.exists():
         os.rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
-    for leftover in [*parent.glob(f".{target.name}.staging-*"), *parent.glob(f".{target.name}.old-*")]:
+    for leftover in [*parent.glob(f".{name}.staging-*"), *parent.glob(f".{name}.old-*")]:
         if _ours(leftover):
             shutil.rmtree(leftover)
     spare = spare_path(target)
@@ -204,6 +206,7 @@ class SiteWriter:
         self._staging: Path | None = None
         self._staged_files: dict[str, str] = {}  # what the staging directory already holds
         self._spare_manifest: dict = {}
+        self._untouched = False  # set when commit() found nothing to change (so staging holds no new bytes)
         self._made_dirs: set[Path] = set()
         self._kept: set[str] = set()
 
@@ -219,15 +222,15 @@ class SiteWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._staging is None or not self._staging.exists():
             return
-        if self._staging == spare_path(self.target) and self.written == 0:
-            self._restore_spare()  # taken for staging but nothing was written: keep it for next time
+        if self._staging == spare_path(self.target) and self._untouched:
+            self._restore_spare()  # taken for staging but the build changed nothing: keep it for next time
         else:
             shutil.rmtree(self._staging, ignore_errors=True)  # on failure nothing was swapped in
 
     def _restore_spare(self) -> None:
         spare = self._staging
         manifest = {"generator": GENERATOR, **self._spare_manifest}
-        (spare / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        (spare / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
         (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
         (spare / STAGING_MARK).unlink()
 
@@ -251,7 +254,7 @@ class SiteWriter:
         """
         rel = safe_relpath(rel)
         digest = hashlib.sha256(data).hexdigest()
-        if self.previous_files.get(rel) == digest and self._reusable(rel):
+        if self.previous_files.get(rel) == digest and self.reusable(rel):
             return digest, False
         with _os_errors(self.target):
             staging = self._stage()
@@ -274,13 +277,13 @@ class SiteWriter:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
         rel = safe_relpath(rel)
         digest = self.previous_files.get(rel)
-        if digest is None or rel in self.files or not self._reusable(rel):
+        if digest is None or rel in self.files or not self.reusable(rel):
             return False
         self.files[rel] = digest
         self._kept.add(rel)
         return True
 
-    def _reusable(self, rel: str) -> bool:
+    def reusable(self, rel: str) -> bool:
         """A regular file of the previous output (a symlink planted there is never republished)."""
         try:
             return stat.S_ISREG(os.lstat(os.path.join(self.target, rel)).st_mode)
@@ -292,8 +295,10 @@ class SiteWriter:
         return self.written > 0 or set(self.files) != set(self.previous_files) or not self.target.exists()
 
     def commit(self, extra_manifest: dict | None = None) -> bool:
-        """Swap the new site in; returns False when nothing changed (and nothing was touched)."""
+        """Swap the new site in; returns False when nothing changed (and no page was touched)."""
         if not self.changed:
+            self._untouched = True
+            self._refresh_manifest(extra_manifest or {})
             return False
         with _os_errors(self.target):
             staging = self._stage()
@@ -303,12 +308,27 @@ class SiteWriter:
             for rel in sorted(set(self._staged_files) - set(self.files)):
                 _remove_file(staging, rel)
             manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
-            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+            (staging / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
             (staging / STAGING_MARK).unlink()
             _fault_point("commit")
             self._swap(staging)
         self._staging = None
         return True
+
+    def _refresh_manifest(self, extra: dict) -> None:
+        """Same pages, new build metadata (input key, fingerprints): rewrite only the manifest,
+        so the next build takes its fast path instead of re-checking every page."""
+        manifest = {**extra, "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
+        if manifest == self.previous or not self.target.exists():
+            return
+        spare = spare_path(self.target)
+        spare_was_current = _spare_matches(spare, self.target)
+        with _os_errors(self.target):
+            tmp = self.target / f".{MANIFEST}.{os.getpid()}.tmp"
+            tmp.write_text(_manifest_json(manifest), encoding="utf-8")
+            os.replace(tmp, self.target / MANIFEST)
+            if spare_was_current and read_manifest(spare) is not None:
+                (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
 
     def _stage(self) -> Path:
         if self._staging is None:
@@ -379,6 +399,10 @@ class SiteWriter:
                 return
             os.rename(previous, spare)
         (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
+
+
+def _manifest_json(manifest: dict) -> str:
+    return json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
 
 
 def _live_identity(target: Path) -> str:
