@@ -17,6 +17,7 @@ from guanxin_site.cli import main
 from guanxin_site.errors import ContentErrors
 from guanxin_site.linkcheck import check_site
 
+
 SLUGS = {
     "哈尔滨市": "haerbin", "齐齐哈尔市": "qiqihaer", "鸡西市": "jixi", "鹤岗市": "hegang", "双鸭山市": "shuangyashan",
     "大庆市": "daqing", "伊春市": "yichun", "佳木斯市": "jiamusi", "七台河市": "qitaihe", "牡丹江市": "mudanjiang",
@@ -318,3 +319,4 @@ def test_runtime_template_errors_name_the_template_and_line(project, tmp_path):
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(tmp_path / "site")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "templates/404.html:3: 模板出错（ZeroDivisionError" in result.output
+

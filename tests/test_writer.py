@@ -209,3 +209,29 @@ def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_pat
         writer.commit()
     assert (site / "index.html").read_bytes() == b"three"
     assert not (site / ".guanxin-staging").exists() and not (site / ".guanxin-spare").exists()
+
+
+def test_a_spare_written_by_workers_of_a_failed_build_is_discarded(tmp_path):
+    """Workers stage pages before the parent records them; if the build then fails, the spare's
+    old manifest would describe bytes it no longer holds, so the spare must not be kept."""
+    from guanxin_site.writer import SiteWriter, spare_path
+
+    project, site = tmp_path / "project", tmp_path / "site"
+    project.mkdir()
+    for content in (b"one", b"two"):
+        with SiteWriter(site, project) as writer:
+            writer.put("index.html", content)
+            writer.commit()
+    spare = spare_path(site)
+    assert (spare / "index.html").read_bytes() == b"one"
+    with pytest.raises(RuntimeError):
+        with SiteWriter(site, project) as writer:
+            writer.prepare()
+            writer.stage("index.html", b"from a failed build")  # as a forked worker does; never recorded
+            raise RuntimeError("a later page failed")
+    assert not spare.exists() or b"failed" not in (spare / "index.html").read_bytes()
+    with SiteWriter(site, project) as writer:
+        writer.put("index.html", b"two")
+        writer.put("other.html", b"x")
+        writer.commit()
+    assert (site / "index.html").read_bytes() == b"two"
