@@ -124,8 +124,31 @@ def test_county_pages_list_reports_that_mention_the_county(generated_project, ge
             year = int(re.search(r"^date: (\d{4})-", text, re.M).group(1))
             mentions.add((year, number))
     assert mentions
-    page = generated_site / "regions" / "yichun" / "yichun-jiayin" / "index.html"
-    assert linked_issues(page, generated_site) == mentions
+    county = generated_site / "regions" / "yichun" / "yichun-jiayin"
+    listed = set()
+    for page in [county / "index.html", *county.glob("[0-9]*/index.html")]:
+        listed |= linked_issues(page, generated_site)
+    assert listed == mentions
+
+
+def test_long_county_lists_move_older_years_to_pages_of_their_own(project, tmp_path):
+    from guanxin_site import planner
+
+    write_archive(project, 160)  # three years
+    site = tmp_path / "site"
+    budget = planner.REGION_INLINE_BUDGET
+    planner.REGION_INLINE_BUDGET = 3  # a small budget stands in for a very long archive
+    try:
+        build(project, site, use_cache=False)
+    finally:
+        planner.REGION_INLINE_BUDGET = budget
+    county = max((site / "regions").glob("*/*-*"), key=lambda d: len(list(d.glob("[0-9]*"))))
+    year_pages = sorted(county.glob("[0-9]*/index.html"))
+    assert year_pages, "older years should have pages of their own"
+    main = lxml.html.fromstring((county / "index.html").read_bytes())
+    assert len(main.xpath("//a[@class='entry-title']")) < sum(
+        len(lxml.html.fromstring(p.read_bytes()).xpath("//a[@class='entry-title']")) for p in year_pages) + 4
+    assert check_site(site)[1] == []
 
 
 def test_build_is_deterministic(generated_project, tmp_path):

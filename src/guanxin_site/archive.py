@@ -51,7 +51,7 @@ def organise(issues: list[Issue], gazetteer: Gazetteer) -> Archive:
         issue.key: (chronological[n - 1] if n > 0 else None, chronological[n + 1] if n + 1 < len(chronological) else None)
         for n, issue in enumerate(chronological)
     }
-    years = _group_by_year(ordered)
+    years = group_by_year(ordered)
     return Archive(ordered, years, regions, neighbours)
 
 
@@ -62,10 +62,10 @@ def _region_index(place: Place, entries: list[Entry], gazetteer: Gazetteer) -> R
             by_county[county.name].append(entry)
     counties = tuple((c, tuple(by_county[c.name])) for c in gazetteer.counties_of(place.name) if c.name in by_county)
     entries_tuple = tuple(entries)
-    return RegionIndex(place, entries_tuple, counties, _group_by_year(entries_tuple))
+    return RegionIndex(place, entries_tuple, counties, group_by_year(entries_tuple))
 
 
-def _group_by_year(items: tuple) -> tuple:
+def group_by_year(items: tuple) -> tuple:
     """Group issues or entries, already newest first, by year; keeps that order."""
     groups: dict[int, list] = {}
     for item in items:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from guanxin_site import feeds, stats
-from guanxin_site.archive import Archive, Entry, RegionIndex
+from guanxin_site.archive import Archive, Entry, RegionIndex, group_by_year
 from guanxin_site.config import SiteConfig
 from guanxin_site.models import Issue
 
@@ -123,23 +123,42 @@ def _sitemap_page(pages: list[Page], base_url: str) -> Page:
     return Page("sitemap.xml", "sitemap.xml", {"urls": urls}, (shape,))
 
 
-def _region_pages(index: RegionIndex) -> list[Page]:
-    slug = index.region.slug
-    inline_years: set[int] = set()
+def _inline_years(years) -> set[int]:
+    """The newest years whose entries fit the inline budget (always at least the newest year)."""
+    inline: set[int] = set()
     shown = 0
-    for year, entries in index.years:
+    for year, entries in years:
         if shown and shown + len(entries) > REGION_INLINE_BUDGET:
             break
-        inline_years.add(year)
+        inline.add(year)
         shown += len(entries)
+    return inline
+
+
+def _region_pages(index: RegionIndex) -> list[Page]:
+    slug = index.region.slug
     deps = (_digests(e.issue for e in index.entries),)
-    pages = [Page(f"regions/{slug}/", "region.html", {"index": index, "inline_years": inline_years}, deps,
+    pages = [Page(f"regions/{slug}/", "region.html", {"index": index, "inline_years": _inline_years(index.years)}, deps,
                   _newest(index.entries))]
     region_years = ",".join(str(year) for year, _ in index.years)  # year pages link to each other
     for year, entries in index.years:
         pages.append(Page(f"regions/{slug}/{year}/", "region_year.html", {"index": index, "year": year, "entries": entries},
                           (_digests(e.issue for e in entries), region_years), _newest(entries)))
     for county, entries in index.counties:
-        pages.append(Page(f"regions/{slug}/{county.slug}/", "county.html", {"index": index, "county": county, "entries": entries},
-                          (_digests(e.issue for e in entries),), _newest(entries)))
+        pages.extend(_county_pages(index, county, entries))
+    return pages
+
+
+def _county_pages(index: RegionIndex, county, entries) -> list[Page]:
+    """A county's reports; like a region's, older years move to pages of their own so no page grows without end."""
+    base = f"regions/{index.region.slug}/{county.slug}/"
+    years = group_by_year(entries)
+    inline = _inline_years(years)
+    pages = [Page(base, "county.html", {"index": index, "county": county, "entries": entries, "years": years,
+                                        "inline_years": inline}, (_digests(e.issue for e in entries),), _newest(entries))]
+    for year, year_entries in years:
+        if year not in inline:
+            pages.append(Page(f"{base}{year}/", "county_year.html",
+                              {"index": index, "county": county, "year": year, "entries": year_entries},
+                              (_digests(e.issue for e in year_entries),), _newest(year_entries)))
     return pages
