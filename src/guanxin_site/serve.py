@@ -198,6 +198,12 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
         super().end_headers()
 
+    def do_HEAD(self) -> None:
+        if not self._host_allowed():  # the same guard as GET against DNS rebinding
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"")
+            return
+        super().do_HEAD()
+
     def do_GET(self) -> None:
         if not self._host_allowed():
             self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "只能通过 127.0.0.1 或 localhost 访问预览。\n".encode())
