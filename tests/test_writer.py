@@ -188,7 +188,8 @@ def test_output_lock_leaves_no_file_and_a_stale_opener_is_refused(project, monke
         assert len(list((tmp_path / "tmp").iterdir())) == 1
 
 
-def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_path):
+def two_builds(tmp_path):
+    """A site built twice ("one", then "two"): the first build's site is now the spare."""
     from guanxin_site.writer import SiteWriter, spare_path
 
     project, site = tmp_path / "project", tmp_path / "site"
@@ -199,6 +200,13 @@ def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_pat
             writer.commit()
     spare = spare_path(site)
     assert (spare / "index.html").read_bytes() == b"one"
+    return project, site, spare
+
+
+def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_path):
+    from guanxin_site.writer import SiteWriter
+
+    project, site, spare = two_builds(tmp_path)
     with SiteWriter(site, project) as writer:
         writer.prepare()  # takes the spare for staging
         writer.put("index.html", b"two")  # identical to the live site: nothing written
@@ -214,16 +222,9 @@ def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_pat
 def test_a_spare_written_by_workers_of_a_failed_build_is_discarded(tmp_path):
     """Workers stage pages before the parent records them; if the build then fails, the spare's
     old manifest would describe bytes it no longer holds, so the spare must not be kept."""
-    from guanxin_site.writer import SiteWriter, spare_path
+    from guanxin_site.writer import SiteWriter
 
-    project, site = tmp_path / "project", tmp_path / "site"
-    project.mkdir()
-    for content in (b"one", b"two"):
-        with SiteWriter(site, project) as writer:
-            writer.put("index.html", content)
-            writer.commit()
-    spare = spare_path(site)
-    assert (spare / "index.html").read_bytes() == b"one"
+    project, site, spare = two_builds(tmp_path)
     with pytest.raises(RuntimeError):
         with SiteWriter(site, project) as writer:
             writer.prepare()
