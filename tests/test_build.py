@@ -343,3 +343,17 @@ def test_runtime_template_errors_name_the_template_and_line(project, tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "templates/404.html:3: 模板出错（ZeroDivisionError" in result.output
 
+
+
+def test_a_build_with_nothing_changed_still_warns_about_future_dates_correctly(project, tmp_path):
+    import datetime as dt
+
+    write_archive(project, 2)
+    path = project / "issues" / "2019" / "002.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2019-01-11", "date: 2999-01-11"), encoding="utf-8")
+    (project / "issues" / "2019" / "002.md").rename(project / "issues" / "2019" / "future.md")
+    first = build(project, tmp_path / "site")
+    again = build(project, tmp_path / "site")
+    assert again.rendered == 0 and not again.changed
+    assert [w for w in again.warnings if "2999-01-11" in w.message] == [w for w in first.warnings if "2999-01-11" in w.message]
+    assert any("2999-01-11 晚于今天" in w.message for w in again.warnings)

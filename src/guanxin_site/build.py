@@ -34,7 +34,7 @@ from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source
 from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
-from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today
+from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today, future_warning
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -214,7 +214,11 @@ def _unchanged_result(output_dir: Path, key: str, project_dir: Path, started: fl
     last = load_last_build(project_dir)
     if last.get("inputs") != key:
         return None
-    warnings = tuple(ContentError(*w) for w in last.get("warnings", []))
+    # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
+    today = bulletin_today()
+    future = [future_warning(path, line, dt.date.fromisoformat(day), today)
+              for path, line, day in last.get("future", []) if dt.date.fromisoformat(day) > today]
+    warnings = tuple(sorted([ContentError(*w) for w in last.get("warnings", [])] + future))
     return BuildResult(issues=last.get("issues", 0), pages=len(manifest.get("pages", {})), written=0, rendered=0,
                        changed=False, seconds=time.perf_counter() - started, warnings=warnings,
                        drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])))
@@ -276,8 +280,14 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
+        today_now = today or bulletin_today()
+        future_now = set(future_warning(i.source, i.line_of("date"), i.date, today_now)
+                         for i in project.issues if i.date > today_now)
         save_last_build(project_dir, {"inputs": key, "issues": len(archive.issues),
-                                      "warnings": [[w.path, w.line, w.message] for w in project.warnings],
+                                      "warnings": [[w.path, w.line, w.message] for w in project.warnings
+                                                   if w not in future_now],
+                                      "future": [[i.source, i.line_of("date"), i.date.isoformat()]
+                                                 for i in project.issues if i.date > today_now],
                                       "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped)})
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),

@@ -99,5 +99,8 @@ def _dates_backwards(issues: list[Issue]) -> list[ContentError]:
 
 
 def _future(issues: list[Issue], today: dt.date) -> list[ContentError]:
-    return [ContentError(i.source, i.line_of("date"), f"日期 {i.date.isoformat()} 晚于今天（{today.isoformat()}）")
-            for i in issues if i.date > today]
+    return [future_warning(i.source, i.line_of("date"), i.date, today) for i in issues if i.date > today]
+
+
+def future_warning(path: str, line: int | None, date: dt.date, today: dt.date) -> ContentError:
+    return ContentError(path, line, f"日期 {date.isoformat()} 晚于今天（{today.isoformat()}）")
