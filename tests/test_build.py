@@ -357,3 +357,26 @@ def test_a_build_with_nothing_changed_still_warns_about_future_dates_correctly(p
     assert again.rendered == 0 and not again.changed
     assert [w for w in again.warnings if "2999-01-11" in w.message] == [w for w in first.warnings if "2999-01-11" in w.message]
     assert any("2999-01-11 晚于今天" in w.message for w in again.warnings)
+
+
+def test_a_project_gazetteer_file_is_read_from_the_project_and_watched(project, tmp_path, monkeypatch):
+    import json
+
+    from guanxin_site.gazetteer import Gazetteer
+
+    data = json.loads((Path(__file__).resolve().parents[1] / "src/guanxin_site/data/heilongjiang.json").read_text(encoding="utf-8"))
+    (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    config = (project / "site.yaml").read_text(encoding="utf-8")
+    (project / "site.yaml").write_text(config.replace("gazetteer: heilongjiang", "gazetteer: places.json"), encoding="utf-8")
+    write_archive(project, 2)
+    monkeypatch.chdir(tmp_path)  # the path is the project's, not the working folder's
+    site = tmp_path / "site"
+    build(project, site)
+    data["regions"][0]["name"] = "哈尔滨特别市"  # a renamed region: 哈尔滨市 headings become unknown
+    (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    if any("## 哈尔滨市" in p.read_text(encoding="utf-8") for p in (project / "issues").rglob("*.md")):
+        with pytest.raises(ContentErrors):
+            build(project, site)
+    else:
+        assert build(project, site).changed  # the edited file is an input: no stale nothing-changed result
+    assert Gazetteer.file_in(project, "heilongjiang") is None

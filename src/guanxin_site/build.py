@@ -102,10 +102,12 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
             config = config.with_base_url(base_url)
         except ValueError as exc:
             raise ContentErrors([ContentError("--base-url", None, str(exc))]) from None
+    own_file = Gazetteer.file_in(project_dir, config.gazetteer)
     try:
-        gazetteer = Gazetteer.load(config.gazetteer)
+        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
     except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, None, f"无法载入地名表“{config.gazetteer}”（{exc}）")]) from None
+        raise ContentErrors([ContentError(CONFIG_FILE, None,
+                                          f"无法载入地名表“{config.gazetteer}”（{exc}）；请检查 site.yaml 中的 gazetteer 设置")]) from None
     return config, gazetteer
 
 
@@ -197,6 +199,12 @@ def _input_files(project_dir: Path, output_dir: Path, paths: list[Path]) -> list
     config = project_dir / CONFIG_FILE
     if config.exists():
         files.append((CONFIG_FILE, config))
+        try:
+            own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
+        except ContentErrors:
+            own = None  # the build reports site.yaml's problems
+        if own is not None:
+            files.append((f"gazetteer:{own}", own))
     previous = read_manifest(output_dir) or {}
     for rel in previous.get("attachments", []):
         if (project_dir / rel).exists():

@@ -75,8 +75,17 @@ class Gazetteer:
 
     @classmethod
     def load(cls, name_or_path: str = "heilongjiang") -> Gazetteer:
-        """Load a packaged data set by name, or a JSON file by path. Cached per argument."""
+        """Load a packaged data set by name (cached), or a JSON file by path (read every time:
+        a long-running serve must see an edited file)."""
+        if _looks_like_path(str(name_or_path)):
+            name, raw = _read(str(name_or_path))
+            return _parse(name, raw, source=str(name_or_path))
         return _load_cached(str(name_or_path))
+
+    @staticmethod
+    def file_in(project_dir: Path, name_or_path: str) -> Path | None:
+        """The project's own gazetteer file, for a setting that names one (relative to the project)."""
+        return project_dir / name_or_path if _looks_like_path(name_or_path) else None
 
     # -- regions ---------------------------------------------------------
 
@@ -223,7 +232,9 @@ def _read(name_or_path: str) -> tuple[str, bytes]:
 
 
 def _looks_like_path(value: str) -> bool:
-    return value.endswith(".json") or "/" in value or "\\" in value or Path(value).is_file()
+    # Not Path(value).is_file(): a stray file named "heilongjiang" in the working folder
+    # must not replace the packaged data.
+    return value.endswith(".json") or "/" in value or "\\" in value
 
 
 def _parse(name: str, raw: bytes, source: str) -> Gazetteer:
