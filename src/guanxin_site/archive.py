@@ -35,9 +35,6 @@ class Archive:
     def latest(self) -> Issue | None:
         return self.issues[0] if self.issues else None
 
-    def region(self, slug: str) -> RegionIndex | None:
-        return next((r for r in self.regions if r.region.slug == slug), None)
-
 
 def organise(issues: list[Issue], gazetteer: Gazetteer) -> Archive:
     ordered = tuple(sorted(issues, key=lambda i: (i.date, i.number), reverse=True))

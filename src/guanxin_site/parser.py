@@ -416,13 +416,3 @@ def _plain_text(tokens: list[Token]) -> str:
         elif token.type in ("code_block", "fence"):
             blocks.append(token.content)
     return "\n".join(b for b in blocks if b)
-
-
-def parse_all(sources: list[SourceFile], project_dir: Path, gazetteer: Gazetteer, default_publisher: str) -> tuple[list[Issue], list[ContentError]]:
-    issues, errors = [], []
-    for source in sources:
-        try:
-            issues.append(parse_issue(source, project_dir, gazetteer, default_publisher))
-        except ContentErrors as exc:
-            errors.extend(exc.errors)
-    return issues, errors
