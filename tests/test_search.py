@@ -262,26 +262,24 @@ def recall(found: dict[str, set[str]], wanted: dict[str, set[str]]) -> tuple[int
 # -- fixtures ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search-generated")
-    write_generated_archive(root / "project", 120)
+def served_site(root: Path, make_project):
+    """Make a project under root, build it with its search index and serve it: (root, archive, gazetteer, server)."""
+    make_project(root / "project")
     archive = build_site(root / "project", root / "site")
     _, gazetteer = load_archive(root / "project")
     server = Server(root / "site")
     yield root, archive, gazetteer, server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    yield from served_site(tmp_path_factory.mktemp("search-generated"), lambda project: write_generated_archive(project, 120))
 
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory):
-    root = tmp_path_factory.mktemp("search-shipped")
-    copy_shipped_archive(root / "project")
-    archive = build_site(root / "project", root / "site")
-    _, gazetteer = load_archive(root / "project")
-    server = Server(root / "site")
-    yield root, archive, gazetteer, server
-    server.close()
+    yield from served_site(tmp_path_factory.mktemp("search-shipped"), copy_shipped_archive)
 
 
 @pytest.fixture(scope="module")
