@@ -31,7 +31,7 @@ from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
-from guanxin_site.reader import discover, read_source
+from guanxin_site.reader import discover, read_source, relative_posix
 from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today, future_warning
@@ -63,13 +63,6 @@ class BuildResult:
     warnings: tuple[ContentError, ...] = ()
     drafts_waiting: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
-
-
-def project_rel(path: Path, project_dir: Path) -> str:
-    """Path relative to the project, forward slashes (pathlib's relative_to is slow on thousands of files)."""
-    prefix = str(project_dir) + os.sep
-    text = str(path)
-    return (text[len(prefix):] if text.startswith(prefix) else path.relative_to(project_dir).as_posix()).replace(os.sep, "/")
 
 
 def default_jobs() -> int:
@@ -138,7 +131,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
 
     results: dict[Path, tuple] = {}
     identities = {path: identity(path) for path in paths}
-    rels = {path: project_rel(path, project_dir) for path in paths}
+    rels = {path: relative_posix(path, project_dir) for path in paths}
     for path in paths:
         cached = cache.get(rels[path], identities[path], project_dir)
         if cached is not None:
@@ -191,9 +184,9 @@ def _fingerprint(build_key: str, page: Page) -> str:
     return h.hexdigest()
 
 
-def _input_files(project_dir: Path, output_dir: Path, paths: list[Path]) -> list[tuple[str, Path]]:
+def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[tuple[str, Path]]:
     """Every file whose change can change the output, for the nothing-changed check."""
-    files = [(project_rel(p, project_dir), p) for p in paths]
+    files = [(relative_posix(p, project_dir), p) for p in paths]
     for n, theme in enumerate(theme_dirs(project_dir)):
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
     config = project_dir / CONFIG_FILE
@@ -205,16 +198,14 @@ def _input_files(project_dir: Path, output_dir: Path, paths: list[Path]) -> list
             own = None  # the build reports site.yaml's problems
         if own is not None:
             files.append((f"gazetteer:{own}", own))
-    previous = read_manifest(output_dir) or {}
     for rel in previous.get("attachments", []):
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))
     return files
 
 
-def _unchanged_result(output_dir: Path, key: str, project_dir: Path, started: float) -> BuildResult | None:
+def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: Path, started: float) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do."""
-    manifest = read_manifest(output_dir)
     if not manifest or manifest.get("inputs") != key:
         return None
     if not all((output_dir / rel).is_file() for rel in manifest["files"]):
@@ -245,8 +236,9 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
     paths = discover(project_dir)
-    key = inputs_key(options, _input_files(project_dir, output_dir, paths))
-    if use_cache and (unchanged := _unchanged_result(output_dir, key, project_dir, started)):
+    previous = read_manifest(output_dir) or {}
+    key = inputs_key(options, _input_files(project_dir, previous, paths))
+    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started)):
         return unchanged
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
@@ -288,20 +280,26 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
-        today_now = today or bulletin_today()
-        future_now = set(future_warning(i.source, i.line_of("date"), i.date, today_now)
-                         for i in project.issues if i.date > today_now)
-        save_last_build(project_dir, {"inputs": key, "issues": len(archive.issues),
-                                      "warnings": [[w.path, w.line, w.message] for w in project.warnings
-                                                   if w not in future_now],
-                                      "future": [[i.source, i.line_of("date"), i.date.isoformat()]
-                                                 for i in project.issues if i.date > today_now],
-                                      "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped)})
+        _save_summary(project_dir, key, project, len(archive.issues), skipped, today or bulletin_today())
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
         drafts_waiting=project.drafts_waiting, left_out=skipped,
     )
+
+
+def _save_summary(project_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
+                  today: dt.date) -> None:
+    """What a later build with nothing changed reports. Future-date warnings are stored as dates,
+    so that build can recompute them for its own day."""
+    future = [i for i in project.issues if i.date > today]
+    future_warnings = {future_warning(i.source, i.line_of("date"), i.date, today) for i in future}
+    save_last_build(project_dir, {
+        "inputs": key, "issues": issues,
+        "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
+        "future": [[i.source, i.line_of("date"), i.date.isoformat()] for i in future],
+        "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped),
+    })
 
 
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, output_dir: Path, use_cache: bool) -> dict:

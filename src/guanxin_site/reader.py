@@ -29,15 +29,23 @@ _READ_ERRORS = {
 }
 
 
+def relative_posix(path: Path, root: Path) -> str:
+    """path relative to root with forward slashes, by string slicing: pathlib's relative_to
+    is slow on thousands of files. path must lie under root."""
+    prefix = str(root) + os.sep
+    text = str(path)
+    rel = text[len(prefix):] if text.startswith(prefix) else path.relative_to(root).as_posix()
+    return rel.replace(os.sep, "/")
+
+
 def discover(project_dir: Path) -> list[Path]:
     """Every *.md under issues/, in a stable order; editor and OS temp files skipped."""
     root = project_dir / ISSUES_DIR
     if not root.is_dir():
         return []
-    prefix = len(str(root)) + 1
     found = []
     for path in root.rglob("*.md"):
-        rel = str(path)[prefix:].replace(os.sep, "/")  # string slicing: relative_to is slow on thousands of files
+        rel = relative_posix(path, root)
         if any(part.startswith((".", "~$", "_")) for part in rel.split("/")):
             continue
         found.append((rel, path))
@@ -46,7 +54,7 @@ def discover(project_dir: Path) -> list[Path]:
 
 def read_source(path: Path, project_dir: Path) -> SourceFile | ContentError:
     """Read one file, refusing what cannot be an issue (too big, outside the project)."""
-    rel = path.relative_to(project_dir).as_posix()
+    rel = relative_posix(path, project_dir)
     try:
         real = path.resolve(strict=True)
         if not real.is_relative_to(project_dir.resolve()):

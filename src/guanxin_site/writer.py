@@ -307,7 +307,7 @@ class SiteWriter:
                     self._link(self.target / rel, staging / rel, rel in self._staged_files)
             for rel in sorted(set(self._staged_files) - set(self.files)):
                 _remove_file(staging, rel)
-            manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
+            manifest = self._manifest(extra_manifest or {})
             (staging / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
             (staging / STAGING_MARK).unlink()
             _fault_point("commit")
@@ -315,10 +315,13 @@ class SiteWriter:
         self._staging = None
         return True
 
+    def _manifest(self, extra: dict) -> dict:
+        return {**extra, "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
+
     def _refresh_manifest(self, extra: dict) -> None:
         """Same pages, new build metadata (input key, fingerprints): rewrite only the manifest,
         so the next build takes its fast path instead of re-checking every page."""
-        manifest = {**extra, "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
+        manifest = self._manifest(extra)
         if manifest == self.previous or not self.target.exists():
             return
         spare = spare_path(self.target)
