@@ -147,3 +147,12 @@ def test_shipped_issue_is_left_alone(shipped_project):
     before = (shipped_project / "issues/2023/053.md").read_bytes()
     assert new(shipped_project, "--date", "2023-11-24").exit_code == 0
     assert (shipped_project / "issues/2023/053.md").read_bytes() == before == (REPO / "issues/2023/053.md").read_bytes()
+
+
+def test_numbering_reads_front_matter_exactly_as_the_build_does():
+    """CR-only line endings (old Mac editors) parse in build, so they count for `new` too."""
+    from guanxin_site.scaffold import KnownIssue, read_numbering
+
+    data = "---\rnumber: 7\rtotal: 300\rdate: 2024-02-16\rtitle: 标题\r---\r\r## 黑河市\r\r正文。\r".encode()
+    known = read_numbering("issues/2024/007.md", data)
+    assert isinstance(known, KnownIssue) and (known.number, known.total, known.label) == (7, 300, "2024年第7期·总第300期")

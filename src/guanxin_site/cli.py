@@ -16,6 +16,7 @@ from guanxin_site.build import build as run_build
 from guanxin_site.checker import ARCHIVE, FILE, CheckReport, check_project
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
 from guanxin_site.importer import BulletinImportError, ImportedIssue, parse_bulletin, read_bulletin
+from guanxin_site.models import issue_label
 from guanxin_site.scaffold import KnownIssue, create_issue, issue_path, survey, write_new_file
 from guanxin_site.serve import Broken, PreviewServer, Rebuilt, RequestFailed, where
 from guanxin_site.validate import bulletin_today
@@ -127,11 +128,6 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
         sys.exit(2)
 
 
-def _issue_label(year: int, number: int, total: int | None) -> str:
-    label = f"{year}年第{number}期"
-    return f"{label}·总第{total}期" if total else label
-
-
 # -- import ------------------------------------------------------------------------
 
 @main.command("import", epilog="\b\n例如：\n  guanxin-site import 简报2023-53.txt\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.docx -o -      （只显示在屏幕上，不保存）")
@@ -182,7 +178,7 @@ def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: 
         click.echo(issue.to_markdown(), nl=False)
         return True
     if output is None and (other := _same_issue_elsewhere(issue, source, known)):
-        click.secho(f"{shown}: {_issue_label(issue.year, issue.number, issue.total)}已经在 {other} 中，没有导入。"
+        click.secho(f"{shown}: {issue_label(issue.year, issue.number, issue.total)}已经在 {other} 中，没有导入。"
                     f"如果要用这次导入的内容替换它，请运行 guanxin-site import {shown} -o {click.format_filename(source / other)} --force", fg="red", err=True)
         return False
     return _save_import(shown, issue, Path(output) if output else None, source, force)
@@ -205,7 +201,7 @@ def _save_import(shown: str, issue: ImportedIssue, output: Path | None, source: 
     except OSError as exc:
         click.secho(f"{shown}: 无法保存到 {target_shown}（{exc.strerror or exc}）", fg="red", err=True)
         return False
-    label = _issue_label(issue.year, issue.number, issue.total)
+    label = issue_label(issue.year, issue.number, issue.total)
     click.echo(f"已导入：{shown} → {target_shown}（{label}，{len(issue.reports)} 篇地区报道）")
     if issue.notes:
         click.secho(f"提醒：上面 {len(issue.notes)} 处请对照原件核对（行号是 {shown} 中的行号），需要时直接修改 {target_shown}", fg="yellow", err=True)

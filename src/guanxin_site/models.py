@@ -17,6 +17,12 @@ class Attachment:
     digest: str  # sha256 of the bytes, for the build cache
 
 
+def issue_label(year: int, number: int, total: int | None) -> str:
+    """2023年第53期·总第509期: how the bulletin names an issue (without the brackets)."""
+    label = f"{year}年第{number}期"
+    return f"{label}·总第{total}期" if total else label
+
+
 OPENING_CHARS = 200  # enough for any excerpt a page shows
 
 
@@ -95,9 +101,7 @@ class Issue:
 
     @property
     def label(self) -> str:
-        """（2023年第53期·总第509期） without the brackets."""
-        label = f"{self.year}年第{self.number}期"
-        return f"{label}·总第{self.total}期" if self.total else label
+        return issue_label(self.year, self.number, self.total)
 
     def line_of(self, key: str) -> int | None:
         return dict(self.lines).get(key)

@@ -82,7 +82,7 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     text = _decode(source, fail)
     if text is None:
         raise ContentErrors(errors)
-    split = _split_front_matter(text, fail)
+    split = split_front_matter(text, fail)
     if split is None:
         raise ContentErrors(errors)
     try:
@@ -135,10 +135,15 @@ def _decode(source: SourceFile, fail) -> str | None:
         except UnicodeDecodeError:
             fail(line, "文件不是 UTF-8 编码的文本，请用 UTF-8 编码另存")
         return None
+    return normalize_newlines(text)
+
+
+def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _split_front_matter(text: str, fail) -> _Split | None:
+def split_front_matter(text: str, fail=lambda line, message: None) -> _Split | None:
+    """Front matter and body of a file's text (newlines normalised); None, reported to fail, if it has none."""
     lines = text.split("\n")
     if lines[0].strip() != "---":
         fail(1, "文件必须以一行“---”开头，接着写 number、date、title 等设置，再以一行“---”结束")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site.errors import ContentError, OutputError
+from guanxin_site.models import issue_label
+from guanxin_site.parser import normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
 from guanxin_site.yamlmap import YamlError, load_mapping
 
@@ -44,8 +46,7 @@ class NewIssue:
 
     @property
     def label(self) -> str:
-        label = f"{self.date.year}年第{self.number}期"
-        return f"{label}·总第{self.total}期" if self.total else label
+        return issue_label(self.date.year, self.number, self.total)
 
 
 def issue_path(project_dir: Path, year: int, number: int) -> Path:
@@ -93,16 +94,14 @@ def read_numbering(rel: str, data: bytes) -> KnownIssue | ContentError:
     """Number, date and total from a file's front matter, whatever the state of the rest of it."""
     unreadable = ContentError(rel, 1, "读不出这个文件的 number 和 date，计算下一期的期号时没有算进去；请运行 guanxin-site check 查看原因")
     try:
-        lines = data.decode("utf-8-sig").replace("\r\n", "\n").split("\n")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return unreadable
-    if lines[0].strip() != "---":
-        return unreadable
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-    if end is None:
+    split = split_front_matter(normalize_newlines(text))  # exactly as the build reads it
+    if split is None:
         return unreadable
     try:
-        entries = load_mapping("\n".join(lines[1:end]), first_line=2)
+        entries = load_mapping(split.front, first_line=2)
     except YamlError:
         return unreadable
     number = _value(entries, "number")
