@@ -155,4 +155,4 @@ def test_numbering_reads_front_matter_exactly_as_the_build_does():
 
     data = "---\rnumber: 7\rtotal: 300\rdate: 2024-02-16\rtitle: 标题\r---\r\r## 黑河市\r\r正文。\r".encode()
     known = read_numbering("issues/2024/007.md", data)
-    assert isinstance(known, KnownIssue) and (known.number, known.total, known.label) == (7, 300, "2024年第7期·总第300期")
+    assert isinstance(known, KnownIssue) and (known.number, known.total, known.date.isoformat()) == (7, 300, "2024-02-16")
