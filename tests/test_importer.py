@@ -27,7 +27,7 @@ from guanxin_site.importer import (
     parse_bulletin,
     read_bulletin,
 )
-from guanxin_site.parser import make_markdown, parse_issue
+from guanxin_site.parser import markdown, parse_issue
 from guanxin_site.reader import SourceFile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -525,7 +525,7 @@ def test_open_paragraph_before_another_region_is_not_joined():
 
 # -- markdown escaping and YAML quoting ----------------------------------------------------------------
 
-MD = make_markdown()
+MD = markdown()
 
 
 def renders_literally(paragraph: str, escaped: str) -> bool:

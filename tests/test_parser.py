@@ -10,7 +10,7 @@ import pytest
 from guanxin_site.config import load_config
 from guanxin_site.errors import ContentErrors
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.parser import make_markdown, parse_issue, safe_link
+from guanxin_site.parser import markdown, parse_issue, safe_link
 from guanxin_site.reader import MAX_FILE_BYTES, SourceFile, discover, read_source
 from guanxin_site.yamlmap import YamlError, load_mapping
 
@@ -126,7 +126,7 @@ def test_huge_issue_numbers_are_refused(tmp_path):
 # -- raw HTML and links ------------------------------------------------------------
 
 
-MD = make_markdown()
+MD = markdown()
 
 
 @pytest.mark.parametrize("url", [
@@ -195,6 +195,27 @@ def test_read_source_refuses_symlinks_leaving_the_project(tmp_path):
     (project / "issues/053.md").symlink_to(outside)
     error = read_source(project / "issues/053.md", project)
     assert not isinstance(error, SourceFile) and "项目以外" in error.message
+    # The build's folder cache resolves the link the same way.
+    error = read_source(project / "issues/053.md", project, {})
+    assert not isinstance(error, SourceFile) and "项目以外" in error.message
+
+
+def test_read_source_with_folder_cache_refuses_a_folder_linked_from_outside(tmp_path):
+    """A plain file inside a linked folder: the cached real path of its folder decides."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "053.md").write_text(GOOD)
+    (outside / "054.md").write_text(GOOD)
+    project = tmp_path / "project"
+    (project / "issues").mkdir(parents=True)
+    (project / "issues/2023").symlink_to(outside, target_is_directory=True)
+    (project / "issues/local.md").write_text(GOOD)
+    resolved: dict = {}
+    for name in ("053.md", "054.md"):  # the second one comes from the cache
+        error = read_source(project / "issues/2023" / name, project, resolved)
+        assert not isinstance(error, SourceFile) and "项目以外" in error.message
+    source = read_source(project / "issues/local.md", project, resolved)
+    assert isinstance(source, SourceFile) and source.rel == "issues/local.md"
 
 
 # -- yamlmap -----------------------------------------------------------------------

@@ -11,13 +11,16 @@ output manifest); large archives are parsed and rendered on every core.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 import os
+import pickle
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -32,7 +35,6 @@ from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source, relative_posix
-from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today, future_warning
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
@@ -69,13 +71,17 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _uses_workers(jobs: int, items: int) -> bool:
+    return jobs > 1 and items >= PARALLEL_MIN_ITEMS and sys.platform == "linux"
+
+
 def _parallel_map(func, items: list, jobs: int):
     """map() over worker processes forked from this one (they inherit its state).
 
     Yields results in order as they come, so a caller that writes each one never holds
     them all (a large site's pages add up to hundreds of megabytes).
     """
-    if jobs <= 1 or len(items) < PARALLEL_MIN_ITEMS or sys.platform != "linux":
+    if not _uses_workers(jobs, len(items)):
         yield from map(func, items)
         return
     # concurrent.futures rather than multiprocessing.Pool: a worker killed by the system
@@ -110,13 +116,22 @@ _WORK: dict = {}
 
 def _parse_path(path: Path) -> tuple:
     project_dir, gazetteer, config = _WORK["project_dir"], _WORK["gazetteer"], _WORK["config"]
-    source = read_source(path, project_dir)
+    source = read_source(path, project_dir, _WORK["resolved_dirs"])
     if isinstance(source, ContentError):
         return ("error", [source], False)
     try:
-        return ("ok", parse_issue(source, project_dir, gazetteer, config.publisher))
+        return ("ok", parse_issue(source, project_dir, gazetteer, config.publisher), None)
     except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
         return ("error", exc.errors, exc.draft)
+
+
+def _parse_in_worker(path: Path) -> tuple:
+    """Parse in a worker and pickle the issue there: the parent unpickles it and writes the
+    same bytes to the parse cache, instead of pickling every issue a second time."""
+    kind, payload, extra = _parse_path(path)
+    if kind == "ok":
+        return (kind, None, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    return (kind, payload, extra)
 
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
@@ -135,34 +150,40 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     for path in paths:
         cached = cache.get(rels[path], identities[path], project_dir)
         if cached is not None:
-            results[path] = ("ok", cached)
+            results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
-    _WORK.update(project_dir=project_dir, gazetteer=gazetteer, config=config)
-    results.update(zip(todo, _parallel_map(_parse_path, todo, jobs)))
+    _WORK.update(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={})
+    in_workers = _uses_workers(jobs, len(todo))
+    try:
+        if use_cache:
+            cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
+        for path, (kind, payload, extra) in zip(todo, _parallel_map(_parse_in_worker if in_workers else _parse_path,
+                                                                    todo, jobs)):
+            if kind == "ok":
+                payload = payload if extra is None else pickle.loads(extra)
+                cache.put(rels[path], identities[path], payload, project_dir, extra)
+            results[path] = (kind, payload, extra)
+        if use_cache:
+            cache.save(project_dir, set(rels.values()))
+    finally:
+        cache.discard_stream()
 
     errors: list[ContentError] = []
     warnings: list[ContentError] = []
     issues: list[Issue] = []
     waiting: list[str] = []
     for path in paths:
-        kind, *payload = results[path]
-        rel = rels[path]
+        kind, payload, is_draft = results[path]
         if kind == "error":
-            problems, is_draft = payload
             if is_draft and not drafts:
-                waiting.append(rel)
-                warnings.extend(problems)
+                waiting.append(rels[path])
+                warnings.extend(payload)
             else:
-                errors.extend(problems)
-            continue
-        issue = payload[0]
-        cache.put(rel, identities[path], issue, project_dir)
-        if issue.draft and not drafts:
-            waiting.append(issue.source)
+                errors.extend(payload)
+        elif payload.draft and not drafts:
+            waiting.append(payload.source)
         else:
-            issues.append(issue)
-    if use_cache:
-        cache.save(project_dir, set(rels.values()))
+            issues.append(payload)
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
@@ -229,9 +250,28 @@ def _render_index(index: int) -> tuple[str, bool]:
     return _WORK["writer"].stage(page.output_path, render_page(_WORK["env"], page))
 
 
+@contextmanager
+def _rare_collections():
+    """A build allocates hundreds of thousands of long-lived objects (issues, pages) and makes
+    almost no reference cycles: the default collection every 700 allocations only rescans them."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
           use_cache: bool = True, search: bool = True) -> BuildResult:
+    with _rare_collections():
+        return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
+                      jobs=jobs, use_cache=use_cache, search=search)
+
+
+def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
+           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
@@ -262,6 +302,7 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
             if jobs > 1 and len(stale) >= PARALLEL_MIN_ITEMS:
                 writer.prepare()  # workers stage pages themselves: the directory must exist before they fork
             _WORK.update(writer=writer)
+            gc.freeze()  # forked workers then leave the parent's objects alone instead of copying their pages
             try:
                 for done, (n, staged) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
                     writer.record(pages[n].output_path, *staged)
@@ -277,6 +318,7 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                      "search": search_files})
     finally:
+        gc.unfreeze()
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
@@ -304,6 +346,7 @@ def _save_summary(project_dir: Path, key: str, project: Project, issues: int, sk
 
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, output_dir: Path, use_cache: bool) -> dict:
     """pagefind/: reused from the previous build when nothing indexed changed (indexing is the slowest stage)."""
+    from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key  # a --no-search build never loads Pagefind
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])

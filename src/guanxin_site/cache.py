@@ -22,7 +22,7 @@ CACHE_DIR = ".guanxin-cache"
 PARSE_FILE = "parsed.pickle"
 DELTA_FILE = "parsed-delta.pickle"
 LAST_BUILD_FILE = "last-build.json"
-FORMAT = 3  # bump when the pickled layout changes
+FORMAT = 4  # bump when the pickled layout changes
 
 Identity = tuple[int, int, int, int]
 
@@ -49,7 +49,10 @@ def inputs_key(parts: list[str], files: list[tuple[str, Path]]) -> str:
 @dataclass
 class ParseCache:
     """Parsed issues by file. Stored as a base file plus a small delta of later changes,
-    so adding one issue to a large archive rewrites kilobytes, not the whole cache."""
+    so adding one issue to a large archive rewrites kilobytes, not the whole cache.
+
+    A cold parse streams its results into a new base as they arrive (stream_base), already
+    pickled by the worker that parsed them, so the cache costs no second pickling pass."""
 
     key: str  # parser version, gazetteer and default publisher: what parsing depends on besides the file
     entries: dict[str, tuple[Identity, tuple[tuple[str, Identity], ...], Issue]] = field(default_factory=dict)
@@ -57,22 +60,23 @@ class ParseCache:
     base_size: int = 0
     delta: dict = field(default_factory=dict)  # rel -> entry, or None when removed, since the base
     dirty: bool = False
+    _stream: "_EntryWriter | None" = None
 
     @classmethod
     def load(cls, project_dir: Path, key: str) -> "ParseCache":
         folder = project_dir / CACHE_DIR
         try:
-            base = _read_pickle(folder / PARSE_FILE)
-            if base.get("format") != FORMAT or base.get("key") != key:
+            header, entries = _read_entries(folder / PARSE_FILE)
+            if header.get("format") != FORMAT or header.get("key") != key:
                 return cls(key)
-            cache = cls(key, base["entries"], base["id"], len(base["entries"]))
+            cache = cls(key, entries, header["id"], len(entries))
         except Exception:  # noqa: BLE001 - any unreadable cache means a cold parse, never a failed build
             return cls(key)
         try:
-            delta = _read_pickle(folder / DELTA_FILE)
-            if delta.get("base") == cache.base_id:
-                cache.delta = delta["entries"]
-                for rel, entry in cache.delta.items():
+            header, delta = _read_entries(folder / DELTA_FILE)
+            if header.get("format") == FORMAT and header.get("base") == cache.base_id:
+                cache.delta = delta
+                for rel, entry in delta.items():
                     if entry is None:
                         cache.entries.pop(rel, None)
                     else:
@@ -90,12 +94,21 @@ class ParseCache:
                 return None
         return cached[2]
 
-    def put(self, rel: str, file_identity: Identity, issue: Issue, project_dir: Path) -> None:
-        cached = self.entries.get(rel)
-        if cached is not None and cached[0] == file_identity and cached[2] is issue:
-            return  # taken from the cache unchanged
+    def stream_base(self, project_dir: Path) -> None:
+        """With no base to build on, write a new one entry by entry as put() receives them."""
+        if not self.base_id and self._stream is None:
+            self.base_id = os.urandom(8).hex()
+            self._stream = _EntryWriter(project_dir / CACHE_DIR / PARSE_FILE,
+                                        {"format": FORMAT, "key": self.key, "id": self.base_id})
+
+    def put(self, rel: str, file_identity: Identity, issue: Issue, project_dir: Path, pickled: bytes | None = None) -> None:
+        """Record a freshly parsed file; `pickled` is the issue already pickled (by a worker)."""
         attachments = tuple((a.source, identity(project_dir / a.source)) for a in issue.attachments)
-        self.entries[rel] = self.delta[rel] = (file_identity, attachments, issue)
+        entry = self.entries[rel] = (file_identity, attachments, issue)
+        if self._stream is not None:
+            self._stream.add(rel, entry, pickled)
+            return
+        self.delta[rel] = entry
         self.dirty = True
 
     def save(self, project_dir: Path, keep: set[str]) -> None:
@@ -104,39 +117,85 @@ class ParseCache:
             del self.entries[rel]
             self.delta[rel] = None
             self.dirty = True
+        folder = project_dir / CACHE_DIR
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.commit()
+            (folder / DELTA_FILE).unlink(missing_ok=True)
+            self.base_size = len(self.entries)
+            if not self.dirty:
+                return
         if not self.dirty:
             return
-        folder = project_dir / CACHE_DIR
         if self.base_id and len(self.delta) <= max(50, self.base_size // 10):
-            _atomic_pickle(folder / DELTA_FILE, {"format": FORMAT, "base": self.base_id, "entries": self.delta})
-            return
-        self.base_id = os.urandom(8).hex()
-        _atomic_pickle(folder / PARSE_FILE, {"format": FORMAT, "key": self.key, "id": self.base_id, "entries": self.entries})
-        (folder / DELTA_FILE).unlink(missing_ok=True)
-        self.base_size, self.delta = len(self.entries), {}
+            _write_entries(folder / DELTA_FILE, {"format": FORMAT, "base": self.base_id}, self.delta)
+        else:
+            self.base_id = os.urandom(8).hex()
+            _write_entries(folder / PARSE_FILE, {"format": FORMAT, "key": self.key, "id": self.base_id}, self.entries)
+            (folder / DELTA_FILE).unlink(missing_ok=True)
+            self.base_size, self.delta = len(self.entries), {}
+        self.dirty = False
+
+    def discard_stream(self) -> None:
+        """A parse that failed midway leaves no partial base behind."""
+        if self._stream is not None:
+            self._stream.abort()
+            self._stream, self.base_id = None, ""
 
 
-def _read_pickle(path: Path) -> dict:
+def _read_entries(path: Path) -> tuple[dict, dict]:
+    """A header, then per entry (rel, identity, attachments) and the pickled issue; None ends the file.
+    A removed entry (in a delta) is (rel, None, None) with no issue after it."""
     with open(path, "rb") as handle:
         header = pickle.load(handle)
-        header["entries"] = dict(pickle.load(handle) for _ in range(header.pop("count")))
-        return header
+        entries: dict = {}
+        while (meta := pickle.load(handle)) is not None:
+            rel, file_identity, attachments = meta
+            entries[rel] = None if file_identity is None else (file_identity, attachments, pickle.load(handle))
+        return header, entries
 
 
-def _atomic_pickle(path: Path, data: dict) -> None:
-    """Stream entry by entry to disk, then rename into place.
+class _EntryWriter:
+    """Streams entries to a temporary file; commit() renames it into place.
 
-    One pickle per entry keeps the pickler's memo small: a single pickle of the
-    whole cache would hold a reference table to every object in it.
-    """
-    _prepare(path.parent)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    entries = data["entries"]
-    with open(tmp, "wb") as handle:
-        pickle.dump({**data, "entries": None, "count": len(entries)}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        for item in entries.items():
-            pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    One pickle per entry keeps the pickler's memo small (a single pickle of the whole
+    cache would hold a reference table to every object in it), and lets an issue
+    pickled in a worker process be written as it is."""
+
+    def __init__(self, path: Path, header: dict):
+        _prepare(path.parent)
+        self.path = path
+        self.tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        self.handle = open(self.tmp, "wb")
+        pickle.dump(header, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def add(self, rel: str, entry: tuple | None, pickled: bytes | None = None) -> None:
+        if entry is None:
+            pickle.dump((rel, None, None), self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            return
+        file_identity, attachments, issue = entry
+        pickle.dump((rel, file_identity, attachments), self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.handle.write(pickled if pickled is not None else pickle.dumps(issue, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def commit(self) -> None:
+        pickle.dump(None, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _write_entries(path: Path, header: dict, entries: dict) -> None:
+    writer = _EntryWriter(path, header)
+    try:
+        for rel, entry in entries.items():
+            writer.add(rel, entry)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def load_last_build(project_dir: Path) -> dict:

@@ -5,21 +5,24 @@ import datetime as dt
 import json
 import sys
 import time
-import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from guanxin_site import __version__
 from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
-from guanxin_site.checker import ARCHIVE, FILE, CheckReport, check_project
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
-from guanxin_site.importer import BulletinImportError, ImportedIssue, parse_bulletin, read_bulletin
 from guanxin_site.models import issue_label
-from guanxin_site.scaffold import KnownIssue, create_issue, issue_path, survey, write_new_file
-from guanxin_site.serve import Broken, PreviewServer, Rebuilt, RequestFailed, where
 from guanxin_site.validate import bulletin_today
+
+# Each command imports what only it needs when it runs, so `build` (run on every
+# publish and every preview) does not pay for the importer, the checker or the server.
+if TYPE_CHECKING:
+    from guanxin_site.checker import CheckReport
+    from guanxin_site.importer import ImportedIssue
+    from guanxin_site.scaffold import KnownIssue
 
 DEFAULT_OUTPUT = "site"
 
@@ -143,6 +146,8 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, so
 
     无法归类的文字会保留下来并列出行号，请对照原件核对。已经存在的文件不会被覆盖（除非加上 --force）。
     """
+    from guanxin_site.scaffold import survey
+
     if output not in (None, "-") and len(files) > 1:
         click.secho("错误：一次导入多个文件时不能用 -o 指定一个文件名；去掉 -o，每期会按期号分别保存", fg="red", err=True)
         sys.exit(2)
@@ -162,6 +167,8 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, so
 
 def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: bool, known: list[KnownIssue]) -> bool:
     """Import one file; report in FILE:line: message form. False if it was not imported."""
+    from guanxin_site.importer import BulletinImportError, parse_bulletin, read_bulletin
+
     shown = click.format_filename(file)
     if not file.is_file():
         click.secho(f"{shown}: 找不到这个文件；请检查文件名和所在的文件夹", fg="red", err=True)
@@ -186,11 +193,15 @@ def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: 
 
 def _same_issue_elsewhere(issue: ImportedIssue, source: Path, known: list[KnownIssue]) -> str | None:
     """The file that already holds this issue under another name (importing would make a duplicate)."""
+    from guanxin_site.scaffold import issue_path
+
     target = display_path(issue_path(source, issue.year, issue.number), source)
     return next((k.source for k in known if k.key == (issue.year, issue.number) and k.source != target), None)
 
 
 def _save_import(shown: str, issue: ImportedIssue, output: Path | None, source: Path, force: bool) -> bool:
+    from guanxin_site.scaffold import issue_path, write_new_file
+
     target = output if output is not None else issue_path(source, issue.year, issue.number)
     target_shown = display_path(target, source) if output is None else click.format_filename(output)
     try:
@@ -218,6 +229,8 @@ def new(date_text: str | None, source: Path) -> None:
 
     新文件带有“draft: true”（草稿）标记：写完之前 build 和 check 都不会发布它，只提醒有草稿在等待。
     """
+    from guanxin_site.scaffold import create_issue
+
     date = _parse_date(date_text, "--date") or bulletin_today()
     _require_project(source)
     try:
@@ -253,6 +266,8 @@ def check(source: Path, output_format: str, site: Path | None, today_text: str |
 
     没有问题时退出码为 0，有问题时为 1。
     """
+    from guanxin_site.checker import check_project
+
     report = check_project(source, today=_parse_date(today_text, "--today"), site=site)
     if output_format == "json":
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -262,6 +277,8 @@ def check(source: Path, output_format: str, site: Path | None, today_text: str |
 
 
 def _echo_check_report(report: CheckReport) -> None:
+    from guanxin_site.checker import ARCHIVE, FILE
+
     for problem in report.problems:
         click.echo(str(problem))
     for draft in report.drafts:
@@ -292,6 +309,10 @@ def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
 
     预览只有这台电脑能访问，生成在 .guanxin-cache/ 中，不会改动 site/ 中要发布的网站。
     """
+    import webbrowser
+
+    from guanxin_site.serve import PreviewServer
+
     server = PreviewServer(source, port=port, drafts=drafts, report=_ServeReporter(drafts))
     try:
         try:
@@ -319,6 +340,8 @@ class _ServeReporter:
         self.shown_drafts: set = set()
 
     def __call__(self, event) -> None:
+        from guanxin_site.serve import Broken, Rebuilt, RequestFailed
+
         stamp = time.strftime("%H:%M:%S")
         if isinstance(event, Broken):
             self._broken(stamp, event)
@@ -327,7 +350,9 @@ class _ServeReporter:
         elif isinstance(event, RequestFailed):
             click.secho(f"[{stamp}] 提醒：预览处理一个网页请求时出错（{event.message}）；预览继续运行", fg="yellow", err=True)
 
-    def _broken(self, stamp: str, event: Broken) -> None:
+    def _broken(self, stamp: str, event) -> None:
+        from guanxin_site.serve import where
+
         changed = f"{'、'.join(event.changed)} 有改动，" if event.changed else ""
         click.secho(f"[{stamp}] {changed}网站没有更新：发现 {len(event.errors)} 个问题", fg="red", err=True)
         for error in event.errors:
@@ -336,7 +361,7 @@ class _ServeReporter:
         click.secho("  请按提示修改并保存，预览会自动更新（浏览器页面上也显示了这些问题）。", fg="red", err=True)
         self.shown_warnings.clear()
 
-    def _rebuilt(self, stamp: str, event: Rebuilt) -> None:
+    def _rebuilt(self, stamp: str, event) -> None:
         result = event.result
         if not event.changed:
             click.echo(f"[{stamp}] 已生成预览：{result.issues} 期，{result.pages} 个页面，用时 {result.seconds:.2f} 秒")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
@@ -21,6 +21,10 @@ from guanxin_site.models import Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
 from guanxin_site.yamlmap import Entry, YamlError, load_mapping
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 PARSER_VERSION = "3"  # bump when parsing output changes, to invalidate build caches
 
@@ -51,7 +55,11 @@ def safe_link(url: str) -> bool:
     return match is None or match.group(1).lower() in SAFE_LINK_SCHEMES
 
 
-def make_markdown() -> MarkdownIt:
+@functools.cache
+def markdown() -> MarkdownIt:
+    """The Markdown parser, made on first use: plain prose (most bulletins) never needs it."""
+    from markdown_it import MarkdownIt
+
     # Raw HTML is escaped, not sanitised: bulletins are plain prose and never need
     # HTML, and escaping leaves nothing for an allowlist sanitiser to get wrong (no
     # parser differentials, no attribute or URL edge cases, no library to keep current).
@@ -60,9 +68,6 @@ def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     md.validateLink = safe_link
     return md
-
-
-_MD = make_markdown()
 
 
 @dataclass(frozen=True)
@@ -351,7 +356,7 @@ def body_sections(body: str) -> list[_Section]:
 
 
 def token_sections(body: str) -> list[_Section]:
-    tokens = _MD.parse(body)
+    tokens = markdown().parse(body)
     sections = []
     for heading, start, end in _sections(tokens):
         part = tokens[start:end]
@@ -410,7 +415,8 @@ def _sections(tokens: list[Token]) -> list[tuple[Token | None, int, int]]:
 
 
 def _render(tokens: list[Token]) -> str:
-    return _MD.renderer.render(tokens, _MD.options, {}) if tokens else ""
+    md = markdown()
+    return md.renderer.render(tokens, md.options, {}) if tokens else ""
 
 
 def _plain_text(tokens: list[Token]) -> str:

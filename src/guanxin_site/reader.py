@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,12 +53,28 @@ def discover(project_dir: Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
-def read_source(path: Path, project_dir: Path) -> SourceFile | ContentError:
-    """Read one file, refusing what cannot be an issue (too big, outside the project)."""
+def _resolved_dir(folder: Path, resolved_dirs: dict[Path, Path] | None) -> Path:
+    if resolved_dirs is None:
+        return folder.resolve(strict=True)
+    real = resolved_dirs.get(folder)
+    if real is None:
+        real = resolved_dirs[folder] = folder.resolve(strict=True)
+    return real
+
+
+def read_source(path: Path, project_dir: Path, resolved_dirs: dict[Path, Path] | None = None) -> SourceFile | ContentError:
+    """Read one file, refusing what cannot be an issue (too big, outside the project).
+
+    resolved_dirs: a dict kept for one build, so that each folder is resolved once, not once per file.
+    """
     rel = relative_posix(path, project_dir)
     try:
-        real = path.resolve(strict=True)
-        if not real.is_relative_to(project_dir.resolve()):
+        if resolved_dirs is None or stat.S_ISLNK(os.lstat(path).st_mode):
+            real = path.resolve(strict=True)
+        else:  # not a link: its real path is its folder's real path plus its name
+            real = _resolved_dir(path.parent, resolved_dirs) / path.name
+        root = _resolved_dir(project_dir, resolved_dirs)
+        if not real.is_relative_to(root):
             return ContentError(rel, 1, "这个文件是指向项目以外的链接，不能作为简报使用")
         if not real.is_file():  # a folder named *.md, a pipe or a device would never finish reading
             return ContentError(rel, 1, "这不是一个普通文件，不能作为简报使用")

@@ -6,6 +6,7 @@ bundled with the package, so a project overrides only the files it changes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -48,6 +49,7 @@ def theme_digest(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=8192)  # the same dates and excerpts recur on many list pages
 def cn_date(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
@@ -55,6 +57,7 @@ def cn_date(value: dt.date) -> str:
 _SENTENCE_END = re.compile(r"[。！？；]")
 
 
+@functools.lru_cache(maxsize=65536)
 def excerpt(text: str, limit: int = 90) -> str:
     """The opening of a report, cut at a sentence end where one falls near the limit."""
     text = " ".join(text.split())
@@ -79,6 +82,7 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: templates do not change under it
     )
     env.filters["cn_date"] = cn_date
     env.filters["excerpt"] = excerpt
