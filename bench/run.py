@@ -132,7 +132,11 @@ class TreeSampler(threading.Thread):
             self.done.wait(SAMPLE_SECONDS)
 
 
-def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Sample:
+def measure(cmd: list[str], cwd: Path, env: dict | None = None, sample_tree: bool = False) -> Sample:
+    """Run one build under /usr/bin/time. sample_tree: also poll the process group's memory.
+
+    Timed runs do not poll: reading /proc every 20 ms (and PSS, which walks page tables)
+    costs CPU on a 2-core machine and would slow multi-process tools more than others."""
     with tempfile.TemporaryDirectory(prefix="guanxin-bench-") as tmp:
         timing, out, err = Path(tmp, "time"), Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
@@ -140,12 +144,14 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Sample:
                                     env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
                                     start_new_session=True)  # its own process group: what the sampler sums
             sampler = TreeSampler(proc.pid, skip=proc.pid)
-            sampler.start()
+            if sample_tree:
+                sampler.start()
             try:
                 rc = proc.wait(timeout=BUILD_TIMEOUT)
             finally:
                 sampler.done.set()
-                sampler.join()
+                if sample_tree:
+                    sampler.join()
                 if proc.poll() is None:
                     os.killpg(proc.pid, 9)
                     proc.wait()
@@ -329,6 +335,7 @@ class Record:
     cold: list[Sample] = field(default_factory=list)
     again: list[Sample] = field(default_factory=list)
     add_one: list[Sample] = field(default_factory=list)
+    memory: list[Sample] = field(default_factory=list)  # untimed cold runs with the memory sampler on
     again_written: list[int] = field(default_factory=list)  # files rewritten by the no-change build
     again_swapped: list[bool] = field(default_factory=list)  # the output directory itself was replaced
     add_one_kinds: str = ""  # what the last add-one run rewrote, by kind of page
@@ -351,8 +358,19 @@ def _note_failure(record: Record, what: str, sample: Sample) -> None:
         record.failures.append(f"{what}: exit {sample.rc}: {tail}")
 
 
-def run_peer_round(tool: Tool, corpus: Path, record: Record) -> None:
+def measure_memory(tool: Tool, cwd: Path, output: Path, state: list[Path], record: Record) -> None:
+    """One more cold build, not timed, with the process group's memory polled."""
+    for path in (output, *state):
+        remove_tree(path)
+    sample = measure(tool.cold_cmd, cwd, _env(tool), sample_tree=True)
+    _note_failure(record, "cold (memory)", sample)
+    record.memory.append(sample)
+
+
+def run_peer_round(tool: Tool, corpus: Path, record: Record, memory: bool = False) -> None:
     output = corpus / tool.output
+    if memory:
+        measure_memory(tool, corpus, output, [corpus / s for s in tool.state], record)
     for path in (output, *(corpus / s for s in tool.state)):
         remove_tree(path)
     sample = measure(tool.cold_cmd, corpus, _env(tool))
@@ -364,8 +382,10 @@ def run_peer_round(tool: Tool, corpus: Path, record: Record) -> None:
     record.again.append(sample)
 
 
-def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool) -> None:
+def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool, memory: bool = False) -> None:
     output = Path(tool.output)
+    if memory:
+        measure_memory(tool, project, output, [project / s for s in tool.state], record)
     for path in (output, *(project / s for s in tool.state)):
         remove_tree(path)
     sample = measure(tool.cold_cmd, project)
@@ -424,7 +444,7 @@ def mib(kib: float | None) -> str:
 
 
 def peak_cell(samples: list[Sample]) -> str:
-    """Median over runs of: largest process / process tree RSS sum [/ PSS sum]."""
+    """Median over the memory runs of: largest process / process tree RSS sum [/ PSS sum]."""
     if not samples:
         return "—"
     largest = mib(med([s.max_process_kib for s in samples]))
@@ -456,7 +476,7 @@ def table(results: dict[tuple[str, int], Record], sizes: list[int], tool_names: 
             hugo, pelican = results.get(("hugo", n)), results.get(("pelican", n))
             rows.append("| " + " | ".join([
                 name, f"{n:,}", f"{record.pages:,}", f"{record.megabytes:.1f}", spread(record.cold),
-                f"{med([s.cpu for s in record.cold]):.2f}", peak_cell(record.cold), spread(record.again, cpu=True),
+                f"{med([s.cpu for s in record.cold]):.2f}", peak_cell(record.memory or record.cold), spread(record.again, cpu=True),
                 spread(record.add_one, cpu=True) if record.add_one else "—",
                 "/".join(str(c) for c in record.add_one_written) if record.add_one_written else "—",
                 ratio(record.cold, hugo.cold) if ours and hugo else "—",
@@ -518,7 +538,7 @@ def targets(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[st
             r = cold / med([s.wall for s in pelican.cold])
             lines.append(f"- N={n:,}: cold vs Pelican {r:.2f} (target ≤ 0.25): {verdict(r <= 0.25)}")
         if n >= 5000:
-            tree = [max(s.tree_pss_kib or s.tree_rss_kib, s.max_process_kib) for s in ours.cold]
+            tree = [max(s.tree_pss_kib or s.tree_rss_kib, s.max_process_kib) for s in (ours.memory or ours.cold)]
             peak = med(tree) / 1024
             lines.append(f"- N={n:,}: cold peak memory {peak:,.0f} MiB (process tree, PSS where several processes; "
                          f"target < 300): {verdict(peak < 300)}")
@@ -576,10 +596,11 @@ def main(argv=None) -> int:
             for tool in order:
                 record = results.setdefault((tool.name, n), Record())
                 print(f"[N={n} round {round_no + 1}/{args.runs}] {tool.name} …", file=sys.stderr, flush=True)
+                memory = round_no == 0  # one memory run per tool and size, before its timed runs
                 if tool.corpus_format == "ours":
-                    run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name == OURS)
+                    run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name == OURS, memory=memory)
                 else:
-                    run_peer_round(tool, corpora[tool.corpus_format], record)
+                    run_peer_round(tool, corpora[tool.corpus_format], record, memory=memory)
     load_after = os.getloadavg()
 
     command = "bash bench/setup_peers.sh && .venv/bin/python bench/run.py" + (
@@ -601,7 +622,8 @@ def main(argv=None) -> int:
         "",
         "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
         "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
-        "the PSS sum (shares them out), sampled every 20 ms. CPU s: user + system time of the whole process tree; "
+        "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
+        "timed (timed builds run without the sampler, whose polling would cost CPU). CPU s: user + system time of the whole process tree; "
         "on a busy machine it is the steadier figure. add-one files rewritten: one figure per run.",
         "",
         "## guanxin-site checks",

@@ -9,9 +9,10 @@ import pytest
 
 from archive_factory import write_archive
 from guanxin_site import build as build_module
-from guanxin_site.build import PARALLEL_MIN_ITEMS, build, load_project
+from guanxin_site.build import build, load_project
 from guanxin_site.cache import CACHE_DIR, DELTA_FILE, PARSE_FILE, ParseCache, identity
 from guanxin_site.errors import OutputError
+from guanxin_site.workers import MIN_ITEMS
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def load_project_cache_key(project) -> str:
 @pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
 def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, monkeypatch):
     project = tmp_path / "project"
-    write_archive(project, PARALLEL_MIN_ITEMS + 20)
+    write_archive(project, MIN_ITEMS + 20)
     cached = load_project(project, use_cache=True, jobs=2)  # issues pickled by the workers, streamed to disk
     fresh = load_project(project, use_cache=False, jobs=1)
     assert cached.issues == fresh.issues
@@ -115,12 +116,13 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
 @pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
 def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
     project = tmp_path / "project"
-    paths = write_archive(project, PARALLEL_MIN_ITEMS + 20)
-    victim = paths[300]
+    paths = write_archive(project, MIN_ITEMS + 20)
+    victims = set(paths[300:302])  # neighbours: with two processes, one of them is the child's
+    parent = os.getpid()
 
     def parse_or_die(path):
-        if path == victim:
-            os._exit(1)
+        if path in victims and os.getpid() != parent:
+            os._exit(1)  # as if the system killed the child
         return real_parse(path)
 
     real_parse = build_module._parse_path

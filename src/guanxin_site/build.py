@@ -13,9 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 import os
 import pickle
 import sys
@@ -37,10 +34,10 @@ from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source, relative_posix
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today, future_warning
+from guanxin_site.workers import fork_map, uses_workers
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-PARALLEL_MIN_ITEMS = 400  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -69,29 +66,6 @@ class BuildResult:
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
-
-
-def _uses_workers(jobs: int, items: int) -> bool:
-    return jobs > 1 and items >= PARALLEL_MIN_ITEMS and sys.platform == "linux"
-
-
-def _parallel_map(func, items: list, jobs: int):
-    """map() over worker processes forked from this one (they inherit its state).
-
-    Yields results in order as they come, so a caller that writes each one never holds
-    them all (a large site's pages add up to hundreds of megabytes).
-    """
-    if not _uses_workers(jobs, len(items)):
-        yield from map(func, items)
-        return
-    # concurrent.futures rather than multiprocessing.Pool: a worker killed by the system
-    # (out of memory) raises BrokenProcessPool instead of hanging the build forever.
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        try:
-            yield from pool.map(func, items, chunksize=max(16, len(items) // (jobs * 8)))
-        except BrokenProcessPool:
-            raise OutputError("生成网站的工作进程意外退出（可能是内存不足）；原有的网站保持不变。"
-                              "可以用 --jobs 1 重试") from None
 
 
 def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:
@@ -126,8 +100,8 @@ def _parse_path(path: Path) -> tuple:
 
 
 def _parse_in_worker(path: Path) -> tuple:
-    """Parse in a worker and pickle the issue there: the parent unpickles it and writes the
-    same bytes to the parse cache, instead of pickling every issue a second time."""
+    """Parse in a forked child and pickle the issue there: the parent unpickles it and writes
+    the same bytes to the parse cache, instead of pickling every issue a second time."""
     kind, payload, extra = _parse_path(path)
     if kind == "ok":
         return (kind, None, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
@@ -153,12 +127,15 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
             results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
     _WORK.update(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={})
-    in_workers = _uses_workers(jobs, len(todo))
+    in_children = uses_workers(jobs, len(todo))
+    if in_children:
+        gc.freeze()  # forked children then leave the objects made so far alone instead of copying their pages
     try:
         if use_cache:
             cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
-        for path, (kind, payload, extra) in zip(todo, _parallel_map(_parse_in_worker if in_workers else _parse_path,
-                                                                    todo, jobs)):
+        parse = _parse_in_worker if in_children else _parse_path
+        for index, (kind, payload, extra) in fork_map(parse, todo, jobs, here=False):
+            path = todo[index]
             if kind == "ok":
                 payload = payload if extra is None else pickle.loads(extra)
                 cache.put(rels[path], identities[path], payload, project_dir, extra)
@@ -167,6 +144,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
             cache.save(project_dir, set(rels.values()))
     finally:
         cache.discard_stream()
+        gc.unfreeze()
 
     errors: list[ContentError] = []
     warnings: list[ContentError] = []
@@ -245,7 +223,7 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: P
 
 
 def _render_index(index: int) -> tuple[str, bool]:
-    """Render one page and stage it; runs in a worker, so only a digest travels back."""
+    """Render one page and stage it; in a forked child only the digest travels back."""
     page = _WORK["pages"][index]
     return _WORK["writer"].stage(page.output_path, render_page(_WORK["env"], page))
 
@@ -299,13 +277,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
             _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
-            if jobs > 1 and len(stale) >= PARALLEL_MIN_ITEMS:
-                writer.prepare()  # workers stage pages themselves: the directory must exist before they fork
+            if uses_workers(jobs, len(stale)):
+                writer.prepare()  # children stage pages themselves: the directory must exist before they fork
+                gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
             _WORK.update(writer=writer)
-            gc.freeze()  # forked workers then leave the parent's objects alone instead of copying their pages
             try:
-                for done, (n, staged) in enumerate(zip(stale, _parallel_map(_render_index, stale, jobs)), 1):
-                    writer.record(pages[n].output_path, *staged)
+                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+                    writer.record(pages[stale[index]].output_path, *staged)
                     if progress and (done % 200 == 0 or done == len(stale)):
                         progress("render", done, len(stale))
             except TemplateProblem as exc:

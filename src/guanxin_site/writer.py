@@ -352,20 +352,27 @@ class SiteWriter:
 
     def _write(self, staging: Path, rel: str, data: bytes) -> None:
         path = os.path.join(staging, rel)
-        folder = os.path.dirname(path)
-        if folder not in self._made_dirs:
-            os.makedirs(folder, exist_ok=True)
-            self._made_dirs.add(folder)
+        self._make_dir(os.path.dirname(path))
         if rel in self._staged_files:
             _replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
         else:
             _write_new(path, data)
 
-    def _link(self, source: Path, dest: Path, replace: bool) -> None:
-        folder = os.path.dirname(dest)
-        if folder not in self._made_dirs:
+    def _make_dir(self, folder: str) -> None:
+        """mkdir once per folder; pages come in URL order, so the parent is usually there already
+        (os.makedirs would stat it first, for every page)."""
+        if folder in self._made_dirs:
+            return
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
             os.makedirs(folder, exist_ok=True)
-            self._made_dirs.add(folder)
+        self._made_dirs.add(folder)
+
+    def _link(self, source: Path, dest: Path, replace: bool) -> None:
+        self._make_dir(os.path.dirname(dest))
         if replace:
             with suppress(FileNotFoundError):
                 dest.unlink()

@@ -1,0 +1,106 @@
+"""Spreading stages over forked processes: same results as one process, failures reported, nothing left behind."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive_factory import write_archive
+from guanxin_site.build import build
+from guanxin_site.errors import OutputError
+from guanxin_site.workers import MIN_ITEMS, fork_map
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="children are forked on Linux only")
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.parametrize("count", [MIN_ITEMS - 1, MIN_ITEMS, MIN_ITEMS + 7])
+def test_every_item_once_with_its_own_result(jobs, count):
+    pairs = list(fork_map(square, list(range(count)), jobs))
+    assert sorted(pairs) == [(n, n * n) for n in range(count)]
+    assert no_children_left()
+
+
+def slowly(value):
+    time.sleep(0.001)  # long enough that every process gets chunks to do
+    return value, os.getpid()
+
+
+def test_this_process_takes_chunks_too_unless_told_not_to():
+    parent = os.getpid()
+    shared = {pid for _, (_, pid) in fork_map(slowly, list(range(MIN_ITEMS)), 2)}
+    assert parent in shared and len(shared) == 2
+    receiving_only = [pid for _, (_, pid) in fork_map(slowly, list(range(MIN_ITEMS)), 2, here=False)]
+    assert len(receiving_only) == MIN_ITEMS and parent not in receiving_only and len(set(receiving_only)) == 2
+
+
+def test_an_exception_in_a_child_reaches_the_caller():
+    parent = os.getpid()
+
+    def fail_in_child(n):
+        if n == MIN_ITEMS - 1:
+            assert os.getpid() != parent
+            raise ValueError(f"item {n} is bad")
+        return n
+
+    with pytest.raises(ValueError, match=f"item {MIN_ITEMS - 1} is bad"):
+        list(fork_map(fail_in_child, list(range(MIN_ITEMS)), 2, here=False))
+    assert no_children_left()
+
+
+def test_a_child_killed_by_the_system_stops_the_map():
+    parent = os.getpid()
+
+    def die_in_child(n):
+        if os.getpid() != parent:
+            os._exit(9)
+        return n
+
+    with pytest.raises(OutputError, match="工作进程意外退出"):
+        list(fork_map(die_in_child, list(range(MIN_ITEMS)), 2, here=False))
+    assert no_children_left()
+
+
+def test_a_failure_here_kills_and_reaps_the_children():
+    parent = os.getpid()
+
+    def fail_here(n):
+        time.sleep(0.001)
+        if os.getpid() == parent:
+            raise KeyError("here")
+        return n
+
+    with pytest.raises(KeyError):
+        list(fork_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
+    assert no_children_left()
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_one_two_and_three_processes_build_the_same_site(tmp_path):
+    """Large enough that parsing and rendering are both spread; base_url on, so feeds and sitemap too."""
+    project = tmp_path / "project"
+    write_archive(project, MIN_ITEMS + 30)
+    sites = {}
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"site-{jobs}"
+        build(project, out, jobs=jobs, use_cache=False, search=False, base_url="https://example.org/g/")
+        sites[jobs] = tree(out)
+    assert len(sites[1]) > MIN_ITEMS and sites[1] == sites[2] == sites[3]
