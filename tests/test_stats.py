@@ -120,13 +120,21 @@ def test_heat_map_cells_match_the_region_table(gapped):
     for tr, row in zip(table_rows, numbers.regions):
         assert tr.xpath("./th")[0].text_content() == row.region.name
         assert [int(td.text) for td in tr.xpath("./td")] == [*row.counts, row.total]
-    # Darker cells carry white numbers, lighter ones dark numbers (legible on both).
-    on_cells = [t for t in _children(chart, "text") if t.get("text-anchor") == "middle" and t.getprevious().tag.endswith("rect")]
+    # Darker cells carry white numbers, lighter ones dark numbers (legible on both); a number
+    # sits in the middle of its cell.
+    cell_at = {(float(c.get("x")) + float(c.get("width")) / 2, float(c.get("y")) + float(c.get("height")) / 2): c
+               for c in cells}
+    on_cells = _children(chart.xpath(".//*[@class='counts']")[0], "text")
     assert len(on_cells) == len(in_cells)
+    assert chart.xpath(".//*[@class='counts']")[0].get("text-anchor") == "middle"
     for text in on_cells:
-        dark = text.getprevious().get("fill") in stats.SHADES[-stats.DARK_SHADES:]
+        cell = cell_at[(float(text.get("x")), float(text.get("y")) - 4.5)]
+        assert cell.get("fill") in stats.SHADES  # a shaded cell: it has reports
+        dark = cell.get("fill") in stats.SHADES[-stats.DARK_SHADES:]
         assert text.get("fill") == ("#ffffff" if dark else stats.INK)
     assert {t.get("fill") for t in on_cells} == {"#ffffff", stats.INK}
+    # Every cell is drawn with the white grid line, inherited from its group.
+    assert {c.getparent().get("stroke") for c in cells} == {"#ffffff"}
 
 
 def test_legend_bands_cover_every_count_once(gapped):

@@ -117,14 +117,18 @@ def issues_chart(stats: Stats) -> Markup:
         body.append(f'<line x1="{_num(x)}" y1="{_num(top)}" x2="{_num(x)}" y2="{_num(height - axis_h + 2)}" '
                     f'stroke="{GRID}" stroke-width="1"/>')
         body.append(_text(x, height - 6, str(step * tick), size=12, anchor="middle", fill=MUTED))
+    years, bars, counts = [], [], []  # grouped, so that what a row's parts share is said once
     for n, (year, count) in enumerate(zip(stats.years, stats.issues)):
         y = top + row_h * n
-        body.append(_text(label_w - 6, y + row_h / 2 + 5, str(year), anchor="end"))
+        years.append(f'<text x="{_num(label_w - 6)}" y="{_num(y + row_h / 2 + 5)}">{year}</text>')
         width = plot_w * count / scale_max
         if count:
-            body.append(f'<rect x="{_num(label_w)}" y="{_num(y + (row_h - bar_h) / 2)}" width="{_num(width)}" '
-                        f'height="{_num(bar_h)}" fill="{BAR}"/>')
-        body.append(_text(label_w + width + 5, y + row_h / 2 + 5, str(count), weight="bold"))
+            bars.append(f'<rect x="{_num(label_w)}" y="{_num(y + (row_h - bar_h) / 2)}" width="{_num(width)}" '
+                        f'height="{_num(bar_h)}"/>')
+        counts.append(f'<text x="{_num(label_w + width + 5)}" y="{_num(y + row_h / 2 + 5)}">{count}</text>')
+    body.append(f'<g font-size="13" fill="{INK}" text-anchor="end">' + "".join(years) + "</g>")
+    body.append(f'<g fill="{BAR}">' + "".join(bars) + "</g>")
+    body.append(f'<g font-size="13" fill="{INK}" font-weight="bold">' + "".join(counts) + "</g>")
     busiest = max(zip(stats.issues, stats.years))
     desc = (f"条形图：{stats.years[0]}年至{stats.years[-1]}年每年出版的期数，共 {stats.total_issues} 期；"
             f"最多的是 {busiest[1]}年，{busiest[0]} 期。各年数字见下表。")
@@ -160,19 +164,26 @@ def regions_chart(stats: Stats) -> Markup:
         chars = "".join(f'<tspan x="{_num(x)}" dy="{_num(char_h if i else 0)}">{escape(c)}</tspan>'
                         for i, c in enumerate(name))
         body.append(f'<text x="{_num(x)}" y="{_num(char_h)}" font-size="13" fill="{INK}" text-anchor="middle">{chars}</text>')
+    # A row per year makes a long archive's heat map thousands of cells: what they share is
+    # said once on a group (inherited presentation attributes), so each cell stays short.
+    cells: list[str] = []
+    numbers: list[str] = []
+    years: list[str] = []
     for n, year in enumerate(stats.years):
         y = header_h + cell_h * n
-        body.append(_text(label_w - 6, y + cell_h / 2 + 5, str(year), anchor="end"))
+        years.append(f'<text x="{_num(label_w - 6)}" y="{_num(y + cell_h / 2 + 5)}">{year}</text>')
         for col, row in enumerate(stats.regions):
             count = row.counts[n]
             x = label_w + cell_w * col
             shade = _shade(count, maximum) if count else None
             fill = SHADES[shade] if shade is not None else EMPTY
-            body.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell_w)}" height="{_num(cell_h)}" '
-                        f'fill="{fill}" stroke="#ffffff" stroke-width="1.5"/>')
+            cells.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cell_w)}" height="{_num(cell_h)}" fill="{fill}"/>')
             if count:
                 colour = "#ffffff" if shade >= len(SHADES) - DARK_SHADES else INK
-                body.append(_text(x + cell_w / 2, y + cell_h / 2 + 4.5, str(count), size=12.5, anchor="middle", fill=colour))
+                numbers.append(f'<text x="{_num(x + cell_w / 2)}" y="{_num(y + cell_h / 2 + 4.5)}" fill="{colour}">{count}</text>')
+    body.append(f'<g font-size="13" fill="{INK}" text-anchor="end">' + "".join(years) + "</g>")
+    body.append('<g class="cells" stroke="#ffffff" stroke-width="1.5">' + "".join(cells) + "</g>")
+    body.append('<g class="counts" font-size="12.5" text-anchor="middle">' + "".join(numbers) + "</g>")
     leader = max(stats.regions, key=lambda r: r.total)
     desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各市（地）每年在简报中的报告篇数，每行一年，每列一个地区，"
             f"颜色越深篇数越多，共 {stats.total_reports} 篇；合计最多的是{leader.region.name}，{leader.total} 篇。"
