@@ -6,13 +6,15 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guanxin_site.config import load_config
 from guanxin_site.errors import ContentErrors
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.parser import markdown, parse_issue, safe_link
 from guanxin_site.reader import MAX_FILE_BYTES, SourceFile, discover, read_source
-from guanxin_site.yamlmap import YamlError, load_mapping
+from guanxin_site.yamlmap import YamlError, _simple_mapping, load_mapping, yaml_mapping
 
 GAZETTEER = Gazetteer.load("heilongjiang")
 PUBLISHER = "黑龙江省关心下一代工作委员会办公室"
@@ -278,3 +280,53 @@ def test_config_that_is_a_folder_is_a_message(tmp_path):
     with pytest.raises(ContentErrors) as caught:
         load_config(tmp_path)
     assert "无法读取" in caught.value.errors[0].message
+
+
+# -- the front-matter fast path must agree with PyYAML -------------------------------
+
+# Values that look alike to a person and differ to YAML: numbers (octal, signs, separators,
+# floats), dates (impossible, short), booleans and nulls of YAML 1.1, indicators, quotes,
+# comments, colons, full-width and ideographic spaces, and ordinary titles.
+_VALUES = ["53", "0", "053", "+5", "-1", "1_000", "1e3", "0x1f", "2023-11-24", "2023-13-45", "2023-1-5", "2023-02-29",
+           "true", "false", "True", "yes", "no", "on", "off", "null", "~", "", " ",
+           "全省各地关工委认真学习贯彻", "黑龙江省关心下一代工作委员会办公室", "关工委 2023", "关于（第53期）的通知",
+           "关工委: 工作", "关工委 #1", "关工委#1", "“三连冠”来之不易", "关工委。", "关工委 ", "全　角", "A股", "关\\n工",
+           '"引号中的标题"', '"2023"', '"true"', '""', '"带\\\\反斜杠"', "'单引号'", '"未闭合', "[列表]", "{映射}",
+           "&锚", "*别名", "!标签", "- 横线", "> 折叠", "| 字面", "% 指令", "@", "`", "关工委,逗号", "关…工·委—报"]
+_KEYS = ["number", "total", "date", "title", "publisher", "draft", "summary", "a_b"]
+
+
+def _typed(entries):
+    return {key: (type(e.value), e.value, e.line) for key, e in entries.items()}
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_VALUES)), min_size=1, max_size=6),
+       st.booleans(), st.integers(1, 5))
+def test_front_matter_fast_path_agrees_with_pyyaml(pairs, final_newline, first_line):
+    text = "\n".join(f"{key}: {value}" for key, value in pairs) + ("\n" if final_newline else "")
+    fast = _simple_mapping(text, first_line)
+    if fast is None:
+        return  # PyYAML reads it
+    assert _typed(fast) == _typed(yaml_mapping(text, first_line))
+
+
+def test_front_matter_fast_path_takes_what_the_importer_writes():
+    """Guard against a vacuous differential test: ordinary front matter must take the fast path."""
+    text = "number: 53\ntotal: 509\ndate: 2023-11-17\ntitle: 全省各地关工委认真学习贯彻\npublisher: 黑龙江省关心下一代工作委员会办公室\n"
+    assert _simple_mapping(text, 2) is not None
+    assert _simple_mapping('title: "2023年第53期"\ndraft: true\n', 2) is not None
+    assert _typed(load_mapping(text, 2)) == _typed(yaml_mapping(text, 2))
+    for tricky in ("number: 053", "draft: yes", "title: 关工委: 工作", "title: 关工委 #1", "number: 1\nnumber: 2"):
+        assert _simple_mapping(tricky, 1) is None, tricky
+
+
+@pytest.mark.parametrize("value", _VALUES)
+def test_front_matter_fast_path_agrees_with_pyyaml_on_each_value(value):
+    text = f"title: {value}\n"
+    fast = _simple_mapping(text, 2)
+    try:
+        slow = _typed(yaml_mapping(text, 2))
+    except YamlError:
+        slow = "error"
+    assert fast is None or _typed(fast) == slow
