@@ -53,37 +53,53 @@ def discover(project_dir: Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
-def _resolved_dir(folder: Path, resolved_dirs: dict[Path, Path] | None) -> Path:
+def _resolved_dir(folder: Path, resolved_dirs: dict[Path, str] | None) -> str:
     if resolved_dirs is None:
-        return folder.resolve(strict=True)
+        return str(folder.resolve(strict=True))
     real = resolved_dirs.get(folder)
     if real is None:
-        real = resolved_dirs[folder] = folder.resolve(strict=True)
+        real = resolved_dirs[folder] = str(folder.resolve(strict=True))
     return real
 
 
-def read_source(path: Path, project_dir: Path, resolved_dirs: dict[Path, Path] | None = None) -> SourceFile | ContentError:
+def read_source(path: Path, project_dir: Path, resolved_dirs: dict[Path, str] | None = None) -> SourceFile | ContentError:
     """Read one file, refusing what cannot be an issue (too big, outside the project).
 
     resolved_dirs: a dict kept for one build, so that each folder is resolved once, not once per file.
+    Runs for every file of a cold build, hence plain os calls rather than pathlib's.
     """
     rel = relative_posix(path, project_dir)
     try:
-        if resolved_dirs is None or stat.S_ISLNK(os.lstat(path).st_mode):
-            real = path.resolve(strict=True)
+        mode = os.lstat(path).st_mode
+        if resolved_dirs is None or stat.S_ISLNK(mode):
+            real = str(path.resolve(strict=True))
+            mode = os.stat(real).st_mode
         else:  # not a link: its real path is its folder's real path plus its name
-            real = _resolved_dir(path.parent, resolved_dirs) / path.name
-        root = _resolved_dir(project_dir, resolved_dirs)
-        if not real.is_relative_to(root):
+            real = os.path.join(_resolved_dir(path.parent, resolved_dirs), path.name)
+        if not real.startswith(_resolved_dir(project_dir, resolved_dirs) + os.sep):
             return ContentError(rel, 1, "这个文件是指向项目以外的链接，不能作为简报使用")
-        if not real.is_file():  # a folder named *.md, a pipe or a device would never finish reading
+        if not stat.S_ISREG(mode):  # a folder named *.md, a pipe or a device would never finish reading
             return ContentError(rel, 1, "这不是一个普通文件，不能作为简报使用")
-        with open(real, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grows while we read
-            if len(data) > MAX_FILE_BYTES:
-                size = max(os.fstat(handle.fileno()).st_size, len(data))
-                return ContentError(rel, 1, f"文件过大（{size / 1048576:.1f} MB），一期简报通常不超过 100 KB；请检查是否放错了文件")
+        data = _read_at_most(real, MAX_FILE_BYTES + 1)  # never more, even if the file grows while we read
+        if len(data) > MAX_FILE_BYTES:
+            size = max(os.stat(real).st_size, len(data))
+            return ContentError(rel, 1, f"文件过大（{size / 1048576:.1f} MB），一期简报通常不超过 100 KB；请检查是否放错了文件")
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python < 3.13
         reason = _READ_ERRORS.get(getattr(exc, "errno", None), "链接循环" if isinstance(exc, RuntimeError) else None)
         return ContentError(rel, 1, f"无法读取文件（{reason or getattr(exc, 'strerror', None) or exc}）")
     return SourceFile(path, rel, data, hashlib.sha256(data).hexdigest())
+
+
+def _read_at_most(path: str, limit: int) -> bytes:
+    """The file's bytes, at most `limit` of them, in reads sized by the file (not by the limit)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        parts = []
+        wanted = min(os.fstat(fd).st_size + 1, limit)  # one more than its size: to see it has ended
+        while wanted > 0 and (chunk := os.read(fd, wanted)):
+            parts.append(chunk)
+            limit -= len(chunk)
+            wanted = min(max(wanted, 65536), limit)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
