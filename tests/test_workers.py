@@ -20,12 +20,20 @@ def square(n: int) -> int:
     return n * n
 
 
-def no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def child_pids() -> set[int]:
+    """This process's children, running or not yet reaped (other tests may have their own)."""
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        pids.update(int(pid) for pid in (task / "children").read_text().split())
+    return pids
+
+
+@pytest.fixture(autouse=True)
+def no_children_left():
+    """Every test here must leave no forked child behind: all of them reaped."""
+    before = child_pids()
+    yield
+    assert child_pids() <= before
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -33,7 +41,6 @@ def no_children_left() -> bool:
 def test_every_item_once_with_its_own_result(jobs, count):
     pairs = list(fork_map(square, list(range(count)), jobs))
     assert sorted(pairs) == [(n, n * n) for n in range(count)]
-    assert no_children_left()
 
 
 def slowly(value):
@@ -60,7 +67,6 @@ def test_an_exception_in_a_child_reaches_the_caller():
 
     with pytest.raises(ValueError, match=f"item {MIN_ITEMS - 1} is bad"):
         list(fork_map(fail_in_child, list(range(MIN_ITEMS)), 2, here=False))
-    assert no_children_left()
 
 
 def test_a_child_killed_by_the_system_stops_the_map():
@@ -73,7 +79,6 @@ def test_a_child_killed_by_the_system_stops_the_map():
 
     with pytest.raises(OutputError, match="工作进程意外退出"):
         list(fork_map(die_in_child, list(range(MIN_ITEMS)), 2, here=False))
-    assert no_children_left()
 
 
 def test_a_failure_here_kills_and_reaps_the_children():
@@ -87,7 +92,6 @@ def test_a_failure_here_kills_and_reaps_the_children():
 
     with pytest.raises(KeyError):
         list(fork_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
-    assert no_children_left()
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -133,8 +133,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     try:
         if use_cache:
             cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
-        parse = _parse_in_worker if in_children else _parse_path
-        for index, (kind, payload, extra) in fork_map(parse, todo, jobs, here=False):
+        for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
             path = todo[index]
             if kind == "ok":
                 payload = payload if extra is None else pickle.loads(extra)

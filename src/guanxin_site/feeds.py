@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from html import escape
+from markupsafe import escape  # not html.escape: importing html loads a 2,000-entity table every build
 
 from guanxin_site.archive import Archive, RegionIndex
 from guanxin_site.config import SiteConfig

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import unescape
 from dataclasses import dataclass
 
 from guanxin_site.gazetteer import Place
@@ -41,6 +40,8 @@ def html_text(html: str) -> str:
     Derived on demand (search, feeds) rather than stored: a stored copy would double
     the memory and the build cache of a large archive.
     """
+    from html import unescape  # imported here: the html package loads a 2,000-entity table
+
     return unescape(_TAG.sub("", _SOFT_BREAK.sub("", html))).strip()
 
 

@@ -6,7 +6,6 @@ stopping at the first one, so an editor fixes a file in one pass.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import hashlib
 import re
@@ -196,6 +195,8 @@ def _shorten(text: str) -> str:
 
 
 def _closest_key(key: str) -> str | None:
+    import difflib  # only when suggesting a key for a mistake
+
     match = difflib.get_close_matches(key.lower(), REQUIRED_KEYS + OPTIONAL_KEYS, n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -13,6 +13,7 @@ thread here reads them as they come, so a child never waits on a full pipe.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import queue
@@ -26,6 +27,7 @@ from guanxin_site.errors import OutputError
 
 MIN_ITEMS = 400  # below this, forking costs more than it saves
 _CHUNKS_PER_PROCESS = 32  # small enough to balance, large enough to keep claiming cheap
+_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
 _WORKER_DIED = ("生成网站的工作进程意外退出（可能是内存不足）；原有的网站保持不变。"
                 "可以用 --jobs 1 重试")
 
@@ -35,7 +37,8 @@ def uses_workers(jobs: int, items: int) -> bool:
     return jobs > 1 and items >= MIN_ITEMS and sys.platform == "linux" and hasattr(os, "fork")
 
 
-def fork_map(func: Callable[[Any], Any], items: list, jobs: int, *, here: bool = True) -> Iterator[tuple[int, Any]]:
+def fork_map(func: Callable[[Any], Any], items: list, jobs: int, *, here: bool = True,
+             child_func: Callable[[Any], Any] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (index, func(item)) for every item, in no particular order. Exceptions reach the caller.
 
     here=False: `jobs` children do all the items and this process only receives the results.
@@ -53,7 +56,7 @@ def fork_map(func: Callable[[Any], Any], items: list, jobs: int, *, here: bool =
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     try:
         for _ in range(jobs - 1 if here else jobs):
-            children.append(_Child.fork(func, items, size, tokens))
+            children.append(_Child.fork(child_func or func, items, size, tokens))
         for child in children:
             child.start_reading(inbox)
         finished = 0
@@ -112,6 +115,10 @@ class _Child:
     @classmethod
     def fork(cls, func, items: list, size: int, tokens: int) -> "_Child":
         read_fd, write_fd = os.pipe()
+        try:  # room for a few chunks of large results: the child need not wait for our reader thread
+            fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+        except OSError:
+            pass  # the system's limit is lower: slower, not wrong
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read_fd)
