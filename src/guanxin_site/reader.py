@@ -40,17 +40,35 @@ def relative_posix(path: Path, root: Path) -> str:
 
 
 def discover(project_dir: Path) -> list[Path]:
-    """Every *.md under issues/, in a stable order; editor and OS temp files skipped."""
+    """Every *.md under issues/, in a stable order; editor and OS temp files skipped.
+
+    Like Path.rglob (links to folders are not followed, links to files are listed), but
+    with os.scandir: this runs on every build, even one with nothing to do."""
     root = project_dir / ISSUES_DIR
     if not root.is_dir():
         return []
-    found = []
-    for path in root.rglob("*.md"):
-        rel = relative_posix(path, root)
-        if any(part.startswith((".", "~$", "_")) for part in rel.split("/")):
+    found: list[str] = []
+    _scan(str(root), "", found)
+    return [root / rel for rel in sorted(found)]
+
+
+def _scan(folder: str, prefix: str, found: list[str]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return  # unreadable or vanished meanwhile: as rglob, skip it
+    for entry in entries:
+        if entry.name.startswith((".", "~$", "_")):
             continue
-        found.append((rel, path))
-    return [path for _, path in sorted(found)]
+        rel = prefix + entry.name
+        try:
+            is_folder = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if os.path.normcase(entry.name).endswith(".md"):  # case-insensitive where the system is (Windows)
+            found.append(rel)  # a folder too: reading reports that it is not a file
+        if is_folder:
+            _scan(entry.path, rel + "/", found)
 
 
 def _resolved_dir(folder: Path, resolved_dirs: dict[Path, str] | None) -> str:
