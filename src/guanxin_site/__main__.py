@@ -1,3 +1,3 @@
-from guanxin_site.cli import main
+from guanxin_site.cli import entry
 
-main()
+entry()

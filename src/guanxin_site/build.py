@@ -293,7 +293,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 progress("search", 0, 1)
             search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "search": search_files})
+                                     "search": search_files}, jobs=jobs)
     finally:
         gc.unfreeze()
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory

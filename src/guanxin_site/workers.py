@@ -13,7 +13,6 @@ thread here reads them as they come, so a child never waits on a full pipe.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import queue
@@ -115,6 +114,8 @@ class _Child:
     @classmethod
     def fork(cls, func, items: list, size: int, tokens: int) -> "_Child":
         read_fd, write_fd = os.pipe()
+        import fcntl  # Linux only, like fork itself (uses_workers); Windows has neither
+
         try:  # room for a few chunks of large results: the child need not wait for our reader thread
             fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
         except OSError:

@@ -30,6 +30,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
+from guanxin_site.workers import fork_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
 STAGING_MARK = ".guanxin-staging"
@@ -294,17 +295,21 @@ class SiteWriter:
     def changed(self) -> bool:
         return self.written > 0 or set(self.files) != set(self.previous_files) or not self.target.exists()
 
-    def commit(self, extra_manifest: dict | None = None) -> bool:
-        """Swap the new site in; returns False when nothing changed (and no page was touched)."""
+    def commit(self, extra_manifest: dict | None = None, jobs: int = 1) -> bool:
+        """Swap the new site in; returns False when nothing changed (and no page was touched).
+
+        jobs: processes that may share the linking of unchanged files into a fresh staging
+        directory (one folder per page to create: the slow part of a first small rebuild)."""
         if not self.changed:
             self._untouched = True
             self._refresh_manifest(extra_manifest or {})
             return False
         with _os_errors(self.target):
             staging = self._stage()
-            for rel in sorted(self._kept):
-                if self._staged_files.get(rel) != self.files[rel]:
-                    self._link(self.target / rel, staging / rel, rel in self._staged_files)
+            links = [rel for rel in sorted(self._kept) if self._staged_files.get(rel) != self.files[rel]]
+            for _ in fork_map(lambda rel: self._link(self.target / rel, staging / rel, rel in self._staged_files),
+                              links, jobs):
+                pass
             for rel in sorted(set(self._staged_files) - set(self.files)):
                 _remove_file(staging, rel)
             manifest = self._manifest(extra_manifest or {})
