@@ -8,8 +8,9 @@ waiting; and there is no manager thread, task queue or per-task round trip.
 Chunks are handed out through a pipe filled with their start indices before the
 fork: whoever is free reads the next one (a pipe read of 4 bytes is atomic), so a
 process that also has to unpack the others' results simply takes fewer chunks.
-Each child streams its results, one pickle per chunk, to a pipe of its own; a
-thread here reads them as they come, so a child never waits on a full pipe.
+Each child streams its results, one pickle per chunk, to a pipe of its own
+(enlarged to 1 MB); a thread here reads them as they come, so a child seldom
+waits on a full pipe while this process works on a chunk of its own.
 """
 from __future__ import annotations
 
@@ -36,14 +37,12 @@ def uses_workers(jobs: int, items: int) -> bool:
     return jobs > 1 and items >= MIN_ITEMS and sys.platform == "linux" and hasattr(os, "fork")
 
 
-def fork_map(func: Callable[[Any], Any], items: list, jobs: int, *, here: bool = True,
+def fork_map(func: Callable[[Any], Any], items: list, jobs: int,
              child_func: Callable[[Any], Any] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (index, func(item)) for every item, in no particular order. Exceptions reach the caller.
 
-    here=False: `jobs` children do all the items and this process only receives the results.
-    That suits large results (parsed issues), which this process must unpickle: doing so
-    between chunks of its own would keep it from reading the children's pipes, and they
-    would stall on them.
+    child_func: what children run instead of func (e.g. to return a result that is cheaper to
+    send back, such as an issue already pickled).
     """
     if not uses_workers(jobs, len(items)):
         for index, item in enumerate(items):
@@ -54,12 +53,12 @@ def fork_map(func: Callable[[Any], Any], items: list, jobs: int, *, here: bool =
     children: list[_Child] = []
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     try:
-        for _ in range(jobs - 1 if here else jobs):
+        for _ in range(jobs - 1):
             children.append(_Child.fork(child_func or func, items, size, tokens))
         for child in children:
             child.start_reading(inbox)
         finished = 0
-        for start in _claim(tokens) if here else ():
+        for start in _claim(tokens):
             for index in range(start, min(start + size, len(items))):
                 yield index, func(items[index])
             finished += yield from _drain(inbox, block=False)
