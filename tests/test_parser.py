@@ -292,7 +292,10 @@ _VALUES = ["53", "0", "053", "+5", "-1", "1_000", "1e3", "0x1f", "2023-11-24", "
            "全省各地关工委认真学习贯彻", "黑龙江省关心下一代工作委员会办公室", "关工委 2023", "关于（第53期）的通知",
            "关工委: 工作", "关工委 #1", "关工委#1", "“三连冠”来之不易", "关工委。", "关工委 ", "全　角", "A股", "关\\n工",
            '"引号中的标题"', '"2023"', '"true"', '""', '"带\\\\反斜杠"', "'单引号'", '"未闭合', "[列表]", "{映射}",
-           "&锚", "*别名", "!标签", "- 横线", "> 折叠", "| 字面", "% 指令", "@", "`", "关工委,逗号", "关…工·委—报"]
+           "&锚", "*别名", "!标签", "- 横线", "> 折叠", "| 字面", "% 指令", "@", "`", "关工委,逗号", "关…工·委—报",
+           "https://example.org/guanxin/", "http://localhost:8000/", "https://example.org/a b", "https://x.org/#top",
+           "zh-CN", "heilongjiang", "Yes", "NO", "On", "off", "Null", "NULL", "y", "n", "inf", "nan", "e5", "a_b-c",
+           "zh CN", "abc:def", "Off-line"]
 _KEYS = ["number", "total", "date", "title", "publisher", "draft", "summary", "a_b"]
 
 
@@ -300,11 +303,18 @@ def _typed(entries):
     return {key: (type(e.value), e.value, e.line) for key, e in entries.items()}
 
 
+# Lines between the settings, as site.yaml has them: comments (printable or not), blank lines.
+_OTHER_LINES = ["", "# 网站设置", "# base_url: https://example.org/", "#", "# 带\x01控制字符", "# tab\tin comment",
+                " ", "  # 缩进的注释", "---", "..."]
+
+
 @settings(max_examples=600, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_VALUES)), min_size=1, max_size=6),
+@given(st.lists(st.one_of(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_VALUES)), st.sampled_from(_OTHER_LINES)),
+                min_size=1, max_size=7),
        st.booleans(), st.integers(1, 5))
-def test_front_matter_fast_path_agrees_with_pyyaml(pairs, final_newline, first_line):
-    text = "\n".join(f"{key}: {value}" for key, value in pairs) + ("\n" if final_newline else "")
+def test_front_matter_fast_path_agrees_with_pyyaml(lines, final_newline, first_line):
+    text = "\n".join(line if isinstance(line, str) else f"{line[0]}: {line[1]}" for line in lines)
+    text += "\n" if final_newline else ""
     fast = _simple_mapping(text, first_line)
     if fast is None:
         return  # PyYAML reads it
@@ -317,8 +327,12 @@ def test_front_matter_fast_path_takes_what_the_importer_writes():
     assert _simple_mapping(text, 2) is not None
     assert _simple_mapping('title: "2023年第53期"\ndraft: true\n', 2) is not None
     assert _typed(load_mapping(text, 2)) == _typed(yaml_mapping(text, 2))
-    for tricky in ("number: 053", "draft: yes", "title: 关工委: 工作", "title: 关工委 #1", "number: 1\nnumber: 2"):
+    for tricky in ("number: 053", "draft: yes", "title: 关工委: 工作", "title: 关工委 #1", "number: 1\nnumber: 2",
+                   "language: Off", "title: x # comment", "# \x01"):
         assert _simple_mapping(tricky, 1) is None, tricky
+    site = "# 网站设置\ntitle: 关心下一代工作\nlanguage: zh-CN\n\n# base_url: https://example.org/\nbase_url: https://example.org/g/\n"
+    assert _simple_mapping(site, 1) is not None
+    assert _typed(load_mapping(site, 1)) == _typed(yaml_mapping(site, 1))
 
 
 @pytest.mark.parametrize("value", _VALUES)

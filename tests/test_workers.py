@@ -20,20 +20,27 @@ def square(n: int) -> int:
     return n * n
 
 
-def child_pids() -> set[int]:
-    """This process's children, running or not yet reaped (other tests may have their own)."""
+def forked_children() -> set[int]:
+    """This process's forked children, running or not yet reaped: those whose command line is
+    this process's own (a browser or server another fixture started is not one of them)."""
+    own = Path("/proc/self/cmdline").read_bytes()
     pids: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
-        pids.update(int(pid) for pid in (task / "children").read_text().split())
+        for pid in (task / "children").read_text().split():
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes() in (own, b""):  # a zombie's is empty
+                    pids.add(int(pid))
+            except OSError:
+                pass  # gone meanwhile
     return pids
 
 
 @pytest.fixture(autouse=True)
 def no_children_left():
     """Every test here must leave no forked child behind: all of them reaped."""
-    before = child_pids()
+    before = forked_children()
     yield
-    assert child_pids() <= before
+    assert forked_children() <= before
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])

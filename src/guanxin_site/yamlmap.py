@@ -13,11 +13,10 @@ import datetime as dt
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml  # imported where used: most front matter and site.yaml files never need PyYAML
 
 MAX_NODES = 10_000  # front matter is a dozen keys; anything larger is a mistake or an attack
 MAX_DEPTH = 8  # mapping -> list -> value is depth 3; leave room, stay far below the recursion limit
@@ -71,10 +70,12 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
 
 def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
     """load_mapping by PyYAML alone (what the fast path must always agree with)."""
+    import yaml
+
     offset = first_line - 1
     _reject_tabs(text, offset)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if "end of stream" in str(exc.problem) and exc.context_mark:  # an open quote: point at where it opened
@@ -106,10 +107,15 @@ def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
 # and plain or double-quoted text may hold only characters with no meaning in YAML (no
 # `: `, ` #`, quotes, backslashes, tabs or control characters). Anything else goes to
 # PyYAML, and a differential test checks both give the same on whatever this accepts.
+# For site.yaml it also takes whole-line comments, empty lines, http(s) addresses and
+# ASCII words (zh-CN, heilongjiang) other than YAML 1.1's booleans and nulls.
+_YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split())
+_COMMENT = re.compile(r"#[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")  # printable, as YAML requires
 _SAFE_TEXT = r"[\u4e00-\u9fff\u3001-\u303f\uff01-\uff5e\u2010-\u2027\u00b7A-Za-z0-9 ()./-]*"
 _SIMPLE_LINE = re.compile(
     r"([a-z_]+): (?:(?P<int>0|[1-9][0-9]{0,8})|(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})|(?P<bool>true|false)"
-    r"|(?P<plain>[\u4e00-\u9fff\uff01-\uff5e]" + _SAFE_TEXT + r"(?<! ))|\"(?P<quoted>" + _SAFE_TEXT + r")\")")
+    r"|(?P<plain>[\u4e00-\u9fff\uff01-\uff5e]" + _SAFE_TEXT + r"(?<! ))|\"(?P<quoted>" + _SAFE_TEXT + r")\""
+    r"|(?P<url>https?://[A-Za-z0-9._~%/-]*)|(?P<word>[A-Za-z][A-Za-z0-9_-]*))")
 
 
 def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
@@ -118,9 +124,15 @@ def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
         lines.pop()
     entries: dict[str, Entry] = {}
     for number, line in enumerate(lines, first_line):
+        if line == "":
+            continue
+        if line.startswith("#"):
+            if _COMMENT.fullmatch(line) is None:
+                return None
+            continue
         match = _SIMPLE_LINE.fullmatch(line)
-        if match is None or match.group(1) in entries:
-            return None  # PyYAML reads it, and reports a duplicate key with both lines
+        if match is None or match.group(1) in entries or match.group("word") in _YAML_WORDS:
+            return None  # PyYAML reads it (and reports a duplicate key with both lines)
         entries[match.group(1)] = Entry(_simple_value(match), number)
     return entries
 
@@ -135,8 +147,7 @@ def _simple_value(match: re.Match) -> Any:
             return match.group("date")  # as _construct does: the key's checker reports it
     if match.group("bool") is not None:
         return match.group("bool") == "true"
-    plain = match.group("plain")
-    return plain if plain is not None else match.group("quoted")
+    return next(match.group(kind) for kind in ("plain", "quoted", "url", "word") if match.group(kind) is not None)
 
 
 def _reject_tabs(text: str, offset: int) -> None:
@@ -151,6 +162,8 @@ def _check_shape(root: yaml.Node, offset: int) -> None:
     An alias makes the composed graph share a node, so seeing a node twice means an
     alias. Breadth first, so an alias is found (and named) before its expansion is deep.
     """
+    import yaml
+
     seen: set[int] = set()
     queue = deque([(root, 1)])
     while queue:
@@ -171,6 +184,8 @@ def _check_shape(root: yaml.Node, offset: int) -> None:
 
 
 def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Entry]:
+    import yaml
+
     constructor = yaml.constructor.SafeConstructor()
     entries: dict[str, Entry] = {}
     for key_node, value_node in node.value:
@@ -193,6 +208,8 @@ def _construct(constructor: yaml.constructor.SafeConstructor, key: str, node: ya
     A scalar that looks like a date but is not one (2023-13-45) stays text, so the
     checker of that key reports it next to every other problem of the file.
     """
+    import yaml
+
     try:
         return constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError, TypeError):
