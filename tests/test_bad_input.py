@@ -339,6 +339,19 @@ def test_every_problem_of_every_file_in_one_run(built):
     assert snapshot(project / "site") == before
 
 
+def test_console_script_flushes_before_its_fast_exit(built):
+    """The console script leaves with os._exit: what it printed must still arrive, through a
+    pipe or with no stdout at all (pythonw, a closed stream), with the right exit code."""
+    project, _ = built
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-m", "guanxin_site", "build", "--source", str(project)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0 and "完成：" in done.stdout, done.stderr
+    closed = subprocess.run(f'"{sys.executable}" -m guanxin_site --version >&-', shell=True, capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert closed.returncode == 0 and "Traceback" not in closed.stderr, closed.stderr
+
+
 def test_issue_file_that_is_a_dangling_or_looping_symlink(built, tmp_path):
     project, before = built
     (project / BROKEN).symlink_to(tmp_path / "gone/054.md")

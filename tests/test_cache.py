@@ -131,3 +131,16 @@ def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
     with pytest.raises(OutputError):
         load_project(project, use_cache=True, jobs=2)
     assert list((project / CACHE_DIR).glob("parsed*")) == []
+
+
+def test_a_killed_builds_temporary_file_is_removed_by_the_next_cold_parse(project):
+    folder = project / CACHE_DIR
+    folder.mkdir()
+    old, fresh = folder / "parsed.pickle.4242.tmp", folder / "parsed.pickle.4343.tmp"
+    for tmp in (old, fresh):
+        tmp.write_bytes(b"x" * 1000)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    load_project(project, use_cache=True)
+    assert not old.exists()
+    assert fresh.exists()  # young: perhaps another build's, still writing
+    assert (folder / PARSE_FILE).is_file()

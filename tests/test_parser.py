@@ -202,6 +202,16 @@ def test_read_source_refuses_symlinks_leaving_the_project(tmp_path):
     assert not isinstance(error, SourceFile) and "项目以外" in error.message
 
 
+def test_read_source_in_a_project_at_the_root_of_a_drive(tmp_path):
+    """A project at / (E:\\ on Windows): the root already ends with the separator."""
+    path = tmp_path / "issues/053.md"
+    path.parent.mkdir()
+    path.write_text(GOOD)
+    for resolved in (None, {}):
+        source = read_source(path, Path(path.anchor), resolved)
+        assert isinstance(source, SourceFile), source
+
+
 def test_read_source_with_folder_cache_refuses_a_folder_linked_from_outside(tmp_path):
     """A plain file inside a linked folder: the cached real path of its folder decides."""
     outside = tmp_path / "elsewhere"
@@ -305,7 +315,8 @@ def _typed(entries):
 
 # Lines between the settings, as site.yaml has them: comments (printable or not), blank lines.
 _OTHER_LINES = ["", "# 网站设置", "# base_url: https://example.org/", "#", "# 带\x01控制字符", "# tab\tin comment",
-                " ", "  # 缩进的注释", "---", "..."]
+                " ", "  # 缩进的注释", "---", "...", "# 待审\u2028draft: true", "# a\x85title: x", "# b\u2029number: 2",
+                "# 全角\u3000空格", "# \ufeff"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -328,7 +339,7 @@ def test_front_matter_fast_path_takes_what_the_importer_writes():
     assert _simple_mapping('title: "2023年第53期"\ndraft: true\n', 2) is not None
     assert _typed(load_mapping(text, 2)) == _typed(yaml_mapping(text, 2))
     for tricky in ("number: 053", "draft: yes", "title: 关工委: 工作", "title: 关工委 #1", "number: 1\nnumber: 2",
-                   "language: Off", "title: x # comment", "# \x01"):
+                   "language: Off", "title: x # comment", "# \x01", "# 待审\u2028draft: true"):
         assert _simple_mapping(tricky, 1) is None, tricky
     site = "# 网站设置\ntitle: 关心下一代工作\nlanguage: zh-CN\n\n# base_url: https://example.org/\nbase_url: https://example.org/g/\n"
     assert _simple_mapping(site, 1) is not None

@@ -115,3 +115,28 @@ def test_one_two_and_three_processes_build_the_same_site(tmp_path):
         build(project, out, jobs=jobs, use_cache=False, search=False, base_url="https://example.org/g/")
         sites[jobs] = tree(out)
     assert len(sites[1]) > MIN_ITEMS and sites[1] == sites[2] == sites[3]
+
+
+def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
+    """EAGAIN or ENOMEM from fork: no error, no leaked pipe, every item still done."""
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    fds = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", refuse)
+    assert sorted(fork_map(square, list(range(MIN_ITEMS)), 3)) == [(n, n * n) for n in range(MIN_ITEMS)]
+    assert len(os.listdir("/proc/self/fd")) == fds
+
+
+def test_a_result_that_cannot_be_sent_back_stops_the_map():
+    parent = os.getpid()
+
+    def unpicklable_in_child(n):
+        if os.getpid() != parent:
+            return lambda: n  # a function cannot be pickled
+        time.sleep(0.001)
+        return n
+
+    with pytest.raises(Exception) as caught:
+        list(fork_map(unpicklable_in_child, list(range(MIN_ITEMS)), 2))
+    assert "lambda" in str(caught.value) or "pickle" in str(caught.value).lower()

@@ -138,7 +138,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
             if kind == "ok":
                 payload = payload if extra is None else pickle.loads(extra)
                 cache.put(rels[path], identities[path], payload, project_dir, extra)
-            results[path] = (kind, payload, extra)
+            results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
         if use_cache:
             cache.save(project_dir, set(rels.values()))
     finally:

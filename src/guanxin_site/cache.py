@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,15 +67,15 @@ class ParseCache:
     def load(cls, project_dir: Path, key: str) -> "ParseCache":
         folder = project_dir / CACHE_DIR
         try:
-            header, entries = _read_entries(folder / PARSE_FILE)
-            if header.get("format") != FORMAT or header.get("key") != key:
+            header, entries = _read_entries(folder / PARSE_FILE, lambda h: h.get("format") == FORMAT and h.get("key") == key)
+            if entries is None:
                 return cls(key)
             cache = cls(key, entries, header["id"], len(entries))
         except Exception:  # noqa: BLE001 - any unreadable cache means a cold parse, never a failed build
             return cls(key)
         try:
-            header, delta = _read_entries(folder / DELTA_FILE)
-            if header.get("format") == FORMAT and header.get("base") == cache.base_id:
+            _, delta = _read_entries(folder / DELTA_FILE, lambda h: h.get("format") == FORMAT and h.get("base") == cache.base_id)
+            if delta is not None:
                 cache.delta = delta
                 for rel, entry in delta.items():
                     if entry is None:
@@ -97,6 +98,7 @@ class ParseCache:
     def stream_base(self, project_dir: Path) -> None:
         """With no base to build on, write a new one entry by entry as put() receives them."""
         if not self.base_id and self._stream is None:
+            _remove_stale_temporaries(project_dir / CACHE_DIR)
             self.base_id = os.urandom(8).hex()
             self._stream = _EntryWriter(project_dir / CACHE_DIR / PARSE_FILE,
                                         {"format": FORMAT, "key": self.key, "id": self.base_id})
@@ -119,12 +121,10 @@ class ParseCache:
             self.dirty = True
         folder = project_dir / CACHE_DIR
         if self._stream is not None:
-            stream, self._stream = self._stream, None
-            stream.commit()
+            self._stream.commit()
+            self._stream = None  # only now: if the commit failed, discard_stream() removes its file
             (folder / DELTA_FILE).unlink(missing_ok=True)
             self.base_size = len(self.entries)
-            if not self.dirty:
-                return
         if not self.dirty:
             return
         if self.base_id and len(self.delta) <= max(50, self.base_size // 10):
@@ -143,16 +143,33 @@ class ParseCache:
             self._stream, self.base_id = None, ""
 
 
-def _read_entries(path: Path) -> tuple[dict, dict]:
+def _read_entries(path: Path, accept) -> tuple[dict, dict | None]:
     """A header, then per entry (rel, identity, attachments) and the pickled issue; None ends the file.
-    A removed entry (in a delta) is (rel, None, None) with no issue after it."""
+    A removed entry (in a delta) is (rel, None, None) with no issue after it. The entries are
+    read only if accept(header): a cache for another version or key is not unpickled at all."""
     with open(path, "rb") as handle:
         header = pickle.load(handle)
+        if not isinstance(header, dict) or not accept(header):
+            return header, None
         entries: dict = {}
         while (meta := pickle.load(handle)) is not None:
             rel, file_identity, attachments = meta
             entries[rel] = None if file_identity is None else (file_identity, attachments, pickle.load(handle))
         return header, entries
+
+
+STALE_SECONDS = 3600  # no parse takes an hour: an older temporary file is a killed build's
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """A build killed while streaming leaves its temporary file (as large as the cache) behind."""
+    now = time.time()
+    for tmp in folder.glob("*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass  # gone meanwhile, or not ours to remove
 
 
 class _EntryWriter:

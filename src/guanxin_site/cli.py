@@ -75,8 +75,12 @@ def entry() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
             print(exc.code, file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None under pythonw, or with the stream closed
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+            pass
     os._exit(code)
 
 

@@ -94,7 +94,8 @@ def read_source(path: Path, project_dir: Path, resolved_dirs: dict[Path, str] | 
             mode = os.stat(real).st_mode
         else:  # not a link: its real path is its folder's real path plus its name
             real = os.path.join(_resolved_dir(path.parent, resolved_dirs), path.name)
-        if not real.startswith(_resolved_dir(project_dir, resolved_dirs) + os.sep):
+        root = _resolved_dir(project_dir, resolved_dirs)
+        if not real.startswith(root if root.endswith(os.sep) else root + os.sep):  # a project at E:\ or /
             return ContentError(rel, 1, "这个文件是指向项目以外的链接，不能作为简报使用")
         if not stat.S_ISREG(mode):  # a folder named *.md, a pipe or a device would never finish reading
             return ContentError(rel, 1, "这不是一个普通文件，不能作为简报使用")
@@ -110,7 +111,8 @@ def read_source(path: Path, project_dir: Path, resolved_dirs: dict[Path, str] | 
 
 def _read_at_most(path: str, limit: int) -> bytes:
     """The file's bytes, at most `limit` of them, in reads sized by the file (not by the limit)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    # O_NOFOLLOW: the path was checked to be no link; a link swapped in since is refused, not followed.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0))
     try:
         parts = []
         wanted = min(os.fstat(fd).st_size + 1, limit)  # one more than its size: to see it has ended

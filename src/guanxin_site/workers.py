@@ -28,12 +28,17 @@ from guanxin_site.errors import OutputError
 MIN_ITEMS = 400  # below this, forking costs more than it saves
 _CHUNKS_PER_PROCESS = 32  # small enough to balance, large enough to keep claiming cheap
 _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process
+_MAX_CHUNKS = 1024  # 4-byte tokens filling one 4 KB page, the smallest pipe Linux gives: the write never blocks
 _WORKER_DIED = ("生成网站的工作进程意外退出（可能是内存不足）；原有的网站保持不变。"
                 "可以用 --jobs 1 重试")
 
 
 def uses_workers(jobs: int, items: int) -> bool:
-    """Forked children only where fork exists and pays (Linux; enough items)."""
+    """Forked children only where fork exists and pays (Linux; enough items).
+
+    A caller that runs other threads should pass jobs=1 (serve does, once its server runs):
+    a forked child gets only the forking thread, and a lock another thread held at the
+    fork would stay held in the child. Our children only parse, render and write files."""
     return jobs > 1 and items >= MIN_ITEMS and sys.platform == "linux" and hasattr(os, "fork")
 
 
@@ -48,13 +53,17 @@ def fork_map(func: Callable[[Any], Any], items: list, jobs: int,
         for index, item in enumerate(items):
             yield index, func(item)
         return
-    size = max(4, len(items) // (jobs * _CHUNKS_PER_PROCESS))
+    chunks = min(jobs * _CHUNKS_PER_PROCESS, _MAX_CHUNKS)
+    size = max(4, -(-len(items) // chunks))
     tokens = _token_pipe(range(0, len(items), size))
     children: list[_Child] = []
     inbox: queue.SimpleQueue = queue.SimpleQueue()
     try:
         for _ in range(jobs - 1):
-            children.append(_Child.fork(child_func or func, items, size, tokens))
+            child = _Child.fork(child_func or func, items, size, tokens)
+            if child is None:
+                break  # the system refused another process: the ones there are (or this one) do the work
+            children.append(child)
         for child in children:
             child.start_reading(inbox)
         finished = 0
@@ -72,7 +81,7 @@ def fork_map(func: Callable[[Any], Any], items: list, jobs: int,
 
 def _token_pipe(starts: range) -> int:
     """A pipe holding every chunk's start index, its writing end closed: readers see EOF when all are taken.
-    At most 64 jobs x 32 chunks of 4 bytes: well under any pipe's capacity, so the write never blocks."""
+    At most _MAX_CHUNKS tokens: within any pipe's capacity, so the write never blocks."""
     read_fd, write_fd = os.pipe()
     os.write(write_fd, b"".join(start.to_bytes(4, "little") for start in starts))
     os.close(write_fd)
@@ -111,15 +120,24 @@ class _Child:
         self.thread: threading.Thread | None = None
 
     @classmethod
-    def fork(cls, func, items: list, size: int, tokens: int) -> "_Child":
-        read_fd, write_fd = os.pipe()
+    def fork(cls, func, items: list, size: int, tokens: int) -> "_Child | None":
+        """A running child, or None if the system has no room for another process."""
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return None
         import fcntl  # Linux only, like fork itself (uses_workers); Windows has neither
 
         try:  # room for a few chunks of large results: the child need not wait for our reader thread
             fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
         except OSError:
             pass  # the system's limit is lower: slower, not wrong
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # EAGAIN, ENOMEM
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
         if pid == 0:  # the child: never returns
             os.close(read_fd)
             _child_main(func, items, size, tokens, write_fd)
@@ -139,8 +157,10 @@ class _Child:
                 inbox.put((kind, value))
                 if kind == "raise":
                     break
-        except Exception:  # noqa: BLE001 - EOF or garbage: the child died before its end marker
+        except EOFError:  # the child ended before its end marker: killed
             inbox.put(("raise", OutputError(_WORKER_DIED)))
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be read back
+            inbox.put(("raise", OutputError(f"工作进程送回的结果无法读取（{exc!r}）；原有的网站保持不变。可以用 --jobs 1 重试")))
         finally:
             self.finished = True
             inbox.put(("finished", None))
@@ -167,7 +187,8 @@ def _child_main(func, items: list, size: int, tokens: int, write_fd: int) -> Non
             try:
                 for start in _claim(tokens):
                     chunk = [(index, func(items[index])) for index in range(start, min(start + size, len(items)))]
-                    pickle.dump(("ok", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    # Whole records only: a result that fails to pickle must not leave half a record in the pipe.
+                    out.write(pickle.dumps(("ok", chunk), protocol=pickle.HIGHEST_PROTOCOL))
                     out.flush()
             except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
                 _send_exception(out, exc)

@@ -110,7 +110,8 @@ def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
 # For site.yaml it also takes whole-line comments, empty lines, http(s) addresses and
 # ASCII words (zh-CN, heilongjiang) other than YAML 1.1's booleans and nulls.
 _YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF null Null NULL".split())
-_COMMENT = re.compile(r"#[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")  # printable, as YAML requires
+# Printable, as YAML requires, and no line break YAML knows but Python's split does not (NEL, U+2028, U+2029).
+_COMMENT = re.compile(r"#[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]*")
 _SAFE_TEXT = r"[\u4e00-\u9fff\u3001-\u303f\uff01-\uff5e\u2010-\u2027\u00b7A-Za-z0-9 ()./-]*"
 _SIMPLE_LINE = re.compile(
     r"([a-z_]+): (?:(?P<int>0|[1-9][0-9]{0,8})|(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})|(?P<bool>true|false)"
