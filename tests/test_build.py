@@ -1,7 +1,6 @@
 """End-to-end: build real archives into temp dirs and check the HTML that comes out."""
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from collections import defaultdict

@@ -15,7 +15,6 @@ import gc
 import hashlib
 import os
 import pickle
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from guanxin_site import __version__
 from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import CACHE_DIR, ParseCache, identity, inputs_key, load_last_build, save_last_build
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
-from guanxin_site.errors import ContentError, ContentErrors, OutputError
+from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
