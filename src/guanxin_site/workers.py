@@ -116,7 +116,6 @@ def _drain(inbox: queue.SimpleQueue, block: bool):
 class _Child:
     def __init__(self, pid: int, reader):
         self.pid, self.reader = pid, reader
-        self.finished = False  # its end marker (or its death) has been seen
         self.thread: threading.Thread | None = None
 
     @classmethod
@@ -162,8 +161,7 @@ class _Child:
         except Exception as exc:  # noqa: BLE001 - a result that cannot be read back
             inbox.put(("raise", OutputError(f"工作进程送回的结果无法读取（{exc!r}）；原有的网站保持不变。可以用 --jobs 1 重试")))
         finally:
-            self.finished = True
-            inbox.put(("finished", None))
+            inbox.put(("finished", None))  # after its results: the consumer counts these
 
     def reap(self) -> None:
         """Stop the child if it still runs (the map ended early), then wait for it and its reader."""
