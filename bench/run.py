@@ -136,7 +136,10 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None, sample_tree: boo
     """Run one build under /usr/bin/time. sample_tree: also poll the process group's memory.
 
     Timed runs do not poll: reading /proc every 20 ms (and PSS, which walks page tables)
-    costs CPU on a 2-core machine and would slow multi-process tools more than others."""
+    costs CPU on a 2-core machine and would slow multi-process tools more than others.
+    Every run starts after a sync, outside the timing: otherwise a build pays for flushing
+    what the build before it (often another tool's) wrote and deleted."""
+    os.sync()
     with tempfile.TemporaryDirectory(prefix="guanxin-bench-") as tmp:
         timing, out, err = Path(tmp, "time"), Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out, "wb") as stdout, open(err, "wb") as stderr:
