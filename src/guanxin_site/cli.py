@@ -68,13 +68,15 @@ def entry() -> None:
     tens of milliseconds that nobody waits for; everything is written and closed by
     then (files through `with` blocks and atomic renames), so flush the streams and go.
     Tests call `main` through click's runner, which never gets here."""
+    code = None
     try:
         main()
-        code = 0
     except SystemExit as exc:  # click ends every command this way
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if exc.code is not None and not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
+        code = exc.code
+    if not isinstance(code, int):  # as Python exits: None is 0, anything else is printed and 1
+        if code is not None and sys.stderr is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:  # None under pythonw, or with the stream closed
