@@ -240,6 +240,16 @@ def emit_ours_issue(out: Path, issue: Issue) -> None:
 HUGO_LIST_ITEM = ('<li><a href="{{ .RelPermalink }}">{{ .Date.Format "2006-01-02" }} 第{{ .Params.number }}期'
                   '（总第{{ .Params.total }}期） {{ .Title }}</a></li>')
 
+# A section's and a term's page list are the same: every page, newest first.
+HUGO_PAGE_LIST = """
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+<ul>
+{{ range .Pages }}""" + HUGO_LIST_ITEM + """
+{{ end }}</ul>
+{{ end }}
+"""
+
 HUGO_FILES = {
     "hugo.toml": f"""
 baseURL = "{BASE_URL}"
@@ -309,14 +319,7 @@ rssLimit = {FEED_SIZE}         # feeds of the newest {FEED_SIZE} items, as guanx
 </article>
 {{ end }}
 """,
-    "themes/bench/layouts/_default/list.html": """
-{{ define "main" }}
-<h1>{{ .Title }}</h1>
-<ul>
-{{ range .Pages }}""" + HUGO_LIST_ITEM + """
-{{ end }}</ul>
-{{ end }}
-""",
+    "themes/bench/layouts/_default/list.html": HUGO_PAGE_LIST,
     "themes/bench/layouts/_default/taxonomy.html": """
 {{ define "main" }}
 <h1>{{ .Title }}</h1>
@@ -325,14 +328,7 @@ rssLimit = {FEED_SIZE}         # feeds of the newest {FEED_SIZE} items, as guanx
 {{ end }}</ul>
 {{ end }}
 """,
-    "themes/bench/layouts/_default/term.html": """
-{{ define "main" }}
-<h1>{{ .Title }}</h1>
-<ul>
-{{ range .Pages }}""" + HUGO_LIST_ITEM + """
-{{ end }}</ul>
-{{ end }}
-""",
+    "themes/bench/layouts/_default/term.html": HUGO_PAGE_LIST,
     # Hugo's built-in RSS template carries a summary; this one carries the full text, as the other sites' feeds.
     "themes/bench/layouts/_default/rss.xml": """
 {{- $pages := .Pages -}}
