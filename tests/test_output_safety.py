@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,6 @@ from archive_factory import write_archive
 from guanxin_site.cli import main
 from guanxin_site.writer import FAULT_ENV, MANIFEST, output_lock
 
-REPO = Path(__file__).resolve().parents[1]
 LOCKED = "另一个构建正在写入"
 
 
@@ -64,14 +62,12 @@ def assert_site_valid(site: Path) -> dict:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    write_archive(root, 30)
-    result = CliRunner().invoke(main, ["build", "--source", str(root)])
+def project(project: Path) -> Path:
+    """conftest's empty project, with 30 issues and a first build."""
+    write_archive(project, 30)
+    result = CliRunner().invoke(main, ["build", "--source", str(project)])
     assert result.exit_code == 0, result.output
-    return root
+    return project
 
 
 def change_content(project: Path, marker: str) -> None:
