@@ -23,7 +23,7 @@ from typing import Callable
 
 from guanxin_site import __version__
 from guanxin_site.archive import Archive, organise
-from guanxin_site.cache import CACHE_DIR, ParseCache, identity, inputs_key, load_last_build, save_last_build
+from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs_key, load_last_build, save_last_build
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
@@ -109,8 +109,10 @@ def _parse_in_worker(path: Path) -> tuple:
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
                  today: dt.date | None = None, use_cache: bool = False, jobs: int = 1,
-                 paths: list[Path] | None = None) -> Project:
-    """Read, parse and validate every input. Raises ContentErrors with every problem found."""
+                 paths: list[Path] | None = None, identities: dict[Path, Identity] | None = None) -> Project:
+    """Read, parse and validate every input. Raises ContentErrors with every problem found.
+
+    paths and identities: the issue files and their identities, if the caller has them already."""
     project_dir = project_dir.resolve()
     config, gazetteer = load_site_config(project_dir, base_url)
     paths = discover(project_dir) if paths is None else paths
@@ -118,7 +120,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     cache = ParseCache.load(project_dir, cache_key) if use_cache else ParseCache(cache_key)
 
     results: dict[Path, tuple] = {}
-    identities = {path: identity(path) for path in paths}
+    identities = identities if identities is not None else {path: identity(path) for path in paths}
     rels = {path: relative_posix(path, project_dir) for path in paths}
     for path in paths:
         cached = cache.get(rels[path], identities[path], project_dir)
@@ -253,12 +255,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
-    key = inputs_key(options, _input_files(project_dir, previous, paths))
+    identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
+    key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
     if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started)):
         return unchanged
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
-                           paths=paths)
+                           paths=paths, identities=identities)
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)

@@ -37,13 +37,14 @@ def identity(path: Path) -> Identity:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def inputs_key(parts: list[str], files: list[tuple[str, Path]]) -> str:
-    """Hash of option strings plus the identity of every input file."""
+def inputs_key(parts: list[str], files: list[tuple[str, Path]], known: dict[Path, Identity] | None = None) -> str:
+    """Hash of option strings plus the identity of every input file (`known`: identities already taken)."""
+    known = known or {}
     h = hashlib.sha256()
     for part in parts:
         h.update(part.encode() + b"\0")
     for rel, path in files:
-        h.update(f"{rel}\0{identity(path)}\0".encode())
+        h.update(f"{rel}\0{known.get(path) or identity(path)}\0".encode())
     return h.hexdigest()
 
 
