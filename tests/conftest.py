@@ -22,6 +22,17 @@ settings.register_profile("long", max_examples=20_000, deadline=None, suppress_h
 settings.load_profile("ci")
 
 
+# Every test runs on one fixed day, whatever the machine's clock and time zone: 2026-12-05 17:30 UTC is
+# already 2026-12-06 in Beijing, the hour at which a test that mixes the two zones fails.
+PINNED_EPOCH = 1796491800
+PINNED_BEIJING_DAY = "2026-12-06"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(PINNED_EPOCH))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project directory with the repo's site.yaml."""

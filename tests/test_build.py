@@ -358,6 +358,19 @@ def test_a_build_with_nothing_changed_still_warns_about_future_dates_correctly(p
     assert any("2999-01-11 晚于今天" in w.message for w in again.warnings)
 
 
+def test_the_nothing_changed_path_uses_the_day_it_is_given(project, tmp_path):
+    """build(today=...) decides the future-date warnings on both paths, not the clock (issue 15)."""
+    import datetime as dt
+
+    write_archive(project, 2)  # issues of 2019-01-04 and 2019-01-11
+    day = dt.date(2019, 1, 5)
+    first = build(project, tmp_path / "site", today=day)
+    again = build(project, tmp_path / "site", today=day)
+    assert not again.changed
+    assert [w.message for w in again.warnings if "晚于今天" in w.message] == \
+        [w.message for w in first.warnings if "晚于今天" in w.message] == ["日期 2019-01-11 晚于今天（2019-01-05）"]
+
+
 def test_a_project_gazetteer_file_is_read_from_the_project_and_watched(project, tmp_path, monkeypatch):
     import json
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from conftest import PINNED_BEIJING_DAY
 
 from archive_factory import write_archive
 from guanxin_site.build import build
@@ -75,11 +76,11 @@ def test_empty_archive(project):
     assert "总期号没有填" in result.stdout
 
 
-def test_default_date_is_today(project):
+def test_default_date_is_today_in_beijing(project):
+    """The pinned instant is 17:30 UTC on 12-05: the draft is dated Beijing's 12-06, in any machine time zone."""
     result = new(project)
     assert result.exit_code == 0, result.output
-    today = dt.date.today()
-    assert front(project / f"issues/{today.year}/001.md")["date"] == today
+    assert front(project / "issues/2026/001.md")["date"] == dt.date.fromisoformat(PINNED_BEIJING_DAY)
 
 
 def test_draft_is_accepted_by_build_and_check(shipped_project, tmp_path):

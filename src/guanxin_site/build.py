@@ -32,7 +32,8 @@ from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
 from guanxin_site.reader import discover, read_source, relative_posix
 from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
-from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today, future_warning
+from guanxin_site.clock import bulletin_today
+from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
@@ -203,7 +204,8 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
     return files
 
 
-def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: Path, started: float) -> BuildResult | None:
+def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: Path, started: float,
+                      today: dt.date) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do."""
     if not manifest or manifest.get("inputs") != key:
         return None
@@ -213,7 +215,6 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: P
     if last.get("inputs") != key:
         return None
     # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
-    today = bulletin_today()
     future = [future_warning(path, line, dt.date.fromisoformat(day), today)
               for path, line, day in last.get("future", []) if dt.date.fromisoformat(day) > today]
     warnings = tuple(sorted([ContentError(*w) for w in last.get("warnings", [])] + future))
@@ -252,12 +253,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
            progress: Progress | None, jobs: int | None, use_cache: bool, search: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
+    today = today or bulletin_today()  # one day for the whole build, the no-change path included
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
     key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
-    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started)):
+    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started, today)):
         return unchanged
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
@@ -301,7 +303,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
-        _save_summary(project_dir, key, project, len(archive.issues), skipped, today or bulletin_today())
+        _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,

@@ -19,7 +19,8 @@ from guanxin_site.parser import parse_issue
 from guanxin_site.config import CONFIG_FILE
 from guanxin_site.reader import ISSUES_DIR, SourceFile, discover, read_source
 from guanxin_site.scaffold import read_numbering
-from guanxin_site.validate import archive_errors, archive_warnings, bulletin_today
+from guanxin_site.clock import bulletin_today
+from guanxin_site.validate import archive_errors, archive_warnings
 
 JSON_SCHEMA_VERSION = 1
 

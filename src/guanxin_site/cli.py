@@ -16,7 +16,7 @@ from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
 from guanxin_site.models import issue_label
-from guanxin_site.validate import bulletin_today
+from guanxin_site.clock import bulletin_today
 
 # Each command imports what only it needs when it runs, so `build` (run on every
 # publish and every preview) does not pay for the importer, the checker or the server.

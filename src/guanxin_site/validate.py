@@ -12,14 +12,6 @@ from guanxin_site.errors import ContentError
 from guanxin_site.models import Issue
 
 
-BULLETIN_TIMEZONE = dt.timezone(dt.timedelta(hours=8))  # 北京时间: an issue dated today is not "in the future"
-
-
-def bulletin_today() -> dt.date:
-    """Today where the bulletin is published, whatever the clock of the machine (CI runs in UTC)."""
-    return dt.datetime.now(BULLETIN_TIMEZONE).date()
-
-
 def archive_errors(issues: list[Issue]) -> list[ContentError]:
     return _duplicates(issues) + _totals(issues)
 
