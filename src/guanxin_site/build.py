@@ -84,8 +84,21 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
     return config, gazetteer
 
 
-# State shared with forked workers: set just before the fork, read in the children.
+# State shared with forked workers: read in the children, which inherit it when forked.
+# Only _shared_with_workers writes it, for the length of one block.
 _WORK: dict = {}
+
+
+@contextmanager
+def _shared_with_workers(**state):
+    """Hand `state` to the workers forked inside the block; gone afterwards, whatever happens
+    (a long-running serve must not keep a failed build's archive in memory)."""
+    _WORK.update(state)
+    try:
+        yield
+    finally:
+        for name in state:
+            _WORK.pop(name, None)
 
 
 def _parse_path(path: Path) -> tuple:
@@ -128,19 +141,19 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
         if cached is not None:
             results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
-    _WORK.update(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={})
     in_children = uses_workers(jobs, len(todo))
     if in_children:
         gc.freeze()  # forked children then leave the objects made so far alone instead of copying their pages
     try:
-        if use_cache:
-            cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
-        for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
-            path = todo[index]
-            if kind == "ok":
-                payload = payload if extra is None else pickle.loads(extra)
-                cache.put(rels[path], identities[path], payload, project_dir, extra)
-            results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
+        with _shared_with_workers(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={}):
+            if use_cache:
+                cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
+            for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
+                path = todo[index]
+                if kind == "ok":
+                    payload = payload if extra is None else pickle.loads(extra)
+                    cache.put(rels[path], identities[path], payload, project_dir, extra)
+                results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
         if use_cache:
             cache.save(project_dir, set(rels.values()))
     finally:
@@ -279,16 +292,16 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 if not reused:
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
-            _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
+            env = make_environment(project_dir, project.config, bytecode)
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
-            _WORK.update(writer=writer)
             try:
-                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
-                    writer.record(pages[stale[index]].output_path, *staged)
-                    if progress and (done % 200 == 0 or done == len(stale)):
-                        progress("render", done, len(stale))
+                with _shared_with_workers(env=env, pages=pages, writer=writer):
+                    for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+                        writer.record(pages[stale[index]].output_path, *staged)
+                        if progress and (done % 200 == 0 or done == len(stale)):
+                            progress("render", done, len(stale))
             except TemplateProblem as exc:
                 raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
             _write_static(writer, dirs)
@@ -300,7 +313,6 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                      "search": search_files}, jobs=jobs)
     finally:
         gc.unfreeze()
-        _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
         _save_summary(project_dir, key, project, len(archive.issues), skipped, today)

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guanxin_site.fsutil import replace_file
 from guanxin_site.models import Issue
 
 CACHE_DIR = ".guanxin-cache"
@@ -237,6 +238,4 @@ def _prepare(folder: Path) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     _prepare(path.parent)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    replace_file(path, data)

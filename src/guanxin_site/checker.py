@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site.build import load_site_config
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, located
 from guanxin_site.linkcheck import check_site
 from guanxin_site.models import Issue
 from guanxin_site.parser import parse_issue
@@ -39,8 +39,7 @@ class Problem:
     kind: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return located(self.path, self.line, self.message)
 
     def to_json(self) -> dict:
         return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}

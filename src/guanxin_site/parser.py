@@ -19,7 +19,7 @@ from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
-from guanxin_site.yamlmap import Entry, YamlError, load_mapping
+from guanxin_site.yamlmap import Setting, YamlError, load_mapping
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -159,7 +159,7 @@ def split_front_matter(text: str, fail=lambda line, message: None) -> _Split | N
     return None
 
 
-def _check_front_matter(entries: dict[str, Entry], fail) -> dict:
+def _check_front_matter(entries: dict[str, Setting], fail) -> dict:
     fields: dict = {}
     hinted = set()
     for key, entry in entries.items():
@@ -227,24 +227,23 @@ def _date(value):
     return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 
-def _text(value):
+def _text(value, *, required: bool = True):
+    """One line of text; `required=False` also accepts nothing (None) and empty text (None)."""
+    if value is None and not required:
+        return None, None
     if isinstance(value, (bool, int, float, dt.date)):
         return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
-    if not isinstance(value, str) or not value.strip():
-        return None, "必须是一段非空文字"
-    if "\n" in value.strip():
+    if not isinstance(value, str):
+        return None, "必须是一段非空文字" if required else "必须是一段文字"
+    if not value.strip():
+        return (None, "必须是一段非空文字") if required else (None, None)
+    if required and "\n" in value.strip():
         return None, "只能写一行"
     return value.strip(), None
 
 
 def _optional_text(value):
-    if value is None:
-        return None, None
-    if isinstance(value, (bool, int, float, dt.date)):
-        return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
-    if not isinstance(value, str):
-        return None, "必须是一段文字"
-    return value.strip() or None, None
+    return _text(value, required=False)
 
 
 def _bool(value):
@@ -273,7 +272,7 @@ _CHECKS = {
 }
 
 
-def _attachments(entry: Entry | None, source: SourceFile, project_dir: Path, fail) -> list[Attachment]:
+def _attachments(entry: Setting | None, source: SourceFile, project_dir: Path, fail) -> list[Attachment]:
     if entry is None:
         return []
     names, problem = _string_list(entry.value)

@@ -9,11 +9,11 @@ publishing an empty page.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site.errors import ContentError, OutputError
+from guanxin_site.fsutil import replace_file
 from guanxin_site.models import issue_label
 from guanxin_site.parser import normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
@@ -65,12 +65,7 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
         except FileExistsError:
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # never leave half a file behind
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    replace_file(path, data)  # never leave half a file behind
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:

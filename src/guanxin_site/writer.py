@@ -30,6 +30,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
+from guanxin_site.fsutil import replace_file
 from guanxin_site.workers import fork_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
@@ -332,9 +333,7 @@ class SiteWriter:
         spare = spare_path(self.target)
         spare_was_current = _spare_matches(spare, self.target)
         with _os_errors(self.target):
-            tmp = self.target / f".{MANIFEST}.{os.getpid()}.tmp"
-            tmp.write_text(_manifest_json(manifest), encoding="utf-8")
-            os.replace(tmp, self.target / MANIFEST)
+            replace_file(self.target / MANIFEST, _manifest_json(manifest).encode("utf-8"))
             if spare_was_current and read_manifest(spare) is not None:
                 (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
 
@@ -359,7 +358,7 @@ class SiteWriter:
         path = os.path.join(staging, rel)
         self._make_dir(os.path.dirname(path))
         if rel in self._staged_files:
-            _replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
+            replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
         else:
             _write_new(path, data)
 
@@ -448,13 +447,6 @@ def _write_new(path: str, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
-
-
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write a new file in place of an old one, breaking any hard link to it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _remove_file(root: Path, rel: str) -> None:

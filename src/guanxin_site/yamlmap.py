@@ -23,7 +23,9 @@ MAX_DEPTH = 8  # mapping -> list -> value is depth 3; leave room, stay far below
 
 
 @dataclass(frozen=True)
-class Entry:
+class Setting:
+    """One key of a YAML mapping: its value and where the editor wrote it."""
+
     value: Any
     line: int  # 1-based line of the key in the file
 
@@ -58,7 +60,7 @@ def _translate(problem: str) -> str:
     return f"YAML 格式错误（{problem}）"
 
 
-def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
+def load_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
     """Parse text as one YAML mapping of string keys. Raises YamlError.
 
     `first_line` is the file line the text starts on, so every line number, in
@@ -68,7 +70,7 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
     return simple if simple is not None else yaml_mapping(text, first_line)
 
 
-def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
+def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
     """load_mapping by PyYAML alone (what the fast path must always agree with)."""
     import yaml
 
@@ -119,11 +121,11 @@ _SIMPLE_LINE = re.compile(
     r"|(?P<url>https?://[A-Za-z0-9._~%/-]*)|(?P<word>[A-Za-z][A-Za-z0-9_-]*))")
 
 
-def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
+def _simple_mapping(text: str, first_line: int) -> dict[str, Setting] | None:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Setting] = {}
     for number, line in enumerate(lines, first_line):
         if line == "":
             continue
@@ -134,7 +136,7 @@ def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
         match = _SIMPLE_LINE.fullmatch(line)
         if match is None or match.group(1) in entries or match.group("word") in _YAML_WORDS:
             return None  # PyYAML reads it (and reports a duplicate key with both lines)
-        entries[match.group(1)] = Entry(_simple_value(match), number)
+        entries[match.group(1)] = Setting(_simple_value(match), number)
     return entries
 
 
@@ -184,11 +186,11 @@ def _check_shape(root: yaml.Node, offset: int) -> None:
             queue.extend((child, depth + 1) for child in node.value)
 
 
-def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Entry]:
+def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Setting]:
     import yaml
 
     constructor = yaml.constructor.SafeConstructor()
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Setting] = {}
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1 + offset
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
@@ -196,7 +198,7 @@ def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Entry]:
         key = str(key_node.value)
         if key in entries:
             raise YamlError(line, f"键“{key}”重复出现（第一次在第 {entries[key].line} 行）；请删除其中一个")
-        entries[key] = Entry(_construct(constructor, key, value_node, offset), line)
+        entries[key] = Setting(_construct(constructor, key, value_node, offset), line)
     return entries
 
 
