@@ -30,8 +30,8 @@ from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
-from guanxin_site.reader import discover, read_source, relative_posix
-from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
+from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
+from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
@@ -197,20 +197,36 @@ def _fingerprint(build_key: str, page: Page) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class ProjectInputs:
+    """Where a build reads a project: the one list that the nothing-changed check stats
+    and that serve watches. Paths are absolute; they need not exist yet."""
+
+    files: tuple[Path, ...]  # single files: site.yaml, and the project's own gazetteer file if it names one
+    folders: tuple[Path, ...]  # folders read whole: issues/ (issue files, attachments) and templates/
+
+
+def project_inputs(project_dir: Path) -> ProjectInputs:
+    project_dir = project_dir.resolve()
+    files = [project_dir / CONFIG_FILE]
+    try:
+        own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
+    except ContentErrors:
+        own = None  # the build reports site.yaml's problems
+    if own is not None:
+        files.append(Path(os.path.normpath(own)))
+    return ProjectInputs(tuple(files), (project_dir / ISSUES_DIR, project_dir / TEMPLATES_DIR))
+
+
 def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[tuple[str, Path]]:
-    """Every file whose change can change the output, for the nothing-changed check."""
-    files = [(relative_posix(p, project_dir), p) for p in paths]
-    for n, theme in enumerate(theme_dirs(project_dir)):
+    """Every file whose change can change the output, for the nothing-changed check: the
+    project's inputs (project_inputs: issue files, templates, site.yaml, gazetteer file,
+    attachments) and the bundled theme."""
+    inputs = project_inputs(project_dir)
+    files = [(relative_posix(p, project_dir), p) for p in paths]  # the issue files found in issues/
+    for n, theme in enumerate(theme_dirs(project_dir)):  # templates/, then the bundled theme
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
-    config = project_dir / CONFIG_FILE
-    if config.exists():
-        files.append((CONFIG_FILE, config))
-        try:
-            own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
-        except ContentErrors:
-            own = None  # the build reports site.yaml's problems
-        if own is not None:
-            files.append((f"gazetteer:{own}", own))
+    files += [(f"file:{path}", path) for path in inputs.files if path.is_file()]
     for rel in previous.get("attachments", []):
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from guanxin_site.build import build as run_build
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
 from guanxin_site.models import issue_label
 from guanxin_site.clock import bulletin_today
+from guanxin_site.serve_messages import Line, warning_lines
 
 # Each command imports what only it needs when it runs, so `build` (run on every
 # publish and every preview) does not pay for the importer, the checker or the server.
@@ -51,14 +51,9 @@ def _fail(exc: GuanxinError) -> None:
     sys.exit(1)
 
 
-MAX_WARNINGS_SHOWN = 10
-
-
-def _echo_warnings(warnings) -> None:
-    for warning in warnings[:MAX_WARNINGS_SHOWN]:
-        click.secho(f"提醒：{warning}", fg="yellow", err=True)
-    if len(warnings) > MAX_WARNINGS_SHOWN:
-        click.secho(f"提醒：另有 {len(warnings) - MAX_WARNINGS_SHOWN} 条提醒没有列出；运行 guanxin-site check 查看全部", fg="yellow", err=True)
+def _echo_lines(lines: list[Line]) -> None:
+    for line in lines:
+        click.secho(line.text, fg=line.colour, err=line.err)
 
 
 def entry() -> None:
@@ -129,7 +124,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
             bar.__exit__(None, None, None)
     if quiet:
         return
-    _echo_warnings(result.warnings)
+    _echo_lines(warning_lines(result.warnings))
     for draft in result.drafts_waiting:
         click.secho(f"提醒：{draft} 是草稿（draft: true），这次没有发布", fg="yellow", err=True)
     for note in result.left_out:
@@ -325,28 +320,34 @@ def _echo_check_report(report: CheckReport) -> None:
 
 # -- serve -------------------------------------------------------------------------
 
-@main.command(epilog="\b\n例如：\n  guanxin-site serve\n  guanxin-site serve --port 8001      （端口 8000 被占用时）")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="预览使用的端口")
+@main.command(epilog="\b\n例如：\n  guanxin-site serve\n  guanxin-site serve --port 8001")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="预览使用的端口，默认 8000；不指定时如果 8000 被占用，会自动改用下一个空闲的端口")
 @_source_option
 @click.option("--drafts", is_flag=True, help="预览中也显示草稿")
 @click.option("--no-open", is_flag=True, help="不自动打开浏览器")
-def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
+def serve(port: int | None, source: Path, drafts: bool, no_open: bool) -> None:
     """在本机预览网站：保存文件后自动重新生成，浏览器中的页面自动刷新。按 Ctrl+C 停止。
 
     预览只有这台电脑能访问，生成在 .guanxin-cache/ 中，不会改动 site/ 中要发布的网站。
     """
     import webbrowser
 
-    from guanxin_site.serve import PreviewServer
+    from guanxin_site.serve import DEFAULT_PORT, PreviewServer
+    from guanxin_site.serve_messages import ServeMessages
 
-    server = PreviewServer(source, port=port, drafts=drafts, report=_ServeReporter(drafts))
+    messages = ServeMessages(drafts)
+    server = PreviewServer(source, port=DEFAULT_PORT if port is None else port, next_free_port=port is None,
+                           drafts=drafts, report=lambda event: _echo_lines(messages(event)))
     try:
         try:
             server.start()
         except GuanxinError as exc:
             _fail(exc)
+        if server.bound_port != server.port:
+            click.secho(f"提醒：端口 {server.port} 已被占用，改用端口 {server.bound_port}", fg="yellow", err=True)
         click.echo(f"预览地址：{server.url}（只有这台电脑能访问）")
-        click.echo("修改 issues/、templates/ 或 site.yaml 中的文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
+        click.echo("修改 issues/、templates/、site.yaml 或地名表文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
         if not no_open:
             webbrowser.open(server.url)
         server.run()
@@ -355,51 +356,3 @@ def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
     finally:
         server.close()
     click.echo("已停止预览。")
-
-
-class _ServeReporter:
-    """Prints what the preview server reports; repeats a warning only when it is new."""
-
-    def __init__(self, drafts: bool):
-        self.drafts = drafts
-        self.shown_warnings: set = set()
-        self.shown_drafts: set = set()
-
-    def __call__(self, event) -> None:
-        from guanxin_site.serve import Broken, Rebuilt, RequestFailed
-
-        stamp = time.strftime("%H:%M:%S")
-        if isinstance(event, Broken):
-            self._broken(stamp, event)
-        elif isinstance(event, Rebuilt):
-            self._rebuilt(stamp, event)
-        elif isinstance(event, RequestFailed):
-            click.secho(f"[{stamp}] 提醒：预览处理一个网页请求时出错（{event.message}）；预览继续运行", fg="yellow", err=True)
-
-    def _broken(self, stamp: str, event) -> None:
-        from guanxin_site.serve import where
-
-        changed = f"{'、'.join(event.changed)} 有改动，" if event.changed else ""
-        click.secho(f"[{stamp}] {changed}网站没有更新：发现 {len(event.errors)} 个问题", fg="red", err=True)
-        for error in event.errors:
-            place = where(error)
-            click.secho(f"  {place + '：' if place else ''}{error.message}", fg="red", err=True)
-        click.secho("  请按提示修改并保存，预览会自动更新（浏览器页面上也显示了这些问题）。", fg="red", err=True)
-        self.shown_warnings.clear()
-
-    def _rebuilt(self, stamp: str, event) -> None:
-        result = event.result
-        if not event.changed:
-            click.echo(f"[{stamp}] 已生成预览：{result.issues} 期，{result.pages} 个页面，用时 {result.seconds:.2f} 秒")
-        else:
-            fixed = "问题已解决，" if event.recovered else ""
-            what = f"重新生成了 {result.rendered} 个页面" if result.changed else "网站内容没有变化"
-            click.echo(f"[{stamp}] {'、'.join(event.changed)} 有改动：{fixed}{what}，用时 {result.seconds:.2f} 秒")
-        new_warnings = [w for w in result.warnings if w not in self.shown_warnings]
-        self.shown_warnings = set(result.warnings)
-        _echo_warnings(new_warnings)
-        for draft in result.drafts_waiting:
-            if draft not in self.shown_drafts:
-                click.secho(f"提醒：{draft} 是草稿（draft: true），预览中没有显示；要预览草稿，请按 Ctrl+C 停止后用 "
-                            "guanxin-site serve --drafts 重新启动", fg="yellow", err=True)
-        self.shown_drafts = set(result.drafts_waiting)
