@@ -19,7 +19,7 @@ from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
-from guanxin_site.yamlmap import Setting, YamlError, load_mapping
+from guanxin_site.yamlmap import CHINESE_QUOTES, Setting, YamlError, load_mapping
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -126,6 +126,9 @@ def _decode(source: SourceFile, fail) -> str | None:
     if not data.strip():
         fail(1, "文件是空的；请从 guanxin-site new 生成的模板开始，或删除这个文件")
         return None
+    if _utf16(data):
+        fail(1, "文件是 UTF-16 编码（记事本“另存为”时编码选了“Unicode”）；请用 UTF-8 编码另存（记事本：另存为 → 编码选 UTF-8）")
+        return None
     if b"\x00" in data[:8192]:
         fail(data[: data.index(b"\x00")].count(b"\n") + 1, "这不是文本文件（可能是 Word 或 PDF 文件被改成了 .md）；请用 guanxin-site import 导入原件")
         return None
@@ -140,6 +143,12 @@ def _decode(source: SourceFile, fail) -> str | None:
             fail(line, "文件不是 UTF-8 编码的文本，请用 UTF-8 编码另存")
         return None
     return normalize_newlines(text)
+
+
+def _utf16(data: bytes) -> bool:
+    """UTF-16 text: with a byte-order mark (Notepad's "Unicode"), or without one but starting
+    with the front matter's "---"."""
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.startswith((b"-\x00-\x00-\x00", b"\x00-\x00-\x00-"))
 
 
 def normalize_newlines(text: str) -> str:
@@ -175,6 +184,8 @@ def _check_front_matter(entries: dict[str, Setting], fail) -> dict:
         if key in entries:
             entry = entries[key]
             value, problem = check(entry.value)
+            if problem and isinstance(entry.value, str) and entry.value.strip()[:1] in CHINESE_QUOTES:
+                problem += "；值外面的中文引号要去掉（需要引号时请用英文双引号 \"……\"）"
             if problem:
                 fail(entry.line, f"“{key}”{problem}")
             else:

@@ -71,7 +71,48 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
 
 
 def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
-    """load_mapping by PyYAML alone (what the fast path must always agree with)."""
+    """load_mapping by PyYAML alone (what the fast path must always agree with).
+
+    When YAML cannot read the text, a Chinese keyboard's slips (full-width colon, space or
+    quotes) are looked for first: YAML reports them on another line, in its own terms."""
+    try:
+        return _yaml_mapping(text, first_line)
+    except YamlError as exc:
+        raise _keyboard_slip(text, first_line, exc.line) or exc from None
+
+
+# Typed with a Chinese input method on, these look right and mean nothing to YAML.
+FULL_WIDTH_COLON = "："
+FULL_WIDTH_SPACE = "\u3000"
+CHINESE_QUOTES = "“”‘’＂＇「」『』"
+_KEY_LINE = re.compile(r"(?P<lead>[ \u3000]*)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)(?P<before>[ \u3000]*)(?P<colon>[:：])"
+                       r"(?P<after>[ \u3000]*)(?P<value>.*)")
+COLON_ADVICE = "把中文冒号“：”改成英文冒号“:”加一个空格"
+
+
+def _keyboard_slip(text: str, first_line: int, failed_line: int | None) -> YamlError | None:
+    """The first line (of a text YAML refused) with a full-width colon or space where YAML
+    needs ASCII, or, on the line YAML stopped at, a value in Chinese quotes."""
+    for number, line in enumerate(text.split("\n"), first_line):
+        match = _KEY_LINE.fullmatch(line)
+        if match is None:
+            if line.startswith(FULL_WIDTH_SPACE):
+                return YamlError(number, f"这一行开头有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
+            continue
+        key = match.group("key")
+        if match.group("colon") == FULL_WIDTH_COLON:
+            return YamlError(number, f"“{key}”后面用了中文冒号；请{COLON_ADVICE}，例如“{key}: ……”")
+        if FULL_WIDTH_SPACE in match.group("lead"):
+            return YamlError(number, f"“{key}”前面有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
+        if FULL_WIDTH_SPACE in match.group("before") + match.group("after"):
+            return YamlError(number, f"“{key}”的冒号前后有全角空格“{FULL_WIDTH_SPACE}”；请改成英文冒号“:”加一个英文（半角）空格，"
+                                     f"例如“{key}: ……”")
+        if number == failed_line and match.group("value")[:1] in CHINESE_QUOTES:
+            return YamlError(number, f"“{key}”的值用了中文引号；要给值加引号，请用英文双引号 \"……\"（把“”或＂＂改成 \"\"）")
+    return None
+
+
+def _yaml_mapping(text: str, first_line: int) -> dict[str, Setting]:
     import yaml
 
     offset = first_line - 1
@@ -196,6 +237,9 @@ def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Setting]:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             raise YamlError(line, "键必须是简单的名字")
         key = str(key_node.value)
+        if FULL_WIDTH_SPACE in key:  # YAML takes it for part of the key
+            raise YamlError(line, f"“{key.strip(FULL_WIDTH_SPACE + ' ')}”前后有全角空格“{FULL_WIDTH_SPACE}”；"
+                                  "请删除它，设置从行首写起，键和冒号之间不留空格")
         if key in entries:
             raise YamlError(line, f"键“{key}”重复出现（第一次在第 {entries[key].line} 行）；请删除其中一个")
         entries[key] = Setting(_construct(constructor, key, value_node, offset), line)
