@@ -314,7 +314,7 @@ def _echo_check_report(report: CheckReport) -> None:
         return
     blocking = sum(1 for p in report.problems if p.kind in (FILE, ARCHIVE))
     stops = f"其中 {blocking} 个会使 guanxin-site build 无法生成网站。" if blocking else ""
-    click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.issues} 期）。{stops}"
+    click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.files} 个简报文件）。{stops}"
                 "请按每行开头的文件和行号找到问题、修改后，重新运行 guanxin-site check。", fg="red")
 
 
