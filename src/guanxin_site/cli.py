@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from guanxin_site import __version__
+from guanxin_site import __version__, cli_text
 from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from guanxin_site.scaffold import KnownIssue
 
 DEFAULT_OUTPUT = "site"
+
+cli_text.install()  # click's own words (usage, errors, suggestions) in Chinese
 
 
 def _echo_errors(exc: ContentErrors) -> None:
@@ -81,7 +83,7 @@ def entry() -> None:
     os._exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=cli_text.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guanxin-site")
 def main() -> None:
     """guanxin-site：《关心下一代工作》简报存档网站生成器。"""
@@ -156,7 +158,7 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
 
 @main.command("import", epilog="\b\n例如：\n  guanxin-site import 简报2023-53.txt\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.docx -o -      （只显示在屏幕上，不保存）")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", "output", default=None, metavar="OUT",
+@click.option("--output", "-o", "output", default=None, metavar="文件",
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
 @_source_option
