@@ -62,6 +62,7 @@ class BuildResult:
     warnings: tuple[ContentError, ...] = ()
     drafts_waiting: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
+    inputs_unchanged: bool = False  # stopped after comparing input identities: nothing read, parsed or checked
 
 
 def default_jobs() -> int:
@@ -249,7 +250,8 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: P
     warnings = tuple(sorted([ContentError(*w) for w in last.get("warnings", [])] + future))
     return BuildResult(issues=last.get("issues", 0), pages=len(manifest.get("pages", {})), written=0, rendered=0,
                        changed=False, seconds=time.perf_counter() - started, warnings=warnings,
-                       drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])))
+                       drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])),
+                       inputs_unchanged=True)
 
 
 def _render_index(index: int) -> tuple[str, bool]:
