@@ -286,6 +286,11 @@ class _AnyEvent:
             self._events[0].wait(0.1)
 
 
+READY_SECONDS = 5  # at most this long for the watchers to start before serving anyway
+# watchfiles yields an empty batch after each quiet interval: the first one says the watch is set up.
+_YIELD_WHEN_WATCHING = {"yield_on_timeout": True, "rust_timeout": 100}
+
+
 class _Watcher:
     """Puts each batch of changed paths on `changes`, from two watchfiles watchers in threads.
 
@@ -303,10 +308,14 @@ class _Watcher:
         self._rewatch_folders = threading.Event()  # issues/ or templates/ appeared or went away
         self._threads = [threading.Thread(target=self._watch_entries, daemon=True),
                          threading.Thread(target=self._watch_folders, daemon=True)]
+        self._ready = [threading.Event(), threading.Event()]  # each watcher has started watching
 
     def start(self) -> None:
+        """Start both watchers; returns once they watch, so a save right after is seen."""
         for thread in self._threads:
             thread.start()
+        for ready in self._ready:
+            ready.wait(timeout=READY_SECONDS)
 
     def close(self) -> None:
         self._stop.set()
@@ -328,13 +337,17 @@ class _Watcher:
             try:
                 for batch in watchfiles.watch(*parents, recursive=False, watch_filter=is_input,
                                               stop_event=_AnyEvent(self._stop, self._rewatch_entries),
-                                              raise_interrupt=False):
+                                              raise_interrupt=False, **_YIELD_WHEN_WATCHING):
+                    self._ready[0].set()
+                    if not batch:
+                        continue
                     self.changes.put(batch)
                     if any(os.path.normpath(path) in folders for _, path in batch):
                         self._rewatch_folders.set()
                     if project_inputs(self.project_dir) != inputs:
                         self._rewatch_entries.set()
             except Exception:  # noqa: BLE001 - e.g. the folder was moved; try again rather than stop watching
+                self._ready[0].set()
                 self._stop.wait(1)
 
     def _watch_folders(self) -> None:
@@ -342,13 +355,17 @@ class _Watcher:
             self._rewatch_folders.clear()
             folders = [d for d in project_inputs(self.project_dir).folders if d.is_dir()]
             if not folders:
+                self._ready[1].set()  # nothing to watch until the other watcher sees a folder appear
                 _AnyEvent(self._stop, self._rewatch_folders).wait()
                 continue
             try:
                 for batch in watchfiles.watch(*folders, stop_event=_AnyEvent(self._stop, self._rewatch_folders),
-                                              raise_interrupt=False):
-                    self.changes.put(batch)
+                                              raise_interrupt=False, **_YIELD_WHEN_WATCHING):
+                    self._ready[1].set()
+                    if batch:
+                        self.changes.put(batch)
             except Exception:  # noqa: BLE001 - a watched folder vanished mid-way: watch what exists now
+                self._ready[1].set()
                 self._stop.wait(0.5)
 
 
