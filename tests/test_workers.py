@@ -22,7 +22,18 @@ def square(n: int) -> int:
 
 def forked_children() -> set[int]:
     """This process's forked children, running or not yet reaped: those whose command line is
-    this process's own (a browser or server another fixture started is not one of them)."""
+    this process's own (a browser or server another fixture started is not one of them).
+
+    A thread that ends while its siblings are read hands its children to one of them: read
+    again until no thread went away meanwhile, so no child is missed and none is counted twice."""
+    while True:
+        try:
+            return _children_of_every_thread()
+        except FileNotFoundError:
+            continue  # a thread ended during the scan
+
+
+def _children_of_every_thread() -> set[int]:
     own = Path("/proc/self/cmdline").read_bytes()
     pids: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
