@@ -407,6 +407,11 @@ class PreviewServer:
         """The port serving (after start()): the one asked for, or the next free one."""
         return self._httpd.server_address[1] if self._httpd else self.port
 
+    @property
+    def moved(self) -> bool:
+        """The port asked for was taken and the next free one is used instead (port 0 is the system's choice)."""
+        return self.port != 0 and self.bound_port != self.port
+
     def start(self) -> None:
         """Bind the port, build, then serve and watch. Raises OutputError if the port is taken
         (and, with next_free_port, the following ones too)."""
