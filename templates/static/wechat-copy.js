@@ -1,5 +1,6 @@
-/* Issue pages: 复制到公众号 (copy the 公众号 edition to the clipboard as text/html and text/plain) and,
-   inside WeChat's own browser only, the hint to share through its menu. */
+/* 复制到公众号: copy the 公众号 edition (wechat.html) to the clipboard as text/html and text/plain.
+   Loaded by enhance.js when an editor reaches for the button (or inside WeChat, for the share hint below);
+   it defines window.guanxinCopy(button). */
 (function () {
   "use strict";
 
@@ -58,7 +59,7 @@
 
   function copy(button) {
     var label = button.textContent.replace("复制到公众号", "");
-    var loading = edition(button.getAttribute("data-edition"));
+    var loading = edition(button.parentNode.querySelector("a").href);
     var written;
     if (navigator.clipboard && window.ClipboardItem) {
       /* The item is made inside the click (Safari requires it) and filled when the edition arrives. */
@@ -80,21 +81,28 @@
     });
   }
 
+  /* Inside WeChat's browser only: a small hint to share through its ··· menu, until closed. */
   function shareHint() {
-    var hint = document.querySelector(".wechat-hint");
-    if (!hint || !/MicroMessenger/i.test(navigator.userAgent)) { return; }
-    try { if (window.sessionStorage.getItem("guanxin-share-hint") === "closed") { return; } } catch (e) { /* shown */ }
-    hint.hidden = false;
-    hint.querySelector("button").addEventListener("click", function () {
-      hint.hidden = true;
-      try { window.sessionStorage.setItem("guanxin-share-hint", "closed"); } catch (e) { /* this page only */ }
+    var closed = false;
+    try { closed = sessionStorage.getItem("guanxin-share-hint") === "closed"; } catch (e) { /* shown */ }
+    if (closed || !/MicroMessenger/i.test(navigator.userAgent) || document.querySelector(".wechat-hint")) { return; }
+    var hint = document.createElement("p"), close = document.createElement("button");
+    hint.className = "wechat-hint";
+    hint.setAttribute("role", "note");
+    hint.style.cssText = "position:fixed;top:.4rem;right:.4rem;z-index:20;margin:0;padding:.3rem .3rem .3rem .8rem;" +
+      "background:#1f1f1f;color:#fff;border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,.3)";
+    hint.textContent = "点击右上角 ··· 分享给朋友";
+    close.type = "button";
+    close.textContent = "×";
+    close.setAttribute("aria-label", "关闭提示");
+    close.style.cssText = "font:inherit;background:none;color:#fff;border:1px solid #fff;border-radius:3px;margin-left:.6rem;padding:0 .5rem";
+    close.addEventListener("click", function () {
+      hint.remove();
+      try { sessionStorage.setItem("guanxin-share-hint", "closed"); } catch (e) { /* this page only */ }
     });
-  }
-
-  var buttons = document.querySelectorAll("button.wechat-copy");
-  for (var i = 0; i < buttons.length; i++) {
-    buttons[i].hidden = false;
-    buttons[i].addEventListener("click", function (event) { copy(event.currentTarget); });
+    hint.appendChild(close);
+    document.body.insertBefore(hint, document.body.firstChild);
   }
   shareHint();
+  window.guanxinCopy = copy;
 })();
