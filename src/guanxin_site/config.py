@@ -151,6 +151,8 @@ def _china_setting(key: str, entry, project_dir: Path, text: str, values: dict, 
     if key == "government":
         _government(value, entry.line, text, values, fail)
         return
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a number alone: the format message below says what is missing
     if not isinstance(value, str) or not value.strip():
         fail(f"“{key}”必须是一段文字")
         return
@@ -188,6 +190,9 @@ def _government(value, line: int, text: str, values: dict, fail) -> None:
         fail("“government”下面要逐行写 site_name、site_domain、site_id_code、column_name（每行前面空两格）")
         return
     fields: dict[str, str] = {}
+    missing = [k for k in _GOVERNMENT_KEYS[:4] if k not in value]
+    if missing:
+        fail(f"“government”缺少设置：{'、'.join(missing)}")
     for sub, sub_value in value.items():
         where = _sub_line(text, line, str(sub))
         if sub not in _GOVERNMENT_KEYS:
@@ -205,8 +210,5 @@ def _government(value, line: int, text: str, values: dict, fail) -> None:
             fail(f"“site_id_code”应写 10 位网站标识码，例如“2300000001”（现在是“{sub_value}”）", where)
         else:
             fields[sub] = sub_value
-    missing = [k for k in _GOVERNMENT_KEYS[:4] if k not in value]
-    if missing:
-        fail(f"“government”缺少设置：{'、'.join(missing)}")
-    elif len(fields) == len(value):
+    if not missing and len(fields) == len(value):
         values["government"] = GovernmentSite(**fields)
