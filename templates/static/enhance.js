@@ -1,5 +1,4 @@
-/* In <head>, no defer: 大字 before first paint. Loads wechat-copy.js when an editor reaches for 复制到公众号,
-   or inside WeChat (share hint). README: 大字, 公众号版. */
+/* In <head>, no defer: 大字 before first paint. README: Architecture. */
 (function () {
   var K = "guanxin-large-text", root = document.documentElement, ls = {}, me = document.currentScript.src;
   try { ls = localStorage; } catch (e) { /* storage off: this page only */ }
