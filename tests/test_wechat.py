@@ -206,3 +206,17 @@ def test_the_issue_page_offers_one_copy_button_per_part(tmp_path):
     links = [b.getparent().xpath("a/@href")[0] for b in buttons]  # the part each button copies
     assert links == ["wechat.html", "wechat-2.html", "wechat-3.html"]
     assert "全选（Ctrl+A）后复制" in doc.xpath("//aside[contains(@class, 'wechat-edition')]")[0].text_content()
+
+
+def test_the_fast_path_of_planning_agrees_with_measuring(generated_project, tmp_path, monkeypatch):
+    """plan() skips measuring when lengths alone prove an issue fits; measuring must then give one part too."""
+    issues = load_project(generated_project).issues
+    fast = [wechat.plan(issue, BASE) for issue in issues]
+    assert all(edition.count == 1 for edition in fast)
+    with monkeypatch.context() as patch:
+        patch.setattr(wechat, "_surely_fits", lambda pieces: False)
+        measured = [wechat.plan(issue, BASE) for issue in issues]
+    assert [e.groups for e in measured] == [e.groups for e in fast]
+    # Only a shortcut: an issue past its bound is measured (and split).
+    long = load_project(_project(tmp_path, long_issue(10))).issues[0]
+    assert not wechat._surely_fits([(r.region.name, r.html) for r in long.reports]) and wechat.plan(long, BASE).count == 3

@@ -276,6 +276,14 @@ def _notes_size(html: str) -> int:
     return sum(12 + len(href) * 2 + len(text) for href, text in _LINK.findall(html))
 
 
+def _surely_fits(pieces) -> bool:
+    """An upper bound from lengths alone: text, notes (at most twice the link markup) and list markers
+    are each shorter than the HTML, and no element gains more than STYLE_RESERVE bytes of style."""
+    length = sum(len(html) + len(heading or "") for heading, html in pieces)
+    tags = sum(html.count("<") for _, html in pieces)
+    return 5 * length < TEXT_BUDGET and 4 * length + tags * STYLE_RESERVE < BYTE_BUDGET
+
+
 @dataclass(frozen=True)
 class Edition:
     """The plan of an issue's 公众号 edition: which pieces go into which part.
@@ -323,6 +331,9 @@ def plan(issue: Issue, base_url: str | None) -> Edition:
     Each part stays under TEXT_BUDGET characters of report text plus its notes, leaving
     FRAME_RESERVE for the masthead and closing lines, and under BYTE_BUDGET bytes."""
     pieces = [(None, issue.lead_html)] if issue.lead_html.strip() else []
+    whole = pieces + [(report.region.name, report.html) for report in issue.reports]
+    if _surely_fits(whole):  # nearly every issue: no need to measure anything
+        return Edition(issue, base_url, (tuple(whole),))
     for report in issue.reports:
         pieces.extend(_chunks(report.region.name, report.html))
     groups: list[list[tuple[str | None, str]]] = [[]]
