@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 from lxml import html as lxml_html
 
 from archive_factory import REGIONS, SENTENCES
@@ -61,6 +61,21 @@ def test_transform_keeps_every_character_of_the_text(source):
     out, _ = wechat.transform(html, wechat._Notes(), BASE)
     shown = re.sub(r"\[\d+\]|•|\d+\.", "", html_text(out))
     assert "".join(shown.split()) == "".join(re.sub(r"\d+\.", "", html_text(html)).split())
+
+
+@given(st.text(alphabet=st.sampled_from("关心 *_>`#&<\"'\n"), max_size=120))
+def test_reports_without_links_lists_images_or_tables_pass_through_unchanged(source):
+    """The shortcut in transform(): such HTML would come out of the full transform with the same text and tags."""
+    html = markdown().render(source)
+    assume(not wechat._NEEDS_TRANSFORM.search(html))
+    out, _ = wechat.transform(html)
+    assert out == html
+    parser = wechat._Transform(wechat._Notes(), None)
+    parser.feed(html)
+    parser.close()
+    full = "".join(parser.out)
+    assert html_text(full) == html_text(html)
+    assert re.findall(r"<[^>]*>", full) == re.findall(r"<[^>]*>", html)
 
 
 def test_blocks_cover_the_report_html_exactly():

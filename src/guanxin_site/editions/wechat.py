@@ -187,8 +187,14 @@ def _start_tag(tag: str, attrs) -> str:
     return f"<{tag}{rendered}>"
 
 
+# What transform() changes; markdown-it writes no id, class or event attribute (raw HTML is off).
+_NEEDS_TRANSFORM = re.compile(r"<(?:a|img|ul|ol|table)[\s>]")
+
+
 def transform(html: str, notes: _Notes | None = None, page_url: str | None = None) -> tuple[str, int]:
     """Report HTML -> the edition's HTML (still with classes for the stylesheet) and its count of images."""
+    if not _NEEDS_TRANSFORM.search(html):
+        return html, 0  # nearly every report: paragraphs and emphasis, which the editor takes as they are
     parser = _Transform(notes if notes is not None else _Notes(), page_url)
     parser.feed(html)
     parser.close()
@@ -353,8 +359,8 @@ def plan(issue: Issue, base_url: str | None) -> Edition:
 # -- inlining the stylesheet ------------------------------------------------------------------------
 
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
-_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
-_CLASS = re.compile(r'\sclass="[^"]*"')
+# A class attribute: inside a tag, because the serialised text escapes every "<" and ">".
+_CLASS = re.compile(r' class="[^"]*"(?=[^<>]*>)')
 
 
 def inline(fragment: str) -> str:
@@ -364,4 +370,4 @@ def inline(fragment: str) -> str:
     css = "\n".join(_STYLE_BLOCK.findall(fragment))
     body = _STYLE_BLOCK.sub("", fragment)
     inlined = css_inline.inline_fragment(body, css)
-    return _TAG.sub(lambda m: _CLASS.sub("", m.group(0)), inlined)
+    return _CLASS.sub("", inlined)
