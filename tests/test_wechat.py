@@ -35,6 +35,12 @@ def test_links_become_text_with_numbered_notes_and_anchor_links_lose_their_addre
                            wechat.Note(2, BASE + "regions/heihe/", "黑河市的报告"))
 
 
+def test_a_link_whose_text_is_its_address_needs_no_note():
+    notes = wechat._Notes()
+    out, _ = wechat.transform(markdown().render("网址：<https://www.gov.cn/a>。"), notes, BASE)
+    assert out == "<p>网址：https://www.gov.cn/a。</p>\n" and notes.notes == ()
+
+
 def test_links_to_wechat_articles_stay_links():
     out, _ = wechat.transform('<p>转载自<a href="https://mp.weixin.qq.com/s/abc">省关工委<em>公众号</em></a>。</p>')
     assert out == '<p>转载自<a href="https://mp.weixin.qq.com/s/abc">省关工委<em>公众号</em></a>。</p>'

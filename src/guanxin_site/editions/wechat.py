@@ -169,6 +169,8 @@ class _Transform(HTMLParser):
             self.out.append("</a>")
             return
         text = html_lib.unescape(re.sub(r"<[^>]*>", "", "".join(self.out[start:]))).strip()
+        if text in (href, url):
+            return  # the address is the text already (an autolink): a note would only repeat it
         number = self.notes.number(url, text)
         self.out.append(f'<sup class="note-ref">[{number}]</sup>')
 
