@@ -253,7 +253,8 @@ def test_large_text_is_remembered_applied_before_paint_and_fits_a_phone(browser,
         button = page.locator("button.text-size")
         assert button.inner_text() == "大字" and button.get_attribute("aria-pressed") == "false"
         button.click()
-        assert button.get_attribute("aria-pressed") == "true" and button.inner_text() == "标准字"
+        assert button.get_attribute("aria-pressed") == "true" and button.inner_text() == "大字"
+        assert page.evaluate("getComputedStyle(document.querySelector('.text-size')).backgroundColor") == "rgb(0, 0, 0)"
         large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert large >= normal * 1.25
         wide = {}

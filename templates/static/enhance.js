@@ -6,7 +6,7 @@
   function all(s) { return Array.prototype.slice.call(document.querySelectorAll(s)); }
   function show(on) {
     root.classList.toggle("large-text", on);
-    all(".text-size").forEach(function (b) { b.setAttribute("aria-pressed", on); b.textContent = on ? "标准字" : "大字"; });
+    all(".text-size").forEach(function (b) { b.setAttribute("aria-pressed", on); });  /* a toggle keeps its name */
   }
   document.addEventListener("DOMContentLoaded", function () {
     show(root.classList.contains("large-text"));
