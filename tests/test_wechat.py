@@ -55,7 +55,10 @@ def test_list_items_carry_their_marker_as_text():
 def test_images_keep_an_absolute_address_only_when_the_site_has_one():
     html = '<p><img src="合影.jpg" alt="座谈会合影"></p>'
     with_base, count = wechat.transform(html, None, BASE + "2023/53/")
-    assert count == 1 and f'src="{BASE}2023/53/合影.jpg"' in with_base
+    assert count == 1 and with_base == (f'<p><img src="{BASE}2023/53/合影.jpg" alt="座谈会合影">'
+                                        '<span class="image-caption">座谈会合影</span></p>')
+    in_figure, _ = wechat.transform('<figure><img src="a.jpg" alt="合影"><figcaption>合影</figcaption></figure>', None, BASE)
+    assert in_figure == f'<figure><img src="{BASE}a.jpg" alt="合影"><figcaption>合影</figcaption></figure>'
     without, count = wechat.transform(html, None, None)
     assert count == 0 and "<img" not in without and "［图片：座谈会合影］" in without
 

@@ -117,6 +117,7 @@ class _Transform(HTMLParser):
         self.links: list[tuple[str | None, int]] = []  # open <a>: (href, where its content starts in out)
         self.lists: list[list] = []  # open lists: [tag, next number]
         self.images = 0
+        self.figures = 0  # open <figure> elements
 
     def handle_starttag(self, tag: str, attrs) -> None:
         attrs = [(k, v) for k, v in attrs if k not in _DROP_ATTRS and not k.startswith("on")]
@@ -131,6 +132,8 @@ class _Transform(HTMLParser):
             self.lists.append([tag, int(start) if start and start.isdigit() else 1])
         if tag == "table":
             self.out.append('<section class="table-wrap">')
+        if tag == "figure":
+            self.figures += 1
         self.out.append(_start_tag(tag, attrs))
         if tag == "li" and self.lists:
             kind = self.lists[-1]
@@ -153,6 +156,8 @@ class _Transform(HTMLParser):
             return
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
+        if tag == "figure":
+            self.figures = max(0, self.figures - 1)
         self.out.append(f"</{tag}>")
         if tag == "table":
             self.out.append("</section>")
@@ -180,6 +185,8 @@ class _Transform(HTMLParser):
         if absolute:
             self.images += 1
             self.out.append(_start_tag("img", [("src", absolute), ("alt", alt)]))
+            if alt and not self.figures:  # a figure brings its own figcaption
+                self.out.append(f'<span class="image-caption">{html_lib.escape(alt, quote=False)}</span>')
         else:
             self.out.append(f'<span class="image-missing">［图片{"：" + html_lib.escape(alt, quote=False) if alt else ""}］</span>')
 
