@@ -367,16 +367,19 @@ def plan(issue: Issue, base_url: str | None) -> Edition:
 
 # -- inlining the stylesheet ------------------------------------------------------------------------
 
-_STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
 # A class attribute: inside a tag, because the serialised text escapes every "<" and ">".
 _CLASS = re.compile(r' class="[^"]*"(?=[^<>]*>)')
 
 
 def inline(fragment: str) -> str:
-    """Move the fragment's <style> rules into style attributes (css-inline), then drop <style> and classes."""
+    """Move the rules of the fragment's <style> block into style attributes (css-inline), then drop it and the classes."""
     import css_inline  # imported where used: only builds that render the edition load it
 
-    css = "\n".join(_STYLE_BLOCK.findall(fragment))
-    body = _STYLE_BLOCK.sub("", fragment)
+    start = fragment.find("<style>")
+    end = fragment.find("</style>", start)
+    if start < 0 or end < 0:
+        css, body = "", fragment
+    else:
+        css, body = fragment[start + len("<style>"):end], fragment[:start] + fragment[end + len("</style>"):]
     inlined = css_inline.inline_fragment(body, css)
     return _CLASS.sub("", inlined)
