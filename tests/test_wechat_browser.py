@@ -311,3 +311,20 @@ def test_footer_shows_the_filings_linked_to_their_registries(browser, site):
         assert footer.is_visible()
     finally:
         page.close()
+
+
+def test_serve_preview_offers_the_same_copy_button(browser, tmp_path):
+    """`serve` adds its live-reload script to every page, wechat.html too: the copy takes the article alone."""
+    from test_serve import new_project, start_server, stop_server
+
+    server = start_server(new_project(tmp_path / "project"))
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        clipboard = _copy(context, server.url + "2023/53/")
+    finally:
+        context.close()
+        stop_server(server)
+    article = _article(clipboard["html"])
+    _check_pasteable(article)
+    assert "__livereload" not in clipboard["html"] and "<script" not in clipboard["html"]
+    assert "伊春市关工委于11月9日" in article.text_content()
