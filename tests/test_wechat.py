@@ -189,6 +189,19 @@ def test_a_single_report_longer_than_an_article_continues_under_a_continued_head
     assert re.sub(r"\[\d+\]", "", shown) == "".join(issue.reports[0].text.split("\n"))
 
 
+def test_two_parts_are_called_upper_and_lower(tmp_path):
+    assert [wechat.part_label(n, 1) for n in (1,)] == [""]
+    assert [wechat.part_label(n, 2) for n in (1, 2)] == ["（上）", "（下）"]
+    assert [wechat.part_label(n, 4) for n in (1, 2, 3, 4)] == ["（一）", "（二）", "（三）", "（四）"]
+    project = _project(tmp_path, long_issue(5))  # about 21,600 characters of reports
+    out = tmp_path / "site"
+    build(project, out, base_url=BASE, search=False)
+    assert sorted(p.name for p in (out / "2024/7").glob("wechat*.html")) == ["wechat-2.html", "wechat.html"]
+    first, second = (_article(out / "2024/7" / name)[1] for name in ("wechat.html", "wechat-2.html"))
+    assert first.xpath(".//h1")[0].text_content().endswith("（上）") and second.xpath(".//h1")[0].text_content().endswith("（下）")
+    assert "（未完，见下篇）" in _text(first) and "这是第2篇，接上篇" in _text(second)
+
+
 def test_the_shipped_issue_is_one_article_with_every_report_in_order(shipped_project, tmp_path):
     out = tmp_path / "site"
     build(shipped_project, out, base_url=BASE, search=False)

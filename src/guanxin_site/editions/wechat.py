@@ -1,6 +1,6 @@
 """The 微信公众号 edition of an issue: the article as WeChat's editor accepts it when pasted.
 
-What the editor keeps (see /work/shared/notes/publishing.md and doocs/md): inline `style`
+What the editor keeps (README, 公众号版; the doocs/md editor does the same): inline `style`
 attributes only (classes and <style> are ignored, scripts removed), no links to anchors
 (saving fails), no links outside mp.weixin.qq.com (they are stripped), images only when
 uploaded to WeChat. The draft API takes under 20,000 characters and 1 MB per article.
