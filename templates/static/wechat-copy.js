@@ -21,6 +21,7 @@
       var blocks = article.querySelectorAll("h1, h2, h3, p, li");
       var lines = [];
       for (var i = 0; i < blocks.length; i++) {
+        if (blocks[i].tagName === "LI" && blocks[i].querySelector("p")) { continue; }  /* its paragraphs follow */
         var text = blocks[i].textContent.replace(/\s+/g, " ").trim();
         if (text) { lines.push(text); }
       }
