@@ -328,3 +328,30 @@ def test_serve_preview_offers_the_same_copy_button(browser, tmp_path):
     _check_pasteable(article)
     assert "__livereload" not in clipboard["html"] and "<script" not in clipboard["html"]
     assert "伊春市关工委于11月9日" in article.text_content()
+
+
+def test_pasting_into_an_editor_keeps_the_article_styles(browser, site):
+    """Ctrl+V into a contenteditable, as into WeChat's editor: sections, headings and indented, justified paragraphs."""
+    url, _, issues = site
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        page.goto(url + "2023/53/")
+        page.locator("button.wechat-copy").click()
+        page.locator(".wechat-status").filter(has_text="已复制").wait_for(timeout=10_000)
+        page.goto("about:blank")
+        page.set_content('<div id="editor" contenteditable="true" style="width: 578px"></div>')
+        page.focus("#editor")
+        page.keyboard.press("Control+V")
+        page.wait_for_function("document.getElementById('editor').textContent.length > 1000")
+        pasted = lxml_html.fragment_fromstring(page.eval_on_selector("#editor", "e => e.innerHTML"), create_parent="div")
+    finally:
+        context.close()
+    assert [h.text_content() for h in pasted.xpath(".//h2")] == [r.region.name for r in issues["2023/53/"].reports]
+    paragraphs = pasted.xpath(".//section[h2]/p")
+    assert len(paragraphs) >= len(issues["2023/53/"].reports)
+    for p in paragraphs:
+        style = p.get("style").replace(" ", "")
+        assert "text-indent:2em" in style and "text-align:justify" in style
+    title = pasted.xpath(".//section/p")[0]
+    assert title.text_content() == "关心下一代工作" and "color:rgb(192,0,0)" in title.get("style").replace(" ", "")
