@@ -355,3 +355,24 @@ def test_pasting_into_an_editor_keeps_the_article_styles(browser, site):
         assert "text-indent:2em" in style and "text-align:justify" in style
     title = pasted.xpath(".//section/p")[0]
     assert title.text_content() == "关心下一代工作" and "color:rgb(192,0,0)" in title.get("style").replace(" ", "")
+
+
+def test_axe_finds_no_serious_violation_with_large_text_on(browser, site):
+    url, _, _ = site
+    axe = (REPO / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script('try { localStorage.setItem("guanxin-large-text", "1"); } catch (e) {}')
+    context.add_init_script(axe)
+    page = context.new_page()
+    problems = {}
+    try:
+        for rel in ("", "2023/53/", "2024/8/", "regions/yichun/", "stats/", "search/"):
+            page.goto(url + rel)
+            assert page.locator("button.text-size").get_attribute("aria-pressed") == "true"
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            if serious:
+                problems[rel] = serious
+    finally:
+        context.close()
+    assert problems == {}
