@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
@@ -70,6 +71,13 @@ def excerpt(text: str, limit: int = 90) -> str:
     return cut.rstrip("，、：；") + "……"
 
 
+def wechat_inline(fragment: str) -> markupsafe.Markup:
+    """The 公众号 edition's stylesheet moved into style attributes (templates/wechat.html)."""
+    from guanxin_site.editions.wechat import inline
+
+    return markupsafe.Markup(inline(str(fragment)))
+
+
 def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
     if bytecode_dir is not None:
@@ -86,6 +94,7 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     )
     env.filters["cn_date"] = cn_date
     env.filters["excerpt"] = excerpt
+    env.filters["wechat_inline"] = wechat_inline
     env.globals["site"] = config
     env.globals["generator"] = f"guanxin-site {__version__}"
     return env
