@@ -79,18 +79,25 @@ mimetypes.add_type("application/json", ".json")
 #   query_seen  the page's status names this query (so old results are not taken for new ones)
 # The first ten are "on screen" when query_seen and shown >= min(10, total).
 RESULTS_PROBES = {
-    # guanxin-site's /search/ (templates/search.html): #search-status announces "找到 N 篇包含“Q”的报告"
-    # or "没有找到包含“Q”的报告"; results are <li> in #search-results, each with a link. A page may also mark
-    # the list busy (aria-busy="true" or data-state="loading") while it fills it.
+    # guanxin-site's /search/ (templates/search.html + static/search.js). Results are <li> in #search-results,
+    # each with a link. #search-status says "找到 N 篇包含“Q”的报告" or "没有找到包含“Q”的报告"; the page with
+    # its own index also marks it data-state="searching" | "results" (with data-count="N") | "none" | ...,
+    # which, where present, decides (the Pagefind-based page before it has no data-state: the text does).
     "ours": """(query) => {
   const list = document.getElementById("search-results");
-  const status = (document.getElementById("search-status") || {}).textContent || "";
+  const status = document.getElementById("search-status");
+  const text = status ? status.textContent : "";
+  const state = status ? status.dataset.state : undefined;
   const items = list ? Array.from(list.children).filter((li) => li.querySelector("a[href]")
     && li.getBoundingClientRect().height > 0) : [];
-  const busy = !!list && (list.getAttribute("aria-busy") === "true" || list.dataset.state === "loading");
-  const found = status.replace(/[,，\\s]/g, "").match(/找到(\\d+)/);
-  const total = /没有找到/.test(status) ? 0 : (found ? parseInt(found[1], 10) : null);
-  return { shown: items.length, total, busy, query_seen: status.includes(query) };
+  const found = text.replace(/[,，\\s]/g, "").match(/找到(\\d+)/);
+  let total = /没有找到/.test(text) ? 0 : (found ? parseInt(found[1], 10) : null);
+  let busy = false;
+  if (state !== undefined) {
+    busy = state !== "results" && state !== "none";
+    total = state === "none" ? 0 : (state === "results" && status.dataset.count ? parseInt(status.dataset.count, 10) : total);
+  }
+  return { shown: items.length, total, busy, query_seen: text.includes(query) };
 }""",
     # Pagefind's Default UI (pagefind-ui.js, zh-cn strings): .pagefind-ui__message says "正在搜索 Q...", then
     # "找到 N 个 Q 的相关结果" or "未找到 Q 的相关结果"; a result

@@ -473,7 +473,7 @@ def run_peer_round(tool: Tool, corpus: Path, record: Record, memory: bool = Fals
 
 
 def run_hugo_round(tool: Tool, corpus: Path, n: int, record: Record, with_search: Record | None,
-                   memory: bool = False, last: bool = False) -> None:
+                   memory: bool = False, last: bool = False, rebuilds: bool = True) -> None:
     """Hugo alone (cold, no-change) and, with_search, Hugo + stock Pagefind: `pagefind --site public` after each
     Hugo build, and one issue added (Hugo rebuilds, Pagefind re-indexes everything: it has no incremental mode).
 
@@ -497,6 +497,8 @@ def run_hugo_round(tool: Tool, corpus: Path, n: int, record: Record, with_search
     with_search.bundle_where = "public/pagefind/"
     if memory:
         with_search.memory.append(with_search.cold[-1])
+    if not rebuilds:  # no-change and add-one skipped (--peer-rebuilds): Pagefind re-indexes everything anyway
+        return
     index = measure(tool.pagefind_cmd, corpus, _env(tool))
     _note_failure(with_search, "pagefind (no-change)", index)
     with_search.again.append(pipeline(hugo_again, index))
@@ -531,10 +533,12 @@ def edit_issue(project: Path, n: int) -> tuple[Path, bytes]:
 EDIT_SENTENCE = "本期补充：大箐山县关工委组织五老志愿者开展关爱留守儿童心理健康专题活动。"
 
 
-def clean_build_digests(tool: Tool, project: Path, scratch: Path) -> tuple[dict[str, str], Sample]:
+def clean_build_digests(tool: Tool, project: Path, scratch: Path,
+                        sample_tree: bool = False) -> tuple[dict[str, str], Sample]:
     """A clean build of the project as it is now, into a scratch output: the reference an incremental output
     must equal byte for byte. The same project (same paths, same files), with its cache moved aside for the
-    build and put back after, so that even the manifest's record of the inputs must match."""
+    build and put back after, so that even the manifest's record of the inputs must match. It is a true cold
+    build (no cache, no output, no spare), so sample_tree makes it serve as the memory run as well."""
     remove_tree(scratch)
     scratch.mkdir(parents=True)
     cache, aside = project / CACHE_DIR, scratch / "cache-aside"
@@ -543,7 +547,7 @@ def clean_build_digests(tool: Tool, project: Path, scratch: Path) -> tuple[dict[
     if cache.exists():
         cache.rename(aside)
     try:
-        sample = measure(cmd, project)
+        sample = measure(cmd, project, sample_tree=sample_tree)
         digests = tree_digests(output) if sample.rc == 0 else {}
     finally:
         remove_tree(cache)
@@ -567,9 +571,10 @@ def compare(label: str, incremental: dict[str, str], clean: dict[str, str]) -> s
 
 def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool, memory: bool = False,
                    verify: bool = False, scratch: Path | None = None) -> None:
-    """verify: compare the incremental outputs (add one, edit one, and each undone) with clean builds."""
+    """verify: compare the incremental outputs (add one, edit one, and each undone) with clean builds; the last
+    clean build (the archive as it was, N issues) is then also the memory run, sampled."""
     output = Path(tool.output)
-    if memory:
+    if memory and not (verify and add_one):
         measure_memory(tool, project, output, [project / s for s in tool.state], record)
     for path in (output, *(project / s for s in tool.state)):
         remove_tree(path)
@@ -627,8 +632,10 @@ def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: b
         restore = measure(tool.again_cmd, project)
         _note_failure(record, "restore after edit-one", restore)
     if verify:  # the file's identity (ctime) changed, and the manifest records it: a new clean build to compare with
-        clean, ref = clean_build_digests(tool, project, scratch)
-        _note_failure(record, "clean build after the edit was undone", ref)
+        clean, ref = clean_build_digests(tool, project, scratch, sample_tree=memory)
+        _note_failure(record, "clean build after the edit was undone (memory run)", ref)
+        if memory:
+            record.memory.append(ref)
         record.identical.append(compare("undo the edit", tree_digests(output), clean))
 
 
@@ -928,6 +935,9 @@ def main(argv=None) -> int:
                          "memory slope (default 2000; empty for none)")
     ap.add_argument("--queries", default=",".join(query_cost.DEFAULT_QUERIES),
                     help="queries for the per-query cost, on the largest size (empty: skip)")
+    ap.add_argument("--peer-rebuilds", default=None, metavar="SIZES",
+                    help="sizes at which Hugo + Pagefind's no-change and add-one rebuilds are measured (default: "
+                         "every size; each is a full Pagefind re-index, as slow as its cold run)")
     ap.add_argument("--no-verify", action="store_true",
                     help="skip comparing incremental outputs with clean builds (two extra cold builds per size)")
     ap.add_argument("--work", type=Path, default=TOOLS_ROOT / "corpora",
@@ -939,6 +949,7 @@ def main(argv=None) -> int:
     slope_sizes = [int(s) for s in args.slope_sizes.split(",") if s.strip() and int(s) not in sizes]
     wanted = {t.strip() for t in args.tools.split(",") if t.strip()}
     queries = [q.strip() for q in args.queries.split(",") if q.strip()]
+    peer_rebuilds = None if args.peer_rebuilds is None else {int(x) for x in args.peer_rebuilds.split(",") if x.strip()}
     unknown = wanted - set(TOOL_CHOICES)
     if unknown or not sizes or args.runs < 1:
         ap.error(f"bad --tools/--sizes/--runs ({', '.join(sorted(unknown))})")
@@ -985,7 +996,8 @@ def main(argv=None) -> int:
                 if tool.name == "hugo":
                     run_hugo_round(tool, corpora["hugo"], n, record,
                                    results.setdefault((HUGO_PF, n), Record()) if pagefind else None,
-                                   memory=memory, last=round_no == args.runs - 1)
+                                   memory=memory, last=round_no == args.runs - 1,
+                                   rebuilds=peer_rebuilds is None or n in peer_rebuilds)
                 elif tool.corpus_format == "ours":
                     run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name in (SEARCH, OURS),
                                    memory=memory,
@@ -1067,7 +1079,9 @@ def main(argv=None) -> int:
         "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
         "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
         "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
-        "timed (timed builds run without the sampler, whose polling would cost CPU). Hugo and Pagefind each run as "
+        "timed (timed builds run without the sampler, whose polling would cost CPU); for guanxin-site's default build, "
+        "when incremental outputs are verified, that build is the last clean reference build (N issues, no cache, "
+        "no output). Hugo and Pagefind each run as "
         "one process, so their %M is their whole tree; Hugo + Pagefind's peak is the larger of the two stages. "
         "CPU s: user + system time of the whole process tree; on a busy machine it is the steadier figure. "
         "add-one/edit-one: issue N+1 added, or one sentence added to issue N/2, then the same build command again "
