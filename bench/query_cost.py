@@ -543,6 +543,39 @@ def summary(report: SiteReport) -> dict:
     }
 
 
+def summary_lines(reports: list[SiteReport]) -> list[str]:
+    """One column per site: the worst and the median over the queries (the README's table)."""
+    by = {r.site: summary(r) for r in reports}
+    cols = [site for site in ("ours", "pagefind-ui") if site in by]
+    if not cols:
+        return []
+
+    def med_of(report: SiteReport, get) -> float | None:
+        return _median([get(r) for r in report.plain if not r.error])
+
+    rep = {r.site: r for r in reports}
+    rows = ["| per query, cold cache | " + " | ".join(LABELS[c] for c in cols) + " |", "|---|" + "---|" * len(cols)]
+
+    def row(label: str, cell) -> None:
+        rows.append(f"| {label} | " + " | ".join(cell(c) for c in cols) + " |")
+
+    row("requests until ten results shown, page + query: worst (median)", lambda c: (
+        f"{by[c]['max_requests']} ({med_of(rep[c], lambda r: r.total_traffic.requests):.0f})"
+        if by[c]["max_requests"] is not None else "—"))
+    row("KB over the wire until ten shown, page + query: worst (median)", lambda c: (
+        f"{kb(by[c]['max_bytes'])} ({kb(by[c]['median_bytes'])})" if by[c]["max_bytes"] is not None else "—"))
+    row("of which the query alone: requests, KB (worst)", lambda c: (
+        f"{by[c]['max_query_requests']}, {kb(by[c]['max_query_bytes'])}" if by[c]["max_query_bytes"] is not None else "—"))
+    row("throttled phone: first result, ms, worst (median)", lambda c: (
+        f"{_ms(by[c]['max_first_ms'])} ({_ms(by[c]['median_first_ms'])})"))
+    row("throttled phone: ten shown, ms, worst", lambda c: _ms(by[c]["max_ten_ms"]))
+    row("one more character: requests (of which refetched)", lambda c: (
+        f"{', '.join(map(str, by[c]['keystroke_requests']))} ({by[c]['keystroke_refetched']})"
+        if by[c]["keystroke_requests"] else "—"))
+    row("measurements that failed", lambda c: str(by[c]["errors"]))
+    return rows
+
+
 def request_details(reports: list[SiteReport], query: str) -> list[str]:
     """Every request one cold-cache query made, per site: what a reader's browser fetched."""
     lines = []
@@ -571,7 +604,7 @@ def main(argv=None) -> int:
     queries = [q.strip() for q in args.queries.split(",") if q.strip()]
     reports = measure_sites(sites, queries, throttled=not args.no_throttle,
                             log=lambda m: print(m, file=sys.stderr, flush=True))
-    print("\n".join(report_lines(reports) + [""] + keystroke_lines(reports) + [""]
+    print("\n".join(summary_lines(reports) + [""] + report_lines(reports) + [""] + keystroke_lines(reports) + [""]
                     + request_details(reports, queries[0])))
     if args.json:
         from dataclasses import asdict

@@ -716,6 +716,46 @@ def table(results: dict[tuple[str, int], Record], sizes: list[int], tool_names: 
     return "\n".join(rows)
 
 
+def headline(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
+    """The default build (search included) against Hugo + Pagefind, one row per measure: the README's table."""
+    rows = ["| N | measure | guanxin-site `build` (search included) | Hugo + Pagefind | ratio |", "|---|---|---|---|---|"]
+
+    def wall(samples: list[Sample]) -> float | None:
+        return med([s.wall for s in samples]) if samples else None
+
+    def cell(value: float | None, fmt: str = "{:.2f}") -> str:
+        return "—" if value is None else fmt.format(value)
+
+    def ratio_cell(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}×" if a is not None and b else "—"
+
+    for n in sizes:
+        ours, peer = results.get((SEARCH, n)), results.get((HUGO_PF, n))
+        if not ours or not peer:
+            continue
+        split = ""
+        if peer.stages:
+            split = (f" ({med([h.wall for h, _ in peer.stages]):.2f} + {med([i.wall for _, i in peer.stages]):.2f})")
+        mem_o = med([tree_peak_kib(s) for s in ours.memory]) / 1024 if ours.memory else None
+        mem_p = med([tree_peak_kib(s) for s in peer.memory]) / 1024 if peer.memory else None
+        rows += [
+            f"| {n:,} | cold build, wall s | {cell(wall(ours.cold))} | {cell(wall(peer.cold))}{split} | "
+            f"{ratio_cell(wall(ours.cold), wall(peer.cold))} |",
+            f"| {n:,} | cold build, CPU s | {cell(med([s.cpu for s in ours.cold]))} | "
+            f"{cell(med([s.cpu for s in peer.cold]))} | {ratio_cell(med([s.cpu for s in ours.cold]), med([s.cpu for s in peer.cold]))} |",
+            f"| {n:,} | peak memory, whole process tree, MiB | {cell(mem_o, '{:,.0f}')} | {cell(mem_p, '{:,.0f}')} | "
+            f"{ratio_cell(mem_o, mem_p)} |",
+            f"| {n:,} | search bundle, MB (files) | {bundle_cell(ours)} | {bundle_cell(peer)} | "
+            f"{ratio_cell(ours.bundle[1] if ours.bundle else None, peer.bundle[1] if peer.bundle else None)} |",
+            f"| {n:,} | no-change rebuild, wall s | {cell(wall(ours.again))} | {cell(wall(peer.again))} | "
+            f"{ratio_cell(wall(ours.again), wall(peer.again))} |",
+            f"| {n:,} | add one issue, wall s | {cell(wall(ours.add_one))} | {cell(wall(peer.add_one))} | "
+            f"{ratio_cell(wall(ours.add_one), wall(peer.add_one))} |",
+            f"| {n:,} | edit one issue, wall s | {cell(wall(ours.edit_one))} | — | — |",
+        ]
+    return rows if len(rows) > 2 else []
+
+
 def stage_lines(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
     lines = []
     for n in sizes:
@@ -1074,6 +1114,12 @@ def main(argv=None) -> int:
           "--silent`, over Hugo's output (issue pages carry `data-pagefind-body`; its search page is Pagefind's "
           "Default UI).",
         "",
+        "## The default build (search included) against Hugo + Pagefind",
+        "",
+        *(headline(results, sizes) or ["- (not measured)"]),
+        "",
+        "## All builds",
+        "",
         table(results, sizes, tool_names),
         "",
         "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
@@ -1119,6 +1165,10 @@ def main(argv=None) -> int:
             f"CPU ×{query_cost.PHONE_CPU_SLOWDOWN} and 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency "
             f"({query_cost.PHONE_VIEWPORT['width']} px wide), timed from entering the query; Pagefind's Default UI "
             "waits 300 ms after input before it searches (its default), which its figure includes.",
+            "",
+            *query_cost.summary_lines(query_reports),
+            "",
+            "Every query:",
             "",
             *query_cost.report_lines(query_reports),
             "",
