@@ -978,6 +978,8 @@ def main(argv=None) -> int:
     ap.add_argument("--peer-rebuilds", default=None, metavar="SIZES",
                     help="sizes at which Hugo + Pagefind's no-change and add-one rebuilds are measured (default: "
                          "every size; each is a full Pagefind re-index, as slow as its cold run)")
+    ap.add_argument("--verify-sizes", default=None, metavar="SIZES",
+                    help="sizes at which incremental outputs are compared with clean builds (default: every size)")
     ap.add_argument("--no-verify", action="store_true",
                     help="skip comparing incremental outputs with clean builds (two extra cold builds per size)")
     ap.add_argument("--work", type=Path, default=TOOLS_ROOT / "corpora",
@@ -990,6 +992,7 @@ def main(argv=None) -> int:
     wanted = {t.strip() for t in args.tools.split(",") if t.strip()}
     queries = [q.strip() for q in args.queries.split(",") if q.strip()]
     peer_rebuilds = None if args.peer_rebuilds is None else {int(x) for x in args.peer_rebuilds.split(",") if x.strip()}
+    verify_sizes = None if args.verify_sizes is None else {int(x) for x in args.verify_sizes.split(",") if x.strip()}
     unknown = wanted - set(TOOL_CHOICES)
     if unknown or not sizes or args.runs < 1:
         ap.error(f"bad --tools/--sizes/--runs ({', '.join(sorted(unknown))})")
@@ -1020,8 +1023,127 @@ def main(argv=None) -> int:
     versions = tool_versions(guanxin)
     results: dict[tuple[str, int], Record] = {}
     searched: dict[int, tuple[set[str], set[str], tuple[str, ...]]] = {}
+    memory_runs: dict[tuple[str, int], list[Sample]] = {}
+    query_reports: list = []
     tool_names: list[str] = []
-    for n in sizes:
+    big = max(sizes)
+
+    def write_report(done: bool, stage: str = "") -> tuple[str, Path]:
+        load_after = os.getloadavg()
+        finished = dt.datetime.now(dt.timezone.utc)
+        runs = {key: record.memory for key, record in results.items() if key[0] in (SEARCH, HUGO_PF)}
+        slopes_text, slopes = slope_lines({**runs, **memory_runs})
+        command = "bash bench/setup_peers.sh && .venv/bin/python bench/run.py" + (
+            " " + shlex.join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else "")
+        search_cmd = " ".join(f for f in build_flags if f != "--no-search")
+        out = [
+            f"# guanxin-site against its peers, {started:%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Machine: {platform.platform()}, {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
+            f"{load_after[0]:.2f} after (1 min); {started:%H:%M}–{finished:%H:%M} UTC. "
+            f"Medians of {args.runs} run{'s' if args.runs > 1 else ''}, tools alternating."
+            + ("" if done else f" **Partial results**: written after {stage}; the run was still going."),
+            "",
+            "Versions: " + "; ".join(f"{tool}: {version}" for tool, version in versions.items()),
+            "",
+            f"guanxin-site runs as `guanxin-site build {search_cmd} --source DIR --output OUT` (the default: search "
+            "included, the headline row)"
+            + (f" and as `guanxin-site build {' '.join(build_flags)} …` (rows marked **excluded**: those figures leave "
+               "out the search index the default command builds)" if "--no-search" in build_flags else "")
+            + ". Hugo + Pagefind: `hugo --quiet`, then stock Pagefind's extended binary, `pagefind --site public "
+              "--silent`, over Hugo's output (issue pages carry `data-pagefind-body`; its search page is Pagefind's "
+              "Default UI).",
+            "",
+            "## The default build (search included) against Hugo + Pagefind",
+            "",
+            *(headline(results, sizes) or ["- (not measured)"]),
+            "",
+            "## All builds",
+            "",
+            table(results, sizes, tool_names),
+            "",
+            "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
+            "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
+            "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
+            "timed (timed builds run without the sampler, whose polling would cost CPU); for guanxin-site's default build, "
+            "when incremental outputs are verified, that build is the last clean reference build (N issues, no cache, "
+            "no output). Hugo and Pagefind each run as "
+            "one process, so their %M is their whole tree; Hugo + Pagefind's peak is the larger of the two stages. "
+            "CPU s: user + system time of the whole process tree; on a busy machine it is the steadier figure. "
+            "add-one/edit-one: issue N+1 added, or one sentence added to issue N/2, then the same build command again "
+            "(Hugo + Pagefind: `hugo` then a full `pagefind` re-index). search bundle: guanxin-site: the files the "
+            "default build writes that `--no-search` does not; Pagefind: `public/pagefind/`.",
+            "",
+            "## Hugo + Pagefind, by stage",
+            "",
+            *(stage_lines(results, sizes) or ["- (not measured)"]),
+            "",
+            "## Peak memory of the whole process tree, and its slope",
+            "",
+            *(slopes_text or ["- (not measured)"]),
+            "",
+            "PSS sum where several processes ran, else the RSS; from the untimed sampled cold build (guanxin-site) or "
+            "`/usr/bin/time` (Hugo, Pagefind: one process each).",
+            "",
+            "## guanxin-site checks",
+            "",
+            *checks(results, sizes, searched),
+            "",
+        ]
+        if query_reports:
+            out += [
+                f"## One reader's query, N={big:,} (headless Chromium, cold cache)",
+                "",
+                "Served from 127.0.0.1 by `bench/query_cost.py`'s server, which gzips text types as a compressing host "
+                "does (Pagefind's `.pf_*` files are gzip already and are sent as they are) and sends "
+                f"`Cache-Control: {query_cost.CACHE_CONTROL}`. KB = 1,000 bytes on the wire (status line, headers and "
+                "body as sent). page: loading the search page until its network is idle; query: from entering the query "
+                "(one input event, as an IME commits it, then Enter where the page searches on submit) until the first "
+                "ten results (or all, when fewer) are on screen; total = page + query, the figure the ≤ 8 requests / "
+                "≤ 100 KB target is judged on. after: what the query still fetched once the ten were shown. results: "
+                "what the page announces (guanxin-site counts reports; Pagefind counts pages, one per issue). phone: "
+                f"CPU ×{query_cost.PHONE_CPU_SLOWDOWN} and 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency "
+                f"({query_cost.PHONE_VIEWPORT['width']} px wide), timed from entering the query; Pagefind's Default UI "
+                "waits 300 ms after input before it searches (its default), which its figure includes.",
+                "",
+                *query_cost.summary_lines(query_reports),
+                "",
+                "Every query:",
+                "",
+                *query_cost.report_lines(query_reports),
+                "",
+                "One more character: the query without its last character is searched first (cold cache), then the last "
+                "character typed; requests the second keystroke caused, and how many of them fetched a URL again.",
+                "",
+                *query_cost.keystroke_lines(query_reports),
+                "",
+                "Requests of the first query:",
+                "",
+                *query_cost.request_details(query_reports, queries[0]),
+                "",
+            ]
+        out += [
+            "## Targets (issue 10: search included)",
+            "",
+            *(targets_issue_10(results, sizes, slopes, query_reports) or ["- (no target applies to these results)"]),
+            "",
+            "## Targets (issue 4: the build without search)",
+            "",
+            *(targets_issue_4(results, sizes) or ["- (no target applies to these results)"]),
+            "",
+        ]
+        report = "\n".join(out)
+        target = args.results or BENCH / f"results-{started:%Y-%m-%d}.md"
+        target.write_text(report, encoding="utf-8")
+        return report, target
+
+
+    # The largest size first, then the queries on it (the figures the targets are judged on), then the
+    # smaller sizes and the memory-only sizes; the results file is rewritten after each, so that a run cut
+    # short still leaves what it measured.
+    for n in sorted(sizes, reverse=True):
         root = args.work / str(n)
         tools = [t for t in make_tools(root, guanxin, build_flags, with_jobs_1, pagefind) if selected(t)]
         tool_names = [name for t in tools for name in ((t.name, HUGO_PF) if t.name == "hugo" and pagefind else (t.name,))
@@ -1036,12 +1158,13 @@ def main(argv=None) -> int:
                 if tool.name == "hugo":
                     run_hugo_round(tool, corpora["hugo"], n, record,
                                    results.setdefault((HUGO_PF, n), Record()) if pagefind else None,
-                                   memory=memory, last=round_no == args.runs - 1,
+                                   memory=memory, last=round_no == args.runs - 1 and n == big and bool(queries),
                                    rebuilds=peer_rebuilds is None or n in peer_rebuilds)
                 elif tool.corpus_format == "ours":
                     run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name in (SEARCH, OURS),
                                    memory=memory,
-                                   verify=tool.name == SEARCH and round_no == 0 and not args.no_verify,
+                                   verify=tool.name == SEARCH and round_no == 0 and not args.no_verify
+                                   and (verify_sizes is None or n in verify_sizes),
                                    scratch=root / "scratch")
                 else:
                     run_peer_round(tool, corpora[tool.corpus_format], record, memory=memory)
@@ -1056,149 +1179,34 @@ def main(argv=None) -> int:
             results[(SEARCH, n)].bundle = (len(only), sum((search_out / rel).stat().st_size for rel in only))
         elif (SEARCH, n) in results:
             results[(SEARCH, n)].failures.append("this version has no --no-search: the search bundle cannot be told apart")
+        write_report(False, f"the builds at N={n:,}")
 
-    # the memory slope: extra sizes, memory only
-    memory_runs: dict[tuple[str, int], list[Sample]] = {
-        key: record.memory for key, record in results.items() if key[0] in (SEARCH, HUGO_PF)}
+        if n == big:  # one reader's query, on the largest size
+            sites = {}
+            if queries and (SEARCH, big) in results:
+                sites["ours"] = root / "ours-site"
+            if queries and (HUGO_PF, big) in results:
+                sites["pagefind-ui"] = root / "hugo" / "public"
+            if sites:
+                query_reports = query_cost.measure_sites(sites, queries,
+                                                         log=lambda m: print(m, file=sys.stderr, flush=True))
+                write_report(False, f"the queries at N={n:,}")
+
+    # the memory slope: extra sizes, guanxin-site's default build only (Hugo + Pagefind's comes from the sizes)
     for n in slope_sizes:
         root = args.work / str(n)
-        for tool in make_tools(root, guanxin, build_flags, False, pagefind):
+        for tool in make_tools(root, guanxin, build_flags, False, None):
             if tool.name == SEARCH and "guanxin-site" in wanted:
                 print(f"[N={n} memory only] {tool.name} …", file=sys.stderr, flush=True)
                 record = Record()
                 project = ensure_corpus(root, "ours", n)
                 measure_memory(tool, project, Path(tool.output), [project / s for s in tool.state], record)
                 memory_runs[(SEARCH, n)] = [s for s in record.memory if s.rc == 0]
-            elif tool.name == "hugo" and pagefind:
-                print(f"[N={n} memory only] {HUGO_PF} …", file=sys.stderr, flush=True)
-                corpus = ensure_corpus(root, "hugo", n)
-                for path in (corpus / tool.output, *(corpus / s for s in tool.state)):
-                    remove_tree(path)
-                build = measure(tool.cold_cmd, corpus, _env(tool))
-                index = measure(tool.pagefind_cmd, corpus, _env(tool))
-                memory_runs[(HUGO_PF, n)] = [pipeline(build, index)] if build.rc == index.rc == 0 else []
-    slopes_text, slopes = slope_lines(memory_runs)
 
-    # one reader's query, on the largest size
-    query_reports = []
-    big = max(sizes)
-    sites = {}
-    if queries and (SEARCH, big) in results:
-        sites["ours"] = args.work / str(big) / "ours-site"
-    if queries and (HUGO_PF, big) in results:
-        sites["pagefind-ui"] = args.work / str(big) / "hugo" / "public"
-    if sites:
-        query_reports = query_cost.measure_sites(sites, queries, log=lambda m: print(m, file=sys.stderr, flush=True))
-    load_after = os.getloadavg()
-    finished = dt.datetime.now(dt.timezone.utc)
-
-    command = "bash bench/setup_peers.sh && .venv/bin/python bench/run.py" + (
-        " " + shlex.join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else "")
-    search_cmd = " ".join(f for f in build_flags if f != "--no-search")
-    out = [
-        f"# guanxin-site against its peers, {started:%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
-        f"{load_after[0]:.2f} after (1 min); {started:%H:%M}–{finished:%H:%M} UTC. "
-        f"Medians of {args.runs} run{'s' if args.runs > 1 else ''}, tools alternating.",
-        "",
-        "Versions: " + "; ".join(f"{tool}: {version}" for tool, version in versions.items()),
-        "",
-        f"guanxin-site runs as `guanxin-site build {search_cmd} --source DIR --output OUT` (the default: search "
-        "included, the headline row)"
-        + (f" and as `guanxin-site build {' '.join(build_flags)} …` (rows marked **excluded**: those figures leave "
-           "out the search index the default command builds)" if "--no-search" in build_flags else "")
-        + ". Hugo + Pagefind: `hugo --quiet`, then stock Pagefind's extended binary, `pagefind --site public "
-          "--silent`, over Hugo's output (issue pages carry `data-pagefind-body`; its search page is Pagefind's "
-          "Default UI).",
-        "",
-        "## The default build (search included) against Hugo + Pagefind",
-        "",
-        *(headline(results, sizes) or ["- (not measured)"]),
-        "",
-        "## All builds",
-        "",
-        table(results, sizes, tool_names),
-        "",
-        "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
-        "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
-        "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
-        "timed (timed builds run without the sampler, whose polling would cost CPU); for guanxin-site's default build, "
-        "when incremental outputs are verified, that build is the last clean reference build (N issues, no cache, "
-        "no output). Hugo and Pagefind each run as "
-        "one process, so their %M is their whole tree; Hugo + Pagefind's peak is the larger of the two stages. "
-        "CPU s: user + system time of the whole process tree; on a busy machine it is the steadier figure. "
-        "add-one/edit-one: issue N+1 added, or one sentence added to issue N/2, then the same build command again "
-        "(Hugo + Pagefind: `hugo` then a full `pagefind` re-index). search bundle: guanxin-site: the files the "
-        "default build writes that `--no-search` does not; Pagefind: `public/pagefind/`.",
-        "",
-        "## Hugo + Pagefind, by stage",
-        "",
-        *(stage_lines(results, sizes) or ["- (not measured)"]),
-        "",
-        "## Peak memory of the whole process tree, and its slope",
-        "",
-        *(slopes_text or ["- (not measured)"]),
-        "",
-        "PSS sum where several processes ran, else the RSS; from the untimed sampled cold build (guanxin-site) or "
-        "`/usr/bin/time` (Hugo, Pagefind: one process each).",
-        "",
-        "## guanxin-site checks",
-        "",
-        *checks(results, sizes, searched),
-        "",
-    ]
-    if query_reports:
-        out += [
-            f"## One reader's query, N={big:,} (headless Chromium, cold cache)",
-            "",
-            "Served from 127.0.0.1 by `bench/query_cost.py`'s server, which gzips text types as a compressing host "
-            "does (Pagefind's `.pf_*` files are gzip already and are sent as they are) and sends "
-            f"`Cache-Control: {query_cost.CACHE_CONTROL}`. KB = 1,000 bytes on the wire (status line, headers and "
-            "body as sent). page: loading the search page until its network is idle; query: from entering the query "
-            "(one input event, as an IME commits it, then Enter where the page searches on submit) until the first "
-            "ten results (or all, when fewer) are on screen; total = page + query, the figure the ≤ 8 requests / "
-            "≤ 100 KB target is judged on. after: what the query still fetched once the ten were shown. results: "
-            "what the page announces (guanxin-site counts reports; Pagefind counts pages, one per issue). phone: "
-            f"CPU ×{query_cost.PHONE_CPU_SLOWDOWN} and 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency "
-            f"({query_cost.PHONE_VIEWPORT['width']} px wide), timed from entering the query; Pagefind's Default UI "
-            "waits 300 ms after input before it searches (its default), which its figure includes.",
-            "",
-            *query_cost.summary_lines(query_reports),
-            "",
-            "Every query:",
-            "",
-            *query_cost.report_lines(query_reports),
-            "",
-            "One more character: the query without its last character is searched first (cold cache), then the last "
-            "character typed; requests the second keystroke caused, and how many of them fetched a URL again.",
-            "",
-            *query_cost.keystroke_lines(query_reports),
-            "",
-            "Requests of the first query:",
-            "",
-            *query_cost.request_details(query_reports, queries[0]),
-            "",
-        ]
-    out += [
-        "## Targets (issue 10: search included)",
-        "",
-        *(targets_issue_10(results, sizes, slopes, query_reports) or ["- (no target applies to these results)"]),
-        "",
-        "## Targets (issue 4: the build without search)",
-        "",
-        *(targets_issue_4(results, sizes) or ["- (no target applies to these results)"]),
-        "",
-    ]
-    report = "\n".join(out)
+    report, target = write_report(True)
     print(report)
-    target = args.results or BENCH / f"results-{started:%Y-%m-%d}.md"
-    target.write_text(report, encoding="utf-8")
     print(f"written to {target}", file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
