@@ -458,14 +458,16 @@ def pipeline(first: Sample, second: Sample) -> Sample:
 
 
 def run_peer_round(tool: Tool, corpus: Path, record: Record, memory: bool = False) -> None:
+    """memory: the cold build's /usr/bin/time peak is the tool's memory figure (Hugo, Pelican and Eleventy each
+    build in one process, so the largest process is the whole tree: no extra sampled build is needed)."""
     output = corpus / tool.output
-    if memory:
-        measure_memory(tool, corpus, output, [corpus / s for s in tool.state], record)
     for path in (output, *(corpus / s for s in tool.state)):
         remove_tree(path)
     sample = measure(tool.cold_cmd, corpus, _env(tool))
     _note_failure(record, "cold", sample)
     record.cold.append(sample)
+    if memory:
+        record.memory.append(sample)
     record.pages, record.megabytes = output_size(output)
     sample = measure(tool.again_cmd, corpus, _env(tool))
     _note_failure(record, "no-change", sample)
@@ -479,9 +481,7 @@ def run_hugo_round(tool: Tool, corpus: Path, n: int, record: Record, with_search
 
     Hugo and Pagefind each run as one process (threads), so /usr/bin/time's peak RSS is the peak of the
     whole tree for each stage; the pipeline's peak is the larger of the two."""
-    run_peer_round(tool, corpus, record, memory=False)
-    if memory:  # Hugo is one process: its memory run is its timed run (kept for the table's uniformity)
-        record.memory.append(record.cold[-1])
+    run_peer_round(tool, corpus, record, memory=memory)
     if with_search is None:
         return
     output = corpus / tool.output
@@ -570,17 +570,23 @@ def compare(label: str, incremental: dict[str, str], clean: dict[str, str]) -> s
 
 
 def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool, memory: bool = False,
-                   verify: bool = False, scratch: Path | None = None) -> None:
-    """verify: compare the incremental outputs (add one, edit one, and each undone) with clean builds; the last
-    clean build (the archive as it was, N issues) is then also the memory run, sampled."""
+                   verify: bool = False, verify_edit: bool = True, scratch: Path | None = None,
+                   sample_timed: bool = False) -> None:
+    """verify: compare the incremental outputs (add one and its undoing; with verify_edit also edit one and its
+    undoing) with clean builds; the last clean build of the edit check (the archive as it was, N issues) is then
+    also the memory run, sampled. sample_timed: sample memory in the timed cold build, no extra build."""
     output = Path(tool.output)
-    if memory and not (verify and add_one):
+    memory_from_verify = verify and verify_edit and add_one
+    if memory and not memory_from_verify and not sample_timed:
         measure_memory(tool, project, output, [project / s for s in tool.state], record)
     for path in (output, *(project / s for s in tool.state)):
         remove_tree(path)
-    sample = measure(tool.cold_cmd, project)
+    sampled = memory and sample_timed and not memory_from_verify
+    sample = measure(tool.cold_cmd, project, sample_tree=sampled)
     _note_failure(record, "cold", sample)
     record.cold.append(sample)
+    if sampled:
+        record.memory.append(sample)
     record.pages, record.megabytes = output_size(output)
     clean_n = tree_digests(output) if verify else {}
 
@@ -623,7 +629,7 @@ def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: b
         record.edit_one.append(sample)
         changed, removed = rewritten(before, snapshot(output))
         record.edit_one_written.append(len(changed) + len(removed))
-        if verify:
+        if verify and verify_edit:
             clean, ref = clean_build_digests(tool, project, scratch)
             _note_failure(record, "clean build with the edited issue", ref)
             record.identical.append(compare(f"edit issue {max(1, n // 2)}", tree_digests(output), clean))
@@ -631,7 +637,7 @@ def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: b
         path.write_bytes(old)
         restore = measure(tool.again_cmd, project)
         _note_failure(record, "restore after edit-one", restore)
-    if verify:  # the file's identity (ctime) changed, and the manifest records it: a new clean build to compare with
+    if verify and verify_edit:  # the file's identity (ctime) changed, and the manifest records it: a new clean build
         clean, ref = clean_build_digests(tool, project, scratch, sample_tree=memory)
         _note_failure(record, "clean build after the edit was undone (memory run)", ref)
         if memory:
@@ -980,6 +986,12 @@ def main(argv=None) -> int:
                          "every size; each is a full Pagefind re-index, as slow as its cold run)")
     ap.add_argument("--verify-sizes", default=None, metavar="SIZES",
                     help="sizes at which incremental outputs are compared with clean builds (default: every size)")
+    ap.add_argument("--no-verify-edit", action="store_true",
+                    help="compare only the add-one output (and its undoing) with a clean build, not the edit-one "
+                         "output (two cold builds fewer per size)")
+    ap.add_argument("--sample-timed", action="store_true",
+                    help="sample guanxin-site's memory during its timed cold build instead of an extra untimed one "
+                         "(quicker; the sampler's polling then costs the timed build a little CPU)")
     ap.add_argument("--no-verify", action="store_true",
                     help="skip comparing incremental outputs with clean builds (two extra cold builds per size)")
     ap.add_argument("--work", type=Path, default=TOOLS_ROOT / "corpora",
@@ -1066,11 +1078,13 @@ def main(argv=None) -> int:
             "",
             "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
             "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
-            "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
-            "timed (timed builds run without the sampler, whose polling would cost CPU); for guanxin-site's default build, "
-            "when incremental outputs are verified, that build is the last clean reference build (N issues, no cache, "
-            "no output). Hugo and Pagefind each run as "
-            "one process, so their %M is their whole tree; Hugo + Pagefind's peak is the larger of the two stages. "
+            "the PSS sum (shares them out), sampled every 20 ms, "
+            + ("during the timed cold build (--sample-timed)" if args.sample_timed else
+               "from one extra cold build per guanxin-site build and size that is not timed (timed builds run "
+               "without the sampler, whose polling would cost CPU); for the default build, when edit-one outputs "
+               "are verified, that build is the last clean reference build (N issues, no cache, no output)")
+            + ". Hugo, Pagefind, Pelican and Eleventy each run as one process, so their %M (from the timed cold "
+            "build) is their whole tree; Hugo + Pagefind's peak is the larger of its two stages. "
             "CPU s: user + system time of the whole process tree; on a busy machine it is the steadier figure. "
             "add-one/edit-one: issue N+1 added, or one sentence added to issue N/2, then the same build command again "
             "(Hugo + Pagefind: `hugo` then a full `pagefind` re-index). search bundle: guanxin-site: the files the "
@@ -1084,8 +1098,8 @@ def main(argv=None) -> int:
             "",
             *(slopes_text or ["- (not measured)"]),
             "",
-            "PSS sum where several processes ran, else the RSS; from the untimed sampled cold build (guanxin-site) or "
-            "`/usr/bin/time` (Hugo, Pagefind: one process each).",
+            "PSS sum where several processes ran, else the RSS; sampled (guanxin-site) or `/usr/bin/time` (Hugo, "
+            "Pagefind: one process each). The slope runs from the smallest to the largest size measured.",
             "",
             "## guanxin-site checks",
             "",
@@ -1165,7 +1179,8 @@ def main(argv=None) -> int:
                                    memory=memory,
                                    verify=tool.name == SEARCH and round_no == 0 and not args.no_verify
                                    and (verify_sizes is None or n in verify_sizes),
-                                   scratch=root / "scratch")
+                                   verify_edit=not args.no_verify_edit, scratch=root / "scratch",
+                                   sample_timed=args.sample_timed or tool.name == OURS_1)
                 else:
                     run_peer_round(tool, corpora[tool.corpus_format], record, memory=memory)
         # what the search adds to guanxin-site's output: compare with a build without search
