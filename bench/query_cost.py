@@ -73,16 +73,20 @@ mimetypes.add_type("application/json", ".json")
 # --------------------------------------------------------------------------
 # what "results on screen" means, per search UI
 # --------------------------------------------------------------------------
-# Each probe is a JavaScript function (query) -> {shown, total, busy, query_seen}:
+# Each probe is a JavaScript function (query) -> {shown, total, busy, partial, query_seen}:
 #   shown       result entries on screen that carry a link (a placeholder without one does not count)
 #   total       the number of results the page announces, or null while it has not said
-#   query_seen  the page's status names this query (so old results are not taken for new ones)
-# The first ten are "on screen" when query_seen and shown >= min(10, total).
+#   partial     the first results are on screen while the page is still counting the rest
+#   query_seen  the results are this query's (so old results are not taken for new ones)
+# The first ten are "on screen" when query_seen, not busy, and shown >= min(10, total) (or, partial,
+# shown >= 10); the first result when shown >= 1 (or total == 0).
 RESULTS_PROBES = {
     # guanxin-site's /search/ (templates/search.html + static/search.js). Results are <li> in #search-results,
     # each with a link. #search-status says "找到 N 篇包含“Q”的报告" or "没有找到包含“Q”的报告"; the page with
-    # its own index also marks it data-state="searching" | "results" (with data-count="N") | "none" | ...,
-    # which, where present, decides (the Pagefind-based page before it has no data-state: the text does).
+    # its own index also marks it data-state="searching" | "checking" (first results shown, a long query's
+    # other candidates still being checked; the text then does not name the query, the field does) |
+    # "results" (with data-count="N") | "none" | ..., which, where present, decides (the Pagefind-based page
+    # before it has no data-state: the text does).
     "ours": """(query) => {
   const list = document.getElementById("search-results");
   const status = document.getElementById("search-status");
@@ -92,12 +96,18 @@ RESULTS_PROBES = {
     && li.getBoundingClientRect().height > 0) : [];
   const found = text.replace(/[,，\\s]/g, "").match(/找到(\\d+)/);
   let total = /没有找到/.test(text) ? 0 : (found ? parseInt(found[1], 10) : null);
-  let busy = false;
+  let busy = false, partial = false, seen = text.includes(query);
   if (state !== undefined) {
-    busy = state !== "results" && state !== "none";
+    partial = state === "checking";
+    busy = !partial && state !== "results" && state !== "none";
     total = state === "none" ? 0 : (state === "results" && status.dataset.count ? parseInt(status.dataset.count, 10) : total);
+    if (partial) {
+      const field = document.getElementById("search-q");
+      seen = !!field && field.value.trim() === query;
+      total = null;
+    }
   }
-  return { shown: items.length, total, busy, query_seen: text.includes(query) };
+  return { shown: items.length, total, busy, partial, query_seen: seen };
 }""",
     # Pagefind's Default UI (pagefind-ui.js, zh-cn strings): .pagefind-ui__message says "正在搜索 Q...", then
     # "找到 N 个 Q 的相关结果" or "未找到 Q 的相关结果"; a result
@@ -108,7 +118,7 @@ RESULTS_PROBES = {
     (li) => li.querySelector("a.pagefind-ui__result-link[href]") && li.getBoundingClientRect().height > 0);
   const count = message.replace(/[,，\\s]/g, "").match(/找到(\\d+)/);  // zh-cn: "找到 N 个 Q 的相关结果"
   const total = /未找到|无结果/.test(message) ? 0 : (count ? parseInt(count[1], 10) : null);
-  return { shown: items.length, total, busy: false, query_seen: message.includes(query) };
+  return { shown: items.length, total, busy: false, partial: false, query_seen: message.includes(query) };
 }""",
 }
 
@@ -321,7 +331,8 @@ WATCH_JS = """([probeSource, query, ten]) => {
     const now = performance.now();
     if (r.query_seen && !r.busy) {
       if (state.first === null && (r.shown >= 1 || r.total === 0)) state.first = now - state.start;
-      if (state.ten === null && r.total !== null && r.shown >= Math.min(ten, r.total)) state.ten = now - state.start;
+      if (state.ten === null && ((r.total !== null && r.shown >= Math.min(ten, r.total)) || (r.partial && r.shown >= ten)))
+        state.ten = now - state.start;
     }
     if (state.ten === null) requestAnimationFrame(tick);
   };
@@ -388,7 +399,9 @@ def measure_query(browser, server: CompressingServer, ui: SearchUI, query: str, 
         result.query_traffic = Traffic.of(server.since(mark, until=seen))
         _wait_idle(server, page)
         result.after = Traffic.of(server.since(mark)[result.query_traffic.requests:])
-        result.first_ms, result.ten_ms, result.total = state["first"], state["ten"], state["last"]["total"]
+        result.first_ms, result.ten_ms = state["first"], state["ten"]
+        # the count, once the page has finished (a page may show its first ten before it has counted them all)
+        result.total = page.evaluate(RESULTS_PROBES[ui.name], query)["total"]
     except Exception as exc:  # a page that never shows results is a finding, not a crash of the harness
         result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     finally:
