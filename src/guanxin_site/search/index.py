@@ -1,0 +1,296 @@
+"""Writing the search index: segments of issues -> n-gram shards and the doc store.
+
+The format is specified in README.md ("Search index format"); search-query.js and
+reader.py read it. In short, under search/data/:
+
+- index.json: format, number of docs, number of shards, longest gram, docs per store
+  file, the region names and each doc's region as one character;
+- i/<shard>.bin: raw-deflate of the doc lists of every gram (and every long name, see
+  terms.long_phrases) whose CRC-32 (of its UTF-8)
+  modulo the number of shards is <shard> (lower-case hex); per gram, sorted by gram:
+  varint length, UTF-8 bytes, varint number of docs, varint byte length, then the doc
+  numbers as varint differences (the first one plus one);
+- d/<n>.bin: raw-deflate of a JSON array of docs n*STORE_DOCS ... (url, headline, issue
+  label, date, region, text, extra terms joined by newlines).
+
+Docs are numbered oldest issue first, each issue in page order (lead text, then reports).
+
+How it is built, so that no process holds the whole archive's postings and an added issue
+costs little: issues are cut into segments of SEGMENT_ISSUES (oldest first); each segment is
+indexed on its own (in the build's processes, workers.fork_map) into a file in the cache,
+keyed by its issues' digests: gram -> (first doc, last doc, count, the differences after the
+first), with doc numbers relative to the segment, split into GROUPS groups by the gram's
+CRC-32, plus its docs' store rows. Then each group is merged over all segments in order (a
+concatenation of bytes per gram: only the first difference of each segment is re-encoded)
+and its shards written, again spread over the processes; the store files likewise. A build
+after an added or edited issue re-indexes only that issue's segment; the merge and the
+writer's digests make the output byte-identical to a clean build's, and unchanged files are
+not rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import struct
+import zlib
+from collections.abc import Callable
+from operator import add, sub
+from pathlib import Path
+
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.models import Issue
+from guanxin_site.search.terms import issue_docs, long_phrases
+from guanxin_site.workers import fork_map
+
+FORMAT = 1
+DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
+MAX_GRAM = 6  # every gram of 1..MAX_GRAM characters is indexed: queries up to this long are exact from the index alone
+GROUPS = 64  # shards are merged and written in this many groups (a power of two)
+SEGMENT_ISSUES = 64
+STORE_DOCS = 16  # docs per store file
+SHARD_BYTES = 12_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
+_MAGIC = b"GXSEG001"
+
+Stage = Callable[[str, bytes], tuple[str, bool]]
+
+
+def varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def deflate(data: bytes) -> bytes:
+    """Raw deflate (no header, no time stamp: the same bytes for the same input)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return packer.compress(data) + packer.flush()
+
+
+def gram_hash(gram: str) -> int:
+    return zlib.crc32(gram.encode())
+
+
+def shard_count(total: int) -> int:
+    shards = GROUPS
+    while total / shards > SHARD_BYTES:
+        shards *= 2
+    return shards
+
+
+# -- segments ---------------------------------------------------------------------------
+
+
+def segment_key(issues: list[Issue], first_doc_version: str) -> str:
+    h = hashlib.sha256(first_doc_version.encode())
+    for issue in issues:
+        h.update(f"\0{issue.source}\0{issue.digest}".encode())
+    return h.hexdigest()[:32]
+
+
+def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
+    """The segment file of some consecutive issues (format in the module docstring)."""
+    postings: dict[str, list[int]] = {}
+    get = postings.get
+    rows: list[str] = []
+    rel = 0
+    phrases = long_phrases(gazetteer, MAX_GRAM)
+    for issue in issues:
+        for doc in issue_docs(issue, gazetteer):
+            grams: set[str] = set()
+            texts = doc.texts()
+            grams.update(phrase for phrase in phrases if any(phrase in text for text in texts))
+            for text in texts:
+                grams.update(text)
+                longer = text
+                for n in range(2, min(MAX_GRAM, len(text)) + 1):  # the grams of n chars: those of n - 1 plus one more
+                    longer = list(map(add, longer, text[n - 1 :]))
+                    grams.update(longer)
+            for gram in grams:
+                ids = get(gram)
+                if ids is None:
+                    postings[gram] = [rel]
+                else:
+                    ids.append(rel)
+            rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.terms)],
+                                   ensure_ascii=False, separators=(",", ":")))
+            rel += 1
+    groups: list[dict] = [{} for _ in range(GROUPS)]
+    total = 0
+    for gram, ids in postings.items():
+        if len(ids) == 1:
+            tail = b""
+        else:
+            gaps = list(map(sub, ids[1:], ids[:-1]))
+            tail = bytes(gaps) if max(gaps) < 0x80 else b"".join(map(varint, gaps))
+        groups[gram_hash(gram) % GROUPS][gram] = (ids[0], ids[-1], len(ids), tail)
+        total += len(tail) + 1
+    sections = [marshal.dumps(group) for group in groups] + [marshal.dumps(rows)]
+    offsets, at = [], 0
+    for section in sections:
+        offsets.append(at)
+        at += len(section)
+    offsets.append(at)
+    header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, rel, *offsets)
+    return header + b"".join(sections)
+
+
+class Segment:
+    """A segment file on disk: its totals, and its sections read on demand."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with open(path, "rb") as f:
+            head = f.read(len(_MAGIC) + 16 + 8 * (GROUPS + 2))
+        if len(head) < len(_MAGIC) + 16 + 8 * (GROUPS + 2) or not head.startswith(_MAGIC):
+            raise ValueError(f"not a search segment: {path}")
+        values = struct.unpack(f"<QQ{GROUPS + 2}Q", head[len(_MAGIC):])
+        self.total, self.docs, self._offsets = values[0], values[1], values[2:]
+        self._start = len(head)
+
+    def section(self, n: int):
+        with open(self.path, "rb") as f:
+            f.seek(self._start + self._offsets[n])
+            return marshal.loads(f.read(self._offsets[n + 1] - self._offsets[n]))
+
+    def rows(self) -> list[str]:
+        return self.section(GROUPS)
+
+
+# -- the whole index ---------------------------------------------------------------------
+
+_WORK: dict = {}  # state the forked children inherit
+
+
+def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], stage: Stage,
+                record: Callable[[str, str, bool], None], cache_dir: Path, version: str, jobs: int) -> list[str]:
+    """Write the index of the issues (oldest first) through the writer's stage/record; the files.
+
+    cache_dir holds the segment files (those of segments that no longer exist are removed).
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
+    keys = [segment_key(cut, version) for cut in cuts]
+    paths = [cache_dir / f"{key}.seg" for key in keys]
+    todo = [n for n, path in enumerate(paths) if not _valid(path)]
+    _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
+    try:
+        for _ in fork_map(_make_segment, todo, jobs, min_items=2, chunk_size=1):
+            pass
+        segments = [Segment(path) for path in paths]
+        bases, docs = [], 0
+        for segment in segments:
+            bases.append(docs)
+            docs += segment.docs
+        shards = shard_count(sum(s.total for s in segments))
+        _WORK.update(segments=segments, bases=bases, shards=shards, docs=docs, stage=stage)
+        items = [("g", g) for g in range(GROUPS)] + [("d", n) for n in range(len(segments))]
+        files: list[str] = []
+        for _, staged in fork_map(_write_part, items, jobs, min_items=2, chunk_size=1):
+            for rel, digest, written in staged:
+                record(rel, digest, written)
+                files.append(rel)
+    finally:
+        _WORK.clear()
+    for stale in cache_dir.glob("*.seg"):
+        if stale not in paths:
+            stale.unlink(missing_ok=True)
+    region_of = _region_string(issues, regions)
+    manifest = json.dumps({"format": FORMAT, "docs": docs, "shards": shards, "gram": MAX_GRAM, "store": STORE_DOCS,
+                           "regions": regions, "region": region_of}, ensure_ascii=False, separators=(",", ":"))
+    rel = f"{DATA_DIR}/index.json"
+    record(rel, *stage(rel, manifest.encode()))
+    return sorted(files + [rel])
+
+
+def _valid(path: Path) -> bool:
+    try:
+        Segment(path)
+    except (OSError, ValueError, struct.error):
+        return False
+    return True
+
+
+def _make_segment(n: int) -> None:
+    path = _WORK["paths"][n]
+    data = segment_bytes(_WORK["cuts"][n], _WORK["gazetteer"])
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def _write_part(item: tuple[str, int]) -> list[tuple[str, str, bool]]:
+    kind, n = item
+    stage = _WORK["stage"]
+    if kind == "g":
+        out = []
+        for shard, data in group_shards(n, _WORK["segments"], _WORK["bases"], _WORK["shards"]).items():
+            rel = f"{DATA_DIR}/i/{shard:x}.bin"
+            out.append((rel, *stage(rel, data)))
+        return out
+    out = []
+    for block, data in store_files(n, _WORK["segments"], _WORK["bases"]).items():
+        rel = f"{DATA_DIR}/d/{block}.bin"
+        out.append((rel, *stage(rel, data)))
+    return out
+
+
+def group_shards(group: int, segments: list[Segment], bases: list[int], shards: int) -> dict[int, bytes]:
+    """The shard files of one group: shard number -> deflated bytes."""
+    merged: dict[str, list] = {}
+    for segment, base in zip(segments, bases):
+        for gram, (first, last, count, tail) in segment.section(group).items():
+            entry = merged.get(gram)
+            if entry is None:
+                merged[gram] = [bytearray(varint(base + first + 1)) + tail, base + last, count]
+            else:
+                entry[0] += varint(base + first - entry[1])
+                entry[0] += tail
+                entry[1] = base + last
+                entry[2] += count
+    by_shard: dict[int, list[str]] = {shard: [] for shard in range(group, shards, GROUPS)}
+    for gram in merged:
+        by_shard[gram_hash(gram) % shards].append(gram)
+    out = {}
+    for shard, grams in by_shard.items():
+        parts = []
+        for gram in sorted(grams):
+            data, _, count = merged[gram]
+            encoded = gram.encode()
+            parts += [varint(len(encoded)), encoded, varint(count), varint(len(data)), bytes(data)]
+        out[shard] = deflate(b"".join(parts))
+    return out
+
+
+def store_files(n: int, segments: list[Segment], bases: list[int]) -> dict[int, bytes]:
+    """The store files whose first doc is in segment n: block number -> deflated JSON."""
+    base, end = bases[n], bases[n] + segments[n].docs
+    first_block = -(-base // STORE_DOCS)
+    rows = segments[n].rows()
+    out = {}
+    block = first_block
+    while block * STORE_DOCS < end:
+        start = block * STORE_DOCS
+        wanted = rows[start - base : start - base + STORE_DOCS]
+        following = n + 1
+        while len(wanted) < STORE_DOCS and following < len(segments):  # the block runs on into the next segments
+            wanted += segments[following].rows()[: STORE_DOCS - len(wanted)]
+            following += 1
+        out[block] = deflate(("[" + ",".join(wanted) + "]").encode())
+        block += 1
+    return out
+
+
+def _region_string(issues: list[Issue], regions: list[str]) -> str:
+    """Each doc's region as one character: "A" + its place in regions, "-" for a lead text."""
+    number = {name: chr(65 + n) for n, name in enumerate(regions)}
+    out = []
+    for issue in issues:
+        if issue.lead_text.strip():
+            out.append("-")
+        out += [number[report.region.name] for report in issue.reports]
+    return "".join(out)
