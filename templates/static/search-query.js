@@ -25,7 +25,7 @@ export function foldChar(char) {
 
 export function fold(text) {
   let out = "";
-  for (const char of text) out += foldChar(char);
+  for (const char of text.normalize("NFC")) out += foldChar(char);
   return out;
 }
 

@@ -1,7 +1,8 @@
 """What a search matches: the folded text of each report, and the extra forms it is findable by.
 
 Folding (the same in templates/static/search-query.js fold(), checked by tests/search_vectors.json):
-each character on its own is put in Unicode NFKC form and lower-cased, and what comes out is kept
+the text is composed (NFC, so an accent typed separately joins its letter), then each character
+on its own is put in Unicode NFKC form and lower-cased, and what comes out is kept
 only if it is a letter or a digit (general category L* or N*). So full-width Ａ１ and half-width a1
 match, Kangxi and compatibility forms match their usual characters, ① matches 1, and punctuation
 and spaces are ignored: 发挥“五老”作用 is found by 五老作用, 11 月 9 日 by 11月9日.
@@ -52,8 +53,8 @@ _FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """The text as search compares it: per character NFKC, lower case, letters and digits only."""
-    return text.translate(_FOLD)
+    """The text as search compares it: NFC, then per character NFKC, lower case, letters and digits only."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
 @dataclass(frozen=True)
