@@ -440,6 +440,24 @@ def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segmen
     assert found_urls(reader, "关心下一代工作委员会") == BruteForce(*load_archive(project)).search("关心下一代工作委员会")
 
 
+def test_an_added_issue_rewrites_only_the_tail(tmp_path):
+    """The sealed part (all segments but the last) is kept as it is: its files are not even read."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 130)
+    build_site(project, tmp_path / "site")
+    data = tmp_path / "site" / DATA_DIR
+    before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    write_archive(project, 1, start=130)
+    build_site(project, tmp_path / "site")
+    after = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    assert changed and all(rel.startswith(("t/", "d/2-")) or rel == "index.json" for rel in changed), changed
+    assert any(rel.startswith("i/") for rel in after) and set(before) <= set(after)
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
 def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     project = tmp_path / "project"
     shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")

@@ -343,12 +343,13 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
         return previous
     if jobs > 1:
         writer.prepare()  # children stage files themselves
+    previous = previous if use_cache else {}
     if use_cache:
-        files = write_search(archive, gazetteer, writer.stage, writer.record, project_dir / CACHE_DIR / "search", jobs)
+        written = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
     else:
         with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
-            files = write_search(archive, gazetteer, writer.stage, writer.record, Path(temp), jobs)
-    return {"key": key, "files": files}
+            written = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
+    return {"key": key, **written}
 
 
 def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:

@@ -92,9 +92,9 @@ function readVarint(bytes, at) {
   }
 }
 
-// A shard: gram -> [count, start, end] of its doc list in the bytes.
-async function shard(number) {
-  return fetchFile(`i/${number.toString(16)}.bin`, async (response) => {
+// A shard of the sealed part ("i") or of the tail ("t"): gram -> [count, start, end] of its doc list.
+async function shard(part, number) {
+  return fetchFile(`${part}/${number.toString(16)}.bin`, async (response) => {
     const bytes = await inflate(response);
     const grams = new Map();
     const at = { pos: 0 };
@@ -111,11 +111,9 @@ async function shard(number) {
   });
 }
 
-// The docs containing a gram of at most manifest.gram characters, ascending.
-export async function postings(gram) {
-  const m = await manifest();
-  const encoded = utf8.encode(gram);
-  const { bytes, grams } = await shard(crc32(encoded) % m.shards);
+async function partList(part, shards, hash, gram) {
+  if (!shards) return [];
+  const { bytes, grams } = await shard(part, hash % shards);
   const entry = grams.get(gram);
   if (!entry) return [];
   const [count, start, end] = entry;
@@ -125,6 +123,15 @@ export async function postings(gram) {
   for (let n = 0; n < count; n++) ids[n] = doc += readVarint(bytes, at);
   if (at.pos !== end) throw new Error(`damaged search index: ${gram}`);
   return ids;
+}
+
+// The docs containing a gram of at most manifest.gram characters, ascending: those of the
+// sealed part, then those of the tail (the newest issues), which all come after them.
+export async function postings(gram) {
+  const m = await manifest();
+  const hash = crc32(utf8.encode(gram));
+  const [sealed, tail] = await Promise.all([partList("i", m.shards, hash, gram), partList("t", m.tail, hash, gram)]);
+  return sealed.concat(tail);
 }
 
 export function intersect(a, b) {
@@ -139,11 +146,20 @@ export function intersect(a, b) {
 
 // -- the doc store ---------------------------------------------------------------------------
 
-// A doc: { id, url, title, label, date, region, text, terms }.
+// A doc: { id, url, title, label, date, region, text, terms }. Stored by segment of issues.
 export async function doc(id) {
   const m = await manifest();
-  const rows = await fetchFile(`d/${Math.floor(id / m.store)}.bin`, async (r) => JSON.parse(text8.decode(await inflate(r))));
-  const [url, title, label, date, region, text, terms] = rows[id % m.store];
+  let lo = 0;
+  let hi = m.bases.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (m.bases[mid] <= id) lo = mid;
+    else hi = mid - 1;
+  }
+  const offset = id - m.bases[lo];
+  const path = `d/${lo}-${Math.floor(offset / m.store)}.bin`;
+  const rows = await fetchFile(path, async (r) => JSON.parse(text8.decode(await inflate(r))));
+  const [url, title, label, date, region, text, terms] = rows[offset % m.store];
   return { id, url, title, label, date, region, text, terms };
 }
 

@@ -12,7 +12,6 @@ the build's time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 from guanxin_site.archive import Archive
@@ -37,9 +36,10 @@ def search_key(archive: Archive, gazetteer: Gazetteer) -> str:
     return h.hexdigest()
 
 
-def write_search(archive: Archive, gazetteer: Gazetteer, stage: Callable[[str, bytes], tuple[str, bool]],
-                 record: Callable[[str, str, bool], None], cache_dir: Path, jobs: int = 1) -> list[str]:
-    """Write the index of the archive through a SiteWriter's stage and record; the files written."""
+def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict, cache_dir: Path,
+                 jobs: int = 1) -> dict:
+    """Write the index of the archive through a SiteWriter (stage, record, keep). previous: what this
+    returned for the previous build. Returns what the next build needs: {"sealed", "files"}."""
     regions = [region.name for region in gazetteer.regions]
-    return write_index(list(reversed(archive.issues)), gazetteer, regions, stage, record, cache_dir,
+    return write_index(list(reversed(archive.issues)), gazetteer, regions, writer, previous, cache_dir,
                        _version(gazetteer), jobs)

@@ -3,15 +3,16 @@
 The format is specified in README.md ("Search index format"); search-query.js and
 reader.py read it. In short, under search/data/:
 
-- index.json: format, number of docs, number of shards, longest gram, docs per store
-  file, the region names and each doc's region as one character;
-- i/<shard>.bin: raw-deflate of the doc lists of every gram (and every long name, see
-  terms.long_phrases) whose CRC-32 (of its UTF-8)
-  modulo the number of shards is <shard> (lower-case hex); per gram, sorted by gram:
-  varint length, UTF-8 bytes, varint number of docs, varint byte length, then the doc
-  numbers as varint differences (the first one plus one);
-- d/<n>.bin: raw-deflate of a JSON array of docs n*STORE_DOCS ... (url, headline, issue
-  label, date, region, text, extra terms joined by newlines).
+- index.json: format, counts, the first doc of each segment, the region names and each
+  doc's region as one character;
+- i/<shard>.bin (the sealed part: every segment but the last) and t/<shard>.bin (the tail,
+  the last segment): raw deflate of the doc lists of every gram (and every long name, see
+  terms.long_phrases) whose CRC-32 (of its UTF-8) modulo that part's number of shards is
+  <shard> (lower-case hex); per gram, sorted by gram: varint length, UTF-8 bytes, varint
+  number of docs, varint byte length, then the doc numbers as varint differences (the
+  first one plus one);
+- d/<segment>-<n>.bin: raw deflate of a JSON array of that segment's docs n*STORE_DOCS ...
+  (url, headline, issue label, date, region, text, extra terms joined by newlines).
 
 Docs are numbered oldest issue first, each issue in page order (lead text, then reports).
 
@@ -20,12 +21,12 @@ costs little: issues are cut into segments of SEGMENT_ISSUES (oldest first); eac
 indexed on its own (in the build's processes, workers.fork_map) into a file in the cache,
 keyed by its issues' digests: gram -> (first doc, last doc, count, the differences after the
 first), with doc numbers relative to the segment, split into GROUPS groups by the gram's
-CRC-32, plus its docs' store rows. Then each group is merged over all segments in order (a
-concatenation of bytes per gram: only the first difference of each segment is re-encoded)
-and its shards written, again spread over the processes; the store files likewise. A build
-after an added or edited issue re-indexes only that issue's segment; the merge and the
-writer's digests make the output byte-identical to a clean build's, and unchanged files are
-not rewritten.
+CRC-32, plus its docs' store rows. Then each group is merged over the segments of a part in
+order (a concatenation of bytes per gram: only the first difference of each segment is
+re-encoded) and its shards written, again spread over the processes. When the sealed part's
+segments are those of the previous build, its files are kept without being read: an added
+issue rewrites only the tail. The writer's digests leave unchanged files alone, and the
+output is byte-identical to a clean build's.
 """
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ import marshal
 import os
 import struct
 import zlib
-from collections.abc import Callable
 from operator import add, sub
 from pathlib import Path
 
@@ -52,9 +52,6 @@ SEGMENT_ISSUES = 64
 STORE_DOCS = 16  # docs per store file
 SHARD_BYTES = 12_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
 _MAGIC = b"GXSEG001"
-
-Stage = Callable[[str, bytes], tuple[str, bool]]
-
 
 def varint(n: int) -> bytes:
     out = bytearray()
@@ -75,8 +72,8 @@ def gram_hash(gram: str) -> int:
     return zlib.crc32(gram.encode())
 
 
-def shard_count(total: int) -> int:
-    shards = GROUPS
+def shard_count(total: int, smallest: int = GROUPS) -> int:
+    shards = smallest
     while total / shards > SHARD_BYTES:
         shards *= 2
     return shards
@@ -166,18 +163,27 @@ class Segment:
 _WORK: dict = {}  # state the forked children inherit
 
 
-def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], stage: Stage,
-                record: Callable[[str, str, bool], None], cache_dir: Path, version: str, jobs: int) -> list[str]:
-    """Write the index of the issues (oldest first) through the writer's stage/record; the files.
+def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], writer, previous: dict,
+                cache_dir: Path, version: str, jobs: int) -> dict:
+    """Write the index of the issues (oldest first) through a SiteWriter (stage, record, keep).
 
-    cache_dir holds the segment files (those of segments that no longer exist are removed).
+    The last segment is the tail, indexed in shards of its own (t/); the others make the sealed
+    part (i/), which is kept from the previous build (previous: what this returned then) when its
+    segments are the same: adding an issue rewrites only the tail's files. Returns the record for
+    the next build: {"sealed": {"key", "files"}, "files": every file}. cache_dir holds the segment
+    files (those of segments that no longer exist are removed).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
     keys = [segment_key(cut, version) for cut in cuts]
     paths = [cache_dir / f"{key}.seg" for key in keys]
-    todo = [n for n, path in enumerate(paths) if not _valid(path)]
+    sealed_key = hashlib.sha256("\0".join([str(FORMAT), *keys[:-1]]).encode()).hexdigest()
+    old = previous.get("sealed") or {}
+    keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None
+                   and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
+    todo = [n for n, path in enumerate(paths) if (n == len(paths) - 1 or not keep_sealed) and not _valid(path)]
     _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
+    files: list[str] = []
     try:
         for _ in fork_map(_make_segment, todo, jobs, min_items=2, chunk_size=1):
             pass
@@ -186,25 +192,39 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], s
         for segment in segments:
             bases.append(docs)
             docs += segment.docs
-        shards = shard_count(sum(s.total for s in segments))
-        _WORK.update(segments=segments, bases=bases, shards=shards, docs=docs, stage=stage)
-        items = [("g", g) for g in range(GROUPS)] + [("d", n) for n in range(len(segments))]
-        files: list[str] = []
+        sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
+        tail = shard_count(segments[-1].total, smallest=1) if segments else 0
+        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail},
+                     last=len(segments) - 1)
+        items: list = [("t", piece) for piece in shard_items(tail)] + ([("d", len(segments) - 1)] if segments else [])
+        if not keep_sealed:
+            items += [("i", piece) for piece in shard_items(sealed)] + [("d", n) for n in range(len(segments) - 1)]
+        sealed_files = old["files"] if keep_sealed else []
         for _, staged in fork_map(_write_part, items, jobs, min_items=2, chunk_size=1):
             for rel, digest, written in staged:
-                record(rel, digest, written)
+                writer.record(rel, digest, written)
                 files.append(rel)
+                if not rel.startswith(f"{DATA_DIR}/t/") and not rel.startswith(f"{DATA_DIR}/d/{len(segments) - 1}-"):
+                    sealed_files.append(rel)
     finally:
         _WORK.clear()
     for stale in cache_dir.glob("*.seg"):
         if stale not in paths:
             stale.unlink(missing_ok=True)
-    region_of = _region_string(issues, regions)
-    manifest = json.dumps({"format": FORMAT, "docs": docs, "shards": shards, "gram": MAX_GRAM, "store": STORE_DOCS,
-                           "regions": regions, "region": region_of}, ensure_ascii=False, separators=(",", ":"))
+    manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
+                           "store": STORE_DOCS, "bases": bases, "regions": regions,
+                           "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
     rel = f"{DATA_DIR}/index.json"
-    record(rel, *stage(rel, manifest.encode()))
-    return sorted(files + [rel])
+    writer.record(rel, *writer.stage(rel, manifest.encode()))
+    all_files = sorted(set(files) | set(sealed_files) | {rel})
+    return {"sealed": {"key": sealed_key, "files": sorted(sealed_files)}, "files": all_files}
+
+
+def _keep_all(files: list[str], writer) -> bool:
+    """Keep every file of the previous build's sealed part, or none (keep() cannot be undone)."""
+    if not all(rel in writer.previous_files and writer.reusable(rel) for rel in files):
+        return False
+    return all([writer.keep(rel) for rel in files])
 
 
 def _valid(path: Path) -> bool:
@@ -223,27 +243,36 @@ def _make_segment(n: int) -> None:
     os.replace(temp, path)
 
 
-def _write_part(item: tuple[str, int]) -> list[tuple[str, str, bool]]:
+def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
     kind, n = item
-    stage = _WORK["stage"]
-    if kind == "g":
-        out = []
-        for shard, data in group_shards(n, _WORK["segments"], _WORK["bases"], _WORK["shards"]).items():
-            rel = f"{DATA_DIR}/i/{shard:x}.bin"
-            out.append((rel, *stage(rel, data)))
-        return out
-    out = []
-    for block, data in store_files(n, _WORK["segments"], _WORK["bases"]).items():
-        rel = f"{DATA_DIR}/d/{block}.bin"
-        out.append((rel, *stage(rel, data)))
-    return out
+    stage, segments, bases = _WORK["stage"], _WORK["segments"], _WORK["bases"]
+    if kind == "d":
+        files = {f"{DATA_DIR}/d/{n}-{block}.bin": data for block, data in store_files(segments[n]).items()}
+    else:
+        last = _WORK["last"]
+        part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
+        files = {f"{DATA_DIR}/{kind}/{shard:x}.bin": data
+                 for shard, data in group_shards(*n, *part, _WORK["parts"][kind]).items()}
+    return [(rel, *stage(rel, data)) for rel, data in files.items()]
 
 
-def group_shards(group: int, segments: list[Segment], bases: list[int], shards: int) -> dict[int, bytes]:
-    """The shard files of one group: shard number -> deflated bytes."""
+def shard_items(shards: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """How the shards are written: (groups merged, shards written) per piece of work. One group makes
+    shards // GROUPS shards; with fewer shards than groups, a shard takes GROUPS // shards groups."""
+    if shards >= GROUPS:
+        return [((g,), tuple(range(g, shards, GROUPS))) for g in range(GROUPS)]
+    return [(tuple(range(s, GROUPS, shards)), (s,)) for s in range(shards)]
+
+
+def group_shards(groups: tuple[int, ...], wanted: tuple[int, ...], segments: list[Segment], bases: list[int],
+                 shards: int) -> dict[int, bytes]:
+    """The shard files made from some groups: shard number -> deflated bytes."""
     merged: dict[str, list] = {}
     for segment, base in zip(segments, bases):
-        for gram, (first, last, count, tail) in segment.section(group).items():
+        section: dict = {}
+        for group in groups:
+            section.update(segment.section(group))
+        for gram, (first, last, count, tail) in section.items():
             entry = merged.get(gram)
             if entry is None:
                 merged[gram] = [bytearray(varint(base + first + 1)) + tail, base + last, count]
@@ -252,7 +281,7 @@ def group_shards(group: int, segments: list[Segment], bases: list[int], shards: 
                 entry[0] += tail
                 entry[1] = base + last
                 entry[2] += count
-    by_shard: dict[int, list[str]] = {shard: [] for shard in range(group, shards, GROUPS)}
+    by_shard: dict[int, list[str]] = {shard: [] for shard in wanted}
     for gram in merged:
         by_shard[gram_hash(gram) % shards].append(gram)
     out = {}
@@ -266,23 +295,11 @@ def group_shards(group: int, segments: list[Segment], bases: list[int], shards: 
     return out
 
 
-def store_files(n: int, segments: list[Segment], bases: list[int]) -> dict[int, bytes]:
-    """The store files whose first doc is in segment n: block number -> deflated JSON."""
-    base, end = bases[n], bases[n] + segments[n].docs
-    first_block = -(-base // STORE_DOCS)
-    rows = segments[n].rows()
-    out = {}
-    block = first_block
-    while block * STORE_DOCS < end:
-        start = block * STORE_DOCS
-        wanted = rows[start - base : start - base + STORE_DOCS]
-        following = n + 1
-        while len(wanted) < STORE_DOCS and following < len(segments):  # the block runs on into the next segments
-            wanted += segments[following].rows()[: STORE_DOCS - len(wanted)]
-            following += 1
-        out[block] = deflate(("[" + ",".join(wanted) + "]").encode())
-        block += 1
-    return out
+def store_files(segment: Segment) -> dict[int, bytes]:
+    """The store files of a segment: block number -> deflated JSON of its docs STORE_DOCS * block ..."""
+    rows = segment.rows()
+    return {block: deflate(("[" + ",".join(rows[block * STORE_DOCS : (block + 1) * STORE_DOCS]) + "]").encode())
+            for block in range(-(-len(rows) // STORE_DOCS))}
 
 
 def _region_string(issues: list[Issue], regions: list[str]) -> str:

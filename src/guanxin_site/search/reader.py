@@ -5,6 +5,7 @@ inspecting an index; the build does not use it.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import zlib
@@ -50,8 +51,8 @@ class IndexReader:
         self.fetched.add(rel)
         return zlib.decompress((self.root / rel).read_bytes(), -15)
 
-    def _read_shard(self, number: int) -> dict[str, tuple[int, bytes]]:
-        data = self._read(f"i/{number:x}.bin")
+    def _read_shard(self, part: str, number: int) -> dict[str, tuple[int, bytes]]:
+        data = self._read(f"{part}/{number:x}.bin")
         grams, at = {}, 0
         while at < len(data):
             length, at = _varint(data, at)
@@ -63,11 +64,17 @@ class IndexReader:
             at += size
         return grams
 
-    def _read_store(self, block: int) -> list:
-        return json.loads(self._read(f"d/{block}.bin"))
+    def _read_store(self, segment: int, block: int) -> list:
+        return json.loads(self._read(f"d/{segment}-{block}.bin"))
 
     def postings(self, gram: str) -> list[int]:
-        entry = self._shard(zlib.crc32(gram.encode()) % self.manifest["shards"]).get(gram)
+        """The sealed part's list, then the tail's."""
+        return self._part("i", self.manifest["shards"], gram) + self._part("t", self.manifest["tail"], gram)
+
+    def _part(self, part: str, shards: int, gram: str) -> list[int]:
+        if not shards:
+            return []
+        entry = self._shard(part, zlib.crc32(gram.encode()) % shards).get(gram)
         if entry is None:
             return []
         count, data = entry
@@ -81,8 +88,10 @@ class IndexReader:
         return ids
 
     def doc(self, doc_id: int) -> StoredDoc:
-        size = self.manifest["store"]
-        url, title, label, date, region, text, terms = self._store(doc_id // size)[doc_id % size]
+        size, bases = self.manifest["store"], self.manifest["bases"]
+        segment = bisect.bisect_right(bases, doc_id) - 1
+        offset = doc_id - bases[segment]
+        url, title, label, date, region, text, terms = self._store(segment, offset // size)[offset % size]
         return StoredDoc(doc_id, url, title, label, date, region, text, tuple(terms.split("\n")) if terms else ())
 
     def keyword_docs(self, keyword: str) -> list[int]:
