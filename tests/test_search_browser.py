@@ -232,3 +232,15 @@ def test_typing_more_fetches_only_what_it_lacks(site, page):
         assert count == len(site["brute"].search(query))
     assert len(fetched) == len(set(fetched))
     assert sum(u.endswith("index.json") for u in fetched) == 1
+
+
+def test_a_long_query_shows_first_results_then_the_exact_count(site, page):
+    """Longer than the index's grams and not a name it holds whole: candidates are checked against
+    their text, the first page first; the count comes when all are checked."""
+    query = "召开全体委员会议传达"
+    wanted = site["brute"].search(query)
+    assert len(wanted) > 10
+    search_for(page, site["root"], query)
+    assert int(page.get_attribute("#search-status", "data-count")) == len(wanted)
+    show_all(page)
+    assert set(shown_urls(page, site["root"])) == wanted

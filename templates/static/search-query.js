@@ -169,31 +169,45 @@ function docContains(d, keyword) {
 
 // -- searching -------------------------------------------------------------------------------
 
-// The docs containing a keyword, ascending. Up to manifest.gram characters the index answers
-// exactly, and so it does for the longer names it holds whole; any other longer keyword is looked
-// up by grams covering it, and the docs holding all of them are then checked against their text
-// (so every answer contains the keyword).
-export async function keywordDocs(keyword) {
+// The docs that may contain a keyword, ascending, and whether each of them still has to be
+// checked against its text. Up to manifest.gram characters the index answers exactly, and so it
+// does for the longer names it holds whole; any other longer keyword is looked up by grams
+// covering it, and only the docs holding all of them can contain it.
+export async function keywordCandidates(keyword) {
   const m = await manifest();
   const chars = Array.from(keyword);
-  if (chars.length <= m.gram) return postings(keyword);
+  if (chars.length <= m.gram) return { ids: await postings(keyword), exact: true };
   const whole = await postings(keyword); // a long name indexed whole (terms.py long_phrases)
-  if (whole.length) return whole;
+  if (whole.length) return { ids: whole, exact: true };
   const starts = [];
   for (let s = 0; s + m.gram < chars.length; s += m.gram) starts.push(s);
   starts.push(chars.length - m.gram);
   const lists = await Promise.all(starts.map((s) => postings(chars.slice(s, s + m.gram).join(""))));
-  const candidates = lists.reduce(intersect);
-  const docs = await Promise.all(candidates.map(doc));
-  return docs.filter((d) => docContains(d, keyword)).map((d) => d.id);
+  return { ids: lists.reduce(intersect), exact: false };
+}
+
+// The docs that may contain every keyword of the query (ascending, oldest first), and the
+// keywords each of them must still be checked for with check(id, unchecked); none for most queries.
+export async function candidates(query) {
+  const words = [...new Set(keywords(query))];
+  if (!words.length) return { ids: [], unchecked: [] };
+  const found = await Promise.all(words.map(keywordCandidates));
+  return { ids: found.map((f) => f.ids).reduce(intersect), unchecked: words.filter((w, n) => !found[n].exact) };
+}
+
+// Whether a doc contains every one of the keywords (in its text, headline or extra forms).
+export async function check(id, unchecked) {
+  if (!unchecked.length) return true;
+  const d = await doc(id);
+  return unchecked.every((keyword) => docContains(d, keyword));
 }
 
 // Every doc containing every keyword of the query, ascending (oldest first).
 export async function search(query) {
-  const words = [...new Set(keywords(query))];
-  if (!words.length) return [];
-  const lists = await Promise.all(words.map(keywordDocs));
-  return lists.reduce(intersect);
+  const { ids, unchecked } = await candidates(query);
+  if (!unchecked.length) return ids;
+  const ok = await Promise.all(ids.map((id) => check(id, unchecked)));
+  return ids.filter((id, n) => ok[n]);
 }
 
 // How many of the docs are in each region: { region name: count }.

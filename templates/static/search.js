@@ -1,7 +1,8 @@
 // The /search/ page: runs ?q= (and the form) against the index in ../search/data/.
 // A classic script, so that it also runs from file:// (the offline copy), where browsers
 // refuse modules and fetch: there it only says that searching needs the web version.
-// #search-status carries data-state: idle, searching, results, none, invalid, unavailable, offline.
+// #search-status carries data-state: idle, searching, checking (first results shown, the rest of a
+// long query still being checked), results (with data-count), none, invalid, unavailable, offline.
 (function () {
   "use strict";
   var PAGE_SIZE = 10;
@@ -70,6 +71,7 @@
     var query = input.value.trim();
     list.replaceChildren();
     more.hidden = true;
+    delete status.dataset.count;
     document.title = query ? "“" + query + "” · " + baseTitle : baseTitle;
     if (!query) {
       setStatus("idle", ["请输入要搜索的词语，例如：心理健康、五老、留守儿童。"]);
@@ -77,7 +79,7 @@
       return;
     }
     setStatus("searching", ["正在搜索……"]);
-    var ids;
+    var where = regionSelect.value ? "在" + regionSelect.value + "的报告中" : "";
     try {
       q = q || (await import(new URL("search-query.js", script).href));
       if (!q.keywords(query).length) {
@@ -85,41 +87,62 @@
         showCounts(null);
         return;
       }
-      var all = await q.search(query);
+      var found = await q.candidates(query);
       if (mine !== generation) return;
-      showCounts(await q.regionCounts(all));
-      ids = regionSelect.value ? await q.inRegion(all, regionSelect.value) : all;
+      var order = sortSelect.value === "old" ? found.ids : found.ids.slice().reverse();
+      current = { query: query, order: order, unchecked: found.unchecked, at: 0, all: [], ids: [], shown: 0 };
+      if (!found.unchecked.length) { // the index answered exactly: nothing to check
+        current.at = order.length;
+        current.all = order;
+        current.ids = regionSelect.value ? await q.inRegion(order, regionSelect.value) : order;
+      }
+      await showMore(mine);
+      if (mine !== generation) return;
+      if (current.at < order.length) {
+        setStatus("checking", [where + "已找到 " + current.ids.length + " 篇，正在核对其余的报告……"]);
+        await fill(mine, Infinity);
+        if (mine !== generation) return;
+        more.hidden = current.shown >= current.ids.length;
+      }
+      showCounts(await q.regionCounts(current.all));
     } catch (error) {
       if (mine === generation) setStatus("unavailable", elsewhere("搜索索引没有载入，暂时无法搜索。"));
       console.error(error);
       return;
     }
     if (mine !== generation) return;
-    ids = sortSelect.value === "old" ? ids.slice() : ids.slice().reverse();
-    current = { ids: ids, shown: 0, query: query };
-    var where = regionSelect.value ? "在" + regionSelect.value + "的报告中" : "";
-    if (!ids.length) {
+    var count = current.ids.length;
+    if (!count) {
       setStatus("none", [where + "没有找到包含“" + query + "”的报告。"]);
       return;
     }
-    await showMore(mine);
-    if (mine === generation) {
-      var shown = document.createElement("span");
-      shown.textContent = where + "找到 " + ids.length + " 篇包含“" + query + "”的报告。";
-      setStatus("results", [shown]);
-      status.dataset.count = String(ids.length);
+    setStatus("results", [where + "找到 " + count + " 篇包含“" + query + "”的报告。"]);
+    status.dataset.count = String(count);
+  }
+
+  // Check candidates in the order shown until `wanted` results are known (or none are left):
+  // only long keywords that the index cannot answer alone need it.
+  async function fill(mine, wanted) {
+    while (current.ids.length < wanted && current.at < current.order.length && mine === generation) {
+      var batch = current.order.slice(current.at, current.at + 32);
+      current.at += batch.length;
+      var ok = await Promise.all(batch.map(function (id) { return q.check(id, current.unchecked); }));
+      var kept = batch.filter(function (id, n) { return ok[n]; });
+      current.all = current.all.concat(kept);
+      current.ids = current.ids.concat(regionSelect.value ? await q.inRegion(kept, regionSelect.value) : kept);
     }
   }
 
   // The next PAGE_SIZE results; `focus` moves the keyboard to the first of them.
   async function showMore(mine, focus) {
+    await fill(mine, current.shown + PAGE_SIZE);
     var batch = current.ids.slice(current.shown, current.shown + PAGE_SIZE);
     current.shown += batch.length;
     var docs = await Promise.all(batch.map(q.doc));
     if (mine !== generation) return;
     var items = docs.map(function (d) { return renderResult(d, current.query); });
     list.append.apply(list, items);
-    more.hidden = current.shown >= current.ids.length;
+    more.hidden = current.shown >= current.ids.length && current.at >= current.order.length;
     if (focus && items.length) items[0].querySelector("a").focus();
   }
 
