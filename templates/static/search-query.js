@@ -111,26 +111,40 @@ async function shard(part, number) {
   });
 }
 
-async function partList(part, shards, hash, gram) {
-  if (!shards) return [];
-  const { bytes, grams } = await shard(part, hash % shards);
-  const entry = grams.get(gram);
-  if (!entry) return [];
-  const [count, start, end] = entry;
+function decode(bytes, [count, start, end]) {
   const ids = new Array(count);
   const at = { pos: start };
   let doc = -1;
   for (let n = 0; n < count; n++) ids[n] = doc += readVarint(bytes, at);
-  if (at.pos !== end) throw new Error(`damaged search index: ${gram}`);
+  if (at.pos !== end) throw new Error("damaged search index");
   return ids;
+}
+
+async function partList(part, shards, hash, gram, gramLength) {
+  if (!shards) return [];
+  const { bytes, grams } = await shard(part, hash % shards);
+  if (Array.from(gram).length !== gramLength - 1) return grams.has(gram) ? decode(bytes, grams.get(gram)) : [];
+  // A gram one shorter than the longest has no list: it is the union of the lists of the longest grams it starts.
+  const found = new Set();
+  for (const [other, entry] of grams) {
+    if (other.startsWith(gram) && Array.from(other).length === gramLength) for (const id of decode(bytes, entry)) found.add(id);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+// The shard name of a gram: the CRC-32 of its UTF-8, for one of the longest grams of all but its last character.
+function gramHash(gram, gramLength) {
+  const chars = Array.from(gram);
+  return crc32(utf8.encode(chars.length === gramLength ? chars.slice(0, -1).join("") : gram));
 }
 
 // The docs containing a gram of at most manifest.gram characters, ascending: those of the
 // sealed part, then those of the tail (the newest issues), which all come after them.
 export async function postings(gram) {
   const m = await manifest();
-  const hash = crc32(utf8.encode(gram));
-  const [sealed, tail] = await Promise.all([partList("i", m.shards, hash, gram), partList("t", m.tail, hash, gram)]);
+  const hash = gramHash(gram, m.gram);
+  const [sealed, tail] = await Promise.all([partList("i", m.shards, hash, gram, m.gram),
+    partList("t", m.tail, hash, gram, m.gram)]);
   return sealed.concat(tail);
 }
 

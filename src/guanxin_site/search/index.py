@@ -44,9 +44,14 @@ from guanxin_site.models import Issue
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
-FORMAT = 1
+FORMAT = 2
 DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
-MAX_GRAM = 6  # every gram of 1..MAX_GRAM characters is indexed: queries up to this long are exact from the index alone
+MAX_GRAM = 6  # queries up to this long are answered exactly from the doc lists alone
+# Grams of PREFIXED characters have no lists of their own: they are the prefixes of the MAX_GRAM grams
+# kept with them, in the shard of their first PREFIXED characters (and a text's last PREFIXED characters
+# are kept as a MAX_GRAM gram ending in END). This saves a sixth of the index.
+PREFIXED = MAX_GRAM - 1
+END = "\0"  # never in a folded text
 GROUPS = 64  # shards are merged and written in this many groups (a power of two)
 SEGMENT_ISSUES = 64
 STORE_DOCS = 16  # docs per store file
@@ -69,7 +74,8 @@ def deflate(data: bytes) -> bytes:
 
 
 def gram_hash(gram: str) -> int:
-    return zlib.crc32(gram.encode())
+    """What names a gram's shard: the CRC-32 of its UTF-8, for a MAX_GRAM gram of its first PREFIXED characters."""
+    return zlib.crc32((gram[:PREFIXED] if len(gram) == MAX_GRAM else gram).encode())
 
 
 def shard_count(total: int, smallest: int = GROUPS) -> int:
@@ -106,7 +112,10 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
                 longer = text
                 for n in range(2, min(MAX_GRAM, len(text)) + 1):  # the grams of n chars: those of n - 1 plus one more
                     longer = list(map(add, longer, text[n - 1 :]))
-                    grams.update(longer)
+                    if n != PREFIXED:
+                        grams.update(longer)
+                if len(text) >= PREFIXED:
+                    grams.add(text[-PREFIXED:] + END)
             for gram in grams:
                 ids = get(gram)
                 if ids is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guanxin_site.search.index import DATA_DIR
+from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
 from guanxin_site.search.terms import fold
 
 # Keyword separators, as search-query.js SEPARATORS: str.isspace() characters plus U+FEFF.
@@ -68,24 +68,21 @@ class IndexReader:
         return json.loads(self._read(f"d/{segment}-{block}.bin"))
 
     def postings(self, gram: str) -> list[int]:
-        """The sealed part's list, then the tail's."""
+        """The sealed part's list, then the tail's. A gram of PREFIXED characters: the union of the
+        lists of the MAX_GRAM grams it starts."""
         return self._part("i", self.manifest["shards"], gram) + self._part("t", self.manifest["tail"], gram)
 
     def _part(self, part: str, shards: int, gram: str) -> list[int]:
         if not shards:
             return []
-        entry = self._shard(part, zlib.crc32(gram.encode()) % shards).get(gram)
-        if entry is None:
-            return []
-        count, data = entry
-        ids, doc, at = [], -1, 0
-        for _ in range(count):
-            step, at = _varint(data, at)
-            doc += step
-            ids.append(doc)
-        if at != len(data):
-            raise ValueError(f"damaged doc list of {gram!r}")
-        return ids
+        entries = self._shard(part, gram_hash(gram) % shards)
+        if len(gram) != PREFIXED:
+            return _decode(*entries[gram]) if gram in entries else []
+        found: set[int] = set()
+        for other, entry in entries.items():
+            if len(other) == MAX_GRAM and other.startswith(gram):
+                found.update(_decode(*entry))
+        return sorted(found)
 
     def doc(self, doc_id: int) -> StoredDoc:
         size, bases = self.manifest["store"], self.manifest["bases"]
@@ -119,6 +116,17 @@ class IndexReader:
                 name = self.manifest["regions"][code]
                 counts[name] = counts.get(name, 0) + 1
         return counts
+
+
+def _decode(count: int, data: bytes) -> list[int]:
+    ids, doc, at = [], -1, 0
+    for _ in range(count):
+        step, at = _varint(data, at)
+        doc += step
+        ids.append(doc)
+    if at != len(data):
+        raise ValueError("damaged doc list")
+    return ids
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:
