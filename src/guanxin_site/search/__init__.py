@@ -16,7 +16,7 @@ from pathlib import Path
 
 from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.search.index import DATA_DIR, FORMAT, MAX_GRAM, write_index
+from guanxin_site.search.index import DATA_DIR, LAYOUT, MAX_GRAM, write_index
 
 __all__ = ["DATA_DIR", "MAX_GRAM", "search_key", "write_search"]
 
@@ -25,7 +25,7 @@ def _version(gazetteer: Gazetteer) -> str:
     from guanxin_site import __version__
     from guanxin_site.parser import PARSER_VERSION
 
-    return f"{FORMAT}\0{MAX_GRAM}\0{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}"
+    return f"{LAYOUT}\0{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}"
 
 
 def search_key(archive: Archive, gazetteer: Gazetteer) -> str:

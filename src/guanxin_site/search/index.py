@@ -54,9 +54,11 @@ PREFIXED = MAX_GRAM - 1
 END = "\0"  # never in a folded text
 GROUPS = 64  # shards are merged and written in this many groups (a power of two)
 SEGMENT_ISSUES = 64
-STORE_DOCS = 16  # docs per store file
+STORE_DOCS = 32  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 12_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
 _MAGIC = b"GXSEG001"
+# Everything the files' layout depends on, for the keys that decide what a later build may reuse.
+LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
 
 def varint(n: int) -> bytes:
     out = bytearray()
