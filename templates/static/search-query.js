@@ -36,8 +36,7 @@ export function keywords(query) {
 
 // -- fetching ------------------------------------------------------------------------------
 
-const files = new Map(); // path -> Promise of its bytes: nothing is fetched twice
-export const stats = { requests: 0, bytes: 0 }; // what this page fetched (compressed bytes)
+const files = new Map(); // path -> Promise of its contents: nothing is fetched twice
 
 async function inflate(response) {
   const stream = response.body.pipeThrough(new DecompressionStream("deflate-raw"));
@@ -50,8 +49,6 @@ function fetchFile(path, parse) {
     promise = (async () => {
       const response = await fetch(new URL(path, DATA));
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-      stats.requests += 1;
-      stats.bytes += Number(response.headers.get("content-length")) || 0;
       return parse(response);
     })();
     promise.catch(() => files.delete(path)); // a failed fetch may be retried

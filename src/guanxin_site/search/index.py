@@ -219,7 +219,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
                     sealed_files.append(rel)
     finally:
         _WORK.clear()
-    for stale in cache_dir.glob("*.seg"):
+    for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
         if stale not in paths:
             stale.unlink(missing_ok=True)
     manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
