@@ -36,7 +36,7 @@ import marshal
 import os
 import struct
 import zlib
-from operator import add, sub
+from operator import add
 from pathlib import Path
 
 from guanxin_site.gazetteer import Gazetteer
@@ -57,6 +57,7 @@ SEGMENT_ISSUES = 64
 STORE_DOCS = 32  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 12_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
 _MAGIC = b"GXSEG001"
+_BITS = [bytes(48 + (byte >> k & 1) for k in range(8)) for byte in range(256)]  # a byte's bits, lowest first
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
 LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
 
@@ -99,8 +100,8 @@ def segment_key(issues: list[Issue], first_doc_version: str) -> str:
 
 def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     """The segment file of some consecutive issues (format in the module docstring)."""
-    postings: dict[str, list[int]] = {}
-    get = postings.get
+    masks: dict[str, int] = {}  # gram -> bit k set if the segment's doc k has it
+    get = masks.get
     rows: list[str] = []
     rel = 0
     phrases = long_phrases(gazetteer, MAX_GRAM)
@@ -118,24 +119,21 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
                         grams.update(longer)
                 if len(text) >= PREFIXED:
                     grams.add(text[-PREFIXED:] + END)
-            for gram in grams:
-                ids = get(gram)
-                if ids is None:
-                    postings[gram] = [rel]
-                else:
-                    ids.append(rel)
+            bit = 1 << rel
+            for gram in grams:  # the one loop over every (gram, doc) pair: kept to an OR
+                masks[gram] = get(gram, 0) | bit
             rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.terms)],
                                    ensure_ascii=False, separators=(",", ":")))
             rel += 1
     groups: list[dict] = [{} for _ in range(GROUPS)]
     total = 0
-    for gram, ids in postings.items():
-        if len(ids) == 1:
-            tail = b""
-        else:
-            gaps = list(map(sub, ids[1:], ids[:-1]))
-            tail = bytes(gaps) if max(gaps) < 0x80 else b"".join(map(varint, gaps))
-        groups[gram_hash(gram) % GROUPS][gram] = (ids[0], ids[-1], len(ids), tail)
+    size = (rel + 7) // 8
+    for gram, mask in masks.items():
+        # The mask as "0"/"1" bytes, lowest doc first; the runs of zeros between ones are the gaps minus one.
+        runs = list(map(len, b"".join(map(_BITS.__getitem__, mask.to_bytes(size, "little"))).split(b"1")))
+        gaps = list(map((1).__add__, runs[1:-1]))
+        tail = bytes(gaps) if not gaps or max(gaps) < 0x80 else b"".join(map(varint, gaps))
+        groups[gram_hash(gram) % GROUPS][gram] = (runs[0], 8 * size - 1 - runs[-1], len(runs) - 1, tail)
         total += len(tail) + 1
     sections = [marshal.dumps(group) for group in groups] + [marshal.dumps(rows)]
     offsets, at = [], 0
