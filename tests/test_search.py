@@ -458,6 +458,26 @@ def test_an_added_issue_rewrites_only_the_tail(tmp_path):
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
+def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tmp_path):
+    """An issue dated before the others shifts every segment's boundary; a segment file cut short
+    (a killed build) is made again."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 140)
+    build_site(project, tmp_path / "site")
+    (project / "issues/2018").mkdir()
+    (project / "issues/2018/050.md").write_text(
+        "---\nnumber: 50\ndate: 2018-12-14\ntitle: 迟到的一期\n---\n\n## 伊春市\n\n嘉荫关工委召开留守儿童关爱工作会议。\n",
+        encoding="utf-8")
+    segment = sorted((project / ".guanxin-cache" / "search").glob("*.seg"))[0]
+    segment.write_bytes(segment.read_bytes()[:100])
+    build_site(project, tmp_path / "site")
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+    reader = IndexReader(tmp_path / "site")
+    assert reader.doc(0).title == "迟到的一期" and reader.search("留守儿童关爱") == [0] and reader.search("嘉荫县关工委召开") == [0]
+
+
 def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     project = tmp_path / "project"
     shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
