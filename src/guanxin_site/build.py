@@ -15,6 +15,7 @@ import gc
 import hashlib
 import os
 import pickle
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -326,7 +327,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             attachments = _write_attachments(writer, archive, project_dir)
             if progress and search:
                 progress("search", 0, 1)
-            search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
+            search_files = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
+                            if search else None)
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                      "search": search_files}, jobs=jobs)
     finally:
@@ -355,24 +357,29 @@ def _save_summary(project_dir: Path, key: str, project: Project, issues: int, sk
     })
 
 
-def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, output_dir: Path, use_cache: bool) -> dict:
-    """pagefind/: reused from the previous build when nothing indexed changed (indexing is the slowest stage)."""
-    from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key  # a --no-search build never loads Pagefind
+def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
+                  jobs: int) -> dict:
+    """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed."""
+    from guanxin_site.search import search_key, write_search  # a --no-search build never loads it
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
-    # keep() is not undoable, so check every file first: a bundle is reused whole or not at all.
+    # keep() is not undoable, so check every file first: an index is reused whole or not at all.
     reusable = use_cache and previous.get("key") == key and files and all(
         rel in writer.previous_files and writer.reusable(rel) for rel in files)
     if reusable:
         for rel in files:
             writer.keep(rel)
         return previous
-    files = []
-    for rel, data in search_bundle(archive, gazetteer).items():
-        writer.put(f"{BUNDLE_DIR}/{rel}", data)
-        files.append(f"{BUNDLE_DIR}/{rel}")
-    return {"key": key, "files": files}
+    if jobs > 1:
+        writer.prepare()  # children stage files themselves
+    previous = previous if use_cache else {}
+    if use_cache:
+        written = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
+            written = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
+    return {"key": key, **written}
 
 
 def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
