@@ -368,7 +368,7 @@ def index(docs: dict[str, dict]) -> dict:
         provinces.append({
             "code": p["code"], "name": p["name"], "short": short_name(p["name"]), "slug": slug,
             "municipality": p["code"] in MUNICIPALITIES,
-            "regions": [[r["code"], r["name"], r["slug"], len(r["counties"])] for r in doc["regions"]],
+            "regions": [[r["code"], r["name"], r["slug"], len(r["counties"]), r["aliases"]] for r in doc["regions"]],
         })
     return {"source": next(iter(docs.values()))["source"], "provinces": provinces}
 

@@ -79,9 +79,8 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
     try:
         gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
     except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, None,
-                                          f"无法载入地名表“{config.gazetteer}”（{exc}）；请检查 site.yaml 中的 gazetteer 设置")]) from None
-    return config, gazetteer
+        raise ContentErrors([ContentError(CONFIG_FILE, None, f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
+    return config.with_area(gazetteer.publisher), gazetteer
 
 
 # State shared with forked workers: set just before the fork, read in the children.
@@ -279,7 +278,9 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 if not reused:
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
-            _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
+            env = make_environment(project_dir, project.config, bytecode)
+            env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
+            _WORK.update(env=env, pages=pages)
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages

@@ -260,7 +260,11 @@ def new(date_text: str | None, source: Path) -> None:
     date = _parse_date(date_text, "--date") or bulletin_today()
     _require_project(source)
     try:
-        created = create_issue(source, date)
+        examples = load_site_config(source.resolve(), None)[1].examples("## ")
+    except GuanxinError:  # a broken site.yaml is for check and build to report: the file gets no examples
+        examples = ""
+    try:
+        created = create_issue(source, date, examples)
     except GuanxinError as exc:
         _fail(exc)
         return

@@ -15,18 +15,29 @@ CONFIG_FILE = "site.yaml"
 @dataclass(frozen=True)
 class SiteConfig:
     title: str = "关心下一代工作"
-    publisher: str = "黑龙江省关心下一代工作委员会办公室"
-    description: str = "黑龙江省关心下一代工作委员会办公室编印的工作简报《关心下一代工作》历年各期存档。"
+    publisher: str = ""  # "": the gazetteer's area office (黑龙江省关心下一代工作委员会办公室), see with_area
+    description: str = ""  # "": made from the publisher and the title, see with_area
     base_url: str | None = None  # absolute, ends with "/"; None: feeds/sitemap that need it are left out
     language: str = "zh-CN"
     gazetteer: str = "heilongjiang"
     recent_issues: int = 10  # how many recent issues the home page lists
     digest: str = ""  # hash of site.yaml's bytes, for the build cache
 
+    def with_area(self, default_publisher: str) -> "SiteConfig":
+        """Publisher and description site.yaml leaves out, from the area the gazetteer covers."""
+        from dataclasses import replace
+
+        publisher = self.publisher or default_publisher
+        return replace(self, publisher=publisher, description=self.description or default_description(publisher, self.title))
+
     def with_base_url(self, base_url: str | None) -> "SiteConfig":
         from dataclasses import replace
 
         return replace(self, base_url=normalize_base_url(base_url))
+
+
+def default_description(publisher: str, title: str) -> str:
+    return f"{publisher}编印的工作简报《{title}》历年各期存档。"
 
 
 _STRING_KEYS = ("title", "publisher", "description", "language", "gazetteer")

@@ -386,7 +386,8 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
         region = gazetteer.region(name)
         if region is None:
             hint = gazetteer.suggest_region(name)
-            advice = f"，是不是“{hint}”？" if hint else "；请写地级行政区的全称，例如“## 黑河市”“## 大兴安岭地区”"
+            own = f"；“{name}”是本简报所属的地方本身，不是下属的{gazetteer.region_word}" if gazetteer.is_area_name(name) else ""
+            advice = f"，是不是“{hint}”？" if hint else f"{own}；请写{gazetteer.region_word}的全称，例如{gazetteer.examples('## ')}"
             fail(line, f"不认识的地区“{_shorten(name)}”{advice}")
             continue
         if region.name in seen:

@@ -185,7 +185,7 @@ def regions_chart(stats: Stats) -> Markup:
     body.append('<g class="cells" stroke="#ffffff" stroke-width="1.5">' + "".join(cells) + "</g>")
     body.append('<g class="counts" font-size="12.5" text-anchor="middle">' + "".join(numbers) + "</g>")
     leader = max(stats.regions, key=lambda r: r.total)
-    desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各市（地）每年在简报中的报告篇数，每行一年，每列一个地区，"
+    desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各地区每年在简报中的报告篇数，每行一年，每列一个地区，"
             f"颜色越深篇数越多，共 {stats.total_reports} 篇；合计最多的是{leader.region.name}，{leader.total} 篇。"
             f"各地各年数字见下表。")
     return _svg("chart-regions", height, "各地每年报告篇数", desc, body)
