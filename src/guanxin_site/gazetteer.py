@@ -309,10 +309,12 @@ class Choice:
 
     province: str  # packaged file name without .json: jilin
     city: str | None = None  # GB/T 2260 code of the prefecture whose own bulletin it is, or None
+    city_slug: str | None = None  # its slug in the province's file: yichun
 
     @property
     def name(self) -> str:
-        return self.province if self.city is None else f"{self.province}-{self.city}"
+        """The setting that names it, in ASCII: jilin, heilongjiang-yichun."""
+        return self.province if self.city is None else f"{self.province}-{self.city_slug}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -360,16 +362,17 @@ def packaged_index() -> dict:
         raise GazetteerError(f"地名表索引 {INDEX_FILE} 无法读取（{exc}）；请重新安装 guanxin-site") from exc
 
 
-def resolve(setting: str) -> Choice:
+def resolve(setting: str, within: str | None = None) -> Choice:
     """The province (and city) a setting names: a province or autonomous region or
     municipality by full name, short name, pinyin or code (吉林省, 吉林, jilin, 220000); a
     prefecture-level city by full name, name without 市, code, or pinyin with its
     province's (伊春市, 伊春, 230700, heilongjiang-yichun; yichun alone if only one city is
-    so spelled). Raises GazetteerError with a message in Chinese."""
+    so spelled). `within`: a province slug the setting is looked up in (江西 + 宜春).
+    Raises GazetteerError with a message in Chinese."""
     setting = setting.strip()
-    if re.fullmatch(r"[a-z]+", setting) and _data_path(f"{setting}.json").is_file():
+    if within is None and re.fullmatch(r"[a-z]+", setting) and _data_path(f"{setting}.json").is_file():
         return Choice(setting)  # the common case, without reading the index
-    provinces = packaged_index()["provinces"]
+    provinces = [p for p in packaged_index()["provinces"] if within is None or p["slug"] == within]
     for p in provinces:
         if setting in (p["code"], p["name"], p["short"], p["slug"]):
             return Choice(p["slug"])
@@ -385,7 +388,7 @@ def resolve(setting: str) -> Choice:
             what = ("是县级行政区，县级简报暂不支持（没有乡镇的数据）" if p["municipality"] or not r[0].endswith("00")
                     else "没有下辖的县级行政区，不能单独作为地名表")
             raise GazetteerError(f"{r[1]}{what}；它是{p['name']}的一个地区，请写 {p['name']}（或 {p['slug']}）")
-        return Choice(p["slug"], r[0])
+        return Choice(p["slug"], r[0], r[2])
     if re.fullmatch(r"\d{6}", setting) and setting[:2] in {p["code"][:2] for p in provinces}:
         raise GazetteerError(f"代码 {setting} 不是省级或地级行政区的代码；{_EXAMPLES}（县级简报暂不支持）")
     raise GazetteerError(f"不认识的省份或城市“{setting}”{_closest(setting, provinces)}。{_EXAMPLES}")
