@@ -216,6 +216,8 @@ def test_a_citys_own_bulletin():
     assert names(city.regions) == names(province.counties_of("伊春市"))
     assert city.region("铁力市").slug == "tieli" and city.region("铁力市").region is None
     assert all(city.counties_of(r.name) == () for r in city.regions)
+    assert city.find_counties("铁力市", "铁力市关工委召开会议，嘉荫县关工委参加") == ()  # nothing below the regions
+    assert city.county_at_start("铁力市关工委") is None and city.county_at_start("铁力市关工委", "铁力市") is None
     assert city.region("带岭区").name == "大箐山县"  # the 2019 names, mapped as in the province
     assert city.region_at_start("带岭区关工委").name == "大箐山县"
     assert city.region_at_start("伊春市关工委召开会议") is None

@@ -259,6 +259,8 @@ def _alternation(names) -> re.Pattern[str]:
     """One regex over all names. Longest first, because re takes the first
     alternative that matches, so 汤旺河区 beats 汤旺县's prefix and so on."""
     ordered = sorted(names, key=lambda n: (-len(n), n))
+    if not ordered:  # a region with no counties (a municipality's district, a city's county): match nothing
+        return re.compile("(?!)")
     return re.compile("|".join(_name_pattern(n) for n in ordered))
 
 

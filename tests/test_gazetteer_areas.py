@@ -1,0 +1,172 @@
+"""Done-when of issue 13: for provinces of every shape and a city's own bulletin, a project
+started with `init` builds an archive of generated issues (reports from that gazetteer's
+regions) whose every page parses and every link resolves, and imports a raw text bulletin
+of that area the way the shipped Heilongjiang one is imported."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from archive_factory import SENTENCES
+from guanxin_site.build import build
+from guanxin_site.checker import check_project
+from guanxin_site.cli import main
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.linkcheck import check_site
+from guanxin_site.project_init import init_project
+from test_build import linked_issues
+
+BULLETINS = Path(__file__).parent / "data" / "bulletins"
+BASE_URL = "https://example.org/guanxin/"
+
+# (init option, value, gazetteer name, the raw bulletin, the reports the import must give, in order)
+AREAS = {
+    "jilin": ("province", "吉林省", "jilin", ["长春市", "吉林市", "延边朝鲜族自治州", "四平市"]),
+    "neimenggu": ("province", "内蒙古自治区", "neimenggu", ["呼和浩特市", "兴安盟", "呼伦贝尔市", "锡林郭勒盟", "巴彦淖尔市"]),
+    "beijing": ("province", "北京市", "beijing", ["东城区", "朝阳区", "海淀区", "延庆区"]),
+    "hubei": ("province", "湖北省", "hubei", ["武汉市", "襄阳市", "恩施土家族苗族自治州", "仙桃市", "神农架林区"]),
+    "yichun": ("city", "伊春市", "heilongjiang-yichun", ["铁力市", "嘉荫县", "大箐山县", "金林区"]),
+}
+ISSUES = 16
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def generate_issues(project: Path, gaz: Gazetteer, seed: int) -> tuple[dict, dict]:
+    """ISSUES issues over two years, reports from the gazetteer's regions (headed now and then
+    by an alias, as old bulletins are), some naming a county. Returns what the site must show:
+    region slug -> {(year, number)} and (region slug, county slug) -> {(year, number)}."""
+    rng = random.Random(seed)
+    regions: dict[str, set] = defaultdict(set)
+    counties: dict[tuple[str, str], set] = defaultdict(set)
+    for k in range(ISSUES):
+        date = dt.date(2023, 10, 6) + dt.timedelta(weeks=2 * k)
+        number = (date - dt.date(date.year, 1, 1)).days // 14 + 1
+        chosen = rng.sample(gaz.regions, min(len(gaz.regions), rng.randint(2, 4)))
+        lines = ["---", f"number: {number}", f"date: {date.isoformat()}",
+                 f"title: {chosen[0].short}等地关工委扎实推进关心下一代工作（{k + 1}）", "---", ""]
+        for place in chosen:
+            heading = place.aliases[0] if place.aliases and rng.random() < 0.5 else place.name
+            lines += [f"## {heading}", "", f"{heading}关工委" + "".join(rng.sample(SENTENCES, 2)), ""]
+            own = gaz.counties_of(place.name)
+            if own and rng.random() < 0.7:
+                county = rng.choice(own)
+                lines += [f"{county.name}关工委积极响应，认真抓好落实。", ""]
+                counties[(place.slug, county.slug)].add((date.year, number))
+            regions[place.slug].add((date.year, number))
+        path = project / "issues" / str(date.year) / f"{number:03d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return regions, counties
+
+
+@pytest.fixture(scope="module", params=sorted(AREAS))
+def area(request, tmp_path_factory):
+    key = request.param
+    option, value, name, _ = AREAS[key]
+    project = tmp_path_factory.mktemp(key) / "project"
+    init_project(project, **{option: value})
+    gaz = Gazetteer.load(name)
+    regions, counties = generate_issues(project, gaz, seed=sorted(AREAS).index(key))
+    site = project / "site"
+    build(project, site, base_url=BASE_URL)
+    return key, project, site, gaz, regions, counties
+
+
+def test_every_page_parses_and_every_link_resolves(area):
+    key, project, site, gaz, regions, counties = area
+    pages, broken = check_site(site)
+    assert broken == []
+    assert pages >= 1 + ISSUES + len(gaz.regions)
+    for page in site.rglob("*.html"):
+        doc = lxml.html.fromstring(page.read_bytes())
+        assert doc.get("lang") == "zh-CN"
+        assert doc.findtext(".//title").strip()
+        assert len(doc.xpath("//h1")) == 1, page
+        assert doc.xpath("string(//p[@class='footer-publisher'])") == f"{gaz.area}关心下一代工作委员会办公室 编印"
+    report = check_project(project, today=dt.date(2026, 12, 6), site=site)
+    assert report.ok, report.problems
+
+
+def test_region_pages_list_exactly_their_reports(area):
+    key, project, site, gaz, regions, counties = area
+    index = lxml.html.fromstring((site / "regions" / "index.html").read_bytes())
+    listed = {m.group(1) for href in index.xpath("//main//a/@href") if (m := re.fullmatch(r"\.\./regions/([a-z0-9-]+)/", href))}
+    assert {p.slug for p in gaz.regions} <= listed  # every region of the area, reported or not
+    assert regions
+    for slug, keys in regions.items():
+        found = set()
+        for page in (site / "regions" / slug).glob("[0-9]*/index.html"):
+            found |= linked_issues(page, site)
+        assert found == keys, slug
+
+
+def test_county_pages_follow_the_level(area):
+    key, project, site, gaz, regions, counties = area
+    if gaz.level == "province":
+        assert counties  # provinces have counties below their regions
+    else:  # a municipality's districts and a city's counties are the regions: nothing below them
+        assert not counties
+        assert not any(p.is_dir() and not p.name.isdigit() for r in (site / "regions").iterdir() if r.is_dir()
+                       for p in r.iterdir())
+    for (region, county), keys in counties.items():
+        base = site / "regions" / region / county
+        found = set()
+        for page in [base / "index.html", *base.glob("[0-9]*/index.html")]:
+            found |= linked_issues(page, site)
+        assert found == keys, county
+
+
+def test_words_of_the_level_on_the_pages(area):
+    key, project, site, gaz, regions, counties = area
+    regions_page = (site / "regions" / "index.html").read_text(encoding="utf-8")
+    assert f"{gaz.scope}各{gaz.region_word}关工委" in regions_page
+    stats = (site / "stats" / "index.html").read_text(encoding="utf-8")
+    assert f"每列一个{gaz.region_word}" in stats
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "黑龙江" not in text and "市（地）" not in text, page
+
+
+@pytest.mark.parametrize("key", sorted(AREAS))
+def test_a_raw_bulletin_of_the_area_imports_and_builds(tmp_path, key):
+    option, value, name, expected = AREAS[key]
+    project = tmp_path / "project"
+    assert run("init", str(project), f"--{option}", value).exit_code == 0
+    result = run("import", str(BULLETINS / f"{key}.txt"), "--source", str(project))
+    assert result.exit_code == 0, result.output
+    (imported,) = (project / "issues").rglob("*.md")
+    text = imported.read_text(encoding="utf-8")
+    assert re.findall(r"^## (.+)$", text, re.M) == expected
+    gaz = Gazetteer.load(name)
+    assert f"publisher: {gaz.area}关心下一代工作委员会办公室" in text
+    lead = text.split("\n## ")[0]
+    assert f"{gaz.area}关工委" in lead  # the area's own committee opens no report
+    body = [line for line in text.split("---\n", 2)[2].split("\n") if line and not line.startswith("## ")]
+    assert not [line for line in body if " " in line]  # the PDF copy's spaces are gone
+    assert "— 2 —" not in text
+    built = run("build", "--source", str(project), "--base-url", BASE_URL)
+    assert built.exit_code == 0, built.output
+    assert check_site(project / "site")[1] == []
+    assert check_project(project, today=dt.date(2026, 12, 6)).ok
+
+
+def test_jilin_bulletin_keeps_counties_with_their_region(tmp_path):
+    gaz = Gazetteer.load("jilin")
+    from guanxin_site.importer import parse_bulletin
+
+    issue = parse_bulletin((BULLETINS / "jilin.txt").read_text(encoding="utf-8"), gaz)
+    reports = dict(issue.reports)
+    assert reports["长春市"][1].startswith("朝阳区关工委")  # 长春's 朝阳区, not Beijing's
+    assert reports["延边朝鲜族自治州"][0].endswith("现在依然在发挥余热。")  # joined across the page break
+    assert reports["延边朝鲜族自治州"][1].startswith("敦化市关工委")
+    assert issue.title == "全省各地关工委深入开展关爱留守儿童暑期活动"
