@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 from playwright.async_api import async_playwright
 
@@ -113,8 +114,17 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     for variant in range(len(PRINT_ISSUES)):
         (generated / "issues" / "2021" / f"{40 + variant:03d}.md").write_text(_print_issue(variant), encoding="utf-8")
 
+    # Another province, started as an office starts: init, import a raw bulletin (its pages use Jilin's words).
+    from guanxin_site.cli import main as cli_main
+    from guanxin_site.project_init import init_project
+
+    jilin = sources / "jilin"
+    init_project(jilin, province="吉林省")
+    imported = CliRunner().invoke(cli_main, ["import", str(REPO / "tests/data/bulletins/jilin.txt"), "--source", str(jilin)])
+    assert imported.exit_code == 0, imported.output
+
     built = {}
-    for name, project in (("shipped", shipped), ("generated", generated)):
+    for name, project in (("shipped", shipped), ("generated", generated), ("jilin", jilin)):
         built[name] = Site(name, www / name, f"{origin}{name}/")
         build(project, built[name].root, base_url=built[name].url)
     yield built
