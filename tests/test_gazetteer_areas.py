@@ -170,3 +170,31 @@ def test_jilin_bulletin_keeps_counties_with_their_region(tmp_path):
     assert reports["延边朝鲜族自治州"][0].endswith("现在依然在发挥余热。")  # joined across the page break
     assert reports["延边朝鲜族自治州"][1].startswith("敦化市关工委")
     assert issue.title == "全省各地关工委深入开展关爱留守儿童暑期活动"
+
+
+def test_check_suggests_the_closest_name_within_the_chosen_gazetteer(tmp_path):
+    project = tmp_path / "project"
+    init_project(project, province="吉林省")
+    issue = project / "issues" / "2024" / "001.md"
+    issue.parent.mkdir(parents=True)
+    issue.write_text("---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春\n\n长春市关工委召开会议。\n\n"
+                     "## 敦化市\n\n敦化市关工委召开会议。\n\n## 吉林省\n\n吉林省关工委召开会议。\n\n## 黑河市\n\n黑河市关工委召开会议。\n",
+                     encoding="utf-8")
+    result = run("check", "--source", str(project), "--today", "2024-02-01")
+    assert result.exit_code == 1
+    lines = result.output.split("\n")
+    assert "issues/2024/001.md:7: 不认识的地区“长春”，是不是“长春市”？" in lines
+    assert "issues/2024/001.md:11: 不认识的地区“敦化市”，是不是“延边朝鲜族自治州”？" in lines  # a county: its region
+    own = next(line for line in lines if ":15:" in line)
+    assert "“吉林省”是本简报所属的地方本身" in own and "“## 长春市”“## 延边朝鲜族自治州”" in own
+    other = next(line for line in lines if ":19:" in line)  # Heilongjiang's city: not in this gazetteer
+    assert "黑河市" in other and "请写市（州）的全称" in other
+
+
+def test_new_issue_file_gives_examples_from_the_gazetteer(tmp_path):
+    project = tmp_path / "project"
+    init_project(project, city="伊春市")
+    assert run("new", "--source", str(project), "--date", "2024-03-01").exit_code == 0
+    (created,) = (project / "issues").rglob("*.md")
+    text = created.read_text(encoding="utf-8")
+    assert "例如“## 伊美区”“## 嘉荫县”" in text and "黑河" not in text
