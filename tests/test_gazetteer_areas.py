@@ -198,3 +198,32 @@ def test_new_issue_file_gives_examples_from_the_gazetteer(tmp_path):
     (created,) = (project / "issues").rglob("*.md")
     text = created.read_text(encoding="utf-8")
     assert "例如“## 伊美区”“## 嘉荫县”" in text and "黑河" not in text
+
+
+def test_a_region_of_another_province_names_the_province(tmp_path):
+    project = tmp_path / "project"
+    init_project(project)  # Heilongjiang
+    issue = project / "issues" / "2024" / "001.md"
+    issue.parent.mkdir(parents=True)
+    issue.write_text("---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春市\n\n长春市关工委召开会议。\n", encoding="utf-8")
+    result = run("check", "--source", str(project), "--today", "2024-02-01")
+    assert result.exit_code == 1
+    assert ("issues/2024/001.md:7: 不认识的地区“长春市”：它是吉林省的地区，不在本站的地名表（黑龙江省）中；"
+            "是不是“伊春市”？（如果选错了省份或城市，请改 site.yaml 中的 gazetteer）") in result.output.split("\n")
+
+
+def test_a_gazetteer_setting_written_as_a_code(tmp_path):
+    project = tmp_path / "project"
+    (project / "issues").mkdir(parents=True)
+    (project / "site.yaml").write_text("gazetteer: 220000\n", encoding="utf-8")
+    from guanxin_site.build import load_site_config
+
+    config, gaz = load_site_config(project, None)
+    assert config.gazetteer == "220000" and gaz.area == "吉林省"
+    assert config.publisher == "吉林省关心下一代工作委员会办公室"
+    (project / "site.yaml").write_text("title: 简报\ngazetteer: 吉林\n", encoding="utf-8")
+    assert load_site_config(project, None)[1].name == "jilin"
+    (project / "site.yaml").write_text("title: 简报\ngazetteer: 火星省\n", encoding="utf-8")
+    result = run("build", "--source", str(project))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("site.yaml:2: 地名表设置 gazetteer: 火星省 有误：不认识的省份或城市“火星省”")

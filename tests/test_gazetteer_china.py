@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guanxin_site.gazetteer import CITY, MUNICIPALITY, PROVINCE, Gazetteer, GazetteerError, resolve
 
@@ -271,3 +273,19 @@ def test_short_names_of_the_generator():
              "六枝特区": "六枝", "浦东新区": "浦东", "宾县": "宾县", "矿区": "矿区", "广西壮族自治区": "广西",
              "内蒙古自治区": "内蒙古", "西藏自治区": "西藏", "东乡区": "东乡"}
     assert {name: gen.short_name(name) for name in cases} == cases
+
+
+# Any text a setting can hold (no path separators, so no file is read): a gazetteer or a Chinese message.
+_NAME_CHARS = "吉林省市州盟县区伊春黑龙江内蒙古自治延边朝鲜族北京海南仙桃0123456789jilnyichu-_ "
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(_NAME_CHARS), max_size=12) | st.text(max_size=12).filter(
+    lambda t: "/" not in t and "\\" not in t and not t.endswith(".json")))
+def test_any_setting_gives_a_gazetteer_or_a_chinese_message(setting):
+    try:
+        gaz = Gazetteer.load(setting)
+    except GazetteerError as exc:
+        assert re.search("[\u4e00-\u9fff]", str(exc))
+    else:
+        assert gaz.regions and gaz.level in (PROVINCE, MUNICIPALITY, CITY)

@@ -79,8 +79,18 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
     try:
         gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
     except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, None, f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
+        raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
+                                          f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
     return config.with_area(gazetteer.publisher), gazetteer
+
+
+def _setting_line(project_dir: Path, key: str) -> int | None:
+    """The line of a setting in site.yaml, for a message about its value."""
+    try:
+        lines = (project_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
 
 
 # State shared with forked workers: set just before the fork, read in the children.

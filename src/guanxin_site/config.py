@@ -85,6 +85,8 @@ def load_config(project_dir: Path) -> SiteConfig:
     for key, entry in entries.items():
         if key not in known:
             errors.append(ContentError(CONFIG_FILE, entry.line, f"不认识的设置“{key}”；可用的设置：{'、'.join(sorted(known))}"))
+        elif key == "gazetteer" and type(entry.value) is int and entry.value > 0:
+            values[key] = f"{entry.value:06d}"  # an administrative code, which YAML reads as a number: 220000
         elif key in _STRING_KEYS:
             if not isinstance(entry.value, str) or not entry.value.strip():
                 errors.append(ContentError(CONFIG_FILE, entry.line, f"“{key}”必须是一段非空文字"))

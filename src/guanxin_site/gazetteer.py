@@ -146,6 +146,20 @@ class Gazetteer:
         names = dict.fromkeys((first.name, other.name))
         return "".join(f"“{prefix}{n}”" for n in names)
 
+    def elsewhere(self, name: str) -> str | None:
+        """The province whose region (or old region name) this is, when it is not of this gazetteer:
+        黑河市 in a Jilin project is 黑龙江省's. Reads the package index, so only for messages."""
+        name = name.strip()
+        if not name or self.region(name) is not None:
+            return None
+        try:
+            provinces = packaged_index()["provinces"]
+        except GazetteerError:
+            return None
+        found = [p["name"] for p in provinces for r in p["regions"] if name == r[1] or name in r[4]]
+        found = [p for p in found if p != self.province or self.level == CITY]
+        return found[0] if len(found) == 1 else None
+
     def is_area_name(self, name: str) -> bool:
         """The area's own name (吉林省, 吉林, 伊春市): it never names a region of its own bulletin."""
         return name.strip() in self._area_names
