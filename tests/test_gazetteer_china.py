@@ -200,6 +200,7 @@ def test_settings_by_name_pinyin_or_code(setting, name):
 @pytest.mark.parametrize("setting, message", [
     ("yichun", "不止一个地方"), ("火星", "不认识的省份或城市"), ("黑龙江生", "是不是“黑龙江省”"),
     ("东莞市", "没有下辖的县级行政区"), ("石河子市", "县级简报暂不支持"), ("230781", "不是省级或地级"),
+    ("index", "不认识的省份或城市"),
 ])
 def test_unknown_or_ambiguous_settings_are_explained_in_chinese(setting, message):
     with pytest.raises(GazetteerError, match=re.escape(message)):

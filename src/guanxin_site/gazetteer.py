@@ -386,7 +386,8 @@ def resolve(setting: str, within: str | None = None) -> Choice:
     so spelled). `within`: a province slug the setting is looked up in (江西 + 宜春).
     Raises GazetteerError with a message in Chinese."""
     setting = setting.strip()
-    if within is None and re.fullmatch(r"[a-z]+", setting) and _data_path(f"{setting}.json").is_file():
+    if (within is None and re.fullmatch(r"[a-z]+", setting) and f"{setting}.json" != INDEX_FILE
+            and _data_path(f"{setting}.json").is_file()):
         return Choice(setting)  # the common case, without reading the index
     provinces = [p for p in packaged_index()["provinces"] if within is None or p["slug"] == within]
     for p in provinces:
