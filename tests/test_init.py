@@ -7,8 +7,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from guanxin_site import __version__
 from guanxin_site.cli import NO_ISSUES_YET, _ServeReporter, main
 from guanxin_site.config import SiteConfig, load_config
 from guanxin_site.project_init import InitError, init_project, workflow_text
@@ -143,6 +145,7 @@ def test_workflow_is_the_repositorys_installing_the_package(tmp_path):
     # Everything else is the repository's workflow, line for line.
     assert [line for line in repo.split("\n") if "pip install" not in line] == [
         line for line in written.split("\n") if "pip install" not in line and "安装 guanxin-site" not in line]
+    assert yaml.safe_load(written)["jobs"]["build"]["steps"][3]["run"] == f'python -m pip install "guanxin-site=={__version__}"'
 
 
 def test_gitignore_keeps_output_and_cache_out(tmp_path):
@@ -181,3 +184,14 @@ def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path, capsys):
     finally:
         server.close()
     assert NO_ISSUES_YET in capsys.readouterr().err
+
+
+def test_the_new_projects_workflow_is_a_valid_github_workflow(tmp_path):
+    """Checked against the GitHub workflow JSON schema that check-jsonschema ships (no network)."""
+    import subprocess
+    import sys
+
+    init_project(tmp_path / "p")
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           str(tmp_path / "p" / ".github/workflows/publish.yml")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -22,7 +22,8 @@ WORKFLOW = ".github/workflows/publish.yml"
 GITIGNORE = ".gitignore"
 # The repository's workflow installs the checkout it runs in; a project installs the package.
 _CHECKOUT_INSTALL = "        run: python -m pip install .\n"
-_PACKAGE_INSTALL = ("        # 安装 guanxin-site（与生成本项目时的版本相同；升级时改这里的版本号）\n"
+_PACKAGE_INSTALL = ("        # 安装 guanxin-site（与生成本项目时的版本相同；升级时改这里的版本号）。从源代码仓库安装时改为\n"
+                    '        # python -m pip install "guanxin-site @ git+https://github.com/所有者/guanxin-site@v{version}"\n'
                     '        run: python -m pip install "guanxin-site=={version}"\n')
 
 
