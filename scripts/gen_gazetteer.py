@@ -95,6 +95,8 @@ SLUG_FIXES = {
     "繁峙": "fanshi",
     "蓟州": "jizhou",
     "阿勒泰": "aletai",
+    "荥经": "yingjing",  # 荥阳 stays xingyang
+    "六合": "luhe",
     "长子": "zhangzi",  # the one place name where 长 is zhang
     "漯河": "luohe",
     "闵行": "minhang",
