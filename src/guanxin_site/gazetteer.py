@@ -62,6 +62,7 @@ def _interned_place(*fields) -> Place:
 class GazetteerError(Exception):
     """The setting names no known area, or the data file is missing or malformed (message in Chinese)."""
 
+
 # The level of the area a gazetteer covers.
 PROVINCE = "province"  # province or autonomous region: regions are prefectures
 MUNICIPALITY = "municipality"  # 北京 天津 上海 重庆: regions are districts and counties
