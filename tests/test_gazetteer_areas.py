@@ -41,14 +41,14 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def generate_issues(project: Path, gaz: Gazetteer, seed: int) -> tuple[dict, dict]:
-    """ISSUES issues over two years, reports from the gazetteer's regions (headed now and then
+def generate_issues(project: Path, gaz: Gazetteer, seed: int, count: int = ISSUES) -> tuple[dict, dict]:
+    """`count` issues (ISSUES: over two years), reports from the gazetteer's regions (headed now and then
     by an alias, as old bulletins are), some naming a county. Returns what the site must show:
     region slug -> {(year, number)} and (region slug, county slug) -> {(year, number)}."""
     rng = random.Random(seed)
     regions: dict[str, set] = defaultdict(set)
     counties: dict[tuple[str, str], set] = defaultdict(set)
-    for k in range(ISSUES):
+    for k in range(count):
         date = dt.date(2023, 10, 6) + dt.timedelta(weeks=2 * k)
         number = (date - dt.date(date.year, 1, 1)).days // 14 + 1
         chosen = rng.sample(gaz.regions, min(len(gaz.regions), rng.randint(2, 4)))
@@ -227,3 +227,29 @@ def test_a_gazetteer_setting_written_as_a_code(tmp_path):
     result = run("build", "--source", str(project))
     assert result.exit_code == 1
     assert result.stderr.startswith("site.yaml:2: 地名表设置 gazetteer: 火星省 有误：不认识的省份或城市“火星省”")
+
+
+def test_a_wide_heat_map_scrolls_in_its_own_box(tmp_path, browser):
+    """重庆's 38 regions make the heat map wider than a phone: every column is drawn, the
+    chart keeps its size and scrolls sideways in a focusable box, the page itself does not."""
+    project = tmp_path / "project"
+    init_project(project, province="重庆市")
+    gaz = Gazetteer.load("chongqing")
+    generate_issues(project, gaz, seed=5, count=6)
+    build(project, project / "site")
+    stats = project / "site" / "stats" / "index.html"
+    doc = lxml.html.fromstring(stats.read_bytes())
+    (svg,) = doc.xpath("//div[@class='chart-scroll']/*[local-name()='svg']")
+    width = float((svg.get("viewBox") or svg.get("viewbox")).split()[2])
+    columns = svg.xpath("./*[local-name()='text'][*[local-name()='tspan']]")
+    assert len(columns) == len(gaz.regions) == 38
+    assert max(float(t.get("x")) for t in columns) < width
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    try:
+        page.goto(stats.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        box = page.evaluate("(() => { const b = document.querySelector('.chart-scroll');"
+                            " return [b.scrollWidth, b.clientWidth, b.tabIndex]; })()")
+        assert box[0] > box[1] and box[2] == 0
+    finally:
+        page.close()

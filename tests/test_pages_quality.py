@@ -30,6 +30,7 @@ from playwright.async_api import async_playwright
 from archive_factory import REGIONS, SENTENCES, write_archive
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
+from guanxin_site.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parents[1]
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -123,8 +124,15 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     imported = CliRunner().invoke(cli_main, ["import", str(REPO / "tests/data/bulletins/jilin.txt"), "--source", str(jilin)])
     assert imported.exit_code == 0, imported.output
 
+    # A municipality: 38 districts and counties as regions, a heat map wider than a phone.
+    from test_gazetteer_areas import generate_issues
+
+    chongqing = sources / "chongqing"
+    init_project(chongqing, province="重庆市")
+    generate_issues(chongqing, Gazetteer.load("chongqing"), seed=5, count=3)
+
     built = {}
-    for name, project in (("shipped", shipped), ("generated", generated), ("jilin", jilin)):
+    for name, project in (("shipped", shipped), ("generated", generated), ("jilin", jilin), ("chongqing", chongqing)):
         built[name] = Site(name, www / name, f"{origin}{name}/")
         build(project, built[name].root, base_url=built[name].url)
     yield built
