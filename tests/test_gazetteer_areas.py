@@ -12,6 +12,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from archive_factory import SENTENCES
@@ -253,3 +255,30 @@ def test_a_wide_heat_map_scrolls_in_its_own_box(tmp_path, browser):
         assert box[0] > box[1] and box[2] == 0
     finally:
         page.close()
+
+
+_SETTINGS = sorted(p.stem for p in (Path(__file__).parents[1] / "src/guanxin_site/data").glob("*.json")
+                   if p.stem != "index") + ["伊春市", "延边州", "大兴安岭地区", "恩施州", "jiangxi-yichun", "巴音郭楞蒙古自治州"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_import_splits_any_areas_bulletin_by_its_regions(data):
+    """Whatever the area and whichever of its regions report, under their names or aliases,
+    a raw bulletin splits into exactly those reports, and the area's own committee leads."""
+    from guanxin_site.importer import parse_bulletin
+
+    gaz = Gazetteer.load(data.draw(st.sampled_from(_SETTINGS), label="gazetteer"))
+    chosen = data.draw(st.lists(st.sampled_from(gaz.regions), min_size=1, max_size=6, unique=True), label="regions")
+    lines = ["关心下一代工作", "（2024年第3期·总第100期）", f"{gaz.publisher}", "2024年3月8日",
+             "各地关工委扎实推进关心下一代工作", f"{gaz.area}关工委召开全委会议，部署全年工作。"]
+    for place in chosen:
+        name = data.draw(st.sampled_from((place.name, *place.aliases)), label=place.name)
+        lines.append(f"{name}关工委{SENTENCES[len(lines) % len(SENTENCES)]}")
+        county = data.draw(st.sampled_from((None, *gaz.counties_of(place.name))), label="county")
+        if county is not None:  # a county of the region opens the next paragraph: it stays in the report
+            lines.append(f"{county.name}关工委积极响应，认真抓好落实。")
+    issue = parse_bulletin("\n\n".join(lines), gaz)
+    assert [region for region, _ in issue.reports] == [p.name for p in chosen]
+    assert issue.lead == (f"{gaz.area}关工委召开全委会议，部署全年工作。",)
+    assert issue.publisher == gaz.publisher
