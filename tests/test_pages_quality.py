@@ -23,12 +23,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 from playwright.async_api import async_playwright
 
 from archive_factory import REGIONS, SENTENCES, write_archive
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
+from guanxin_site.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parents[1]
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -125,8 +127,24 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     for variant in range(len(PRINT_ISSUES)):
         (generated / "issues" / "2021" / f"{40 + variant:03d}.md").write_text(_print_issue(variant), encoding="utf-8")
 
+    # Another province, started as an office starts: init, import a raw bulletin (its pages use Jilin's words).
+    from guanxin_site.cli import main as cli_main
+    from guanxin_site.project_init import init_project
+
+    jilin = sources / "jilin"
+    init_project(jilin, province="吉林省")
+    imported = CliRunner().invoke(cli_main, ["import", str(REPO / "tests/data/bulletins/jilin.txt"), "--source", str(jilin)])
+    assert imported.exit_code == 0, imported.output
+
+    # A municipality: 38 districts and counties as regions, a heat map wider than a phone.
+    from test_gazetteer_areas import generate_issues
+
+    chongqing = sources / "chongqing"
+    init_project(chongqing, province="重庆市")
+    generate_issues(chongqing, Gazetteer.load("chongqing"), seed=5, count=3)
+
     built = {}
-    for name, project in (("shipped", shipped), ("generated", generated)):
+    for name, project in (("shipped", shipped), ("generated", generated), ("jilin", jilin), ("chongqing", chongqing)):
         built[name] = Site(name, www / name, f"{origin}{name}/")
         build(project, built[name].root, base_url=built[name].url)
     yield built

@@ -81,9 +81,18 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
     try:
         gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
     except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, None,
-                                          f"无法载入地名表“{config.gazetteer}”（{exc}）；请检查 site.yaml 中的 gazetteer 设置")]) from None
-    return config, gazetteer
+        raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
+                                          f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
+    return config.with_area(gazetteer.publisher), gazetteer
+
+
+def _setting_line(project_dir: Path, key: str) -> int | None:
+    """The line of a setting in site.yaml, for a message about its value."""
+    try:
+        lines = (project_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
 
 
 # State shared with forked workers: read in the children, which inherit it when forked.
@@ -312,6 +321,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
             env = make_environment(project_dir, project.config, bytecode)
+            env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages

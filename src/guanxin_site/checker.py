@@ -151,7 +151,7 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     site_pages, site_problems = _site_problems(site) if site is not None else (None, [])
     if not (project_dir / ISSUES_DIR).is_dir() and not (project_dir / CONFIG_FILE).is_file():
         lost = Problem(project_dir.as_posix(), None, f"这里没有 {ISSUES_DIR}/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录；"
-                       "请在项目目录中运行，或用 --source 指定项目目录", FILE)
+                       "请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）", FILE)
         return CheckReport(0, (lost, *site_problems), (), site_pages)
     try:
         config, gazetteer = load_site_config(project_dir, None)

@@ -16,7 +16,7 @@ from guanxin_site.build import build as run_build
 from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
 from guanxin_site.models import issue_label
 from guanxin_site.clock import bulletin_today
-from guanxin_site.serve_messages import Line, warning_lines
+from guanxin_site.serve_messages import NO_ISSUES_YET, Line, warning_lines
 
 # Each command imports what only it needs when it runs, so `build` (run on every
 # publish and every preview) does not pay for the importer, the checker or the server.
@@ -41,7 +41,7 @@ def _require_project(source: Path) -> None:
     """A mistyped --source must not quietly produce an empty site (or new folders) somewhere."""
     if not (source / "issues").is_dir() and not (source / "site.yaml").is_file():
         click.secho(f"错误：{source} 中没有 issues/ 文件夹，也没有 site.yaml，不像是简报网站的项目目录；"
-                    "请在项目目录中运行，或用 --source 指定项目目录（新项目可以先用 guanxin-site import 导入一期）", fg="red", err=True)
+                    "请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）", fg="red", err=True)
         sys.exit(1)
 
 
@@ -133,6 +133,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         click.echo(f"提醒：{note}", err=True)
     status = f"更新了 {result.written} 个文件" if result.changed else "内容没有变化，输出目录保持原样"
     click.echo(f"完成：{result.issues} 期，{result.pages} 个页面，{status}，用时 {result.seconds:.2f} 秒 → {output}")
+    if result.issues == 0 and not result.drafts_waiting:
+        click.secho(f"提醒：{NO_ISSUES_YET}", fg="yellow", err=True)
 
 
 SOURCE_HELP = "项目目录（包含 issues/ 和 site.yaml），默认为当前目录"
@@ -152,6 +154,49 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
     except ValueError:
         click.secho(f"错误：{option} 后面要写“年-月-日”格式的日期，例如 {option} 2023-11-24（现在是“{text}”）", fg="red", err=True)
         sys.exit(2)
+
+
+# -- init --------------------------------------------------------------------------
+
+
+
+@main.command(epilog="\b\n例如：\n  guanxin-site init 简报网站                      （黑龙江省，默认）\n"
+                     "  guanxin-site init 简报网站 --province 吉林省\n"
+                     "  guanxin-site init 简报网站 --province jilin       （拼音或代码 220000 也可以）\n"
+                     "  guanxin-site init 简报网站 --city 伊春市           （地级市自己的简报）")
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
+@click.help_option("-h", "--help", help="显示本说明并退出")
+@click.option("--province", metavar="省份", default=None,
+              help="本简报所属的省、自治区或直辖市：全称、简称、拼音或行政区划代码，例如 吉林省、jilin、220000（默认 黑龙江省）")
+@click.option("--city", metavar="城市", default=None,
+              help="地级市（自治州、盟、地区）自己的简报：名称、拼音或代码，例如 伊春市、heilongjiang-yichun、230700；"
+                   "各地区就是它下辖的县（市、区）")
+def init(directory: Path, province: str | None, city: str | None) -> None:
+    """新建简报网站项目（默认在当前文件夹）。
+
+    写入 site.yaml（每项设置都有中文说明，地名表、编印单位、网站名称和简介按所选省份或城市填好）、
+    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）和发布到 GitHub Pages 的流程
+    .github/workflows/publish.yml。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
+    """
+    from guanxin_site.project_init import init_project
+
+    try:
+        result = init_project(directory, province=province, city=city)
+    except GuanxinError as exc:
+        _fail(exc)
+        return
+    shown = click.format_filename(directory)
+    for rel in result.written:
+        click.echo(f"已创建：{rel}")
+    for rel in result.kept:
+        click.echo(f"已存在，保持不变：{rel}")
+    area = result.gazetteer
+    what = "（补上了缺少的文件）" if result.existing_project else ""
+    click.echo(f"项目已就绪{what}：{shown}，{area.area}的简报（gazetteer: {result.setting}，"
+               f"{len(area.regions)} 个{area.region_word}）。")
+    go = f"cd {shown}，然后 " if directory != Path(".") else ""
+    click.echo(f"下一步：{go}guanxin-site import 收到的简报.docx 导入一期（也可以一次导入多个文件），"
+               "再运行 guanxin-site build 生成网站（guanxin-site serve 可以在浏览器中预览）。")
 
 
 # -- import ------------------------------------------------------------------------
@@ -257,7 +302,11 @@ def new(date_text: str | None, source: Path) -> None:
     date = _parse_date(date_text, "--date") or bulletin_today()
     _require_project(source)
     try:
-        created = create_issue(source, date)
+        examples = load_site_config(source.resolve(), None)[1].examples("## ")
+    except GuanxinError:  # a broken site.yaml is for check and build to report: the file gets no examples
+        examples = ""
+    try:
+        created = create_issue(source, date, examples)
     except GuanxinError as exc:
         _fail(exc)
         return
@@ -311,6 +360,9 @@ def _echo_check_report(report: CheckReport) -> None:
             click.secho(f"  还没写完：{line}{unfinished.message}", fg="yellow")
         click.secho("  写完后删除其中“draft: true”这一行，它就会发布。", fg="yellow")
     links = f"，{report.site_pages} 个网页中的链接都有效" if report.site_pages else ""
+    if report.ok and report.issues == 0 and not report.drafts:
+        click.secho(f"检查通过：还没有简报，没有发现问题{links}。{NO_ISSUES_YET}", fg="green")
+        return
     if report.ok:
         click.secho(f"检查通过：{report.issues} 期，没有发现问题{links}。", fg="green")
         return

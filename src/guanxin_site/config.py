@@ -16,8 +16,8 @@ CONFIG_FILE = "site.yaml"
 @dataclass(frozen=True)
 class SiteConfig:
     title: str = "关心下一代工作"
-    publisher: str = "黑龙江省关心下一代工作委员会办公室"
-    description: str = "黑龙江省关心下一代工作委员会办公室编印的工作简报《关心下一代工作》历年各期存档。"
+    publisher: str = ""  # "": the gazetteer's area office (黑龙江省关心下一代工作委员会办公室), see with_area
+    description: str = ""  # "": made from the publisher and the title, see with_area
     base_url: str | None = None  # absolute, ends with "/"; None: feeds/sitemap that need it are left out
     language: str = "zh-CN"
     gazetteer: str = "heilongjiang"
@@ -34,6 +34,13 @@ class SiteConfig:
         """The digits of the public-security filing number, for the filing site's query address."""
         return "".join(ch for ch in self.police_record if ch.isdigit()) if self.police_record else None
 
+    def with_area(self, default_publisher: str) -> "SiteConfig":
+        """Publisher and description site.yaml leaves out, from the area the gazetteer covers."""
+        from dataclasses import replace
+
+        publisher = self.publisher or default_publisher
+        return replace(self, publisher=publisher, description=self.description or default_description(publisher, self.title))
+
     def with_base_url(self, base_url: str | None) -> "SiteConfig":
         from dataclasses import replace
 
@@ -49,6 +56,10 @@ class GovernmentSite:
     site_id_code: str  # 网站标识码: ten digits (sometimes written with a letter prefix for a department)
     column_name: str
     column_type: str = "政务动态"
+
+
+def default_description(publisher: str, title: str) -> str:
+    return f"{publisher}编印的工作简报《{title}》历年各期存档。"
 
 
 _STRING_KEYS = ("title", "publisher", "description", "language", "gazetteer")
@@ -96,6 +107,8 @@ def load_config(project_dir: Path) -> SiteConfig:
     for key, entry in entries.items():
         if key not in known:
             errors.append(ContentError(CONFIG_FILE, entry.line, f"不认识的设置“{key}”；可用的设置：{'、'.join(sorted(known))}"))
+        elif key == "gazetteer" and type(entry.value) is int and entry.value > 0:
+            values[key] = f"{entry.value:06d}"  # an administrative code, which YAML reads as a number: 220000
         elif key in _STRING_KEYS:
             if not isinstance(entry.value, str) or not entry.value.strip():
                 errors.append(ContentError(CONFIG_FILE, entry.line, f"“{key}”必须是一段非空文字"))

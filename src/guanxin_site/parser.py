@@ -398,7 +398,14 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
         region = gazetteer.region(name)
         if region is None:
             hint = gazetteer.suggest_region(name)
-            advice = f"，是不是“{hint}”？" if hint else "；请写地级行政区的全称，例如“## 黑河市”“## 大兴安岭地区”"
+            write = f"请写{gazetteer.region_word}的全称，例如{gazetteer.examples('## ')}"
+            if gazetteer.is_area_name(name):
+                advice = f"；“{name}”是本简报所属的地方本身，不是下属的{gazetteer.region_word}；{write}"
+            elif other := gazetteer.elsewhere(name):
+                advice = (f"：它是{other}的地区，不在本站的地名表（{gazetteer.area}）中；"
+                          f"{f'是不是“{hint}”？' if hint else write}（如果选错了省份或城市，请改 site.yaml 中的 gazetteer）")
+            else:
+                advice = f"，是不是“{hint}”？" if hint else f"；{write}"
             fail(line, f"不认识的地区“{_shorten(name)}”{advice}")
             continue
         if region.name in seen:

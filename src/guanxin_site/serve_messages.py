@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # build uses warning_lines without loading the server
     from guanxin_site.serve import Broken, Event, Rebuilt
 
 MAX_WARNINGS_SHOWN = 10
+# What build, check and serve say when issues/ holds no bulletin yet (a project just made by init).
+NO_ISSUES_YET = ("issues/ 中还没有简报。导入收到的一期：guanxin-site import 简报.docx（或 .txt）；"
+                 "新建一期自己写：guanxin-site new")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class ServeMessages:
         result = event.result
         if not event.changed:
             lines = [Line(f"[{stamp}] 已生成预览：{result.issues} 期，{result.pages} 个页面，用时 {result.seconds:.2f} 秒")]
+            if result.issues == 0 and not result.drafts_waiting:
+                lines.append(Line(f"[{stamp}] 提醒：{NO_ISSUES_YET}；保存后预览会自动更新", "yellow", True))
         else:
             fixed = "问题已解决，" if event.recovered else ""
             what = f"重新生成了 {result.rendered} 个页面" if result.changed else "网站内容没有变化"
