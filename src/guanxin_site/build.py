@@ -27,6 +27,7 @@ from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
+from guanxin_site.images import ImageProblem, cached_index, make_renditions, rendition_bytes, rendition_digest
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
@@ -35,6 +36,8 @@ from guanxin_site.render import TemplateProblem, make_environment, render_page, 
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
+
+PHOTOS_PER_WORKER = 4  # a photo takes about a second to encode: forking pays from a few photos on
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -62,6 +65,8 @@ class BuildResult:
     warnings: tuple[ContentError, ...] = ()
     drafts_waiting: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
+    photos: int = 0  # photo references published
+    photos_made: int = 0  # photos whose renditions were made by this build (the rest came from the cache)
 
 
 def default_jobs() -> int:
@@ -198,7 +203,7 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
             own = None  # the build reports site.yaml's problems
         if own is not None:
             files.append((f"gazetteer:{own}", own))
-    for rel in previous.get("attachments", []):
+    for rel in [*previous.get("attachments", []), *(previous.get("photos") or [])]:
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))
     return files
@@ -293,11 +298,12 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
             _write_static(writer, dirs)
             attachments = _write_attachments(writer, archive, project_dir)
+            photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
             if progress and search:
                 progress("search", 0, 1)
             search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "search": search_files}, jobs=jobs)
+                                     "photos": photo_sources, "search": search_files}, jobs=jobs)
     finally:
         gc.unfreeze()
         _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
@@ -307,7 +313,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
-        drafts_waiting=project.drafts_waiting, left_out=skipped,
+        drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
+        photos_made=photos_made,
     )
 
 
@@ -357,6 +364,37 @@ def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
             if rel not in seen:
                 seen.add(rel)
                 writer.put(rel, path.read_bytes())
+
+
+def _make_photo(photo) -> dict[str, str]:
+    return make_renditions(_WORK["project_dir"], photo)
+
+
+def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs: int) -> tuple[list[str], int]:
+    """Publish every photo's renditions beside its issue page. Renditions missing from the photo
+    cache are made first, spread over the build's processes; returns the photos' sources (inputs
+    of the nothing-changed check) and how many photos were processed."""
+    unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
+    indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
+    todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
+    _WORK.update(project_dir=project_dir)
+    try:
+        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER):
+            indexes[todo[n].digest] = index
+    except ImageProblem as exc:
+        raise ContentErrors([ContentError(exc.source, None, str(exc))]) from None
+    sources = set()
+    for issue in archive.issues:
+        for photo in issue.photos:
+            sources.add(photo.source)
+            for rendition in photo.renditions:
+                rel = issue.url + rendition.name
+                if rel in writer.files:
+                    continue  # the same photo twice in one issue
+                digest = rendition_digest(indexes[photo.digest], rendition)
+                if writer.previous_files.get(rel) != digest or not writer.keep(rel):
+                    writer.put(rel, rendition_bytes(project_dir, photo, rendition))
+    return sorted(sources), len(todo)
 
 
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
