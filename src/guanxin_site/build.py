@@ -17,7 +17,7 @@ import os
 import pickle
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -178,7 +178,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
 def _build_key(project: Project, themes_digest: str, drafts: bool) -> str:
     """Everything besides a page's own deps that can change any page."""
     parts = (__version__, PARSER_VERSION, themes_digest, project.config.digest, str(project.config.base_url),
-             str(drafts), project.gazetteer.fingerprint)
+             str(drafts), project.gazetteer.fingerprint, f"offline={project.config.offline}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -248,18 +248,19 @@ def _rare_collections():
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
-          use_cache: bool = True, search: bool = True) -> BuildResult:
+          use_cache: bool = True, search: bool = True, offline: bool = False) -> BuildResult:
+    """offline: a copy to open from disk (as `offline: true` in site.yaml does)."""
     with _rare_collections():
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
-                      jobs=jobs, use_cache=use_cache, search=search)
+                      jobs=jobs, use_cache=use_cache, search=search, offline=offline)
 
 
 def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool) -> BuildResult:
+           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool, offline: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     today = today or bulletin_today()  # one day for the whole build, the no-change path included
-    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
+    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
@@ -269,6 +270,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
                            paths=paths, identities=identities)
+    if offline and not project.config.offline:
+        project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)

@@ -101,9 +101,10 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="同时发布标记为 draft 的草稿")
 @click.option("--no-search", is_flag=True, help="不生成搜索索引（生成更快；搜索页会提示索引不可用）")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
+@click.option("--offline", is_flag=True, help="生成可以直接从磁盘（U 盘）双击打开的离线版（也可在 site.yaml 中写 offline: true）")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_search: bool, jobs: int | None,
-          quiet: bool) -> None:
+          offline: bool, quiet: bool) -> None:
     """生成网站。"""
     _require_project(source)
     output = output if output is not None else source / DEFAULT_OUTPUT
@@ -120,7 +121,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     try:
         result = run_build(source, output, drafts=drafts, base_url=base_url, progress=progress, jobs=jobs,
-                           search=not no_search)
+                           search=not no_search, offline=offline)
     except GuanxinError as exc:
         _fail(exc)
         return

@@ -21,6 +21,7 @@ class SiteConfig:
     language: str = "zh-CN"
     gazetteer: str = "heilongjiang"
     recent_issues: int = 10  # how many recent issues the home page lists
+    offline: bool = False  # a copy opened from disk: every internal link names its file (…/index.html)
     digest: str = ""  # hash of site.yaml's bytes, for the build cache
 
     def with_base_url(self, base_url: str | None) -> "SiteConfig":
@@ -70,7 +71,7 @@ def load_config(project_dir: Path) -> SiteConfig:
 
     values: dict[str, object] = {}
     errors: list[ContentError] = []
-    known = {*_STRING_KEYS, "base_url", "recent_issues"}
+    known = {*_STRING_KEYS, "base_url", "recent_issues", "offline"}
     for key, entry in entries.items():
         if key not in known:
             errors.append(ContentError(CONFIG_FILE, entry.line, f"不认识的设置“{key}”；可用的设置：{'、'.join(sorted(known))}"))
@@ -82,6 +83,11 @@ def load_config(project_dir: Path) -> SiteConfig:
         elif key == "recent_issues":
             if type(entry.value) is not int or not 1 <= entry.value <= 100:
                 errors.append(ContentError(CONFIG_FILE, entry.line, "“recent_issues”必须是 1 到 100 之间的整数"))
+            else:
+                values[key] = entry.value
+        elif key == "offline":
+            if type(entry.value) is not bool:
+                errors.append(ContentError(CONFIG_FILE, entry.line, "“offline”只能是 true 或 false"))
             else:
                 values[key] = entry.value
         elif key == "base_url" and entry.value is not None:
