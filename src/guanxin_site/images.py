@@ -160,9 +160,9 @@ class PhotoPass:
                     and tokens[i + 1].type == "paragraph_close"
                 figures = self._standalone(token, tokens, i) if standalone else None
                 if figures is not None:
-                    html, consumed = figures
+                    html, text, consumed = figures
                     out.pop()  # the paragraph_open
-                    out.append(_html_block(html, tokens[i - 1]))
+                    out.append(_html_block(html, text, tokens[i - 1]))
                     i += 2 + consumed  # past the inline and paragraph_close (and an absorbed caption paragraph)
                     continue
                 self._inline(token)
@@ -195,12 +195,13 @@ class PhotoPass:
             if following is not None:
                 caption, consumed = following, 3
         lines = self._lines(token, len(images))
-        parts = []
+        parts, captions = [], []
         for k, image in enumerate(images):
             photo = self._photo(image, lines[k], caption if k == len(images) - 1 else None)
             if photo is not None:
                 parts.append(figure_html(photo, eager=len(self.photos) == 1))
-        return "".join(parts), consumed
+                captions.append(photo.caption)
+        return "".join(parts), "\n".join(c for c in captions if c), consumed
 
     def _inline(self, token: Token) -> None:
         """Images inside running text: a <picture> in the paragraph, without a caption."""
@@ -307,11 +308,11 @@ def _inline_text(children) -> str:
                    for c in children if c.type not in ("softbreak", "hardbreak")) if children else ""
 
 
-def _html_block(html: str, like: Token) -> Token:
+def _html_block(html: str, text: str, like: Token) -> Token:
+    """A block of our own markup; meta["text"] is its readable text (the captions) for the parser."""
     from markdown_it.token import Token
 
-    token = Token("html_block", "", 0, content=html, map=like.map, block=True)
-    return token
+    return Token("html_block", "", 0, content=html, map=like.map, block=True, meta={"text": text})
 
 
 def _srcset(photo: Photo, fmt: str) -> str:
@@ -321,7 +322,7 @@ def _srcset(photo: Photo, fmt: str) -> str:
 def picture_html(photo: Photo, eager: bool) -> str:
     """<picture>: WebP for browsers that take it, JPEG for the rest; sized so nothing jumps."""
     jpegs = [r for r in photo.renditions if r.format == "jpeg"]
-    default = max((r for r in jpegs if r.width <= DEFAULT_WIDTH), key=lambda r: r.width, default=jpegs[0])
+    default = min((r for r in jpegs if r.width >= DEFAULT_WIDTH), key=lambda r: r.width, default=jpegs[-1])
     loading = "" if eager else ' loading="lazy"'
     return (f'<picture><source type="image/webp" srcset="{_srcset(photo, "webp")}" sizes="{SIZES}">'
             f'<img src="{default.name}" srcset="{_srcset(photo, "jpeg")}" sizes="{SIZES}" '

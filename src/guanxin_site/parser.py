@@ -437,4 +437,6 @@ def _plain_text(tokens: list[Token]) -> str:
             blocks.append("".join(c.content for c in token.children if c.type in ("text", "code_inline")))
         elif token.type in ("code_block", "fence"):
             blocks.append(token.content)
+        elif token.type == "html_block" and token.meta:  # a photo's figure (raw HTML is never parsed)
+            blocks.append(token.meta.get("text", ""))
     return "\n".join(b for b in blocks if b)
