@@ -261,3 +261,17 @@ def test_stats_count_photos_per_year(photo_project, tmp_path):
     rows = {tr.xpath("th")[0].text_content(): [td.text_content() for td in tr.xpath("td")]
             for tr in _page(site, "stats/").xpath("//section[@aria-labelledby='h-issues']//table/tbody/tr")}
     assert rows["2023年"][-1] == "2" and rows["2024年"][-1] == "1"
+
+
+def test_feeds_name_photos_by_their_full_address(photo_project, tmp_path):
+    import feedparser
+
+    site = tmp_path / "site"
+    build(photo_project, site, base_url="https://example.org/guanxin/", search=False)
+    for feed in ("feed.xml", "regions/heihe/feed.xml"):
+        content = feedparser.parse((site / feed).read_bytes()).entries[0].content[0].value
+        srcs = re.findall(r'src="([^"]+)"', content) + [c.split(" ")[0] for s in re.findall(r'srcset="([^"]+)"', content)
+                                                         for c in s.split(", ")]
+        assert srcs and all(u.startswith("https://example.org/guanxin/2023/53/会议照片-") for u in srcs if "会议" in u), srcs
+        for url in srcs:
+            assert (site / url.removeprefix("https://example.org/guanxin/")).is_file(), url

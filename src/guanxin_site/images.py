@@ -330,6 +330,22 @@ def picture_html(photo: Photo, eager: bool) -> str:
             f"</picture>")
 
 
+_PHOTO_URLS = re.compile(r'(\s(?:src|srcset)=")([^"]*)(")')
+
+
+def absolute_photo_urls(html: str, base: str) -> str:
+    """Photo URLs made absolute (base: the issue page's full URL), for HTML read away from the
+    issue page: a feed reader resolves a relative URL against the feed, not the page."""
+    if "<picture>" not in html:
+        return html
+
+    def absolute(match: re.Match) -> str:
+        candidates = ", ".join(base + c for c in match.group(2).split(", "))
+        return match.group(1) + candidates + match.group(3)
+
+    return _PHOTO_URLS.sub(absolute, html)
+
+
 def figure_html(photo: Photo, eager: bool) -> str:
     """A photo with its caption under it, as the printed bulletin sets it."""
     caption = f"<figcaption>{escape(photo.caption)}</figcaption>\n" if photo.caption else ""
