@@ -66,3 +66,24 @@ def metadata_found(data: bytes) -> list[str]:
         if marker in data:
             found.append(marker.decode("latin-1"))
     return found
+
+
+def write_photo_issue(project: Path, relative: str, number: int, date: str, photos: int, paragraphs: list[str],
+                      regions: tuple[str, ...] = ("黑河市", "伊春市")) -> list[str]:
+    """An issue with `photos` captioned photos spread over its reports; returns the captions in order."""
+    path = project / "issues" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["---", f"number: {number}", f"date: {date}", f"title: 各地关工委开展关爱活动（图片报道{number}）", "---", ""]
+    captions = []
+    for n in range(photos):
+        if n % max(1, photos // len(regions)) == 0 and n // max(1, photos // len(regions)) < len(regions):
+            region = regions[n // max(1, photos // len(regions))]
+            lines += [f"## {region}", "", f"{region}关工委" + paragraphs[n % len(paragraphs)], ""]
+        name = f"照片/活动{n + 1}.jpg"
+        phone_jpeg(path.parent / name, 1800 + 200 * (n % 3), 1200 + 300 * (n % 2), orientation=6 if n % 4 == 3 else 1,
+                   seed=n + 11)
+        caption = f"第{n + 1}张照片的说明：“五老”与孩子们一起参加活动"
+        captions.append(caption)
+        lines += [f"![活动现场{n + 1}]({name})", f"*{caption}*", "", paragraphs[(n * 3 + 1) % len(paragraphs)] * (1 + n % 3), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return captions
