@@ -275,3 +275,29 @@ def test_feeds_name_photos_by_their_full_address(photo_project, tmp_path):
         assert srcs and all(u.startswith("https://example.org/guanxin/2023/53/会议照片-") for u in srcs if "会议" in u), srcs
         for url in srcs:
             assert (site / url.removeprefix("https://example.org/guanxin/")).is_file(), url
+
+
+def test_an_image_listed_as_attachment_is_published_without_metadata(project, tmp_path):
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    issue.write_text(issue.read_text(encoding="utf-8").replace("---\n\n", "attachments:\n  - 原图.jpg\n  - 截图.png\n---\n\n", 1),
+                     encoding="utf-8")
+    phone_jpeg(issue.parent / "原图.jpg", 1200, 800, orientation=6)
+    png_with_text(issue.parent / "截图.png")
+    site = tmp_path / "site"
+    build(project, site, search=False)
+    for name in ("原图.jpg", "截图.png"):
+        data = (site / "2023/53" / name).read_bytes()
+        assert metadata_found(data) == [], name
+        with Image.open(site / "2023/53" / name) as image:
+            assert not image.getexif() and not {"exif", "xmp", "Author", "Comment"} & set(image.info), name
+    with Image.open(site / "2023/53/原图.jpg") as upright:
+        assert upright.size == (800, 1200)  # turned upright at full size
+    with Image.open(site / "2023/53/截图.png") as png, Image.open(issue.parent / "截图.png") as original:
+        assert png.mode == "RGBA" and png.tobytes() == original.tobytes()  # lossless
+    assert (site / "2023/53/原图.jpg").read_bytes() == build_again(project, tmp_path / "again")
+
+
+def build_again(project: Path, site: Path) -> bytes:
+    shutil.rmtree(project / ".guanxin-cache")
+    build(project, site, search=False)
+    return (site / "2023/53/原图.jpg").read_bytes()

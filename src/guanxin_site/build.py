@@ -27,7 +27,8 @@ from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
-from guanxin_site.images import ImageProblem, cached_index, make_renditions, rendition_bytes, rendition_digest
+from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, make_renditions, rendition_bytes,
+                                 rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
@@ -413,5 +414,6 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) 
                 except OSError:  # removed or renamed while the build ran
                     raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
                                                       f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
-                writer.put(rel, data)
+                cleaned = clean_attachment(project_dir, attachment.digest, data)  # a photo: without EXIF/GPS
+                writer.put(rel, data if cleaned is None else cleaned)
     return sorted(sources)

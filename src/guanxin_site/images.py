@@ -468,3 +468,51 @@ def _store(folder: Path, files: dict[str, bytes], index: dict[str, str]) -> None
         os.rename(tmp, folder)
     except OSError:  # another process stored the same photo meanwhile: same bytes, keep theirs
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- Attachments that are images: published full size, but without metadata -----------------
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def is_image_bytes(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def clean_attachment(project_dir: Path, digest: str, data: bytes) -> bytes | None:
+    """An attachment that is a JPEG, PNG or WebP image, turned upright and stripped of its metadata
+    at full size (JPEG at quality 95 without chroma subsampling, PNG and WebP losslessly), from the
+    cache when made before; None for any other file, which is published as it is."""
+    if not is_image_bytes(data):
+        return None
+    from PIL import Image, ImageOps
+
+    folder = cache_folder(project_dir, digest)
+    cached = folder.with_name(folder.name + "-original")
+    try:
+        return (cached / "file").read_bytes()
+    except OSError:
+        pass
+    try:
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
+                return None  # cannot be an attachment anyway: over the attachment size limit in practice
+            fmt, icc = opened.format, opened.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(opened)
+            mode = upright.mode if upright.mode in ("RGB", "RGBA", "L", "LA") else \
+                ("RGBA" if "transparency" in upright.info or upright.mode in ("PA", "P") else "RGB")
+            clean = Image.new(mode, upright.size)
+            clean.paste(upright.convert(mode))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # not an image Pillow can read: published as it is, like any file
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        clean.convert("RGB").save(out, "JPEG", quality=95, subsampling=0, optimize=True, **extra)
+    elif fmt == "PNG":
+        clean.save(out, "PNG", **extra)
+    else:
+        clean.save(out, "WEBP", lossless=True, **extra)
+    result = out.getvalue()
+    _store(cached, {"file": result}, {"file": hashlib.sha256(result).hexdigest()})
+    return result
