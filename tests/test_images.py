@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 from lxml import html as lxml_html
 from PIL import Image
 
@@ -301,3 +302,20 @@ def build_again(project: Path, site: Path) -> bytes:
     shutil.rmtree(project / ".guanxin-cache")
     build(project, site, search=False)
     return (site / "2023/53/原图.jpg").read_bytes()
+
+
+@settings(max_examples=150)
+@given(src=st.text(st.characters(codec="utf-8"), max_size=40).map(lambda s: s.replace(")", "").replace("\n", "")),
+       alt=st.text(max_size=10))
+def test_any_image_reference_gives_a_photo_or_a_located_error(tmp_path_factory, src, alt):
+    from guanxin_site.build import load_project
+
+    project = tmp_path_factory.mktemp("any")
+    (project / "issues/2023").mkdir(parents=True)
+    phone_jpeg(project / "issues/2023/a.jpg", 300, 200)
+    safe_alt = alt.replace("]", "").replace("\n", " ")
+    write_issue(project, f"## 黑河市\n\n黑河市关工委召开会议。\n\n![{safe_alt}]({src})\n\n![x](%00a.jpg)\n")
+    try:
+        load_project(project)
+    except ContentErrors as exc:
+        assert all(e.path == "issues/2023/053.md" and e.line for e in exc.errors), exc.errors

@@ -270,7 +270,7 @@ class PhotoPass:
         candidate = self.issue_path.parent / Path(*pure.parts)
         try:
             real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # missing, a link loop, a NUL in the name
             folder = PurePosixPath(self.issue_rel).parent
             self.fail(line, f"找不到图片“{shown}”；请把它放在 {folder}/ 文件夹中（或其中的子文件夹），"
                             "并检查文件名（包括扩展名 .jpg/.png）是否一字不差")
