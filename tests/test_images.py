@@ -179,6 +179,16 @@ def test_a_caption_in_the_next_italic_paragraph_and_photos_inside_text(project, 
     assert not page.xpath("//div[@class='prose']/p/em")  # the caption paragraph was taken into the figure
 
 
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims a size (a decompression bomb's header) and has no pixels."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = lambda kind, body: struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
 def _problems(project: Path, tmp_path: Path) -> tuple[str, str]:
     """What check prints, and what build raises."""
     result = CliRunner().invoke(main, ["check", "--source", str(project), "--today", TODAY], catch_exceptions=False)
@@ -195,6 +205,7 @@ def _problems(project: Path, tmp_path: Path) -> tuple[str, str]:
     (lambda d: Image.new("L", (8000, 5001)).save(d / "big.png"), "big.png", "超过 40 百万像素"),
     (lambda d: (d / "huge.jpg").write_bytes(b"\xff\xd8" + b"\0" * (MAX_BYTES + 1)), "huge.jpg", "超过 20 MB"),
     (lambda d: phone_jpeg(d.parents[1] / "outside.jpg", 300, 200), "../../outside.jpg", "在 issues/ 文件夹以外"),
+    (lambda d: (d / "bomb.png").write_bytes(_png_header(30000, 30000)), "bomb.png", "像素过多"),
     (None, "https://example.org/a.jpg", "是网上的地址"),
     (None, "/etc/passwd", "用了绝对路径"),
 ])
@@ -205,7 +216,7 @@ def test_each_photo_mistake_is_a_located_error_in_check_and_build(project, tmp_p
     checked, built = _problems(project, tmp_path)
     for output in (checked, built):
         assert "issues/2023/053.md:11: " in output and expected in output, output
-        assert "Traceback" not in output
+        assert "Traceback" not in output and "Warning" not in output
 
 
 def test_a_link_to_outside_issues_is_refused(project, tmp_path):

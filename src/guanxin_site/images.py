@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
@@ -88,8 +89,12 @@ def read_facts(path: Path, shown: str) -> Facts:
         data = path.read_bytes()
     except OSError as exc:
         raise ImageProblem(f"无法读取图片“{shown}”（{exc.strerror or exc}）") from None
+    too_many = f"图片“{shown}”的像素过多（超过 {MAX_PIXELS // 1_000_000} 百万像素）；请缩小后再用（长边 3000 像素足够）"
     try:
-        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+        with warnings.catch_warnings():  # Pillow warns of large images on stderr, in English; we refuse them below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+        with image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise ImageProblem(f"图片“{shown}”有 {width}×{height} 像素，超过 {MAX_PIXELS // 1_000_000} 百万像素；"
@@ -103,7 +108,9 @@ def read_facts(path: Path, shown: str) -> Facts:
     except UnidentifiedImageError:
         raise ImageProblem(f"“{shown}”不是 JPEG、PNG 或 WebP 图片（按文件内容判断，与扩展名无关）；"
                            "请另存为 JPG 格式后再用") from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:  # claims hundreds of megapixels: a decompression bomb
+        raise ImageProblem(too_many) from None
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ImageProblem(f"图片“{shown}”已损坏或不完整，无法读取（{exc}）；请重新导出或重新拷贝这张图片") from None
     if orientation in (5, 6, 7, 8):  # turned a quarter: the displayed image is the other way round
         width, height = height, width
