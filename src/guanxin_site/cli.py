@@ -135,6 +135,9 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         click.secho(f"提醒：{draft} 是草稿（draft: true），这次没有发布", fg="yellow", err=True)
     for note in result.left_out:
         click.echo(f"提醒：{note}", err=True)
+    if result.photos_made:
+        click.echo(f"照片：处理了 {result.photos_made} 张新的或改动过的照片（缩小、去掉拍摄地点等信息）；"
+                   "没有改动的照片不会再处理", err=True)
     status = f"更新了 {result.written} 个文件" if result.changed else "内容没有变化，输出目录保持原样"
     click.echo(f"完成：{result.issues} 期，{result.pages} 个页面，{status}，用时 {result.seconds:.2f} 秒 → {output}")
 

@@ -45,7 +45,7 @@ CLOSE = 0.9  # a rendition within 10 % of the source's width adds nothing: the s
 JPEG_SETTINGS = {"quality": 82, "optimize": True, "progressive": True, "subsampling": 2}
 WEBP_SETTINGS = {"quality": 78, "method": 4}
 FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}  # what Pillow may read a photo as; name for messages
-SETTINGS_VERSION = "1"  # bump when renditions change for the same source (widths, settings, pipeline)
+SETTINGS_VERSION = "2"  # bump when renditions change for the same source (widths, settings, pipeline)
 # Shown width of a photo: the content column is 46rem with 1rem padding on each side.
 SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
 CACHE_SUBDIR = "photos"
@@ -422,6 +422,9 @@ def make_renditions(project_dir: Path, photo: Photo) -> dict[str, str]:
     try:
         with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
             icc = opened.info.get("icc_profile")  # colours, not metadata: kept so photos look as shot
+            if opened.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale where the largest rendition allows
+                turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+                opened.draft("RGB", (photo.height, photo.width) if turned else (photo.width, photo.height))
             upright = ImageOps.exif_transpose(opened)
             image = _flatten(upright)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -431,7 +434,7 @@ def make_renditions(project_dir: Path, photo: Photo) -> dict[str, str]:
     for rendition in sorted({(r.width, r.height) for r in photo.renditions}, reverse=True):
         width, height = rendition
         if current.size != (width, height):
-            current = current.resize((width, height), Image.Resampling.LANCZOS)
+            current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         jpeg, webp = io.BytesIO(), io.BytesIO()
         extra = {"icc_profile": icc} if icc else {}
         current.save(jpeg, "JPEG", **JPEG_SETTINGS, **extra)  # no exif=, no xmp=: none is written
