@@ -69,7 +69,7 @@ def metadata_found(data: bytes) -> list[str]:
 
 
 def write_photo_issue(project: Path, relative: str, number: int, date: str, photos: int, paragraphs: list[str],
-                      regions: tuple[str, ...] = ("黑河市", "伊春市")) -> list[str]:
+                      regions: tuple[str, ...] = ("黑河市", "伊春市"), base: tuple[int, int] = (1800, 1200)) -> list[str]:
     """An issue with `photos` captioned photos spread over its reports; returns the captions in order."""
     path = project / "issues" / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,7 @@ def write_photo_issue(project: Path, relative: str, number: int, date: str, phot
             region = regions[n // max(1, photos // len(regions))]
             lines += [f"## {region}", "", f"{region}关工委" + paragraphs[n % len(paragraphs)], ""]
         name = f"照片/活动{n + 1}.jpg"
-        phone_jpeg(path.parent / name, 1800 + 200 * (n % 3), 1200 + 300 * (n % 2), orientation=6 if n % 4 == 3 else 1,
+        phone_jpeg(path.parent / name, base[0] + 200 * (n % 3), base[1] + 300 * (n % 2), orientation=6 if n % 4 == 3 else 1,
                    seed=n + 11)
         caption = f"第{n + 1}张照片的说明：“五老”与孩子们一起参加活动"
         captions.append(caption)

@@ -17,7 +17,7 @@ from guanxin_site.cli import main
 from guanxin_site.errors import ContentErrors
 from guanxin_site.images import MAX_BYTES, plan_renditions, rendition_widths
 from guanxin_site.models import html_text
-from photo_support import GPS_IFD, metadata_found, phone_jpeg, picture, png_with_text
+from photo_support import GPS_IFD, metadata_found, phone_jpeg, picture, png_with_text, write_photo_issue
 
 TODAY = "2026-12-01"
 
@@ -114,10 +114,12 @@ def test_no_published_file_carries_exif_gps_xmp_or_png_text(photo_project, tmp_p
 
 
 def test_two_clean_builds_are_byte_identical(photo_project, tmp_path):
+    """One build in one process, one with the photos spread over two (six photos: enough to fork for)."""
+    write_photo_issue(photo_project, "2023/054.md", 54, "2023-11-24", 4, ["黑河市关工委召开会议。"], base=(700, 500))
     copy = tmp_path / "copy"
     shutil.copytree(photo_project, copy)
-    build(photo_project, tmp_path / "a", search=False, jobs=1)
-    build(copy, tmp_path / "b", search=False, jobs=2)
+    assert build(photo_project, tmp_path / "a", search=False, jobs=1).photos_made == 6
+    assert build(copy, tmp_path / "b", search=False, jobs=2).photos_made == 6
 
     def files(root: Path) -> dict[str, str]:
         return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
