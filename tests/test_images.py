@@ -275,6 +275,7 @@ def test_stats_count_photos_per_year(photo_project, tmp_path):
     rows = {tr.xpath("th")[0].text_content(): [td.text_content() for td in tr.xpath("td")]
             for tr in _page(site, "stats/").xpath("//section[@aria-labelledby='h-issues']//table/tbody/tr")}
     assert rows["2023年"][-1] == "2" and rows["2024年"][-1] == "1"
+    assert "照片 3 张" in _page(site, "stats/").xpath("//p[@class='lede']")[0].text_content()
 
 
 def test_feeds_name_photos_by_their_full_address(photo_project, tmp_path):
