@@ -210,6 +210,8 @@ def _problems(project: Path, tmp_path: Path) -> tuple[str, str]:
     (lambda d: (d / "bomb.png").write_bytes(_png_header(30000, 30000)), "bomb.png", "像素过多"),
     (None, "https://example.org/a.jpg", "是网上的地址"),
     (None, "/etc/passwd", "用了绝对路径"),
+    (None, "C:\\Users\\编辑部\\照片\\会议.jpg", "是这台电脑上的路径"),
+    (None, "file:///D:/照片/会议.jpg", "是这台电脑上的路径"),
 ])
 def test_each_photo_mistake_is_a_located_error_in_check_and_build(project, tmp_path, make, reference, expected):
     issue = write_issue(project, f"## 黑河市\n\n黑河市关工委召开会议。\n\n![会议现场]({reference})\n")

@@ -49,6 +49,7 @@ SETTINGS_VERSION = "2"  # bump when renditions change for the same source (width
 # Shown width of a photo: the content column is 46rem with 1rem padding on each side.
 SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
 CACHE_SUBDIR = "photos"
+_LOCAL_PATH = re.compile(r"!\[[^\]\n]*\]\(\s*<?((?:[A-Za-z]:[\\/]|file:)[^)>\n]*)")  # ![…](C:\… or file:…
 _NAME_UNSAFE = re.compile(r"[\x00-\x20\x7f:?#%\\\"<>|*,;'&/]+")  # would break a URL, a srcset or an attribute
 
 
@@ -162,6 +163,8 @@ class PhotoPass:
         i = 0
         while i < len(tokens):
             token = tokens[i]
+            if token.type == "inline" and "![" in token.content:
+                self._local_paths(token)
             if token.type == "inline" and token.children and any(c.type == "image" for c in token.children):
                 standalone = i >= 1 and tokens[i - 1].type == "paragraph_open" and i + 1 < len(tokens) \
                     and tokens[i + 1].type == "paragraph_close"
@@ -177,7 +180,7 @@ class PhotoPass:
             i += 1
         return out
 
-    def _standalone(self, token: Token, tokens: list[Token], index: int) -> tuple[str, int] | None:
+    def _standalone(self, token: Token, tokens: list[Token], index: int) -> tuple[str, str, int] | None:
         """A paragraph of only images (one per line), optionally ending with an italic caption line,
         or followed by a paragraph that is wholly italic: figures. Anything else: None."""
         children = [c for c in token.children if not (c.type == "text" and not c.content.strip())]
@@ -219,6 +222,16 @@ class PhotoPass:
             if photo is not None:
                 child.type, child.tag, child.nesting, child.children = "html_inline", "", 0, None
                 child.content = picture_html(photo, eager=len(self.photos) == 1)
+
+    def _local_paths(self, token: Token) -> None:
+        """A path on the editor's own computer (C:\\照片\\a.jpg, file:///…) is no link to markdown-it,
+        so it would be shown as text: say what to do instead."""
+        first = self.body_line + (token.map[0] if token.map else 0)
+        for n, text in enumerate(token.content.split("\n")):
+            for match in _LOCAL_PATH.finditer(text):
+                shown = match.group(1) if len(match.group(1)) <= 60 else match.group(1)[:60] + "……"
+                self.fail(first + n, f"图片“{shown}”是这台电脑上的路径，网站上无法显示；请把图片拷贝到本期文件旁边"
+                                     f"（或旁边的文件夹中），只写文件名，例如 ![会议现场](会议照片.jpg)")
 
     def _lines(self, token: Token, count: int) -> list[int]:
         """File line of each image of an inline token: the lines holding "![" in its source, in order."""
