@@ -383,7 +383,7 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
     _WORK.update(project_dir=project_dir)
     try:
-        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER):
+        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
             indexes[todo[n].digest] = index
     except ImageProblem as exc:
         raise ContentErrors([ContentError(exc.source, None, str(exc))]) from None
