@@ -335,3 +335,13 @@ def test_any_image_reference_gives_a_photo_or_a_located_error(tmp_path_factory, 
         load_project(project)
     except ContentErrors as exc:
         assert all(e.path == "issues/2023/053.md" and e.line for e in exc.errors), exc.errors
+
+
+def test_a_16_bit_greyscale_scan_keeps_its_tones(project, tmp_path):
+    issue = write_issue(project, "## 黑河市\n\n![老照片翻拍](scan.png)\n")
+    Image.linear_gradient("L").resize((600, 400)).convert("I").point(lambda v: v * 257).convert("I;16").save(
+        issue.parent / "scan.png")
+    build(project, tmp_path / "site", search=False)
+    with Image.open(tmp_path / "site/2023/53/scan-600.jpg") as published:
+        top, middle, bottom = (published.getpixel((300, y))[0] for y in (5, 200, 394))
+    assert top < 20 and 110 < middle < 145 and bottom > 235  # the same gradient, not blown out to white

@@ -45,7 +45,7 @@ CLOSE = 0.9  # a rendition within 10 % of the source's width adds nothing: the s
 JPEG_SETTINGS = {"quality": 82, "optimize": True, "progressive": True, "subsampling": 2}
 WEBP_SETTINGS = {"quality": 78, "method": 4}
 FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}  # what Pillow may read a photo as; name for messages
-SETTINGS_VERSION = "2"  # bump when renditions change for the same source (widths, settings, pipeline)
+SETTINGS_VERSION = "3"  # bump when renditions change for the same source (widths, settings, pipeline)
 # Shown width of a photo: the content column is 46rem with 1rem padding on each side.
 SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
 CACHE_SUBDIR = "photos"
@@ -463,6 +463,8 @@ def _flatten(image):
     object, so nothing of the source's info (text chunks, XMP, EXIF) travels with it."""
     from PIL import Image
 
+    if image.mode.startswith("I") or image.mode == "F":  # 16-bit greyscale (a scan): 0..65535 onto 0..255
+        image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         paper = Image.new("RGB", rgba.size, (255, 255, 255))
