@@ -37,9 +37,9 @@ from guanxin_site.render import TemplateProblem, make_environment, render_page, 
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
-
-PHOTOS_PER_WORKER = 4  # a photo takes about a second to encode: forking pays from a few photos on
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
+
+PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -385,8 +385,9 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
     try:
         for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
             indexes[todo[n].digest] = index
-    except ImageProblem as exc:
-        raise ContentErrors([ContentError(exc.source, None, str(exc))]) from None
+    except ImageProblem as exc:  # the photo changed into something unreadable since it was parsed
+        issue, photo = next((i, p) for i in archive.issues for p in i.photos if p.source == exc.source)
+        raise ContentErrors([ContentError(issue.source, photo.line, str(exc))]) from None
     sources = set()
     for issue in archive.issues:
         for photo in issue.photos:
