@@ -202,7 +202,7 @@ def _problems(project: Path, tmp_path: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("make, reference, expected", [
     (None, "会议照片.jpg", "找不到图片“会议照片.jpg”"),
-    (lambda d: (d / "会议照片.jpg").write_bytes(b"%PDF-1.4 not a photo"), "会议照片.jpg", "不是 JPEG、PNG 或 WebP 图片"),
+    (lambda d: (d / "会议照片.jpg").write_bytes(b"%PDF-1.4 not a photo"), "会议照片.jpg", "不是 JPEG、PNG、GIF 或 WebP 图片"),
     (lambda d: (d / "x.jpg").write_bytes(phone_jpeg(d / "y.jpg", 800, 600).read_bytes()[:3000]), "x.jpg", "已损坏或不完整"),
     (lambda d: Image.new("L", (8000, 5001)).save(d / "big.png"), "big.png", "超过 40 百万像素"),
     (lambda d: (d / "huge.jpg").write_bytes(b"\xff\xd8" + b"\0" * (MAX_BYTES + 1)), "huge.jpg", "超过 20 MB"),
@@ -345,3 +345,17 @@ def test_a_16_bit_greyscale_scan_keeps_its_tones(project, tmp_path):
     with Image.open(tmp_path / "site/2023/53/scan-600.jpg") as published:
         top, middle, bottom = (published.getpixel((300, y))[0] for y in (5, 200, 394))
     assert top < 20 and 110 < middle < 145 and bottom > 235  # the same gradient, not blown out to white
+
+
+def test_a_gif_from_a_word_file_is_published_as_a_still_photo(project, tmp_path):
+    """import writes the images of a .docx as they were, GIFs included."""
+    issue = write_issue(project, "## 黑河市\n\n![图1 活动现场](导入/图1.gif)\n")
+    (issue.parent / "导入").mkdir()
+    frames = [picture(320, 240, seed).convert("P") for seed in (1, 2)]
+    frames[0].save(issue.parent / "导入/图1.gif", save_all=True, append_images=frames[1:], comment=b"secret comment")
+    build(project, tmp_path / "site", search=False)
+    for name in ("图1-320.jpg", "图1-320.webp"):
+        data = (tmp_path / "site/2023/53" / name).read_bytes()
+        assert b"secret comment" not in data and metadata_found(data) == []
+        with Image.open(tmp_path / "site/2023/53" / name) as still:
+            assert still.size == (320, 240) and getattr(still, "n_frames", 1) == 1

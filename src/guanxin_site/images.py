@@ -3,7 +3,7 @@
 Two halves, one on each side of the pipeline:
 
 - While parsing (cheap, once per changed issue): every `![说明](文件.jpg)` of a report is
-  resolved beside the issue file, checked by its bytes (a real JPEG, PNG or WebP, not too
+  resolved beside the issue file, checked by its bytes (a real JPEG, PNG, GIF or WebP, not too
   large, not a decompression bomb) and recorded as a frozen Photo; the Markdown image
   becomes a <figure> with <picture>, srcset/sizes and width/height, captioned as in the
   printed bulletin. Only the header is decoded (at 1/8 scale for JPEG, to catch a
@@ -44,7 +44,8 @@ DEFAULT_WIDTH = 960  # what <img src> names, for browsers without srcset
 CLOSE = 0.9  # a rendition within 10 % of the source's width adds nothing: the source width replaces it
 JPEG_SETTINGS = {"quality": 82, "optimize": True, "progressive": True, "subsampling": 2}
 WEBP_SETTINGS = {"quality": 78, "method": 4}
-FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}  # what Pillow may read a photo as; name for messages
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what Pillow may read a photo as (a GIF: its first frame)
+ATTACHMENT_FORMATS = ("JPEG", "PNG", "WEBP")  # attachments re-saved without metadata in their own format
 SETTINGS_VERSION = "3"  # bump when renditions change for the same source (widths, settings, pipeline)
 # Shown width of a photo: the content column is 46rem with 1rem padding on each side.
 SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
@@ -107,7 +108,7 @@ def read_facts(path: Path, shown: str) -> Facts:
     except ImageProblem:
         raise
     except UnidentifiedImageError:
-        raise ImageProblem(f"“{shown}”不是 JPEG、PNG 或 WebP 图片（按文件内容判断，与扩展名无关）；"
+        raise ImageProblem(f"“{shown}”不是 JPEG、PNG、GIF 或 WebP 图片（按文件内容判断，与扩展名无关）；"
                            "请另存为 JPG 格式后再用") from None
     except Image.DecompressionBombError:  # claims hundreds of megapixels: a decompression bomb
         raise ImageProblem(too_many) from None
@@ -509,7 +510,7 @@ def clean_attachment(project_dir: Path, digest: str, data: bytes) -> bytes | Non
     at full size (JPEG at quality 95 without chroma subsampling, PNG and WebP losslessly), from the
     cache when made before; None for any other file, which is published as it is."""
     if not is_image_bytes(data):
-        return None
+        return None  # GIF attachments too: published as they are (animation kept; GIF has no EXIF)
     from PIL import Image, ImageOps
 
     folder = cache_folder(project_dir, digest)
@@ -519,7 +520,7 @@ def clean_attachment(project_dir: Path, digest: str, data: bytes) -> bytes | Non
     except OSError:
         pass
     try:
-        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
+        with Image.open(io.BytesIO(data), formats=list(ATTACHMENT_FORMATS)) as opened:
             if opened.width * opened.height > MAX_PIXELS:
                 return None  # cannot be an attachment anyway: over the attachment size limit in practice
             fmt, icc = opened.format, opened.info.get("icc_profile")
