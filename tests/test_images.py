@@ -359,3 +359,14 @@ def test_a_gif_from_a_word_file_is_published_as_a_still_photo(project, tmp_path)
         assert b"secret comment" not in data and metadata_found(data) == []
         with Image.open(tmp_path / "site/2023/53" / name) as still:
             assert still.size == (320, 240) and getattr(still, "n_frames", 1) == 1
+
+
+def test_check_site_finds_a_missing_rendition(photo_project, tmp_path):
+    site = tmp_path / "site"
+    build(photo_project, site, search=False)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", "--source", str(photo_project), "--site", str(site), "--today", TODAY])
+    assert ok.exit_code == 0, ok.output
+    (site / "2023/53/活动-480.webp").unlink()  # named only in a srcset
+    broken = runner.invoke(main, ["check", "--source", str(photo_project), "--site", str(site), "--today", TODAY])
+    assert broken.exit_code == 1 and "2023/53/index.html: 链接“活动-480.webp”无效" in broken.output, broken.output
