@@ -12,6 +12,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from PIL import Image
 from click.testing import CliRunner
 from lxml import etree
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -77,6 +78,7 @@ def issue(number: int, date: str, title: str, extra: list[str], paragraphs: list
 def hostile_site(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("hostile")
     (project / "issues/2023").mkdir(parents=True)
+    Image.new("RGB", (64, 48), (200, 0, 0)).save(project / "issues/2023/x.png")  # a real photo: its alt is hostile
     (project / "site.yaml").write_text(
         f"title: {yaml_quote('<script>' + RUN + '</script>关心下一代工作')}\n"
         f"publisher: {yaml_quote(HOSTILE_PUBLISHER)}\n"
@@ -224,7 +226,8 @@ def test_source_html_has_no_live_markup_from_content(hostile_site):
         assert not doc.xpath(f"{prose}//*[not(self::p or self::a or self::code or self::pre or self::img or self::em"
                              " or self::strong or self::table or self::thead or self::tbody or self::tr or self::th"
                              " or self::td or self::ul or self::ol or self::li or self::blockquote or self::br"
-                             " or self::s or self::h3 or self::h4 or self::h5 or self::h6 or self::hr)]"), rel
+                             " or self::s or self::h3 or self::h4 or self::h5 or self::h6 or self::hr"
+                             " or self::figure or self::picture or self::source or self::figcaption)]"), rel  # photos
         assert not [a for a in doc.xpath("//@*") if a.attrname.lower().startswith("on")], rel
         for href in doc.xpath("//a/@href | //img/@src"):
             assert not href.strip().lower().startswith(("javascript:", "vbscript:", "data:text", "data:image/svg")), (rel, href)

@@ -28,6 +28,7 @@ from lxml import html as lxml_html
 from playwright.async_api import async_playwright
 
 from archive_factory import REGIONS, SENTENCES, write_archive
+from photo_support import write_photo_issue
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
 from guanxin_site.gazetteer import Gazetteer
@@ -40,6 +41,7 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 ISSUE_BUDGET = 30 * 1024  # bytes of HTML plus CSS for an issue page
 PRINT_ISSUES = ("2021/40/", "2021/41/", "2021/42/", "2021/43/")
+PHOTO_ISSUE = "2021/44/"  # six captioned photos between paragraphs of varied length
 KEY_PAGES = ("", "2023/53/", "regions/yichun/", "stats/")  # of the shipped site
 CHINA_SETTINGS = """
 icp: 黑ICP备12345678号-1
@@ -126,6 +128,8 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     write_archive(generated, 4, start=104)  # December 2020 to January 2021
     for variant in range(len(PRINT_ISSUES)):
         (generated / "issues" / "2021" / f"{40 + variant:03d}.md").write_text(_print_issue(variant), encoding="utf-8")
+    paragraphs = ["".join(SENTENCES[k:k + 3]) for k in range(0, len(SENTENCES), 3)]
+    write_photo_issue(generated, "2021/044.md", 44, "2021-11-05", 6, paragraphs)
 
     # Another province, started as an office starts: init, import a raw bulletin (its pages use Jilin's words).
     from guanxin_site.cli import main as cli_main
@@ -347,7 +351,7 @@ def printed(sites, browser, tmp_path_factory) -> dict[str, Path]:
     pdfs = {}
     page = browser.new_page()
     try:
-        for site, issue in [(sites["shipped"], "2023/53/")] + [(sites["generated"], url) for url in PRINT_ISSUES]:
+        for site, issue in [(sites["shipped"], "2023/53/")] + [(sites["generated"], url) for url in (*PRINT_ISSUES, PHOTO_ISSUE)]:
             page.goto(site.url + issue)
             path = out / (site.name + "-" + issue.strip("/").replace("/", "-") + ".pdf")
             page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
@@ -420,6 +424,16 @@ def test_print_uses_a_serif_body_and_hides_navigation(sites, browser):
             assert fonts and all("Serif" in name or "Song" in name for name in fonts), (selector, fonts)
     finally:
         page.close()
+
+
+def test_printed_photos_stay_with_their_captions(printed):
+    """Every photo is printed, whole, on the page that also holds its caption (break-inside: avoid)."""
+    pdf = printed[f"generated/{PHOTO_ISSUE}"]
+    listing = subprocess.run([_poppler("pdfimages"), "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    image_pages = [int(line.split()[0]) for line in listing.splitlines()[2:] if line.split()[2] == "image"]
+    pages = [re.sub(r"\s", "", "".join(lines)) for lines in _pdf_pages(pdf)]
+    caption_pages = [next(n for n, text in enumerate(pages, 1) if f"第{k}张照片的说明" in text) for k in range(1, 7)]
+    assert len(pages) >= 3 and image_pages == caption_pages, (image_pages, caption_pages)
 
 
 def test_no_heading_is_stranded_at_a_page_foot(printed):

@@ -18,7 +18,7 @@ import pickle
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -28,6 +28,8 @@ from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
+from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, make_renditions, rendition_bytes,
+                                 rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
@@ -37,6 +39,8 @@ from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
+
+PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -64,6 +68,8 @@ class BuildResult:
     drafts_waiting: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
     inputs_unchanged: bool = False  # stopped after comparing input identities: nothing read, parsed or checked
+    photos: int = 0  # photo references published
+    photos_made: int = 0  # photos whose renditions were made by this build (the rest came from the cache)
 
 
 def default_jobs() -> int:
@@ -197,7 +203,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
 def _build_key(project: Project, themes_digest: str, drafts: bool) -> str:
     """Everything besides a page's own deps that can change any page."""
     parts = (__version__, PARSER_VERSION, themes_digest, project.config.digest, str(project.config.base_url),
-             str(drafts), project.gazetteer.fingerprint)
+             str(drafts), project.gazetteer.fingerprint, f"offline={project.config.offline}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -238,7 +244,7 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
     for n, theme in enumerate(theme_dirs(project_dir)):  # templates/, then the bundled theme
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
     files += [(f"file:{path}", path) for path in inputs.files if path.is_file()]
-    for rel in previous.get("attachments", []):
+    for rel in [*previous.get("attachments", []), *(previous.get("photos") or [])]:
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))
     return files
@@ -284,18 +290,19 @@ def _rare_collections():
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
-          use_cache: bool = True, search: bool = True) -> BuildResult:
+          use_cache: bool = True, search: bool = True, offline: bool = False) -> BuildResult:
+    """offline: a copy to open from disk (as `offline: true` in site.yaml does)."""
     with _rare_collections():
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
-                      jobs=jobs, use_cache=use_cache, search=search)
+                      jobs=jobs, use_cache=use_cache, search=search, offline=offline)
 
 
 def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool) -> BuildResult:
+           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool, offline: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     today = today or bulletin_today()  # one day for the whole build, the no-change path included
-    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
+    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
@@ -305,6 +312,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
                            paths=paths, identities=identities)
+    if offline and not project.config.offline:
+        project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)
@@ -335,12 +344,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
             _write_static(writer, dirs)
             attachments = _write_attachments(writer, archive, project_dir)
+            photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
             if progress and search:
                 progress("search", 0, 1)
             search_files = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
                             if search else None)
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "search": search_files}, jobs=jobs)
+                                     "photos": photo_sources, "search": search_files}, jobs=jobs)
     finally:
         gc.unfreeze()
     skipped = left_out(project.config)
@@ -349,7 +359,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
-        drafts_waiting=project.drafts_waiting, left_out=skipped,
+        drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
+        photos_made=photos_made,
     )
 
 
@@ -406,6 +417,38 @@ def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
                 writer.put(rel, path.read_bytes())
 
 
+def _make_photo(photo) -> dict[str, str]:
+    return make_renditions(_WORK["project_dir"], photo)
+
+
+def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs: int) -> tuple[list[str], int]:
+    """Publish every photo's renditions beside its issue page. Renditions missing from the photo
+    cache are made first, spread over the build's processes; returns the photos' sources (inputs
+    of the nothing-changed check) and how many photos were processed."""
+    unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
+    indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
+    todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
+    _WORK.update(project_dir=project_dir)
+    try:
+        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
+            indexes[todo[n].digest] = index
+    except ImageProblem as exc:  # the photo changed into something unreadable since it was parsed
+        issue, photo = next((i, p) for i in archive.issues for p in i.photos if p.source == exc.source)
+        raise ContentErrors([ContentError(issue.source, photo.line, str(exc))]) from None
+    sources = set()
+    for issue in archive.issues:
+        for photo in issue.photos:
+            sources.add(photo.source)
+            for rendition in photo.renditions:
+                rel = issue.url + rendition.name
+                if rel in writer.files:
+                    continue  # the same photo twice in one issue
+                digest = rendition_digest(indexes[photo.digest], rendition)
+                if writer.previous_files.get(rel) != digest or not writer.keep(rel):
+                    writer.put(rel, rendition_bytes(project_dir, photo, rendition))
+    return sorted(sources), len(todo)
+
+
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
     """Copy attachments beside their issue page; returns their sources for change detection."""
     sources = []
@@ -419,5 +462,6 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) 
                 except OSError:  # removed or renamed while the build ran
                     raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
                                                       f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
-                writer.put(rel, data)
+                cleaned = clean_attachment(project_dir, attachment.digest, data)  # a photo: without EXIF/GPS
+                writer.put(rel, data if cleaned is None else cleaned)
     return sorted(sources)

@@ -107,7 +107,7 @@ class ParseCache:
 
     def put(self, rel: str, file_identity: Identity, issue: Issue, project_dir: Path, pickled: bytes | None = None) -> None:
         """Record a freshly parsed file; `pickled` is the issue already pickled (by a worker)."""
-        attachments = tuple((a.source, identity(project_dir / a.source)) for a in issue.attachments)
+        attachments = tuple((a.source, identity(project_dir / a.source)) for a in (*issue.attachments, *issue.photos))
         entry = self.entries[rel] = (file_identity, attachments, issue)
         if self._stream is not None:
             self._stream.add(rel, entry, pickled)

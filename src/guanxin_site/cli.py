@@ -98,9 +98,10 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="同时发布标记为 draft 的草稿")
 @click.option("--no-search", is_flag=True, help="不生成搜索索引（生成更快；搜索页会提示索引不可用）")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
+@click.option("--offline", is_flag=True, help="生成可以直接从磁盘（U 盘）双击打开的离线版（也可在 site.yaml 中写 offline: true）")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_search: bool, jobs: int | None,
-          quiet: bool) -> None:
+          offline: bool, quiet: bool) -> None:
     """生成网站。"""
     _require_project(source)
     output = output if output is not None else source / DEFAULT_OUTPUT
@@ -117,7 +118,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     try:
         result = run_build(source, output, drafts=drafts, base_url=base_url, progress=progress, jobs=jobs,
-                           search=not no_search)
+                           search=not no_search, offline=offline)
     except GuanxinError as exc:
         _fail(exc)
         return
@@ -131,6 +132,9 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         click.secho(f"提醒：{draft} 是草稿（draft: true），这次没有发布", fg="yellow", err=True)
     for note in result.left_out:
         click.echo(f"提醒：{note}", err=True)
+    if result.photos_made:
+        click.echo(f"照片：处理了 {result.photos_made} 张新的或改动过的照片（缩小、去掉拍摄地点等信息）；"
+                   "没有改动的照片不会再处理", err=True)
     status = f"更新了 {result.written} 个文件" if result.changed else "内容没有变化，输出目录保持原样"
     click.echo(f"完成：{result.issues} 期，{result.pages} 个页面，{status}，用时 {result.seconds:.2f} 秒 → {output}")
     if result.issues == 0 and not result.drafts_waiting:

@@ -22,6 +22,7 @@ class SiteConfig:
     language: str = "zh-CN"
     gazetteer: str = "heilongjiang"
     recent_issues: int = 10  # how many recent issues the home page lists
+    offline: bool = False  # a copy opened from disk: every internal link names its file (…/index.html)
     digest: str = ""  # hash of site.yaml's bytes, for the build cache
     # Where the bulletin is read in China (issue 12): filings shown in the footer, government metadata, share card.
     icp: str | None = None  # ICP filing number, e.g. 黑ICP备12345678号
@@ -103,7 +104,7 @@ def load_config(project_dir: Path) -> SiteConfig:
 
     values: dict[str, object] = {}
     errors: list[ContentError] = []
-    known = {*_STRING_KEYS, "base_url", "recent_issues", *_CHINA_KEYS}
+    known = {*_STRING_KEYS, "base_url", "recent_issues", *_CHINA_KEYS, "offline"}
     for key, entry in entries.items():
         if key not in known:
             errors.append(ContentError(CONFIG_FILE, entry.line, f"不认识的设置“{key}”；可用的设置：{'、'.join(sorted(known))}"))
@@ -122,6 +123,11 @@ def load_config(project_dir: Path) -> SiteConfig:
         elif key in _CHINA_KEYS:
             if entry.value is not None:
                 _china_setting(key, entry, project_dir, data.decode("utf-8-sig"), values, errors)
+        elif key == "offline":
+            if type(entry.value) is not bool:
+                errors.append(ContentError(CONFIG_FILE, entry.line, "“offline”只能是 true 或 false"))
+            else:
+                values[key] = entry.value
         elif key == "base_url" and entry.value is not None:
             try:
                 values[key] = normalize_base_url(str(entry.value))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-PARSER_VERSION = "3"  # bump when parsing output changes, to invalidate build caches
+PARSER_VERSION = "4"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
 OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
@@ -96,13 +96,18 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         raise ContentErrors(errors) from None
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
-    lead_html, lead_text, reports = _parse_body(split, gazetteer, fail)
+    from guanxin_site.images import PhotoPass  # photos are found while the body is parsed
+
+    photo_pass = PhotoPass(source.path, source.rel, project_dir, split.body_line, fail, {a.name for a in attachments})
+    lead_html, lead_text, reports = _parse_body(split, gazetteer, fail, photo_pass)
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
 
     digest = hashlib.sha256(source.digest.encode())
     for attachment in attachments:
         digest.update(attachment.digest.encode())
+    for photo in photo_pass.photos:
+        digest.update(photo.digest.encode())
     return Issue(
         source=source.rel,
         digest=digest.hexdigest(),
@@ -117,6 +122,7 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         lead_opening=opening(lead_text),
         reports=tuple(reports),
         attachments=tuple(attachments),
+        photos=tuple(photo_pass.photos),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
 
@@ -360,16 +366,20 @@ class _Section:
     text: str
 
 
-def body_sections(body: str) -> list[_Section]:
-    """The lead and the top-level sections of a body, rendered; plain prose skips markdown-it."""
+def body_sections(body: str, photos=None) -> list[_Section]:
+    """The lead and the top-level sections of a body, rendered; plain prose skips markdown-it.
+
+    photos: an images.PhotoPass that turns the body's images into figures (plain prose has none)."""
     plain = split_plain(body)
     if plain is None:
-        return token_sections(body)
+        return token_sections(body, photos)
     return [_Section(s.heading, 0 if s.heading is None else 2, s.heading_line, s.html, s.text) for s in plain]
 
 
-def token_sections(body: str) -> list[_Section]:
+def token_sections(body: str, photos=None) -> list[_Section]:
     tokens = markdown().parse(body)
+    if photos is not None:
+        tokens = photos.rewrite(tokens)
     sections = []
     for heading, start, end in _sections(tokens):
         part = tokens[start:end]
@@ -381,8 +391,8 @@ def token_sections(body: str) -> list[_Section]:
     return [s for s in sections if s.heading is not None or s.html]
 
 
-def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, list[Report]]:
-    sections = body_sections(split.body)
+def _parse_body(split: _Split, gazetteer: Gazetteer, fail, photos=None) -> tuple[str, str, list[Report]]:
+    sections = body_sections(split.body, photos)
     lead_html, lead_text = "", ""
     reports: list[Report] = []
     seen: dict[str, int] = {}
@@ -446,4 +456,6 @@ def _plain_text(tokens: list[Token]) -> str:
             blocks.append("".join(c.content for c in token.children if c.type in ("text", "code_inline")))
         elif token.type in ("code_block", "fence"):
             blocks.append(token.content)
+        elif token.type == "html_block" and token.meta:  # a photo's figure (raw HTML is never parsed)
+            blocks.append(token.meta.get("text", ""))
     return "\n".join(b for b in blocks if b)

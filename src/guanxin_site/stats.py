@@ -42,6 +42,11 @@ class Stats:
     years: tuple[int, ...]  # every year from the first to the last issue, oldest first, gaps included
     issues: tuple[int, ...]  # issues per year, in the order of years
     regions: tuple[RegionRow, ...]  # every region of the gazetteer, in code order
+    photos: tuple[int, ...] = ()  # photos shown per year, in the order of years
+
+    @property
+    def total_photos(self) -> int:
+        return sum(self.photos)
 
     @property
     def total_issues(self) -> int:
@@ -61,11 +66,13 @@ def collect(archive: Archive) -> Stats:
     first, last = archive.issues[-1].year, archive.issues[0].year
     years = tuple(range(first, last + 1))  # a year without issues shows as 0, not as a missing bar
     per_year = {year: len(issues) for year, issues in archive.years}
+    photos = {year: sum(len(issue.photos) for issue in issues) for year, issues in archive.years}
     rows = []
     for index in archive.regions:
         per_region_year = {year: len(entries) for year, entries in index.years}
         rows.append(RegionRow(index.region, tuple(per_region_year.get(year, 0) for year in years)))
-    return Stats(years, tuple(per_year.get(year, 0) for year in years), tuple(rows))
+    return Stats(years, tuple(per_year.get(year, 0) for year in years), tuple(rows),
+                 tuple(photos.get(year, 0) for year in years))
 
 
 def _num(value: float) -> str:

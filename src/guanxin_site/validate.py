@@ -17,7 +17,15 @@ def archive_errors(issues: list[Issue]) -> list[ContentError]:
 
 
 def archive_warnings(issues: list[Issue], today: dt.date) -> list[ContentError]:
-    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today)
+    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today) + _photos_undescribed(issues)
+
+
+def _photos_undescribed(issues: list[Issue]) -> list[ContentError]:
+    """A photo with neither a description nor a caption: a screen reader can only say "image"."""
+    return [ContentError(issue.source, photo.line,
+                         f"图片“{photo.source.rsplit('/', 1)[-1]}”没有说明文字；请写成 ![说明文字](文件名)，"
+                         "例如 ![黑河市关工委召开会议](会议照片.jpg)：使用读屏软件的读者靠它知道照片的内容，它也显示在照片下方")
+            for issue in issues for photo in issue.photos if not photo.alt]
 
 
 def draft_conflicts(drafts: list[Issue], issues: list[Issue]) -> list[ContentError]:
