@@ -16,6 +16,11 @@ class Attachment:
     digest: str  # sha256 of the bytes, for the build cache
 
 
+# The largest issue number (期号) and total (总期号) accepted, by the parser and the importer alike:
+# far above any real number; keeps URLs and totals sane.
+MAX_ISSUE_NUMBER = 100_000
+
+
 def issue_label(year: int, number: int, total: int | None) -> str:
     """2023年第53期·总第509期: how the bulletin names an issue (without the brackets)."""
     label = f"{year}年第{number}期"
@@ -81,6 +86,8 @@ class Issue:
     lead_opening: str = ""
     reports: tuple[Report, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    distribution: tuple[str, ...] = ()  # the 报/送/发 lines printed at the end of the bulletin
+    proofread: bool = True  # False: imported by OCR and not yet compared with the original
     lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for archive-wide messages
 
     @property
