@@ -127,7 +127,7 @@ def reportlab_pdf(markdown: str, path: Path, distribution=DISTRIBUTION) -> Path:
     c.drawString(left, y - 14, front["publisher"])
     c.drawRightString(right, y - 14, f"{date.year}年{date.month}月{date.day}日")
     y -= 40
-    centred(front["title"], 20, 18)
+    centred(front["title"], 16, 18)
     for paragraph in paragraphs:
         wrap(paragraph, 2 * size)
     y -= leading
