@@ -29,6 +29,7 @@ FILE = "file"  # one file (or site.yaml) is wrong; build refuses it
 ARCHIVE = "archive"  # the files contradict each other (duplicate issue, totals); build refuses
 ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards, date in the future; build only warns
 LINK = "link"  # a link or #anchor of the built site leads nowhere
+PROOFREAD = "proofread"  # imported by OCR and not yet proof-read (proofread: false); build publishes it
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,14 @@ def _parse_files(project_dir: Path, config, gazetteer) -> tuple[list[Issue], lis
     return issues, stand_ins, problems, drafts
 
 
+def _unproofread(issue: Issue) -> Problem:
+    original = next((a.name for a in issue.attachments if a.name.lower().endswith(".pdf")), None)
+    against = f"附件 {original}" if original else "原件"
+    return Problem(issue.source, issue.line_of("proofread"),
+                   f"这一期是用文字识别（OCR）从扫描件读出的，还没有校对：请对照{against}逐段核对文字，"
+                   "改正后删除“proofread: false”这一行", PROOFREAD)
+
+
 def _site_problems(site: Path) -> tuple[int, list[Problem]]:
     shown = site.as_posix().rstrip("/")
     if not (site / "index.html").is_file():
@@ -150,5 +159,6 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     numbered = issues + stand_ins
     problems += _as_problems(archive_errors(numbered), ARCHIVE)
     problems += _as_problems(archive_warnings(numbered, today), ARCHIVE_WARNING)
+    problems += [_unproofread(issue) for issue in issues if not issue.proofread]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CheckReport(len(issues), tuple(problems + site_problems), tuple(drafts), site_pages)

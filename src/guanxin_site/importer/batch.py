@@ -1,0 +1,187 @@
+"""Import files and folders into a project: what became of each file, for the command's table.
+
+Every .pdf, .docx and .txt under the folders given (recursively) is imported into
+issues/<year>/<number>.md; one bad file never stops the others. An issue the archive already has
+(under any file name), or that an earlier file of the same run gave, is skipped as already present,
+so the command can be re-run; nothing is overwritten without force. The received PDF is kept beside
+the issue (issues/<year>/<number>/原件.pdf) and listed as an attachment; photos of a .docx go to the
+same folder. Old .doc and .wps files are converted by LibreOffice when it is installed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from guanxin_site.errors import OutputError, display_path
+from guanxin_site.importer.core import BulletinImportError, ImportNote
+from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
+from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
+from guanxin_site.models import issue_label
+
+__all__ = ["IMPORTED", "PRESENT", "ATTENTION", "Outcome", "collect", "import_paths"]
+
+IMPORTED = "imported"
+PRESENT = "present"  # already in the archive: skipped
+ATTENTION = "attention"  # not imported: the editor must do something
+
+_CONVERT_TIMEOUT = 180  # seconds for LibreOffice to convert one file
+_OLD_KINDS = {".doc": "旧版 Word（.doc）", ".wps": "WPS（.wps）"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    file: Path
+    status: str
+    message: str  # what happened, in Chinese
+    place: str = ""  # 第2页 / 13 (a line): where in the file the problem is
+    target: str | None = None  # the issue file, as shown to the editor
+    label: str | None = None  # 2023年第53期·总第509期
+    reports: int = 0
+    notes: tuple[ImportNote, ...] = ()
+    markdown: str | None = field(default=None, repr=False)  # with output "-": the issue file's text
+
+
+def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
+    """The files to import (folders walked, in a stable order), and outcomes for paths that do not exist."""
+    files: list[Path] = []
+    missing: list[Outcome] = []
+    for path in paths:
+        if path.is_dir():
+            found = []
+            for folder, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [Path(folder) / n for n in names
+                          if not n.startswith((".", "~$")) and Path(n).suffix.lower() in IMPORTABLE + CONVERTIBLE]
+            files += sorted(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(Outcome(path, ATTENTION, "找不到这个文件；请检查文件名和所在的文件夹"))
+    return files, missing
+
+
+def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = False, keep_original: bool = True,
+                 output: Path | str | None = None, ocr: bool = True,
+                 progress: Callable[[int, int, Path], None] | None = None) -> list[Outcome]:
+    """Import every file under paths into project; one Outcome per file (and per missing path)."""
+    from guanxin_site.scaffold import survey
+
+    files, outcomes = collect(paths)
+    known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
+    run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known})
+    for done, file in enumerate(files):
+        if progress is not None:
+            progress(done, len(files), file)
+        outcomes.append(run.one(file))
+    if progress is not None and files:
+        progress(len(files), len(files), files[-1])
+    return outcomes
+
+
+@dataclass
+class _Run:
+    project: Path
+    gazetteer: object
+    force: bool
+    keep_original: bool
+    output: Path | str | None
+    ocr: bool
+    known: dict  # (year, number) -> issue file (as shown), growing as files are imported
+
+    def one(self, file: Path) -> Outcome:
+        suffix = file.suffix.lower()
+        try:
+            if suffix in CONVERTIBLE:
+                return self._converted(file)
+            data = file.read_bytes()
+            extracted = extract(file, data, ocr=self.ocr)
+            from guanxin_site.importer.core import parse_lines
+
+            issue = parse_lines(extracted.lines, self.gazetteer, proofread=extracted.proofread)
+        except BulletinImportError as exc:
+            return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
+        except OSError as exc:
+            return Outcome(file, ATTENTION, f"无法读取文件（{exc.strerror or exc}）")
+        original = data if extracted.kind == "pdf" and self.keep_original else None
+        return self._save(file, issue, original)
+
+    def _converted(self, file: Path) -> Outcome:
+        kind = _OLD_KINDS[file.suffix.lower()]
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice is None:
+            return Outcome(file, ATTENTION, f"这是{kind}文件，不能直接导入：请在 Word 或 WPS 中打开它，选择“另存为”→"
+                                            "“Word 文档（*.docx）”，再导入保存的 .docx 文件；或者安装 LibreOffice，"
+                                            "再次导入时会自动转换")
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                subprocess.run([soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(file)],
+                               check=True, capture_output=True, timeout=_CONVERT_TIMEOUT)
+                converted = Path(tmp) / (file.stem + ".docx")
+                extracted = extract(converted)
+            except (OSError, subprocess.SubprocessError):
+                return Outcome(file, ATTENTION, f"这是{kind}文件，用 LibreOffice 转换为 .docx 没有成功；"
+                                                "请在 Word 或 WPS 中把它另存为 .docx 后再导入")
+            from guanxin_site.importer.core import parse_lines
+
+            issue = parse_lines(extracted.lines, self.gazetteer)
+        return self._save(file, issue, None)
+
+    def _save(self, file: Path, issue: ImportedIssue, original: bytes | None) -> Outcome:
+        from guanxin_site.scaffold import issue_path, write_new_file
+
+        label = issue_label(issue.year, issue.number, issue.total)
+        common = {"label": label, "reports": len(issue.reports), "notes": issue.notes}
+        if self.output == "-":
+            return Outcome(file, IMPORTED, "", markdown=issue.to_markdown(), **common)
+        target = Path(self.output) if self.output else issue_path(self.project, issue.year, issue.number)
+        shown = display_path(target, self.project) if not self.output else str(self.output)
+        other = self.known.get((issue.year, issue.number))
+        if self.output is None and other is not None and other != shown:
+            status = ATTENTION if self.force else PRESENT
+            return Outcome(file, status, f"{label}已经在 {other} 中，没有导入", target=other, **common)
+        assets = target.with_suffix("")
+        attachments = (f"{assets.name}/{ORIGINAL_NAME}.pdf",) if original is not None else ()
+        text = issue.to_markdown(assets.name, attachments)
+        if target.is_file() and not self.force:
+            same = _read(target) == text.encode("utf-8")
+            why = "已经导入过，内容相同" if same else "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入"
+            return Outcome(file, PRESENT, why, target=shown, **common)
+        try:
+            write_new_file(target, text, overwrite=self.force)
+            for figure in issue.figures:
+                _write(assets / figure_name(figure), figure.data)
+            if original is not None:
+                _write(assets / f"{ORIGINAL_NAME}.pdf", original)
+        except OutputError:
+            return Outcome(file, PRESENT, "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入",
+                           target=shown, **common)
+        except OSError as exc:
+            return Outcome(file, ATTENTION, f"无法保存到 {shown}（{exc.strerror or exc}）", target=shown, **common)
+        self.known[(issue.year, issue.number)] = shown
+        return Outcome(file, IMPORTED, "", target=shown, **common)
+
+
+def place(line: int | None, page: int | None) -> str:
+    """Where in the received file: 第2页 in a PDF, the line number (as compilers print it) in text."""
+    if page is not None:
+        return f"第{page}页"
+    return str(line) if line else ""
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
