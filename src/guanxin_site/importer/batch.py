@@ -102,7 +102,7 @@ class _Run:
             extracted = extract(file, data, ocr=self.ocr)
             from guanxin_site.importer.core import parse_lines
 
-            issue = parse_lines(extracted.lines, self.gazetteer, proofread=extracted.proofread)
+            issue = parse_lines(extracted.lines, self.gazetteer)
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:

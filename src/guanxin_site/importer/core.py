@@ -68,6 +68,7 @@ class Line:
     page: int | None = None
     ends: bool | None = None  # the source knows this line ends its paragraph (True) or goes on (False)
     figure: Figure | None = None
+    ocr: bool = False  # read by OCR from a scan: the issue needs proof-reading
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -433,11 +434,11 @@ def parse_bulletin(text: str, gazetteer: Gazetteer) -> ImportedIssue:
     return parse_lines(text_lines(text), gazetteer)
 
 
-def parse_lines(source: list[Line], gazetteer: Gazetteer, *, proofread: bool = True) -> ImportedIssue:
+def parse_lines(source: list[Line], gazetteer: Gazetteer) -> ImportedIssue:
     """Parse the lines a source read. Raises BulletinImportError (with line and page) for what the editor must fix."""
     pages = {line.number: line.page for line in source if line.page is not None}
     try:
-        issue = _parse(source, gazetteer, proofread)
+        issue = _parse(source, gazetteer, proofread=not any(line.ocr for line in source))
     except BulletinImportError as exc:
         exc.page = pages.get(exc.line) if exc.line else exc.page
         raise

@@ -78,5 +78,5 @@ def _merge(boxes, page: int, height: float) -> list[Row]:
         em = sorted(b[3] - b[2] for b in members)[len(members) // 2]
         if abs(em - typical) < _SAME_TYPE * typical:  # box heights vary with the glyphs: one size for body type
             em = typical
-        out.append(Row(page, text, members[0][0], members[-1][1], centre, max(em, 1.0), height))
+        out.append(Row(page, text, members[0][0], members[-1][1], centre, max(em, 1.0), height, ocr=True))
     return out

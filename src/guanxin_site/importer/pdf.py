@@ -46,6 +46,7 @@ class Row:
     y: float  # vertical centre
     em: float  # width of one character of its type
     page_height: float = 0.0
+    ocr: bool = False  # read by OCR
 
 
 def pdf_lines(data: bytes, *, ocr: bool = True) -> tuple[list[Line], list[int]]:
@@ -228,7 +229,7 @@ def paragraph_lines(rows: list[Row]) -> list[Line]:
         paragraphs.append((row.page, [row], kind))
     lines = []
     for number, (page, members, _) in enumerate(paragraphs, 1):
-        lines.append(Line(number, _join(members), page=page, ends=True))
+        lines.append(Line(number, _join(members), page=page, ends=True, ocr=any(row.ocr for row in members)))
     return lines
 
 
