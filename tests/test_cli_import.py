@@ -25,6 +25,8 @@ VARIANTS = {
     "bom.txt": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
     "gbk.txt": lambda t: t.encode("gbk"),
     "gbk-crlf.txt": lambda t: t.replace("\n", "\r\n").encode("gbk"),
+    "utf16le.txt": lambda t: t.replace("\n", "\r\n").encode("utf-16"),  # Notepad's "Unicode"
+    "utf16be.txt": lambda t: b"\xfe\xff" + t.encode("utf-16-be"),
 }
 
 
