@@ -2,7 +2,7 @@
 # Installs everything the test suite needs on a fresh Debian machine, then runs all tests.
 #   Debian packages: chromium (browser tests), fonts-noto-cjk (Chinese text in screenshots and PDFs),
 #   a Java runtime (the Nu Html Checker), poppler-utils (print-to-PDF checks), npm (axe-core, vnu-jar).
-#   Python packages: the project with its [test] extra, in .venv.
+#   Python packages: the project with its [test] and [ocr] extras, in .venv (OCR of scanned PDFs is tested for real).
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -k search
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[test,ocr]'
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error  # vnu-jar's postinstall would fetch its own Java
 
 exec .venv/bin/python -m pytest -n 2 "$@"

@@ -60,7 +60,8 @@ def test_folder_import_table_and_rerun(project, received, monkeypatch):
     again = run(project, str(received))  # safe to re-run: nothing imported twice, nothing overwritten
     assert again.exit_code == 1
     assert "已导入 0 个，已存在 3 个，需要处理 2 个" in again.stdout
-    assert "已经导入过，内容相同" in again.stdout
+    assert "已经导入过，内容相同" in again.stdout  # the .docx and .txt: read again, same result
+    assert "已经导入过（issues/2023/053.md 旁边保存的原件与它相同）" in again.stdout  # the PDF: not even read
 
 
 def test_imported_pdf_builds_with_original_and_distribution(project, received, tmp_path):

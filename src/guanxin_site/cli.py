@@ -229,12 +229,8 @@ def _echo_import(outcomes, source: Path, output: str | None) -> None:
                 click.secho(f"提醒：上面 {len(outcome.notes)} 处请对照原件核对，需要时直接修改 {outcome.target}", fg="yellow", err=True)
         else:
             place = f"{shown}:{outcome.place}" if outcome.place else shown
-            hint = ""
-            if outcome.status == ATTENTION and outcome.target and "已经在" in outcome.message:
-                hint = (f"。如果要用这次导入的内容替换它，请运行 guanxin-site import {shown} -o "
-                        f"{click.format_filename(source / outcome.target)} --force")
             colour = "red" if outcome.status == ATTENTION else "yellow"
-            click.secho(f"{place}: {outcome.message}{hint}", fg=colour, err=True)
+            click.secho(f"{place}: {outcome.message}", fg=colour, err=True)
     if output == "-":
         failed = sum(1 for o in outcomes if o.status == ATTENTION)
     else:

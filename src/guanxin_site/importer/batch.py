@@ -9,6 +9,7 @@ same folder. Old .doc and .wps files are converted by LibreOffice when it is ins
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -92,6 +93,17 @@ class _Run:
     output: Path | str | None
     ocr: bool
     known: dict  # (year, number) -> issue file (as shown), growing as files are imported
+    originals: dict | None = None  # sha256 of each original PDF kept in the archive -> its issue file
+
+    def _imported_original(self, data: bytes) -> str | None:
+        if self.originals is None:
+            self.originals = {}
+            for shown in self.known.values():
+                kept = (self.project / shown).with_suffix("") / f"{ORIGINAL_NAME}.pdf"
+                content = _read(kept)
+                if content is not None:
+                    self.originals[hashlib.sha256(content).hexdigest()] = shown
+        return self.originals.get(hashlib.sha256(data).hexdigest())
 
     def one(self, file: Path) -> Outcome:
         suffix = file.suffix.lower()
@@ -99,6 +111,9 @@ class _Run:
             if suffix in CONVERTIBLE:
                 return self._converted(file)
             data = file.read_bytes()
+            imported_as = self._imported_original(data) if not self.force and self.output is None else None
+            if imported_as is not None:  # re-running over a folder of scans must not OCR them all again
+                return Outcome(file, PRESENT, f"已经导入过（{imported_as} 旁边保存的原件与它相同）", target=imported_as)
             extracted = extract(file, data, ocr=self.ocr)
             from guanxin_site.importer.core import parse_lines
 
@@ -142,8 +157,11 @@ class _Run:
         shown = display_path(target, self.project) if not self.output else str(self.output)
         other = self.known.get((issue.year, issue.number))
         if self.output is None and other is not None and other != shown:
-            status = ATTENTION if self.force else PRESENT
-            return Outcome(file, status, f"{label}已经在 {other} 中，没有导入", target=other, **common)
+            if not self.force:
+                return Outcome(file, PRESENT, f"{label}已经在 {other} 中，没有导入", target=other, **common)
+            return Outcome(file, ATTENTION, f"{label}已经在 {other} 中，没有导入（--force 不会另建一个重复的文件）。"
+                           f"如果要用这次导入的内容替换它，请运行 guanxin-site import {file} -o {self.project / other} --force",
+                           target=other, **common)
         assets = target.with_suffix("")
         attachments = (f"{assets.name}/{ORIGINAL_NAME}.pdf",) if original is not None else ()
         text = issue.to_markdown(assets.name, attachments)
@@ -163,6 +181,8 @@ class _Run:
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法保存到 {shown}（{exc.strerror or exc}）", target=shown, **common)
         self.known[(issue.year, issue.number)] = shown
+        if original is not None and self.originals is not None:
+            self.originals[hashlib.sha256(original).hexdigest()] = shown
         return Outcome(file, IMPORTED, "", target=shown, **common)
 
 

@@ -212,7 +212,7 @@ def _header_line(text: str) -> _HeaderLine:
     return _HeaderLine(issue, date, compact)
 
 
-def _parse_header(lines: list[tuple[int, str]], notes: list[ImportNote]) -> _Header:
+def _parse_header(lines: list[tuple[int, str]], notes: _Notes) -> _Header:
     parsed = [_header_line(text) for _, text in lines[:_HEADER_SCAN]]
     # An issue or date found in a line that is otherwise body text (a headline) does not count.
     found = [i for i, h in enumerate(parsed) if (h.issue or h.date) and h.kind]
@@ -221,7 +221,7 @@ def _parse_header(lines: list[tuple[int, str]], notes: list[ImportNote]) -> _Hea
     if issue_at is None:
         _missing_issue(lines, parsed)
     if date_at is None:
-        _missing_date(lines, parsed, issue_at)
+        _missing_date(lines, parsed, issue_at, notes)
     end = max(issue_at, date_at) + 1
     publisher = _take_publisher(lines, parsed, end, notes)
     if publisher is None and end < len(lines) and _is_office(_header_line(lines[end][1])):
@@ -238,16 +238,16 @@ def _missing_issue(lines, parsed) -> None:
     raise BulletinImportError(line, f"找不到期号行。{where}加一行期号，例如“{_EXAMPLE_ISSUE}”")
 
 
-def _missing_date(lines, parsed, issue_at: int) -> None:
+def _missing_date(lines, parsed, issue_at: int, notes: _Notes) -> None:
     after = next((i for i, h in enumerate(parsed) if h.kind == "publisher"), issue_at)
     raise BulletinImportError(
         lines[after][0],
-        f"找不到出版日期。请在第{lines[after][0]}行“{lines[after][1]}”之后单独加一行日期，"
+        f"找不到出版日期。请在{notes.ref(lines[after][0])}“{lines[after][1]}”之后单独加一行日期，"
         f"例如“{_EXAMPLE_DATE}”（用阿拉伯数字，也可写成 2023-11-17）",
     )
 
 
-def _take_publisher(lines, parsed, end: int, notes: list[ImportNote]) -> str | None:
+def _take_publisher(lines, parsed, end: int, notes: _Notes) -> str | None:
     """The publisher among the header lines; other unrecognised header lines are reported."""
     publisher = None
     for (line, text), header in zip(lines[:end], parsed):
@@ -294,7 +294,7 @@ _SENTENCE_END = set("。！？；：…!?;:")
 _NOT_HEADLINE_TAIL = re.compile(r"^(?:编者按|按语|本刊讯|[（(【\[“《])")
 
 
-def _parse_headline(lines, start: int, gazetteer, notes: list[ImportNote]) -> tuple[str, int]:
+def _parse_headline(lines, start: int, gazetteer, notes: _Notes) -> tuple[str, int]:
     """(headline, index of the first body line)."""
     if start >= len(lines):
         raise BulletinImportError(lines[-1][0], "日期之后没有标题和正文；请在日期下面加上标题行和正文")
@@ -304,7 +304,7 @@ def _parse_headline(lines, start: int, gazetteer, notes: list[ImportNote]) -> tu
     if start + 1 < len(lines) and _is_headline_tail(lines[start + 1][1], gazetteer):
         tail_line, tail = lines[start + 1]
         title = _glue([title, tail])
-        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与第{line}行合并为标题“{title}”；如果它其实是正文，请核对"))
+        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与{notes.ref(line)}合并为标题“{title}”；如果它其实是正文，请核对"))
         return title, start + 2
     return title, start + 1
 
@@ -342,7 +342,7 @@ class _Paragraph:
         return isinstance(self.text, str) and self.last not in closed and _is_open(self.text)
 
 
-def _paragraphs(lines, gazetteer, notes: list[ImportNote], closed: set[int]) -> list[_Paragraph]:
+def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Paragraph]:
     """Join lines cut by page breaks into paragraphs and give each its region."""
     paragraphs: list[_Paragraph] = []
     for line, text in lines:
@@ -361,7 +361,7 @@ def _paragraphs(lines, gazetteer, notes: list[ImportNote], closed: set[int]) -> 
                 paragraphs[-1].last = line
                 continue
             notes.append(ImportNote(line, (
-                f"上一段（第{paragraphs[-1].line}行起）末尾没有句末标点，可能被分页断开；但这一行开始了{opens}的报道，"
+                f"上一段（{notes.ref(paragraphs[-1].line)}起）末尾没有句末标点，可能被分页断开；但这一行开始了{opens}的报道，"
                 "所以没有接在上一段后面，请核对")))
         if county is not None:
             notes.append(_county_note(line, county, current))
@@ -398,7 +398,7 @@ def _county_note(line: int, county: Place, current: str | None) -> ImportNote:
 _Reports = tuple[tuple[str, tuple[str | Figure, ...]], ...]
 
 
-def _group(paragraphs: list[_Paragraph], notes: list[ImportNote]) -> tuple[tuple[str | Figure, ...], _Reports]:
+def _group(paragraphs: list[_Paragraph], notes: _Notes) -> tuple[tuple[str | Figure, ...], _Reports]:
     """Lead paragraphs, and reports in order of first appearance (one per region)."""
     lead = tuple(p.text for p in paragraphs if p.region is None)
     reports: dict[str, list[str]] = {}
@@ -409,7 +409,7 @@ def _group(paragraphs: list[_Paragraph], notes: list[ImportNote]) -> tuple[tuple
             continue
         if p.region in reports and p.region != previous:
             notes.append(ImportNote(p.line, (
-                f"{p.region}的报道在前面（第{first_line[p.region]}行起）已经出现；一期中每个地区只能有一篇报道，"
+                f"{p.region}的报道在前面（{notes.ref(first_line[p.region])}起）已经出现；一期中每个地区只能有一篇报道，"
                 f"已把这一段接在前面{p.region}报道的末尾，请核对顺序")))
         reports.setdefault(p.region, []).append(p.text)
         first_line.setdefault(p.region, p.line)
@@ -438,7 +438,7 @@ def parse_lines(source: list[Line], gazetteer: Gazetteer) -> ImportedIssue:
     """Parse the lines a source read. Raises BulletinImportError (with line and page) for what the editor must fix."""
     pages = {line.number: line.page for line in source if line.page is not None}
     try:
-        issue = _parse(source, gazetteer, proofread=not any(line.ocr for line in source))
+        issue = _parse(source, gazetteer, pages, proofread=not any(line.ocr for line in source))
     except BulletinImportError as exc:
         exc.page = pages.get(exc.line) if exc.line else exc.page
         raise
@@ -450,14 +450,27 @@ def parse_lines(source: list[Line], gazetteer: Gazetteer) -> ImportedIssue:
     return dataclasses.replace(issue, notes=notes)
 
 
-def _parse(source: list[Line], gazetteer: Gazetteer, proofread: bool) -> ImportedIssue:
+class _Notes(list):
+    """The notes of one import, and how its messages refer to another place of the input."""
+
+    def __init__(self, pages: dict[int, int]):
+        super().__init__()
+        self.pages = pages
+
+    def ref(self, line: int) -> str:
+        """第12行 in text; 第2页 in a PDF, whose line numbers mean nothing to the editor."""
+        page = self.pages.get(line)
+        return f"第{page}页" if page is not None else f"第{line}行"
+
+
+def _parse(source: list[Line], gazetteer: Gazetteer, pages: dict[int, int], proofread: bool) -> ImportedIssue:
     from guanxin_site.importer.issuefile import ImportedIssue
 
     every = _input_lines(source)
     lines = [(n, t) for n, t in every if isinstance(t, str)]
     if not lines:
         raise BulletinImportError(None, "文件中没有文字")
-    notes: list[ImportNote] = []
+    notes = _Notes(pages)
     header = _parse_header(lines, notes)
     title, body_start = _parse_headline(lines, header.end, gazetteer, notes)
     # Photos before the body (beside the masthead, say) go to its start; the rest stay where they stood.
