@@ -256,7 +256,7 @@ def _echo_import_table(outcomes) -> int:
                 detail = f"→ {outcome.target}（{outcome.label}）"
             else:
                 detail = (f"{'第' + outcome.place + '行' if outcome.place.isdigit() else outcome.place}：" if outcome.place else "") + outcome.message
-            click.echo(f"  {names[outcome.status]:　<6}{shown}  {detail}")
+            click.echo(f"  {names[outcome.status]:　<7}{shown}  {detail}")
     click.echo(f"共 {len(outcomes)} 个文件：已导入 {counts[IMPORTED]} 个，已存在 {counts[PRESENT]} 个，需要处理 {counts[ATTENTION]} 个。")
     return counts[ATTENTION]
 

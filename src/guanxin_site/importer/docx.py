@@ -27,6 +27,7 @@ def docx_lines(data: bytes) -> list[Line]:
     except Exception:  # python-docx raises zip, XML, KeyError, ValueError... for a damaged file
         raise BulletinImportError(None, "无法打开这个 Word 文件（可能已损坏，或不是 .docx）；" + SAVE_AS) from None
     blocks = _blocks(document, document.part)
+    styles = {style.style_id: style.name or "" for style in document.styles}
     lines: list[Line] = []
     figures = 0
     index = 0
@@ -34,7 +35,7 @@ def docx_lines(data: bytes) -> list[Line]:
         text, images, style = blocks[index]
         number = index + 1
         caption = None
-        if images and index + 1 < len(blocks) and _is_caption(*blocks[index + 1]):
+        if images and index + 1 < len(blocks) and _is_caption(*blocks[index + 1], styles):
             caption = blocks[index + 1][0].strip()
         if text.strip() or not images:
             lines.append(Line(number, text))
@@ -45,21 +46,24 @@ def docx_lines(data: bytes) -> list[Line]:
     return lines
 
 
-def _is_caption(text: str, images, style: str) -> bool:
+def _is_caption(text: str, images, paragraph, styles: dict[str, str]) -> bool:
     if images or not text.strip() or len(text.strip()) > _CAPTION_MAX:
         return False
+    # The style from the XML: python-docx's paragraph.style looks the default style up anew on every call.
+    properties = paragraph.pPr
+    style_id = properties.pStyle.val if properties is not None and properties.pStyle is not None else ""
+    style = styles.get(style_id, style_id)
     return "caption" in style.lower() or "题注" in style or bool(_CAPTION_TEXT.match(text))
 
 
-def _blocks(container, part) -> list[tuple[str, list, str]]:
-    """(text, [(image bytes, extension, alt text)], style name) of each paragraph in document order."""
+def _blocks(container, part) -> list[tuple[str, list, object]]:
+    """(text, [(image bytes, extension, alt text)], paragraph XML) of each paragraph in document order."""
     from docx.table import Table
 
-    blocks: list[tuple[str, list, str]] = []
+    blocks: list[tuple[str, list, object]] = []
     for block in container.iter_inner_content():
         if not isinstance(block, Table):
-            style = block.style.name if block.style is not None else ""
-            blocks.append((block.text, _images(block._p, part), style or ""))
+            blocks.append((block.text, _images(block._p, part), block._p))
             continue
         # A merged cell is returned once per grid column. Keep its XML element, not its id():
         # lxml makes a new proxy (perhaps at a reused address) once the old one is gone.
