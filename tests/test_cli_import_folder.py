@@ -89,6 +89,7 @@ def test_same_issue_twice_in_one_run_is_imported_once(project, tmp_path):
     result = run(project, str(folder))
     assert result.exit_code == 0
     assert "已导入 1 个，已存在 1 个" in result.stdout
+    assert f"2023年第53期·总第509期这次已经从 {folder / 'a.txt'} 导入，没有再导入" in result.stdout
     assert (project / "issues/2023/053.md").read_bytes() == SHIPPED.read_bytes()
 
 
@@ -149,3 +150,23 @@ def test_doc_is_converted_by_libreoffice(project, tmp_path):
     result = run(project, str(tmp_path / "53.doc"))
     assert result.exit_code == 0, result.output
     assert (project / "issues/2023/053.md").read_bytes() == SHIPPED.read_bytes()
+
+
+def test_parallel_import_equals_one_process(tmp_path):
+    """Files are read by several processes: the archive written must not depend on it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    reportlab_pdf(SHIPPED.read_text(encoding="utf-8"), folder / "00.pdf")
+    write_docx(folder / "01-copy.docx", SEED_TEXT)  # the same issue again: the first file in order wins
+    for n in range(2, 12):
+        (folder / f"{n:02d}.txt").write_text(issue_text(n, 457 + n, n), encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\x00\x01binary")
+    trees = []
+    for jobs in ("1", "2"):
+        project = tmp_path / f"p{jobs}"
+        (project / "issues").mkdir(parents=True)
+        result = run(project, str(folder), "--jobs", jobs)
+        assert result.exit_code == 1 and "已导入 11 个，已存在 1 个，需要处理 1 个" in result.stdout
+        trees.append({p.relative_to(project).as_posix(): p.read_bytes() for p in project.rglob("*") if p.is_file()})
+    assert trees[0] == trees[1]
+    assert "issues/2023/053/原件.pdf" in trees[0]

@@ -162,8 +162,10 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
 @click.option("--no-original", is_flag=True, help="不保存 PDF 原件（默认把原件保存在本期文件旁边，网页上提供下载）")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
 @_source_option
-def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no_original: bool, source: Path) -> None:
+def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no_original: bool, jobs: int | None,
+                    source: Path) -> None:
     """导入收到的简报：PDF、Word 文件（.docx）、从 PDF 复制出的文字（.txt，UTF-8、GBK 或 UTF-16），也可以是整个文件夹。
 
     自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，去掉页码和页眉页脚，按地区分成各篇报道，
@@ -186,7 +188,7 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
         return
     with _ImportProgress() as progress:
         outcomes = import_paths(list(files), source, gazetteer, force=force, keep_original=not no_original,
-                                output=output, progress=progress)
+                                output=output, jobs=jobs, progress=progress)
     _echo_import(outcomes, source, output)
 
 

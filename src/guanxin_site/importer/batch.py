@@ -66,21 +66,31 @@ def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
     return files, missing
 
 
+MIN_FILES_FOR_WORKERS = 8  # a PDF costs tens of milliseconds a page (seconds with OCR): forking pays early
+
+
 def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = False, keep_original: bool = True,
-                 output: Path | str | None = None, ocr: bool = True,
+                 output: Path | str | None = None, ocr: bool = True, jobs: int | None = None,
                  progress: Callable[[int, int, Path], None] | None = None) -> list[Outcome]:
-    """Import every file under paths into project; one Outcome per file (and per missing path)."""
+    """Import every file under paths into project; one Outcome per file (and per missing path).
+
+    Files are read and parsed by `jobs` processes (PDFium is not thread-safe); the issue files are
+    then written here, in the order of the files, so which of two files with the same issue is
+    imported does not depend on timing."""
     from guanxin_site.scaffold import survey
+    from guanxin_site.workers import fork_map
 
     files, outcomes = collect(paths)
     known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
     run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known})
-    for done, file in enumerate(files):
+    run.index_originals()
+    results: list = [None] * len(files)
+    jobs = jobs or os.cpu_count() or 1
+    for done, (index, result) in enumerate(fork_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS), 1):
+        results[index] = result
         if progress is not None:
-            progress(done, len(files), file)
-        outcomes.append(run.one(file))
-    if progress is not None and files:
-        progress(len(files), len(files), files[-1])
+            progress(done, len(files), files[index])
+    outcomes += [run.finish(file, result) for file, result in zip(files, results)]
     return outcomes
 
 
@@ -93,39 +103,48 @@ class _Run:
     output: Path | str | None
     ocr: bool
     known: dict  # (year, number) -> issue file (as shown), growing as files are imported
-    originals: dict | None = None  # sha256 of each original PDF kept in the archive -> its issue file
+    written: dict = field(default_factory=dict)  # issue file -> the received file it was imported from in this run
+    originals: dict = field(default_factory=dict)  # sha256 of each original PDF kept in the archive -> its issue file
 
-    def _imported_original(self, data: bytes) -> str | None:
-        if self.originals is None:
-            self.originals = {}
-            for shown in self.known.values():
-                kept = (self.project / shown).with_suffix("") / f"{ORIGINAL_NAME}.pdf"
-                content = _read(kept)
-                if content is not None:
-                    self.originals[hashlib.sha256(content).hexdigest()] = shown
-        return self.originals.get(hashlib.sha256(data).hexdigest())
+    def index_originals(self) -> None:
+        """The PDFs already kept as originals: re-running over a folder of scans must not OCR them all again."""
+        if self.force or self.output is not None:
+            return
+        for shown in self.known.values():
+            content = _read((self.project / shown).with_suffix("") / f"{ORIGINAL_NAME}.pdf")
+            if content is not None:
+                self.originals[hashlib.sha256(content).hexdigest()] = shown
 
-    def one(self, file: Path) -> Outcome:
-        suffix = file.suffix.lower()
+    def read(self, file: Path) -> Outcome | tuple[ImportedIssue, bool]:
+        """(the issue, whether to keep the file as its original), or the Outcome of a file that stops here.
+        Runs in worker processes: returns everything, raises nothing, changes nothing."""
+        from guanxin_site.importer.core import parse_lines
+
         try:
-            if suffix in CONVERTIBLE:
+            if file.suffix.lower() in CONVERTIBLE:
                 return self._converted(file)
             data = file.read_bytes()
-            imported_as = self._imported_original(data) if not self.force and self.output is None else None
-            if imported_as is not None:  # re-running over a folder of scans must not OCR them all again
+            imported_as = self.originals.get(hashlib.sha256(data).hexdigest())
+            if imported_as is not None:
                 return Outcome(file, PRESENT, f"已经导入过（{imported_as} 旁边保存的原件与它相同）", target=imported_as)
             extracted = extract(file, data, ocr=self.ocr)
-            from guanxin_site.importer.core import parse_lines
-
-            issue = parse_lines(extracted.lines, self.gazetteer)
+            return parse_lines(extracted.lines, self.gazetteer), extracted.kind == "pdf" and self.keep_original
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法读取文件（{exc.strerror or exc}）")
-        original = data if extracted.kind == "pdf" and self.keep_original else None
+
+    def finish(self, file: Path, result: Outcome | tuple[ImportedIssue, bool]) -> Outcome:
+        if isinstance(result, Outcome):
+            return result
+        issue, keep = result
+        try:
+            original = file.read_bytes() if keep else None
+        except OSError as exc:
+            return Outcome(file, ATTENTION, f"无法读取文件（{exc.strerror or exc}）")
         return self._save(file, issue, original)
 
-    def _converted(self, file: Path) -> Outcome:
+    def _converted(self, file: Path) -> Outcome | tuple[ImportedIssue, bool]:
         kind = _OLD_KINDS[file.suffix.lower()]
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
@@ -143,8 +162,7 @@ class _Run:
                                                 "请在 Word 或 WPS 中把它另存为 .docx 后再导入")
             from guanxin_site.importer.core import parse_lines
 
-            issue = parse_lines(extracted.lines, self.gazetteer)
-        return self._save(file, issue, None)
+            return parse_lines(extracted.lines, self.gazetteer), False
 
     def _save(self, file: Path, issue: ImportedIssue, original: bytes | None) -> Outcome:
         from guanxin_site.scaffold import issue_path, write_new_file
@@ -165,6 +183,9 @@ class _Run:
         assets = target.with_suffix("")
         attachments = (f"{assets.name}/{ORIGINAL_NAME}.pdf",) if original is not None else ()
         text = issue.to_markdown(assets.name, attachments)
+        earlier = self.written.get(target)
+        if earlier is not None and not self.force:
+            return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
         if target.is_file() and not self.force:
             same = _read(target) == text.encode("utf-8")
             why = "已经导入过，内容相同" if same else "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入"
@@ -181,8 +202,7 @@ class _Run:
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法保存到 {shown}（{exc.strerror or exc}）", target=shown, **common)
         self.known[(issue.year, issue.number)] = shown
-        if original is not None and self.originals is not None:
-            self.originals[hashlib.sha256(original).hexdigest()] = shown
+        self.written[target] = file
         return Outcome(file, IMPORTED, "", target=shown, **common)
 
 

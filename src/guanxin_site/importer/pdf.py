@@ -181,11 +181,12 @@ def _drop_furniture(rows: list[Row]) -> list[Row]:
         if _in_edge(row):
             seen.setdefault((_DIGITS.sub("#", "".join(row.text.split())), round(row.y / 6)), set()).add(row.page)
     body_em = _body_em(rows)
+    extremes = {page: (max(r.y for r in page_rows), min(r.y for r in page_rows)) for page, page_rows in by_page.items()}
     kept = []
     for row in rows:
         compact = "".join(row.text.split())
         page_rows = by_page[row.page]
-        outermost = row is page_rows[0] or row is page_rows[-1] or row.y in (max(r.y for r in page_rows), min(r.y for r in page_rows))
+        outermost = row is page_rows[0] or row is page_rows[-1] or row.y in extremes[row.page]
         if _PAGE_NUMBER.fullmatch(compact) and (outermost or _in_edge(row)):
             continue
         if _in_edge(row) and len(seen.get((_DIGITS.sub("#", compact), round(row.y / 6)), ())) >= 2:

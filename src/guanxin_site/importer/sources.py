@@ -54,8 +54,6 @@ def extract(path: Path, data: bytes | None = None, *, ocr: bool = True) -> Extra
     """The lines of a received file. Raises BulletinImportError (with page or line) for what cannot be read."""
     data = read_bytes(path) if data is None else data
     kind = _kind(path, data)
-    if kind == "pdf" and path.suffix.lower() != ".pdf" and path.suffix.lower() in (".txt", ""):
-        kind = "pdf"
     if kind == "pdf":
         from guanxin_site.importer.pdf import pdf_lines
 

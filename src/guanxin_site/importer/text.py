@@ -15,7 +15,7 @@ _NOT_TEXT = "不是可识别的文本文件"
 SAVE_AS = "请在 Word 或记事本中另存为 .docx 或 UTF-8 编码的 .txt 后再导入"
 # Magic numbers of files editors mistake for the bulletin text, with the advice that fits each.
 _MAGIC = (
-    (b"%PDF", "这是 PDF 文件：请把扩展名改为 .pdf 后再导入"),
+    (b"%PDF", "这是 PDF 文件，不是文字文件：请用 guanxin-site import 直接导入这个 PDF"),
     (b"\xd0\xcf\x11\xe0", "这是旧版 Word（.doc）文件：" + SAVE_AS),
     (b"{\\rtf", "这是 RTF 文件：" + SAVE_AS),
     (b"PK\x03\x04", "这是 Word（.docx）或压缩文件，不是纯文本；Word 文件请以 .docx 为扩展名导入"),
