@@ -170,3 +170,85 @@ def without_unicode_maps(source: Path, path: Path) -> Path:
     writer.write(buffer)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def bulletin_docx(markdown: str, path: Path, distribution=DISTRIBUTION) -> Path:
+    """The bulletin as an office types it in Word: centred red masthead, publisher and date on one line
+    (a right tab), a centred headline, justified paragraphs with a two-character first-line indent,
+    "— n —" page numbers in the footer, the 报/送/发 lines at the end."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    front, paragraphs = issue_parts(markdown)
+    date = front["date"]
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(28)
+    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
+    style = document.styles["Normal"]
+    style.font.name = "Noto Serif CJK SC"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    style.font.size = Pt(16)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.line_spacing = 1.3
+
+    def add(text: str, *, size: float = 16, centre: bool = False, red: bool = False, bold: bool = False,
+            indent: bool = False, justify: bool = False):
+        paragraph = document.add_paragraph()
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+        if red:
+            run.font.color.rgb = RGBColor(0xC0, 0, 0)
+        if centre:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if justify:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        if indent:
+            paragraph.paragraph_format.first_line_indent = Pt(2 * size)
+        return paragraph
+
+    add("关心下一代工作", size=40, centre=True, red=True, bold=True)
+    add(f"（{date.year}年第{front['number']}期·总第{front['total']}期）", centre=True)
+    line = add(f"{front['publisher']}\t{date.year}年{date.month}月{date.day}日")
+    line.paragraph_format.tab_stops.add_tab_stop(section.page_width - section.left_margin - section.right_margin,
+                                                 WD_TAB_ALIGNMENT.RIGHT)
+    add("", size=8)
+    add(front["title"], size=20, centre=True, bold=True)
+    add("", size=8)
+    for text in paragraphs:
+        add(text, indent=True, justify=True)
+    add("", size=8)
+    for text in distribution:
+        add(text, size=14)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    number = OxmlElement("w:r")
+    text_element = OxmlElement("w:t")
+    text_element.text = "1"
+    number.append(text_element)
+    field.append(number)
+    footer._p.append(field)
+    footer.add_run(" —")
+    document.save(path)
+    return path
+
+
+def libreoffice_pdf(source: Path, folder: Path) -> Path:
+    """source (.docx) exported to PDF by LibreOffice Writer, as an office exports from Word or WPS."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is missing: apt-get install libreoffice-writer-nogui"
+    profile = folder / ".lo-profile"  # a private profile: parallel test workers must not share one
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(folder), str(source)], check=True, capture_output=True, timeout=300)
+    return folder / (source.stem + ".pdf")

@@ -210,3 +210,31 @@ def test_encrypted_and_empty_pdfs(tmp_path, pdfs):
         blank.write(handle)
     with pytest.raises(BulletinImportError, match="没有文字"):
         extract(empty)
+
+
+# -- a Word-like document exported by LibreOffice Writer ------------------------------------------
+
+def _soffice() -> bool:
+    import shutil
+
+    if shutil.which("soffice") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice must be installed in CI: scripts/test.sh installs libreoffice-writer-nogui")
+        return False
+    return True
+
+
+def test_word_document_exported_to_pdf_imports_to_the_shipped_issue(tmp_path):
+    """The closest to an office's Word or WPS export: a .docx typed like the bulletin, exported by LibreOffice."""
+    if not _soffice():
+        pytest.skip("LibreOffice is not installed")
+    from pdf_factory import bulletin_docx, libreoffice_pdf
+
+    source = bulletin_docx(SHIPPED.read_text(encoding="utf-8"), tmp_path / "第53期.docx")
+    pdf = libreoffice_pdf(source, tmp_path)
+    extracted = extract(pdf)
+    assert len({line.page for line in extracted.lines}) >= 3
+    issue = parse_lines(extracted.lines, GZ)
+    assert issue.reports == parse_bulletin(SEED_TEXT, GZ).reports
+    assert issue.distribution == DISTRIBUTION
+    assert issue.to_markdown() == with_distribution(SHIPPED.read_text(encoding="utf-8"))

@@ -153,7 +153,11 @@ class _Run:
                                             "再次导入时会自动转换")
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                subprocess.run([soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(file)],
+                # A profile of its own: LibreOffice refuses to run twice on one profile (parallel workers,
+                # or the editor's open LibreOffice window).
+                profile = Path(tmp, "profile").as_uri()
+                subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
+                                "--outdir", tmp, str(file.resolve())],
                                check=True, capture_output=True, timeout=_CONVERT_TIMEOUT)
                 converted = Path(tmp) / (file.stem + ".docx")
                 extracted = extract(converted)

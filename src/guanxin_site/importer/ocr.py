@@ -46,7 +46,12 @@ def ocr_rows(document, index: int) -> list[Row]:
         image = page.render(scale=scale, grayscale=False).to_pil().convert("RGB")
     finally:
         page.close()
-    result, _ = _engine()(numpy.asarray(image))
+    try:
+        result, _ = _engine()(numpy.asarray(image))
+    except Exception as exc:  # ONNX Runtime or the models failing (memory, a broken install): name the page
+        raise BulletinImportError(None, f"第{index + 1}页是扫描的图片，文字识别（OCR）没有成功（{type(exc).__name__}）；"
+                                        "请检查 OCR 的安装（pip install 'guanxin-site[ocr]'），或从 Word 原稿导出 PDF 再导入",
+                                  page=index + 1) from None
     boxes = []
     for points, text, score in result or ():
         if float(score) < _MIN_SCORE or not text.strip():

@@ -121,8 +121,8 @@ def _page_rows(document, index: int) -> list[Row] | None:
                 box = textpage.get_charbox(i, loose=True) if not generated else None
                 chars.append((char, generated, box))
             printed = sum(1 for c, g, _ in chars if not g and not c.isspace())
-            if printed == 0:
-                return None if raw.FPDFPage_CountObjects(page.raw) > 0 else []
+            if printed == 0:  # a scan has an image; a blank page, or one with only rules and shapes, has none
+                return None if _has_image(page.raw) else []
             if unreadable > _UNREADABLE_SHARE * printed:
                 return None
             return _rows(chars, index + 1, height)
@@ -130,6 +130,13 @@ def _page_rows(document, index: int) -> list[Row] | None:
             textpage.close()
     finally:
         page.close()
+
+
+def _has_image(raw_page) -> bool:
+    import pypdfium2.raw as raw
+
+    return any(raw.FPDFPageObj_GetType(raw.FPDFPage_GetObject(raw_page, i)) == raw.FPDF_PAGEOBJ_IMAGE
+               for i in range(raw.FPDFPage_CountObjects(raw_page)))
 
 
 def _rows(chars, page: int, height: float) -> list[Row]:
