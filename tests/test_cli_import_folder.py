@@ -174,3 +174,17 @@ def test_parallel_import_equals_one_process(tmp_path):
         trees.append({p.relative_to(project).as_posix(): p.read_bytes() for p in project.rglob("*") if p.is_file()})
     assert trees[0] == trees[1]
     assert "issues/2023/053/原件.pdf" in trees[0]
+
+
+def test_notes_and_problems_of_several_files_are_all_reported(project, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-bad.txt").write_text("不是简报\n", encoding="utf-8")
+    lines = SEED_TEXT.split("\n")
+    lines[12:12] = ["本期刊发各地学习贯彻会议精神的情况。", ""]  # a lead before the first report: a note at line 13
+    (folder / "b-lead.txt").write_text("\n".join(lines), encoding="utf-8")
+    result = run(project, str(folder))
+    assert result.exit_code == 1
+    assert f"{folder / 'a-bad.txt'}:1: 找不到期号行" in result.stderr
+    assert f"{folder / 'b-lead.txt'}:13: " in result.stderr and "导语" in result.stderr
+    assert "需要处理　　　" in result.stdout and "第1行：找不到期号行" in result.stdout

@@ -189,11 +189,11 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
     with _ImportProgress() as progress:
         outcomes = import_paths(list(files), source, gazetteer, force=force, keep_original=not no_original,
                                 output=output, jobs=jobs, progress=progress)
-    _echo_import(outcomes, source, output)
+    _echo_import(outcomes, output)
 
 
 class _ImportProgress:
-    """A progress bar on stderr for long imports (many files, or a scan being read by OCR)."""
+    """A progress bar on stderr for imports of many files (it moves as files are read)."""
 
     SHOWN_FROM = 10  # files
 
@@ -216,9 +216,10 @@ class _ImportProgress:
             self.bar.__exit__(None, None, None)
 
 
-def _echo_import(outcomes, source: Path, output: str | None) -> None:
+def _echo_import(outcomes, output: str | None) -> None:
     from guanxin_site.importer.batch import ATTENTION, IMPORTED, place
 
+    table = output != "-" and len(outcomes) > 1
     for outcome in outcomes:
         shown = click.format_filename(outcome.file)
         for note in outcome.notes:
@@ -229,10 +230,10 @@ def _echo_import(outcomes, source: Path, output: str | None) -> None:
             click.echo(f"已导入：{shown} → {outcome.target}（{outcome.label}，{outcome.reports} 篇地区报道）")
             if outcome.notes:
                 click.secho(f"提醒：上面 {len(outcome.notes)} 处请对照原件核对，需要时直接修改 {outcome.target}", fg="yellow", err=True)
-        else:
-            place = f"{shown}:{outcome.place}" if outcome.place else shown
+        elif outcome.status == ATTENTION or not table:  # what was skipped is listed in the table
+            where = f"{shown}:{outcome.place}" if outcome.place else shown
             colour = "red" if outcome.status == ATTENTION else "yellow"
-            click.secho(f"{place}: {outcome.message}", fg=colour, err=True)
+            click.secho(f"{where}: {outcome.message}", fg=colour, err=True)
     if output == "-":
         failed = sum(1 for o in outcomes if o.status == ATTENTION)
     else:
@@ -245,7 +246,7 @@ def _echo_import(outcomes, source: Path, output: str | None) -> None:
 
 
 def _echo_import_table(outcomes) -> int:
-    """The final table: one row per file. Returns how many files need attention."""
+    """The final table: one row per file (when there are several). Returns how many files need attention."""
     from guanxin_site.importer.batch import ATTENTION, IMPORTED, PRESENT
 
     names = {IMPORTED: "已导入", PRESENT: "已存在，跳过", ATTENTION: "需要处理"}
