@@ -103,6 +103,10 @@ def test_docx_photos_are_kept_beside_the_issue_with_captions(project, tmp_path):
         if line.startswith("鹤岗市关工委为"):
             document.add_picture(io.BytesIO(photo.getvalue()))
             document.add_paragraph("图为鹤岗市关心下一代工作联席会议现场")
+        if line.startswith("伊春市关工委于"):  # a TIFF: browsers do not show it, so it is reported, not kept
+            tiff = io.BytesIO()
+            Image.new("RGB", (32, 32), (0, 0, 200)).save(tiff, "TIFF")
+            document.add_picture(tiff)
     document.save(tmp_path / "photo.docx")
     result = run(project, str(tmp_path / "photo.docx"))
     assert result.exit_code == 0, result.output
@@ -111,6 +115,8 @@ def test_docx_photos_are_kept_beside_the_issue_with_captions(project, tmp_path):
     assert text.index("053/图1.png") > text.index("鹤岗市关工委为")
     assert text.count("图为鹤岗市") == 1  # the caption is not repeated as a paragraph
     assert (project / "issues/2023/053/图1.png").read_bytes() == photo.getvalue()
+    assert sorted(p.name for p in (project / "issues/2023/053").iterdir()) == ["图1.png"]
+    assert "网页不能显示的图片" in result.stderr
 
 
 def test_proofread_false_is_reported_by_check_until_cleared(shipped_project):

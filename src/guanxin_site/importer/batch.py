@@ -128,7 +128,8 @@ class _Run:
             if imported_as is not None:
                 return Outcome(file, PRESENT, f"已经导入过（{imported_as} 旁边保存的原件与它相同）", target=imported_as)
             extracted = extract(file, data, ocr=self.ocr)
-            return parse_lines(extracted.lines, self.gazetteer), extracted.kind == "pdf" and self.keep_original
+            return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), \
+                extracted.kind == "pdf" and self.keep_original
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:
@@ -166,7 +167,7 @@ class _Run:
                                                 "请在 Word 或 WPS 中把它另存为 .docx 后再导入")
             from guanxin_site.importer.core import parse_lines
 
-            return parse_lines(extracted.lines, self.gazetteer), False
+            return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), False
 
     def _save(self, file: Path, issue: ImportedIssue, original: bytes | None) -> Outcome:
         from guanxin_site.scaffold import issue_path, write_new_file
@@ -208,6 +209,15 @@ class _Run:
         self.known[(issue.year, issue.number)] = shown
         self.written[target] = file
         return Outcome(file, IMPORTED, "", target=shown, **common)
+
+
+def _with_notes(issue: ImportedIssue, extracted) -> ImportedIssue:
+    """The issue with the reader's notes (what it could not keep) among the parser's, in input order."""
+    if not extracted.notes:
+        return issue
+    import dataclasses
+
+    return dataclasses.replace(issue, notes=tuple(sorted(issue.notes + extracted.notes, key=lambda n: n.line)))
 
 
 def place(line: int | None, page: int | None) -> str:

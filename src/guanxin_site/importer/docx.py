@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 
-from guanxin_site.importer.core import BulletinImportError, Figure, Line
+from guanxin_site.importer.core import BulletinImportError, Figure, ImportNote, Line
 from guanxin_site.importer.text import SAVE_AS
 
-__all__ = ["docx_lines"]
+__all__ = ["docx_lines", "docx_read"]
 
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
@@ -20,6 +20,11 @@ _CAPTION_MAX = 80
 
 
 def docx_lines(data: bytes) -> list[Line]:
+    return docx_read(data)[0]
+
+
+def docx_read(data: bytes) -> tuple[list[Line], list[ImportNote]]:
+    """The lines of a .docx, and notes on what of it could not be kept (pictures in formats browsers do not show)."""
     import docx  # python-docx is imported only when a Word file comes in: it is slow to load
 
     try:
@@ -29,6 +34,7 @@ def docx_lines(data: bytes) -> list[Line]:
     blocks = _blocks(document, document.part)
     styles = {style.style_id: style.name or "" for style in document.styles}
     lines: list[Line] = []
+    notes: list[ImportNote] = []
     figures = 0
     index = 0
     while index < len(blocks):
@@ -40,10 +46,14 @@ def docx_lines(data: bytes) -> list[Line]:
         if text.strip() or not images:
             lines.append(Line(number, text))
         for data_, ext, alt in images:
+            if ext is None:
+                notes.append(ImportNote(number, "这里有一张网页不能显示的图片（例如 EMF/WMF 格式的图），没有导入；"
+                                                "需要时请在 Word 中把它另存为 JPG 或 PNG，放在本期文件旁边，再在正文中引用"))
+                continue
             figures += 1
             lines.append(Line(number, "", figure=Figure(figures, caption or alt or f"图{figures}", ext, data_)))
         index += 2 if caption is not None else 1
-    return lines
+    return lines, notes
 
 
 def _is_caption(text: str, images, paragraph, styles: dict[str, str]) -> bool:
@@ -76,14 +86,14 @@ def _blocks(container, part) -> list[tuple[str, list, object]]:
     return blocks
 
 
-def _images(element, part) -> list[tuple[bytes, str, str]]:
+def _images(element, part) -> list[tuple[bytes, str | None, str]]:
     found = []
     for blip in element.iter(_BLIP):
         rel = blip.get(_EMBED)
         image = part.related_parts.get(rel) if rel else None
-        ext = _IMAGE_TYPES.get(getattr(image, "content_type", ""))
-        if image is None or ext is None:
-            continue  # a linked (not embedded) picture, or a format browsers do not show (EMF, WMF)
+        if image is None:
+            continue  # a linked (not embedded) picture: nothing to keep
+        ext = _IMAGE_TYPES.get(getattr(image, "content_type", ""))  # None: a format browsers do not show (EMF, WMF)
         alt = ""
         for drawing in element.iter(_DOC_PR):
             alt = (drawing.get("descr") or "").strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from guanxin_site.importer.core import BulletinImportError, Line
+from guanxin_site.importer.core import BulletinImportError, ImportNote, Line
 
 __all__ = ["IMPORTABLE", "CONVERTIBLE", "Extracted", "extract", "read_bytes", "text_of"]
 
@@ -18,6 +18,7 @@ class Extracted:
     kind: str  # "text", "docx", "pdf"
     proofread: bool = True  # False when some page was read by OCR
     ocr_pages: tuple[int, ...] = ()
+    notes: tuple[ImportNote, ...] = ()  # what the reader could not keep
 
 
 def read_bytes(path: Path) -> bytes:
@@ -60,9 +61,10 @@ def extract(path: Path, data: bytes | None = None, *, ocr: bool = True) -> Extra
         lines, ocr_pages = pdf_lines(data, ocr=ocr)
         return Extracted(lines, kind, proofread=not ocr_pages, ocr_pages=tuple(ocr_pages))
     if kind == "docx":
-        from guanxin_site.importer.docx import docx_lines
+        from guanxin_site.importer.docx import docx_read
 
-        return Extracted(docx_lines(data), kind)
+        lines, notes = docx_read(data)
+        return Extracted(lines, kind, notes=tuple(notes))
     from guanxin_site.importer.text import decode_bulletin, text_lines
 
     return Extracted(text_lines(decode_bulletin(data)), kind)
