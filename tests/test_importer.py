@@ -29,6 +29,7 @@ from guanxin_site.importer import (
     parse_bulletin,
     read_bulletin,
 )
+from guanxin_site.importer.core import fold_characters
 from guanxin_site.parser import markdown, parse_issue
 from guanxin_site.reader import SourceFile
 
@@ -63,8 +64,9 @@ def body_text(markdown: str) -> str:
 
 
 def assert_nothing_lost(text: str, issue: ImportedIssue, dropped_lines: tuple[int, ...] = ()) -> None:
-    """From the headline on, the input's non-whitespace characters are the output's, in order."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """From the headline on, the input's non-whitespace characters are the output's, in order
+    (radicals and compatibility ideographs folded to the ideographs they stand for)."""
+    lines = fold_characters(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept = "\n".join(line for n, line in enumerate(lines, 1) if n not in dropped_lines)
     out = squash(issue.title) + squash(_ESCAPE.sub(r"\1", body_text(issue.to_markdown())))
     assert squash(kept).endswith(out)
