@@ -86,7 +86,9 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     run.index_originals()
     results: list = [None] * len(files)
     jobs = jobs or os.cpu_count() or 1
-    for done, (index, result) in enumerate(fork_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS), 1):
+    # One file at a time to whichever process is free: a scan read by OCR can take minutes.
+    read = fork_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS, chunk_size=1)
+    for done, (index, result) in enumerate(read, 1):
         results[index] = result
         if progress is not None:
             progress(done, len(files), files[index])
