@@ -194,3 +194,24 @@ def test_notes_and_problems_of_several_files_are_all_reported(project, tmp_path)
     assert f"{folder / 'a-bad.txt'}:1: 找不到期号行" in result.stderr
     assert f"{folder / 'b-lead.txt'}:13: " in result.stderr and "导语" in result.stderr
     assert "需要处理　　　" in result.stdout and "第1行：找不到期号行" in result.stdout
+
+
+def test_an_interrupted_import_keeps_what_it_has_done(project, tmp_path):
+    from guanxin_site.build import load_site_config
+    from guanxin_site.importer.batch import import_paths
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(1, 7):
+        (folder / f"{n:02d}.txt").write_text(issue_text(n, 457 + n, n), encoding="utf-8")
+    _, gazetteer = load_site_config(project, None)
+
+    def stop_after_three(done, total, file):
+        if done == 3:
+            raise KeyboardInterrupt  # the editor presses Ctrl+C
+
+    with pytest.raises(KeyboardInterrupt):
+        import_paths([folder], project, gazetteer, jobs=1, progress=stop_after_three)
+    assert sorted(p.name for p in (project / "issues/2023").glob("*.md")) == ["001.md", "002.md", "003.md"]
+    result = run(project, str(folder))  # and the re-run does the rest
+    assert result.exit_code == 0 and "已导入 3 个，已存在 3 个，需要处理 0 个" in result.stdout

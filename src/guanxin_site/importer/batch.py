@@ -81,18 +81,23 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     from guanxin_site.workers import fork_map
 
     files, outcomes = collect(paths)
+    missing = len(outcomes)
     known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
     run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known})
     run.index_originals()
-    results: list = [None] * len(files)
+    results: dict[int, object] = {}
     jobs = jobs or os.cpu_count() or 1
     # One file at a time to whichever process is free: a scan read by OCR can take minutes.
     read = fork_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS, chunk_size=1)
     for done, (index, result) in enumerate(read, 1):
         results[index] = result
+        # Written as soon as every earlier file is: in file order (which of two files with the same issue
+        # wins does not depend on timing), and an interrupted import keeps what it has done.
+        while len(outcomes) - missing in results:
+            position = len(outcomes) - missing
+            outcomes.append(run.finish(files[position], results.pop(position)))
         if progress is not None:
             progress(done, len(files), files[index])
-    outcomes += [run.finish(file, result) for file, result in zip(files, results)]
     return outcomes
 
 
