@@ -6,7 +6,7 @@ half as .docx (python-docx), then times the whole command, as the editor runs it
 project: a first import, and a re-run (everything already present). Prints files per second.
 
     .venv/bin/python bench/import_bench.py                 # 500 issues
-    .venv/bin/python bench/import_bench.py --issues 100 --work /tmp/import-bench
+    .venv/bin/python bench/import_bench.py --issues 100 --work /tmp/import-bench --jobs 1
 
 Needs the test extra (reportlab) for the PDFs; the generated folder is reused when it matches N.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -67,10 +68,10 @@ def generate(folder: Path, count: int) -> None:
     marker.write_text(str(count))
 
 
-def timed_import(folder: Path, project: Path) -> tuple[float, str]:
+def timed_import(folder: Path, project: Path, jobs: int | None) -> tuple[float, str]:
+    command = [sys.executable, "-m", "guanxin_site", "import", str(folder), "--source", str(project)]
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "guanxin_site", "import", str(folder), "--source", str(project)],
-                          capture_output=True, text=True)
+    done = subprocess.run(command + (["--jobs", str(jobs)] if jobs else []), capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"import failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
@@ -81,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=500)
     parser.add_argument("--work", type=Path, default=Path("/tmp/guanxin-bench/import"))
+    parser.add_argument("--jobs", type=int, default=None, help="passed to import --jobs (default: one per core)")
     args = parser.parse_args()
     folder = args.work / f"received-{args.issues}"
     started = time.perf_counter()
@@ -91,12 +93,14 @@ def main() -> None:
     (project / "issues").mkdir(parents=True)
     shutil.copy(REPO / "site.yaml", project / "site.yaml")
     pdfs = len(list(folder.rglob("*.pdf")))
-    first, summary = timed_import(folder, project)
-    again, summary_again = timed_import(folder, project)
+    first, summary = timed_import(folder, project, args.jobs)
+    again, summary_again = timed_import(folder, project, args.jobs)
     n = args.issues
-    print(f"| files | PDF / docx | first import | files/s | re-run (all present) | files/s |")
-    print(f"|---|---|---|---|---|---|")
-    print(f"| {n} | {pdfs} / {n - pdfs} | {first:.1f} s | {n / first:.1f} | {again:.1f} s | {n / again:.1f} |")
+    load = os.getloadavg()[0]
+    print(f"| files | PDF / docx | jobs | first import | files/s | re-run (all present) | files/s | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {n} | {pdfs} / {n - pdfs} | {args.jobs or os.cpu_count()} | {first:.1f} s | {n / first:.1f} | {again:.1f} s "
+          f"| {n / again:.1f} | {load:.1f} |")
     print(summary)
     print(summary_again)
 
