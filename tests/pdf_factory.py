@@ -32,7 +32,8 @@ def issue_parts(markdown: str) -> tuple[dict, list[str]]:
     return yaml.safe_load(front), paragraphs
 
 
-def bulletin_html(markdown: str, distribution=DISTRIBUTION) -> str:
+def bulletin_html(markdown: str, distribution=DISTRIBUTION, block: bool = False) -> str:
+    """block: paragraphs without first-line indents, set apart by space (as some offices type them)."""
     front, paragraphs = issue_parts(markdown)
     date = front["date"]
     esc = html.escape
@@ -44,7 +45,7 @@ body {{ font-family: "Noto Serif CJK SC", serif; font-size: 16pt; line-height: 1
 .no {{ text-align: center; margin: 0; }}
 .pub {{ display: flex; justify-content: space-between; border-bottom: 2px solid #c00; padding-bottom: 4pt; }}
 h1 {{ font-size: 20pt; text-align: center; margin: 18pt 3em; font-weight: bold; line-height: 1.4; }}
-p {{ text-indent: 2em; text-align: justify; margin: 0; }}
+p {{ text-indent: {0 if block else 2}em; text-align: justify; margin: 0 0 {0.8 if block else 0}em; }}
 .dist {{ margin-top: 24pt; border-top: 1px solid #000; font-size: 14pt; }}
 </style></head><body>
 <div class="mast">关心下一代工作</div>
@@ -56,10 +57,10 @@ p {{ text-indent: 2em; text-align: justify; margin: 0; }}
 </body></html>"""
 
 
-def chromium_pdf(browser, markdown: str, path: Path, distribution=DISTRIBUTION) -> Path:
+def chromium_pdf(browser, markdown: str, path: Path, distribution=DISTRIBUTION, block: bool = False) -> Path:
     page = browser.new_page()
     try:
-        page.set_content(bulletin_html(markdown, distribution))
+        page.set_content(bulletin_html(markdown, distribution, block))
         page.pdf(
             path=str(path), format="A4", display_header_footer=True,
             margin={"top": "28mm", "bottom": "25mm", "left": "26mm", "right": "26mm"},

@@ -35,6 +35,7 @@ def pdfs(tmp_path_factory, browser) -> dict[str, Path]:
     made = {
         "chromium": chromium_pdf(browser, shipped, folder / "chromium.pdf"),
         "reportlab": reportlab_pdf(shipped, folder / "reportlab.pdf"),
+        "block-paragraphs": chromium_pdf(browser, shipped, folder / "block.pdf", block=True),
     }
     made["no-map"] = without_unicode_maps(made["chromium"], folder / "no-map.pdf")
     made["scan"] = scanned_pdf(made["chromium"], folder / "scan.pdf", pages=1, dpi=200)
@@ -47,7 +48,7 @@ def with_distribution(markdown: str) -> str:
     return markdown.replace("\n---\n", "\n" + extra + "---\n", 1)
 
 
-@pytest.mark.parametrize("kind", ["chromium", "reportlab"])
+@pytest.mark.parametrize("kind", ["chromium", "reportlab", "block-paragraphs"])
 def test_printed_bulletin_imports_to_the_shipped_issue(pdfs, kind):
     extracted = extract(pdfs[kind])
     assert extracted.kind == "pdf" and extracted.proofread and extracted.ocr_pages == ()

@@ -33,6 +33,7 @@ _FLUSH = 0.6  # a line starting within this many characters of the margin is flu
 _FULL = 1.6  # a line ending within this many characters of the right margin runs to it
 _SAME_SIZE = 0.12  # relative difference of character widths that still counts as the same type
 _EDGE_ZONE = 0.12  # share of the page height at top and bottom where headers and footers stand
+_GAP = 1.4  # a line this many usual line distances below the one above starts a new paragraph
 
 
 @dataclass
@@ -227,11 +228,12 @@ def paragraph_lines(rows: list[Row]) -> list[Line]:
     if not rows:
         return []
     left, right = _margins(rows)
+    pitch = _line_pitch(rows)
     paragraphs: list[tuple[int, list[Row], str]] = []  # (page, rows, kind)
     for row in rows:
         kind = _kind(row, left)
         previous = paragraphs[-1] if paragraphs else None
-        if previous is not None and _continues(previous, row, kind, right):
+        if previous is not None and _continues(previous, row, kind, right, pitch):
             previous[1].append(row)
             continue
         paragraphs.append((row.page, [row], kind))
@@ -265,12 +267,25 @@ def _kind(row: Row, left: float) -> str:
     return "apart"  # centred or set in: a line of its own
 
 
-def _continues(previous: tuple[int, list[Row], str], row: Row, kind: str, right: float) -> bool:
+def _line_pitch(rows: list[Row]) -> dict[int, float]:
+    """The usual distance between consecutive lines of each type size (rounded), on one page."""
+    gaps: dict[int, list[float]] = {}
+    for a, b in zip(rows, rows[1:]):
+        if a.page == b.page and round(a.em) == round(b.em) and 0 < a.y - b.y < 4 * a.em:
+            gaps.setdefault(round(a.em), []).append(a.y - b.y)
+    return {size: statistics.median(values) for size, values in gaps.items()}
+
+
+def _continues(previous: tuple[int, list[Row], str], row: Row, kind: str, right: float,
+               pitch: dict[int, float]) -> bool:
     _, members, first_kind = previous
     last = members[-1]
     same_type = abs(last.em - row.em) <= _SAME_SIZE * max(last.em, row.em)
     if not same_type:
         return False
+    usual = pitch.get(round(last.em))
+    if usual and last.page == row.page and last.y - row.y > _GAP * usual:
+        return False  # space between paragraphs (block style, without indents)
     if first_kind == "apart":
         # a headline over two centred lines of the same large type
         return kind == "apart" and len(members) == 1 and _centred(last, row) and abs(last.y - row.y) < 2.5 * row.em \
