@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from pathlib import Path
 
 import docx
@@ -215,3 +216,13 @@ def test_an_interrupted_import_keeps_what_it_has_done(project, tmp_path):
     assert sorted(p.name for p in (project / "issues/2023").glob("*.md")) == ["001.md", "002.md", "003.md"]
     result = run(project, str(folder))  # and the re-run does the rest
     assert result.exit_code == 0 and "已导入 3 个，已存在 3 个，需要处理 0 个" in result.stdout
+
+
+def test_importing_the_project_folder_itself_skips_its_issues_and_site(project, received, tmp_path):
+    shutil.copytree(received / "2023", project / "received")
+    assert run(project, str(project / "received" / "第53期.pdf")).exit_code == 0
+    (project / "site" / "2023" / "53").mkdir(parents=True)
+    shutil.copy(project / "issues/2023/053/原件.pdf", project / "site/2023/53/原件.pdf")  # as a build publishes it
+    result = run(project, str(project))  # the editor runs `guanxin-site import .` in the project
+    assert "issues/2023/053/原件.pdf" not in result.stdout and "site/2023" not in result.stdout
+    assert "共 2 个文件：已导入 1 个，已存在 1 个，需要处理 0 个" in result.stdout

@@ -23,6 +23,7 @@ from guanxin_site.importer.core import BulletinImportError, ImportNote
 from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
 from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
 from guanxin_site.models import issue_label
+from guanxin_site.reader import ISSUES_DIR
 
 __all__ = ["IMPORTED", "PRESENT", "ATTENTION", "Outcome", "collect", "import_paths"]
 
@@ -47,15 +48,17 @@ class Outcome:
     markdown: str | None = field(default=None, repr=False)  # with output "-": the issue file's text
 
 
-def collect(paths: list[Path]) -> tuple[list[Path], list[Outcome]]:
-    """The files to import (folders walked, in a stable order), and outcomes for paths that do not exist."""
+def collect(paths: list[Path], skip: tuple[Path, ...] = ()) -> tuple[list[Path], list[Outcome]]:
+    """The files to import (folders walked, in a stable order), and outcomes for paths that do not exist.
+    skip: folders not to walk into (the project's own issues/ and site/, when the editor imports ".")."""
     files: list[Path] = []
     missing: list[Outcome] = []
+    skipped = {folder.resolve() for folder in skip}
     for path in paths:
         if path.is_dir():
             found = []
             for folder, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(folder) / d).resolve() not in skipped)
                 found += [Path(folder) / n for n in names
                           if not n.startswith((".", "~$")) and Path(n).suffix.lower() in IMPORTABLE + CONVERTIBLE]
             files += sorted(found)
@@ -80,7 +83,7 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     from guanxin_site.scaffold import survey
     from guanxin_site.workers import fork_map
 
-    files, outcomes = collect(paths)
+    files, outcomes = collect(paths, skip=(project / ISSUES_DIR, project / "site"))  # site/: the default output
     missing = len(outcomes)
     known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
     run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known})
