@@ -226,3 +226,22 @@ def test_importing_the_project_folder_itself_skips_its_issues_and_site(project, 
     result = run(project, str(project))  # the editor runs `guanxin-site import .` in the project
     assert "issues/2023/053/原件.pdf" not in result.stdout and "site/2023" not in result.stdout
     assert "共 2 个文件：已导入 1 个，已存在 1 个，需要处理 0 个" in result.stdout
+
+
+def test_a_paragraph_after_a_photo_is_a_caption_only_if_it_reads_like_one(tmp_path):
+    from guanxin_site.importer.docx import docx_read
+
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 120, 0)).save(photo, "PNG")
+    document = docx.Document()
+    document.add_picture(io.BytesIO(photo.getvalue()))
+    document.add_paragraph("图书馆建成后，孩子们有了读书的地方。")  # text that happens to start with 图
+    document.add_picture(io.BytesIO(photo.getvalue()))
+    document.add_paragraph("图为“五老”辅导孩子读书").style = document.styles["Caption"]
+    buffer = io.BytesIO()
+    document.save(buffer)
+    lines, notes = docx_read(buffer.getvalue())
+    texts = [line.text for line in lines if line.figure is None and line.text]
+    captions = [line.figure.caption for line in lines if line.figure is not None]
+    assert texts == ["图书馆建成后，孩子们有了读书的地方。"]
+    assert captions == ["图1", "图为“五老”辅导孩子读书"] and notes == []

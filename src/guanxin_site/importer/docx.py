@@ -15,7 +15,8 @@ _EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}e
 _DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 _IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 # A caption is the short line under a photo: Word's 题注 style, or a line such as “图为……” / “▲……”.
-_CAPTION_TEXT = re.compile(r"^\s*(?:[（(]?图\s*\d*[）)]?|▲|△|上图|下图|照片)")
+# Not any line starting with 图: 图书馆… after a photo is text.
+_CAPTION_TEXT = re.compile(r"^\s*(?:[（(]图\s*\d*[）)]|图\s*\d+|图为|图[:：]|▲|△|上图|下图|照片[:：])")
 _CAPTION_MAX = 80
 
 
