@@ -140,8 +140,10 @@ def test_scanned_page_is_read_by_ocr_and_marked_for_proofreading(pdfs):
         pytest.skip("the ocr extra is not installed")
     import pypdfium2 as pdfium
 
-    extracted = extract(pdfs["scan"])
+    pages_read = []
+    extracted = extract(pdfs["scan"], on_ocr=lambda page, pages: pages_read.append((page, pages)))
     assert extracted.ocr_pages == (1,) and not extracted.proofread
+    assert pages_read == [(1, 1)]  # the progress the command shows
     issue = parse_lines(extracted.lines, GZ)
     assert not issue.proofread and "proofread: false" in issue.to_markdown()
     assert (issue.number, issue.total, str(issue.date)) == (53, 509, "2023-11-17")

@@ -188,8 +188,12 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
         return
     with _ImportProgress() as progress:
         outcomes = import_paths(list(files), source, gazetteer, force=force, keep_original=not no_original,
-                                output=output, jobs=jobs, progress=progress)
+                                output=output, jobs=jobs, progress=progress, on_ocr=_echo_ocr_page)
     _echo_import(outcomes, output)
+
+
+def _echo_ocr_page(file: Path, page: int, pages: int) -> None:
+    click.echo(f"正在识别扫描件（OCR，每页需要几秒钟）：{click.format_filename(file)} 第{page}页（共{pages}页）", err=True)
 
 
 class _ImportProgress:

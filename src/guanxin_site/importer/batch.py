@@ -74,8 +74,11 @@ MIN_FILES_FOR_WORKERS = 8  # a PDF costs tens of milliseconds a page (seconds wi
 
 def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = False, keep_original: bool = True,
                  output: Path | str | None = None, ocr: bool = True, jobs: int | None = None,
-                 progress: Callable[[int, int, Path], None] | None = None) -> list[Outcome]:
+                 progress: Callable[[int, int, Path], None] | None = None,
+                 on_ocr: Callable[[Path, int, int], None] | None = None) -> list[Outcome]:
     """Import every file under paths into project; one Outcome per file (and per missing path).
+    progress(done, total, file) as files are read; on_ocr(file, page, pages) before a page is read by
+    OCR (in whichever process reads the file).
 
     Files are read and parsed by `jobs` processes (PDFium is not thread-safe); the issue files are
     then written here, in the order of the files, so which of two files with the same issue is
@@ -86,7 +89,7 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     files, outcomes = collect(paths, skip=(project / ISSUES_DIR, project / "site"))  # site/: the default output
     missing = len(outcomes)
     known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
-    run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known})
+    run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known}, on_ocr)
     run.index_originals()
     results: dict[int, object] = {}
     jobs = jobs or os.cpu_count() or 1
@@ -113,6 +116,7 @@ class _Run:
     output: Path | str | None
     ocr: bool
     known: dict  # (year, number) -> issue file (as shown), growing as files are imported
+    on_ocr: Callable[[Path, int, int], None] | None = None
     written: dict = field(default_factory=dict)  # issue file -> the received file it was imported from in this run
     originals: dict = field(default_factory=dict)  # sha256 of each original PDF kept in the archive -> its issue file
 
@@ -137,7 +141,8 @@ class _Run:
             imported_as = self.originals.get(hashlib.sha256(data).hexdigest())
             if imported_as is not None:
                 return Outcome(file, PRESENT, f"已经导入过（{imported_as} 旁边保存的原件与它相同）", target=imported_as)
-            extracted = extract(file, data, ocr=self.ocr)
+            on_ocr = (lambda page, pages: self.on_ocr(file, page, pages)) if self.on_ocr else None
+            extracted = extract(file, data, ocr=self.ocr, on_ocr=on_ocr)
             return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), \
                 extracted.kind == "pdf" and self.keep_original
         except BulletinImportError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from guanxin_site.importer.core import BulletinImportError, Line
@@ -50,8 +51,10 @@ class Row:
     ocr: bool = False  # read by OCR
 
 
-def pdf_lines(data: bytes, *, ocr: bool = True) -> tuple[list[Line], list[int]]:
-    """The lines of a PDF bulletin, and the pages that were read by OCR."""
+def pdf_lines(data: bytes, *, ocr: bool = True,
+              on_ocr: Callable[[int, int], None] | None = None) -> tuple[list[Line], list[int]]:
+    """The lines of a PDF bulletin, and the pages that were read by OCR.
+    on_ocr(page, pages): called before a page is read by OCR (seconds each), to show progress."""
     import pypdfium2 as pdfium
 
     try:
@@ -70,6 +73,8 @@ def pdf_lines(data: bytes, *, ocr: bool = True) -> tuple[list[Line], list[int]]:
                 if ocr:
                     from guanxin_site.importer.ocr import ocr_rows
 
+                    if on_ocr is not None:
+                        on_ocr(index + 1, len(document))
                     page_rows = ocr_rows(document, index)
                 else:
                     page_rows = []

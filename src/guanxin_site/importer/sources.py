@@ -1,6 +1,7 @@
 """Which reader a file needs, by its name and its first bytes; the lines it gives."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +52,16 @@ def text_of(path: Path, data: bytes) -> str:
     return decode_bulletin(data)
 
 
-def extract(path: Path, data: bytes | None = None, *, ocr: bool = True) -> Extracted:
-    """The lines of a received file. Raises BulletinImportError (with page or line) for what cannot be read."""
+def extract(path: Path, data: bytes | None = None, *, ocr: bool = True,
+            on_ocr: Callable[[int, int], None] | None = None) -> Extracted:
+    """The lines of a received file. Raises BulletinImportError (with page or line) for what cannot be read.
+    on_ocr(page, pages): called before each page OCR reads."""
     data = read_bytes(path) if data is None else data
     kind = _kind(path, data)
     if kind == "pdf":
         from guanxin_site.importer.pdf import pdf_lines
 
-        lines, ocr_pages = pdf_lines(data, ocr=ocr)
+        lines, ocr_pages = pdf_lines(data, ocr=ocr, on_ocr=on_ocr)
         return Extracted(lines, kind, proofread=not ocr_pages, ocr_pages=tuple(ocr_pages))
     if kind == "docx":
         from guanxin_site.importer.docx import docx_read
