@@ -210,12 +210,12 @@ class _Run:
             same = _read(target) == text.encode("utf-8")
             why = "已经导入过，内容相同" if same else "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入"
             return Outcome(file, PRESENT, why, target=shown, **common)
-        try:
-            write_new_file(target, text, overwrite=self.force)
+        try:  # photos and original first: the issue file, written last, never points at missing files
             for figure in issue.figures:
                 _write(assets / figure_name(figure), figure.data)
             if original is not None:
                 _write(assets / f"{ORIGINAL_NAME}.pdf", original)
+            write_new_file(target, text, overwrite=self.force)
         except OutputError:
             return Outcome(file, PRESENT, "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入",
                            target=shown, **common)
