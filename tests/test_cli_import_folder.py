@@ -245,3 +245,25 @@ def test_a_paragraph_after_a_photo_is_a_caption_only_if_it_reads_like_one(tmp_pa
     captions = [line.figure.caption for line in lines if line.figure is not None]
     assert texts == ["图书馆建成后，孩子们有了读书的地方。"]
     assert captions == ["图1", "图为“五老”辅导孩子读书"] and notes == []
+
+
+def test_a_file_no_reader_foresaw_does_not_stop_the_others(project, tmp_path, monkeypatch):
+    """Fault injection: a reader failing in a way nobody planned for, on one file of two."""
+    from guanxin_site.importer import text
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (folder / "b.txt").write_text(issue_text(54, 510, 24), encoding="utf-8")
+    decode = text.decode_bulletin
+
+    def failing_on_54(data: bytes) -> str:
+        if "第54期".encode("utf-8") in data:
+            raise IndexError("a reader's bug")
+        return decode(data)
+
+    monkeypatch.setattr(text, "decode_bulletin", failing_on_54)
+    result = run(project, str(folder))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{folder / 'b.txt'}: 读取这个文件时程序出错（IndexError）" in result.stderr
+    assert (project / "issues/2023/053.md").read_bytes() == SHIPPED.read_bytes()

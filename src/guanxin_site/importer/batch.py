@@ -149,6 +149,9 @@ class _Run:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法读取文件（{exc.strerror or exc}）")
+        except Exception as exc:  # a file no reader foresaw must not stop the others (nor print a traceback)
+            return Outcome(file, ATTENTION, f"读取这个文件时程序出错（{type(exc).__name__}），没有导入；"
+                                            "请把这个文件和这句话发给网站的维护人员")
 
     def finish(self, file: Path, result: Outcome | tuple[ImportedIssue, bool]) -> Outcome:
         if isinstance(result, Outcome):
