@@ -95,7 +95,11 @@ class Site:
 def _print_issue(variant: int) -> str:
     """A long issue with a report from every region; the variants shift where headings fall on the page."""
     lines = ["---", f"number: {40 + variant}", f"total: {444 + variant}", f"date: 2021-10-{1 + 7 * variant:02d}",
-             f"title: 全省各地关工委扎实推进关心下一代工作（打印检查{variant + 1}）", "---", ""]
+             f"title: 全省各地关工委扎实推进关心下一代工作（打印检查{variant + 1}）"]
+    if variant == 0:  # as `import` writes a PDF bulletin: the original kept, the 报/送/发 lines at the foot
+        lines += ["attachments:", "  - 040/原件.pdf", "distribution:", "  - 报：省委、省政府领导，中国关工委办公室",
+                  "  - 送：省委组织部、省委宣传部、省委老干部局", "  - 发：各市（地）、县（市、区）关工委，省直各成员单位"]
+    lines += ["---", ""]
     for n, region in enumerate(REGIONS):
         lines += [f"## {region}", ""]
         for p in range(1 + (n + variant) % 3):
@@ -128,6 +132,8 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     write_archive(generated, 4, start=104)  # December 2020 to January 2021
     for variant in range(len(PRINT_ISSUES)):
         (generated / "issues" / "2021" / f"{40 + variant:03d}.md").write_text(_print_issue(variant), encoding="utf-8")
+    (generated / "issues" / "2021" / "040").mkdir()
+    (generated / "issues" / "2021" / "040" / "原件.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     paragraphs = ["".join(SENTENCES[k:k + 3]) for k in range(0, len(SENTENCES), 3)]
     write_photo_issue(generated, "2021/044.md", 44, "2021-11-05", 6, paragraphs)
 

@@ -30,6 +30,7 @@ ARCHIVE = "archive"  # the files contradict each other (duplicate issue, totals)
 ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards or in the future, a draft's number,
 # total or date taken by another file; build only warns (or, for drafts, leaves them out)
 LINK = "link"  # a link or #anchor of the built site leads nowhere
+PROOFREAD = "proofread"  # imported by OCR and not yet proof-read (proofread: false); build publishes it
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,14 @@ def _parse_files(project_dir: Path, config, gazetteer) -> _Parsed:
     return parsed
 
 
+def _unproofread(issue: Issue) -> Problem:
+    original = next((a.name for a in issue.attachments if a.name.lower().endswith(".pdf")), None)
+    against = f"附件 {original}" if original else "原件"
+    return Problem(issue.source, issue.line_of("proofread"),
+                   f"这一期是用文字识别（OCR）从扫描件读出的，还没有校对：请对照{against}逐段核对文字，"
+                   "改正后删除“proofread: false”这一行", PROOFREAD)
+
+
 def _site_problems(site: Path) -> tuple[int, list[Problem]]:
     shown = site.as_posix().rstrip("/")
     if not (site / "index.html").is_file():
@@ -163,6 +172,7 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     problems += _as_problems(archive_errors(numbered), ARCHIVE)
     problems += _as_problems(archive_warnings(numbered, today), ARCHIVE_WARNING)
     problems += _as_problems(draft_conflicts(parsed.draft_numbering, numbered), ARCHIVE_WARNING)
+    problems += [_unproofread(issue) for issue in parsed.issues if not issue.proofread]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CheckReport(len(parsed.issues), tuple(problems + site_problems), tuple(parsed.drafts), site_pages,
                        files=parsed.files)

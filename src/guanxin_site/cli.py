@@ -13,8 +13,7 @@ import click
 from guanxin_site import __version__, cli_text
 from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
-from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
-from guanxin_site.models import issue_label
+from guanxin_site.errors import ContentErrors, GuanxinError
 from guanxin_site.clock import bulletin_today
 from guanxin_site.serve_messages import NO_ISSUES_YET, Line, warning_lines
 
@@ -22,8 +21,6 @@ from guanxin_site.serve_messages import NO_ISSUES_YET, Line, warning_lines
 # publish and every preview) does not pay for the importer, the checker or the server.
 if TYPE_CHECKING:
     from guanxin_site.checker import CheckReport
-    from guanxin_site.importer import ImportedIssue
-    from guanxin_site.scaffold import KnownIssue
 
 DEFAULT_OUTPUT = "site"
 
@@ -205,22 +202,29 @@ def init(directory: Path, province: str | None, city: str | None) -> None:
 
 # -- import ------------------------------------------------------------------------
 
-@main.command("import", epilog="\b\n例如：\n  guanxin-site import 简报2023-53.txt\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.docx -o -      （只显示在屏幕上，不保存）")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@main.command("import", epilog="\b\n例如：\n  guanxin-site import 第53期.pdf\n  guanxin-site import 历年简报/      （导入文件夹中的全部简报）\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.pdf -o -      （只显示在屏幕上，不保存）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
 @click.option("--output", "-o", "output", default=None, metavar="文件",
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
+@click.option("--no-original", is_flag=True, help="不保存 PDF 原件（默认把原件保存在本期文件旁边，网页上提供下载）")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
 @_source_option
-def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, source: Path) -> None:
-    """导入收到的简报：从 PDF 复制出的文字（.txt，UTF-8 或 GBK）或 Word 文件（.docx）。
+def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no_original: bool, jobs: int | None,
+                    source: Path) -> None:
+    """导入收到的简报：PDF、Word 文件（.docx）、从 PDF 复制出的文字（.txt，UTF-8、GBK 或 UTF-16），也可以是整个文件夹。
 
-    自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，按地区分成各篇报道，保存为本期的简报文件。
+    自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，去掉页码和页眉页脚，按地区分成各篇报道，
+    末尾的“报：送：发：”另外保存，保存为本期的简报文件 issues/<年>/<期号>.md；PDF 原件保存在它旁边，网页上可以下载。
 
-    无法归类的文字会保留下来并列出行号，请对照原件核对。已经存在的文件不会被覆盖（除非加上 --force）。
+    扫描的 PDF 需要安装文字识别：pip install 'guanxin-site[ocr]'，识别结果标记为待校对（proofread: false）。
+
+    最后列出每个文件的结果：已导入、已存在（跳过，可以放心重新运行）、需要处理（写明文件、页码或行号和原因）。
+    已经存在的文件不会被覆盖（除非加上 --force）。
     """
-    from guanxin_site.scaffold import survey
+    from guanxin_site.importer.batch import import_paths
 
-    if output not in (None, "-") and len(files) > 1:
+    if output not in (None, "-") and (len(files) > 1 or files[0].is_dir()):
         click.secho("错误：一次导入多个文件时不能用 -o 指定一个文件名；去掉 -o，每期会按期号分别保存", fg="red", err=True)
         sys.exit(2)
     try:
@@ -228,67 +232,86 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, so
     except GuanxinError as exc:
         _fail(exc)
         return
-    known, _ = survey(source.resolve())  # the issues already in the archive, whatever their file names
-    failed = [file for file in files if not _import_one(file, gazetteer, source, output, force, known)]
+    with _ImportProgress() as progress:
+        outcomes = import_paths(list(files), source, gazetteer, force=force, keep_original=not no_original,
+                                output=output, jobs=jobs, progress=progress, on_ocr=_echo_ocr_page)
+    _echo_import(outcomes, output)
+
+
+def _echo_ocr_page(file: Path, page: int, pages: int) -> None:
+    click.echo(f"正在识别扫描件（OCR，每页需要几秒钟）：{click.format_filename(file)} 第{page}页（共{pages}页）", err=True)
+
+
+class _ImportProgress:
+    """A progress bar on stderr for imports of many files (it moves as files are read)."""
+
+    SHOWN_FROM = 10  # files
+
+    def __init__(self):
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int, file: Path) -> None:
+        if total < self.SHOWN_FROM:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="正在导入简报", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _echo_import(outcomes, output: str | None) -> None:
+    from guanxin_site.importer.batch import ATTENTION, IMPORTED, place
+
+    table = output != "-" and len(outcomes) > 1
+    for outcome in outcomes:
+        shown = click.format_filename(outcome.file)
+        for note in outcome.notes:
+            click.secho(f"{shown}:{place(note.line, note.page)}: {note.message}", fg="yellow", err=True)
+        if outcome.status == IMPORTED and output == "-":
+            click.echo(outcome.markdown, nl=False)
+        elif outcome.status == IMPORTED:
+            click.echo(f"已导入：{shown} → {outcome.target}（{outcome.label}，{outcome.reports} 篇地区报道）")
+            if outcome.notes:
+                click.secho(f"提醒：上面 {len(outcome.notes)} 处请对照原件核对，需要时直接修改 {outcome.target}", fg="yellow", err=True)
+        elif outcome.status == ATTENTION or not table:  # what was skipped is listed in the table
+            where = f"{shown}:{outcome.place}" if outcome.place else shown
+            colour = "red" if outcome.status == ATTENTION else "yellow"
+            click.secho(f"{where}: {outcome.message}", fg=colour, err=True)
+    if output == "-":
+        failed = sum(1 for o in outcomes if o.status == ATTENTION)
+    else:
+        failed = _echo_import_table(outcomes)
     if failed:
-        click.secho(f"有 {len(failed)} 个文件没有导入（见上面的提示）。请按提示处理后，再导入这些文件。", fg="red", err=True)
+        click.secho(f"有 {failed} 个文件没有导入（见上面的提示）。请按提示处理后，再导入这些文件。", fg="red", err=True)
         sys.exit(1)
-    if output != "-":
+    if output != "-" and any(o.status == IMPORTED for o in outcomes):
         click.echo("下一步：运行 guanxin-site check 检查，再运行 guanxin-site serve 在浏览器中预览。")
 
 
-def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: bool, known: list[KnownIssue]) -> bool:
-    """Import one file; report in FILE:line: message form. False if it was not imported."""
-    from guanxin_site.importer import BulletinImportError, parse_bulletin, read_bulletin
+def _echo_import_table(outcomes) -> int:
+    """The final table: one row per file (when there are several). Returns how many files need attention."""
+    from guanxin_site.importer.batch import ATTENTION, IMPORTED, PRESENT
 
-    shown = click.format_filename(file)
-    if not file.is_file():
-        click.secho(f"{shown}: 找不到这个文件；请检查文件名和所在的文件夹", fg="red", err=True)
-        return False
-    try:
-        issue = parse_bulletin(read_bulletin(file), gazetteer)
-    except BulletinImportError as exc:
-        where_ = f"{shown}:{exc.line}" if exc.line else shown
-        click.secho(f"{where_}: {exc.message}", fg="red", err=True)
-        return False
-    for note in issue.notes:
-        click.secho(f"{shown}:{note.line}: {note.message}", fg="yellow", err=True)
-    if output == "-":
-        click.echo(issue.to_markdown(), nl=False)
-        return True
-    if output is None and (other := _same_issue_elsewhere(issue, source, known)):
-        click.secho(f"{shown}: {issue_label(issue.year, issue.number, issue.total)}已经在 {other} 中，没有导入。"
-                    f"如果要用这次导入的内容替换它，请运行 guanxin-site import {shown} -o {click.format_filename(source / other)} --force", fg="red", err=True)
-        return False
-    return _save_import(shown, issue, Path(output) if output else None, source, force)
-
-
-def _same_issue_elsewhere(issue: ImportedIssue, source: Path, known: list[KnownIssue]) -> str | None:
-    """The file that already holds this issue under another name (importing would make a duplicate)."""
-    from guanxin_site.scaffold import issue_path
-
-    target = display_path(issue_path(source, issue.year, issue.number), source)
-    return next((k.source for k in known if k.key == (issue.year, issue.number) and k.source != target), None)
-
-
-def _save_import(shown: str, issue: ImportedIssue, output: Path | None, source: Path, force: bool) -> bool:
-    from guanxin_site.scaffold import issue_path, write_new_file
-
-    target = output if output is not None else issue_path(source, issue.year, issue.number)
-    target_shown = display_path(target, source) if output is None else click.format_filename(output)
-    try:
-        write_new_file(target, issue.to_markdown(), overwrite=force)
-    except OutputError:
-        click.secho(f"{shown}: {target_shown} 已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入", fg="red", err=True)
-        return False
-    except OSError as exc:
-        click.secho(f"{shown}: 无法保存到 {target_shown}（{exc.strerror or exc}）", fg="red", err=True)
-        return False
-    label = issue_label(issue.year, issue.number, issue.total)
-    click.echo(f"已导入：{shown} → {target_shown}（{label}，{len(issue.reports)} 篇地区报道）")
-    if issue.notes:
-        click.secho(f"提醒：上面 {len(issue.notes)} 处请对照原件核对（行号是 {shown} 中的行号），需要时直接修改 {target_shown}", fg="yellow", err=True)
-    return True
+    names = {IMPORTED: "已导入", PRESENT: "已存在，跳过", ATTENTION: "需要处理"}
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in names}
+    if len(outcomes) > 1:
+        click.echo("\n导入结果：")
+        for outcome in outcomes:
+            shown = click.format_filename(outcome.file)
+            if outcome.status == IMPORTED:
+                detail = f"→ {outcome.target}（{outcome.label}）"
+            else:
+                detail = (f"{'第' + outcome.place + '行' if outcome.place.isdigit() else outcome.place}：" if outcome.place else "") + outcome.message
+            click.echo(f"  {names[outcome.status]:　<7}{shown}  {detail}")
+    click.echo(f"共 {len(outcomes)} 个文件：已导入 {counts[IMPORTED]} 个，已存在 {counts[PRESENT]} 个，需要处理 {counts[ATTENTION]} 个。")
+    return counts[ATTENTION]
 
 
 # -- new ---------------------------------------------------------------------------

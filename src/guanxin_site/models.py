@@ -16,6 +16,11 @@ class Attachment:
     digest: str  # sha256 of the bytes, for the build cache
 
 
+# The largest issue number (期号) and total (总期号) accepted, by the parser and the importer alike:
+# far above any real number; keeps URLs and totals sane.
+MAX_ISSUE_NUMBER = 100_000
+
+
 @dataclass(frozen=True)
 class Rendition:
     """One resized copy of a photo, published beside the issue page."""
@@ -107,6 +112,8 @@ class Issue:
     reports: tuple[Report, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     photos: tuple[Photo, ...] = ()  # every image the issue shows, in reading order
+    distribution: tuple[str, ...] = ()  # the 报/送/发 lines printed at the end of the bulletin
+    proofread: bool = True  # False: imported by OCR and not yet compared with the original
     lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for archive-wide messages
 
     @property

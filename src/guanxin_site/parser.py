@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.models import Attachment, Issue, Report, opening
+from guanxin_site.models import MAX_ISSUE_NUMBER, Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
 from guanxin_site.yamlmap import CHINESE_QUOTES, Setting, YamlError, load_mapping
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 PARSER_VERSION = "4"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
-OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
+OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments", "distribution", "proofread")
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 MAX_NAME_SHOWN = 40  # characters of an unknown heading or key quoted back in a message
 
@@ -123,6 +123,8 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         reports=tuple(reports),
         attachments=tuple(attachments),
         photos=tuple(photo_pass.photos),
+        distribution=fields.get("distribution", ()),
+        proofread=fields.get("proofread", True),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
 
@@ -220,12 +222,11 @@ def _closest_key(key: str) -> str | None:
     return match[0] if match else None
 
 
-MAX_ISSUE_NUMBER = 100_000  # far above any real number; keeps URLs and totals sane
-
-
 def _positive_int(value):
-    if type(value) is not int or not 1 <= value <= MAX_ISSUE_NUMBER:
+    if type(value) is not int or value < 1:
         return None, f"必须是大于 0 的整数（现在是“{_shorten(str(value))}”）"
+    if value > MAX_ISSUE_NUMBER:
+        return None, f"不能大于 {MAX_ISSUE_NUMBER}（现在是 {value}）；请核对期号"
     return value, None
 
 
@@ -279,6 +280,14 @@ def _string_list(value):
     return tuple(v.strip() for v in value), None
 
 
+def _text_list(value):
+    if value is None:
+        return (), None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and "\n" not in v.strip() for v in value):
+        return None, "必须是文字的列表，每行以“- ”开头，例如“  - 报：省委、省政府领导”"
+    return tuple(v.strip() for v in value), None
+
+
 _CHECKS = {
     "number": _positive_int,
     "total": _positive_int,
@@ -288,6 +297,8 @@ _CHECKS = {
     "summary": _optional_text,
     "draft": _bool,
     "attachments": _string_list,
+    "distribution": _text_list,
+    "proofread": _bool,
 }
 
 
