@@ -11,7 +11,8 @@ import yaml
 from click.testing import CliRunner
 
 from guanxin_site import __version__
-from guanxin_site.cli import NO_ISSUES_YET, _ServeReporter, main
+from guanxin_site.cli import NO_ISSUES_YET, main
+from guanxin_site.serve_messages import ServeMessages
 from guanxin_site.config import SiteConfig, load_config
 from guanxin_site.project_init import InitError, init_project, workflow_text
 from guanxin_site.serve import PreviewServer
@@ -176,7 +177,9 @@ def test_build_and_check_in_a_new_project_say_there_are_no_issues_yet(tmp_path):
 def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path, capsys):
     project = tmp_path / "p"
     init_project(project, city="伊春市")
-    server = PreviewServer(project, port=0, report=_ServeReporter(False))
+    messages = ServeMessages(False)  # what the CLI prints for each event (serve_messages, below cli.py)
+    shown: list[str] = []
+    server = PreviewServer(project, port=0, report=lambda event: shown.extend(line.text for line in messages(event)))
     try:
         server.start()
         with urllib.request.urlopen(server.url, timeout=10) as response:
@@ -184,7 +187,7 @@ def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path, capsys):
             assert "伊春市关心下一代工作委员会办公室" in response.read().decode("utf-8")
     finally:
         server.close()
-    assert NO_ISSUES_YET in capsys.readouterr().err
+    assert any(NO_ISSUES_YET in text for text in shown)
 
 
 def test_the_new_projects_workflow_is_a_valid_github_workflow(tmp_path):
