@@ -159,7 +159,7 @@ def test_help_is_chinese():
     result = run("init", "--help")
     assert result.exit_code == 0
     assert "新建简报网站项目" in result.output and "--province" in result.output and "行政区划代码" in result.output
-    assert "显示本说明并退出" in result.output and "Show this message" not in result.output
+    assert "显示此帮助并退出" in result.output and "Show this message" not in result.output
 
 
 def test_build_and_check_in_a_new_project_say_there_are_no_issues_yet(tmp_path):
