@@ -17,9 +17,11 @@ from guanxin_site.cli import main
 OUR_WORDS = {
     "guanxin", "site", "yaml", "issues", "templates", "cache", "md", "txt", "docx", "pdf", "word", "utf", "gbk",
     "json", "text", "ci", "draft", "true", "ctrl", "yyyy", "mm", "dd", "https", "example", "org",
-    "build", "check", "import", "new", "serve", "init", "offline",
-    "pip", "install", "ocr", "proofread", "false",  # import --help: how to add OCR, the proofread: false mark
-    "github", "pages", "workflows", "publish", "yml", "gitignore", "jilin", "heilongjiang", "yichun",  # init --help
+    "build", "check", "import", "new", "serve",
+    # init: the command, gazetteer settings in pinyin, and the files it writes (.gitignore, .github/workflows/publish.yml)
+    "init", "jilin", "heilongjiang", "yichun", "gitignore", "github", "workflows", "publish", "yml", "pages",
+    # import and build: what the editor types (pip install 'guanxin-site[ocr]', proofread: false, offline: true)
+    "pip", "install", "ocr", "proofread", "false", "offline",
 }
 OPTION = re.compile(r"(?<![\w-])--?[a-z][a-z-]*")
 URL = re.compile(r"https?://\S+")
@@ -67,7 +69,7 @@ MISTAKES = [
 def test_help_is_chinese(args):
     output = run(*args)
     assert output.startswith("用法：guanxin-site"), output
-    assert "选项：" in output and re.search(r"-h, --help +显示\S+并退出", output), output
+    assert "选项：" in output and "显示此帮助并退出" in output
     assert english_words(output) == set(), output
 
 
@@ -83,6 +85,6 @@ def test_mistakes_are_explained_in_chinese(args, tmp_path, monkeypatch):
 def test_suggestions_for_mistyped_commands_and_options():
     assert "没有这个命令“biuld”。 您是不是想用 'build'？" in run("biuld")
     assert "错误：没有这个选项“--sorce”。 您是不是想用 '--source'？" in run("build", "--sorce", "x")
-    assert re.search(r"错误：缺少参数 '[^'a-zA-Z]+'", run("import"))
+    assert "错误：缺少参数 '路径...'" in run("import")
     assert "'--jobs' / '-j' 的值无效：0 不在允许的范围" in run("build", "--jobs", "0")
     assert re.fullmatch(r"guanxin-site，版本 \S+\n", run("--version"))

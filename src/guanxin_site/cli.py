@@ -166,7 +166,6 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
                      "  guanxin-site init 简报网站 --province jilin       （拼音或代码 220000 也可以）\n"
                      "  guanxin-site init 简报网站 --city 伊春市           （地级市自己的简报）")
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
-@click.help_option("-h", "--help", help="显示本说明并退出")
 @click.option("--province", metavar="省份", default=None,
               help="本简报所属的省、自治区或直辖市：全称、简称、拼音或行政区划代码，例如 吉林省、jilin、220000（默认 黑龙江省）")
 @click.option("--city", metavar="城市", default=None,
