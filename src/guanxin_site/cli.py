@@ -203,7 +203,7 @@ def init(directory: Path, province: str | None, city: str | None) -> None:
 # -- import ------------------------------------------------------------------------
 
 @main.command("import", epilog="\b\n例如：\n  guanxin-site import 第53期.pdf\n  guanxin-site import 历年简报/      （导入文件夹中的全部简报）\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.pdf -o -      （只显示在屏幕上，不保存）")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", "output", default=None, metavar="文件",
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
