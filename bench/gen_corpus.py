@@ -19,7 +19,9 @@ Formats (page sets as equal as the tools allow: issue pages, region pages, year
 pages, home, archive, a site feed and one feed per region of the newest
 FEED_SIZE items, sitemap):
   ours      a guanxin-site project: site.yaml + issues/YYYY/NNN.md
-  hugo      a complete Hugo site (taxonomies regions and years)
+  hugo      a complete Hugo site (taxonomies regions and years; issue pages carry
+            data-pagefind-body, and /search/ is Pagefind's Default UI, for
+            `pagefind --site public` over Hugo's output)
   pelican   a complete Pelican site (tags = regions, year archives; no sitemap,
             which needs a plugin)
   eleventy  a complete Eleventy 3 site (pagination for regions and years)
@@ -278,6 +280,9 @@ rssLimit = {FEED_SIZE}         # feeds of the newest {FEED_SIZE} items, as guanx
     "content/issues/_index.md": "---\ntitle: \"全部简报\"\n---\n",
     "content/regions/_index.md": "---\ntitle: \"地区\"\n---\n",
     "content/years/_index.md": "---\ntitle: \"年份\"\n---\n",
+    # The search page: stock Pagefind's default UI (pagefind-ui.js/css, which `pagefind --site public` writes into
+    # public/pagefind/), ten results a page like guanxin-site's (Pagefind UI shows 5 unless told).
+    "content/search.md": "---\ntitle: \"搜索\"\nlayout: \"search\"\n---\n",
     "themes/bench/theme.toml": 'name = "bench"\nmin_version = "0.100.0"\n',
     "themes/bench/layouts/_default/baseof.html": """
 <!DOCTYPE html>
@@ -311,7 +316,7 @@ rssLimit = {FEED_SIZE}         # feeds of the newest {FEED_SIZE} items, as guanx
 """,
     "themes/bench/layouts/_default/single.html": """
 {{ define "main" }}
-<article>
+<article data-pagefind-body>
 <h1>{{ .Title }}</h1>
 <p class="meta">{{ .Date.Format "2006年1月2日" }} · {{ .Date.Year }}年第{{ .Params.number }}期 · 总第{{ .Params.total }}期 · {{ .Params.publisher }}</p>
 <p class="regions">{{ range .GetTerms "regions" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</p>
@@ -320,6 +325,19 @@ rssLimit = {FEED_SIZE}         # feeds of the newest {FEED_SIZE} items, as guanx
 {{ end }}
 """,
     "themes/bench/layouts/_default/list.html": HUGO_PAGE_LIST,
+    "themes/bench/layouts/_default/search.html": """
+{{ define "main" }}
+<h1>{{ .Title }}</h1>
+<link rel="stylesheet" href="{{ "pagefind/pagefind-ui.css" | relURL }}">
+<script src="{{ "pagefind/pagefind-ui.js" | relURL }}"></script>
+<div id="search"></div>
+<script>
+window.addEventListener("DOMContentLoaded", function () {
+  new PagefindUI({ element: "#search", showSubResults: false, pageSize: 10 });
+});
+</script>
+{{ end }}
+""",
     "themes/bench/layouts/_default/taxonomy.html": """
 {{ define "main" }}
 <h1>{{ .Title }}</h1>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time guanxin-site against Hugo, Pelican and Eleventy on the same synthetic archive.
+"""Time guanxin-site against Hugo (+ Pagefind), Pelican and Eleventy on the same synthetic archive.
 
     bash bench/setup_peers.sh && .venv/bin/python bench/run.py [--sizes 1000,5000] [--runs 3]
 
@@ -7,21 +7,29 @@ For every size N: generates the corpus in each tool's format (bench/gen_corpus.p
 then runs `--runs` rounds; each round runs every tool once, in an order rotated from
 round to round, so that a burst of load on the machine hits all tools alike:
 
-  peers          cold build (no output, no cache), then a no-change rebuild
-  guanxin-site   cold build (output and <project>/.guanxin-cache deleted), no-change rebuild
-                 (checked: writes nothing), add one issue (issue N+1; checked: only the pages
-                 that show it are rewritten), then the issue is removed again, untimed
-  --jobs 1       cold build and no-change rebuild with one worker (when `build --help` has --jobs)
+  hugo            cold build, no-change rebuild; with Pagefind: `pagefind --site public` after
+                  each (Hugo + Pagefind is the peer pipeline with search), and add one issue
+                  (hugo + pagefind again)
+  pelican,        cold build (no output, no cache), then a no-change rebuild
+  eleventy
+  guanxin-site    the default `guanxin-site build` (search included): cold build (output and
+                  <project>/.guanxin-cache deleted), no-change rebuild (checked: writes nothing),
+                  add one issue (issue N+1) and edit one issue, each then undone (untimed); in the
+                  first round the incremental outputs are compared byte for byte with clean builds
+  --no-search     the same build without search (and with --jobs 1), as before
 
-Each build runs under /usr/bin/time (wall, CPU, peak RSS of the largest process) while
-a sampler sums the RSS (and, for a multi-process tree, the PSS) of every process in the
-build's process group every 20 ms. Prints a Markdown table and writes it, with the
-machine, versions and checks, to bench/results-<date>.md.
+Each build runs under /usr/bin/time (wall, CPU, peak RSS of the largest process); one
+extra, untimed cold build per multi-process tool and size samples the memory of the
+whole process tree (RSS and PSS sums). Then, on the largest size, bench/query_cost.py
+measures what one reader's query costs on guanxin-site's search page and on stock
+Pagefind's Default UI over Hugo's site, in headless Chromium. Prints Markdown tables and
+writes them, with the machine, versions and checks, to bench/results-<date>.md.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import platform
 import shlex
@@ -39,6 +47,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import gen_corpus  # noqa: E402  (the sibling module, whichever directory we are run from)
+import query_cost  # noqa: E402
 from guanxin_site.cache import CACHE_DIR  # noqa: E402  (<project>/.guanxin-cache: deleted for a cold build)
 from guanxin_site.writer import spare_path  # noqa: E402  (the previous site beside the output: deleted too)
 from guanxin_site.gazetteer import Gazetteer  # noqa: E402  (region slugs, to know which pages show an issue)
@@ -46,13 +55,19 @@ from guanxin_site.gazetteer import Gazetteer  # noqa: E402  (region slugs, to kn
 TOOLS_ROOT = Path(os.environ.get("BENCH_TOOLS", "/tmp/guanxin-bench"))
 PELICAN = Path(os.environ.get("BENCH_PELICAN_VENV", TOOLS_ROOT / "pelican-venv")) / "bin" / "pelican"
 ELEVENTY = Path(os.environ.get("BENCH_ELEVENTY_DIR", TOOLS_ROOT / "eleventy")) / "node_modules" / ".bin" / "eleventy"
+PAGEFIND_VENV = Path(os.environ.get("BENCH_PAGEFIND_VENV", TOOLS_ROOT / "pagefind-venv"))
 SAMPLE_SECONDS = 0.02
 BUILD_TIMEOUT = 3600
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 
-OURS, OURS_1 = "guanxin-site", "guanxin-site --jobs 1"
-PEERS = ("hugo", "pelican", "eleventy")
+SEARCH = "guanxin-site"  # the default build: search included (the headline figure)
+OURS, OURS_1 = "guanxin-site --no-search", "guanxin-site --no-search --jobs 1"
+OURS_ALL = (SEARCH, OURS, OURS_1)
+HUGO_PF = "hugo + pagefind"
+PEERS = ("hugo", HUGO_PF, "pelican", "eleventy")
+TOOL_CHOICES = ("hugo", "pagefind", "pelican", "eleventy", "guanxin-site", "no-search")
+GB = 1e9  # the memory target "1 GB" read strictly: 10^9 bytes = 954 MiB
 
 
 # --------------------------------------------------------------------------
@@ -188,6 +203,18 @@ def ensure_bytecode() -> None:
     compileall.compile_dir(Path(guanxin_site.__file__).parent, quiet=1)
 
 
+def pagefind_binary() -> Path | None:
+    """Stock Pagefind's extended binary (the one that segments Chinese), from setup_peers.sh's venv."""
+    python = PAGEFIND_VENV / "bin" / "python"
+    if not python.exists():
+        return None
+    found = subprocess.run([str(python), "-c", "import pagefind_bin_extended as p, pathlib; "
+                            "print(pathlib.Path(p.__file__).with_name('pagefind_extended'))"],
+                           capture_output=True, text=True)
+    path = Path(found.stdout.strip()) if found.returncode == 0 else None
+    return path if path and path.exists() else None
+
+
 @dataclass
 class Tool:
     name: str
@@ -197,27 +224,39 @@ class Tool:
     again_cmd: list[str]
     state: tuple[str, ...] = ()  # caches deleted before a cold build, relative to the corpus
     env: dict = field(default_factory=dict)
+    pagefind_cmd: list[str] | None = None  # hugo: index its output with stock Pagefind after each build
 
 
-def make_tools(corpus_root: Path, guanxin: str, build_flags: list[str], with_jobs_1: bool) -> list[Tool]:
+def ours_command(guanxin: str, build_flags: list[str], project: Path, output: Path, search: bool) -> list[str]:
+    flags = [f for f in build_flags if f != "--no-search"] if search else build_flags
+    return [guanxin, "build", *flags, "--source", str(project), "--output", str(output)]
+
+
+def make_tools(corpus_root: Path, guanxin: str, build_flags: list[str], with_jobs_1: bool,
+               pagefind: Path | None) -> list[Tool]:
+    """All tools; guanxin-site's default build writes to ours-site/, its --no-search builds to ours-site-no-search/."""
     ours_project = corpus_root / "ours"
-    ours_output = str(corpus_root / "ours-site")
-    ours_cmd = [guanxin, "build", *build_flags, "--source", str(ours_project), "--output", ours_output]
     hugo_cache = str(corpus_root / "hugo" / ".hugo-cache")
-    # guanxin-site's state: the project's cache and the previous site kept beside the output (absolute path)
-    ours_state = (CACHE_DIR, str(spare_path(Path(ours_output))))
     tools = [
         Tool("hugo", "hugo", "public", ["hugo", "--quiet"], ["hugo", "--quiet"], ("resources", ".hugo-cache"),
-             {"HUGO_CACHEDIR": hugo_cache}),
+             {"HUGO_CACHEDIR": hugo_cache},
+             [str(pagefind), "--site", "public", "--silent"] if pagefind else None),
         Tool("pelican", "pelican", "public", [str(PELICAN), "content", "-s", "pelicanconf.py", "-q"],
              [str(PELICAN), "content", "-s", "pelicanconf.py", "-q"], ("cache",)),
         Tool("eleventy", "eleventy", "public", [str(ELEVENTY), "--quiet"], [str(ELEVENTY), "--quiet", "--incremental"],
              (".cache",)),
-        Tool(OURS, "ours", ours_output, ours_cmd, ours_cmd, ours_state),
     ]
-    if with_jobs_1:
-        cmd = [*ours_cmd, "--jobs", "1"]
-        tools.append(Tool(OURS_1, "ours", ours_output, cmd, cmd, ours_state))
+    search_output = corpus_root / "ours-site"
+    cmd = ours_command(guanxin, build_flags, ours_project, search_output, search=True)
+    # guanxin-site's state: the project's cache and the previous site kept beside the output (absolute path)
+    tools.append(Tool(SEARCH, "ours", str(search_output), cmd, cmd, (CACHE_DIR, str(spare_path(search_output)))))
+    if "--no-search" in build_flags:
+        plain_output = corpus_root / "ours-site-no-search"
+        cmd = ours_command(guanxin, build_flags, ours_project, plain_output, search=False)
+        state = (CACHE_DIR, str(spare_path(plain_output)))
+        tools.append(Tool(OURS, "ours", str(plain_output), cmd, cmd, state))
+        if with_jobs_1:
+            tools.append(Tool(OURS_1, "ours", str(plain_output), [*cmd, "--jobs", "1"], [*cmd, "--jobs", "1"], state))
     return tools
 
 
@@ -232,9 +271,12 @@ def tool_versions(guanxin: str) -> dict[str, str]:
         except (OSError, IndexError, subprocess.SubprocessError):
             return "not installed"
 
+    pagefind = pagefind_binary()
     return {"guanxin-site": run([guanxin, "--version"]), "hugo": run(["hugo", "version"]),
+            "pagefind": run([str(pagefind), "--version"]) + " (extended binary)" if pagefind else "not installed",
             "pelican": run([str(PELICAN), "--version"]), "eleventy": run([str(ELEVENTY), "--version"]),
-            "node": run(["node", "--version"]), "python": sys.version.split()[0]}
+            "node": run(["node", "--version"]), "python": sys.version.split()[0],
+            "chromium": run([query_cost.CHROMIUM, "--version"])}
 
 
 # --------------------------------------------------------------------------
@@ -306,6 +348,38 @@ def output_size(root: Path) -> tuple[int, float]:
     return pages, size / 1e6
 
 
+def tree_size(root: Path) -> tuple[int, int]:
+    """(files, bytes) under root."""
+    files = size = 0
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            files += 1
+            size += os.lstat(os.path.join(dirpath, name)).st_size
+    return files, size
+
+
+def tree_digests(root: Path) -> dict[str, str]:
+    """rel path -> sha256 of every file under root (symlinks by their target)."""
+    digests = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            if os.path.islink(path):
+                digests[rel] = "link:" + os.readlink(path)
+            else:
+                with open(path, "rb") as handle:
+                    digests[rel] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return digests
+
+
+def search_files(with_search: dict[str, str], without: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(files only the build with search writes: the search bundle, files both write that differ)."""
+    only = {rel for rel in with_search if rel not in without}
+    differ = {rel for rel in with_search if rel in without and with_search[rel] != without[rel]}
+    return only, differ
+
+
 # --------------------------------------------------------------------------
 # what adding issue N+1 may rewrite in guanxin-site's output
 # --------------------------------------------------------------------------
@@ -338,16 +412,20 @@ class Record:
     cold: list[Sample] = field(default_factory=list)
     again: list[Sample] = field(default_factory=list)
     add_one: list[Sample] = field(default_factory=list)
+    edit_one: list[Sample] = field(default_factory=list)
     memory: list[Sample] = field(default_factory=list)  # untimed cold runs with the memory sampler on
+    stages: list[tuple[Sample, Sample]] = field(default_factory=list)  # hugo + pagefind: (hugo, pagefind) of a cold build
     again_written: list[int] = field(default_factory=list)  # files rewritten by the no-change build
     again_swapped: list[bool] = field(default_factory=list)  # the output directory itself was replaced
     add_one_kinds: str = ""  # what the last add-one run rewrote, by kind of page
-    add_one_written: list[int] = field(default_factory=list)
-    add_one_unexpected: list[list[str]] = field(default_factory=list)
-    add_one_missing: list[list[str]] = field(default_factory=list)  # must change but did not
+    add_one_changed: list[list[str]] = field(default_factory=list)  # files rewritten by each add-one run
     add_one_removed: list[list[str]] = field(default_factory=list)
+    edit_one_written: list[int] = field(default_factory=list)
+    identical: list[str] = field(default_factory=list)  # incremental vs clean build, byte compare verdicts
     pages: int = 0
     megabytes: float = 0.0
+    bundle: tuple[int, int] | None = None  # search bundle: (files, bytes)
+    bundle_where: str = ""
     failures: list[str] = field(default_factory=list)
 
 
@@ -370,31 +448,147 @@ def measure_memory(tool: Tool, cwd: Path, output: Path, state: list[Path], recor
     record.memory.append(sample)
 
 
+def pipeline(first: Sample, second: Sample) -> Sample:
+    """Two builds run one after the other as one pipeline: times add up, the peak is the larger one's."""
+    return Sample(first.wall + second.wall, first.cpu + second.cpu, max(first.max_process_kib, second.max_process_kib),
+                  max(first.tree_rss_kib, second.tree_rss_kib),
+                  max((x for x in (first.tree_pss_kib, second.tree_pss_kib) if x is not None), default=None),
+                  max(first.processes, second.processes), first.rc or second.rc, first.stdout + second.stdout,
+                  first.stderr + second.stderr)
+
+
 def run_peer_round(tool: Tool, corpus: Path, record: Record, memory: bool = False) -> None:
+    """memory: the cold build's /usr/bin/time peak is the tool's memory figure (Hugo, Pelican and Eleventy each
+    build in one process, so the largest process is the whole tree: no extra sampled build is needed)."""
     output = corpus / tool.output
-    if memory:
-        measure_memory(tool, corpus, output, [corpus / s for s in tool.state], record)
     for path in (output, *(corpus / s for s in tool.state)):
         remove_tree(path)
     sample = measure(tool.cold_cmd, corpus, _env(tool))
     _note_failure(record, "cold", sample)
     record.cold.append(sample)
+    if memory:
+        record.memory.append(sample)
     record.pages, record.megabytes = output_size(output)
     sample = measure(tool.again_cmd, corpus, _env(tool))
     _note_failure(record, "no-change", sample)
     record.again.append(sample)
 
 
-def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool, memory: bool = False) -> None:
-    output = Path(tool.output)
+def run_hugo_round(tool: Tool, corpus: Path, n: int, record: Record, with_search: Record | None,
+                   memory: bool = False, last: bool = False, rebuilds: bool = True) -> None:
+    """Hugo alone (cold, no-change) and, with_search, Hugo + stock Pagefind: `pagefind --site public` after each
+    Hugo build, and one issue added (Hugo rebuilds, Pagefind re-indexes everything: it has no incremental mode).
+
+    Hugo and Pagefind each run as one process (threads), so /usr/bin/time's peak RSS is the peak of the
+    whole tree for each stage; the pipeline's peak is the larger of the two."""
+    run_peer_round(tool, corpus, record, memory=memory)
+    if with_search is None:
+        return
+    output = corpus / tool.output
+    # The no-change Hugo build above left public/ as the cold build made it; index it (the cold pipeline),
+    # then Hugo + Pagefind again (the no-change pipeline), then one issue added.
+    hugo_cold, hugo_again = record.cold[-1], record.again[-1]
+    index = measure(tool.pagefind_cmd, corpus, _env(tool))
+    _note_failure(with_search, "pagefind (cold)", index)
+    with_search.cold.append(pipeline(hugo_cold, index))
+    with_search.stages.append((hugo_cold, index))
+    with_search.pages, with_search.megabytes = output_size(output)
+    with_search.bundle = tree_size(output / "pagefind")
+    with_search.bundle_where = "public/pagefind/"
     if memory:
+        with_search.memory.append(with_search.cold[-1])
+    if not rebuilds:  # no-change and add-one skipped (--peer-rebuilds): Pagefind re-indexes everything anyway
+        return
+    index = measure(tool.pagefind_cmd, corpus, _env(tool))
+    _note_failure(with_search, "pagefind (no-change)", index)
+    with_search.again.append(pipeline(hugo_again, index))
+
+    added = gen_corpus.add_issue(corpus, "hugo", n + 1)
+    try:
+        build = measure(tool.again_cmd, corpus, _env(tool))
+        index = measure(tool.pagefind_cmd, corpus, _env(tool))
+        _note_failure(with_search, "add-one", pipeline(build, index))
+        with_search.add_one.append(pipeline(build, index))
+    finally:
+        added.unlink()
+        if last:  # leave the N-issue site, indexed, for the query measurements (Hugo keeps stale pages: rebuild)
+            for path in (output, *(corpus / s for s in tool.state)):
+                remove_tree(path)
+            for cmd in (tool.cold_cmd, tool.pagefind_cmd):
+                _note_failure(with_search, "restore after add-one", measure(cmd, corpus, _env(tool)))
+
+
+def edit_issue(project: Path, n: int) -> tuple[Path, bytes]:
+    """Edit one issue in the middle of the archive: a sentence added to its first report. Returns (file, old bytes)."""
+    path = gen_corpus.issue_file(project, "ours", max(1, n // 2))
+    old = path.read_bytes()
+    lines = old.decode("utf-8").split("\n")
+    heading = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    para = next(i for i in range(heading + 1, len(lines)) if lines[i].strip())
+    lines[para] += EDIT_SENTENCE
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    return path, old
+
+
+EDIT_SENTENCE = "本期补充：大箐山县关工委组织五老志愿者开展关爱留守儿童心理健康专题活动。"
+
+
+def clean_build_digests(tool: Tool, project: Path, scratch: Path,
+                        sample_tree: bool = False) -> tuple[dict[str, str], Sample]:
+    """A clean build of the project as it is now, into a scratch output: the reference an incremental output
+    must equal byte for byte. The same project (same paths, same files), with its cache moved aside for the
+    build and put back after, so that even the manifest's record of the inputs must match. It is a true cold
+    build (no cache, no output, no spare), so sample_tree makes it serve as the memory run as well."""
+    remove_tree(scratch)
+    scratch.mkdir(parents=True)
+    cache, aside = project / CACHE_DIR, scratch / "cache-aside"
+    output = scratch / "site"
+    cmd = [str(output) if arg == tool.output else arg for arg in tool.cold_cmd]
+    if cache.exists():
+        cache.rename(aside)
+    try:
+        sample = measure(cmd, project, sample_tree=sample_tree)
+        digests = tree_digests(output) if sample.rc == 0 else {}
+    finally:
+        remove_tree(cache)
+        if aside.exists():
+            aside.rename(cache)
+        remove_tree(scratch)
+    return digests, sample
+
+
+def compare(label: str, incremental: dict[str, str], clean: dict[str, str]) -> str:
+    if incremental == clean:
+        return f"{label}: identical to a clean build ({len(clean):,} files)"
+    only_inc = sorted(set(incremental) - set(clean))
+    only_clean = sorted(set(clean) - set(incremental))
+    differ = sorted(rel for rel in set(incremental) & set(clean) if incremental[rel] != clean[rel])
+    parts = [f"{len(differ)} differ" + (f" ({', '.join(differ[:10])}{' …' if len(differ) > 10 else ''})" if differ else ""),
+             f"{len(only_inc)} only in the incremental output" + (f" ({', '.join(only_inc[:10])})" if only_inc else ""),
+             f"{len(only_clean)} only in the clean build" + (f" ({', '.join(only_clean[:10])})" if only_clean else "")]
+    return f"{label}: DIFFERS from a clean build: " + "; ".join(parts)
+
+
+def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: bool, memory: bool = False,
+                   verify: bool = False, verify_edit: bool = True, scratch: Path | None = None,
+                   sample_timed: bool = False) -> None:
+    """verify: compare the incremental outputs (add one and its undoing; with verify_edit also edit one and its
+    undoing) with clean builds; the last clean build of the edit check (the archive as it was, N issues) is then
+    also the memory run, sampled. sample_timed: sample memory in the timed cold build, no extra build."""
+    output = Path(tool.output)
+    memory_from_verify = verify and verify_edit and add_one
+    if memory and not memory_from_verify and not sample_timed:
         measure_memory(tool, project, output, [project / s for s in tool.state], record)
     for path in (output, *(project / s for s in tool.state)):
         remove_tree(path)
-    sample = measure(tool.cold_cmd, project)
+    sampled = memory and sample_timed and not memory_from_verify
+    sample = measure(tool.cold_cmd, project, sample_tree=sampled)
     _note_failure(record, "cold", sample)
     record.cold.append(sample)
+    if sampled:
+        record.memory.append(sample)
     record.pages, record.megabytes = output_size(output)
+    clean_n = tree_digests(output) if verify else {}
 
     before, directory = snapshot(output), output.stat().st_ino
     sample = measure(tool.again_cmd, project)
@@ -413,17 +607,42 @@ def run_ours_round(tool: Tool, project: Path, n: int, record: Record, add_one: b
         _note_failure(record, "add-one", sample)
         record.add_one.append(sample)
         changed, removed = rewritten(before, snapshot(output))
-        must, prefixes, allowed = expected_rewrites(n)
-        record.add_one_written.append(len(changed))
+        record.add_one_changed.append(changed)
         record.add_one_kinds = categorise(changed)
-        record.add_one_unexpected.append([rel for rel in changed
-                                          if rel not in must | allowed and not rel.startswith(prefixes)])
-        record.add_one_missing.append(sorted(must - set(changed)))
         record.add_one_removed.append(removed)
+        if verify:
+            clean, ref = clean_build_digests(tool, project, scratch)
+            _note_failure(record, "clean build with the added issue", ref)
+            record.identical.append(compare(f"add issue {n + 1}", tree_digests(output), clean))
     finally:
         added.unlink()  # back to N issues for the next round (the rebuild is not timed)
         restore = measure(tool.again_cmd, project)
         _note_failure(record, "restore after add-one", restore)
+    if verify:
+        record.identical.append(compare(f"remove issue {n + 1} again", tree_digests(output), clean_n))
+
+    before = snapshot(output)
+    path, old = edit_issue(project, n)
+    try:
+        sample = measure(tool.again_cmd, project)
+        _note_failure(record, "edit-one", sample)
+        record.edit_one.append(sample)
+        changed, removed = rewritten(before, snapshot(output))
+        record.edit_one_written.append(len(changed) + len(removed))
+        if verify and verify_edit:
+            clean, ref = clean_build_digests(tool, project, scratch)
+            _note_failure(record, "clean build with the edited issue", ref)
+            record.identical.append(compare(f"edit issue {max(1, n // 2)}", tree_digests(output), clean))
+    finally:
+        path.write_bytes(old)
+        restore = measure(tool.again_cmd, project)
+        _note_failure(record, "restore after edit-one", restore)
+    if verify and verify_edit:  # the file's identity (ctime) changed, and the manifest records it: a new clean build
+        clean, ref = clean_build_digests(tool, project, scratch, sample_tree=memory)
+        _note_failure(record, "clean build after the edit was undone (memory run)", ref)
+        if memory:
+            record.memory.append(ref)
+        record.identical.append(compare("undo the edit", tree_digests(output), clean))
 
 
 # --------------------------------------------------------------------------
@@ -465,35 +684,137 @@ def ratio(ours: list[Sample], peer: list[Sample]) -> str:
     return f"{med([s.wall for s in ours]) / med([s.wall for s in peer]):.2f}"
 
 
+SEARCH_LABEL = {SEARCH: "**included**", HUGO_PF: "Pagefind 1.5", OURS: "**excluded** (`--no-search`)",
+                OURS_1: "**excluded** (`--no-search`)", "hugo": "none", "pelican": "none", "eleventy": "none"}
+
+
+def bundle_cell(record: Record) -> str:
+    if not record.bundle:
+        return "—"
+    files, size = record.bundle
+    return f"{size / 1e6:,.1f} ({files:,})"
+
+
 def table(results: dict[tuple[str, int], Record], sizes: list[int], tool_names: list[str]) -> str:
-    head = ("| tool | N | html pages | output MB | cold wall s median (min–max) | cold CPU s | cold peak MiB | "
-            "no-change wall s median (min–max), CPU s | add-one wall s median (min–max), CPU s | add-one files rewritten | "
-            "cold vs Hugo | cold vs Pelican | failures |")
+    head = ("| tool | N | search | html pages | output MB | search bundle MB (files) | cold wall s median (min–max) | "
+            "cold CPU s | cold peak MiB | no-change wall s median (min–max), CPU s | add-one wall s median (min–max), CPU s | "
+            "edit-one wall s median (min–max), CPU s | cold vs Hugo + Pagefind | cold vs Hugo | cold vs Pelican | failures |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for n in sizes:
         for name in tool_names:
             record = results.get((name, n))
             if record is None:
                 continue
-            ours = name in (OURS, OURS_1)
-            hugo, pelican = results.get(("hugo", n)), results.get(("pelican", n))
+            plain = name in (OURS, OURS_1)
+            hugo, hugo_pf, pelican = (results.get((t, n)) for t in ("hugo", HUGO_PF, "pelican"))
             rows.append("| " + " | ".join([
-                name, f"{n:,}", f"{record.pages:,}", f"{record.megabytes:.1f}", spread(record.cold),
-                f"{med([s.cpu for s in record.cold]):.2f}", peak_cell(record.memory or record.cold), spread(record.again, cpu=True),
+                name, f"{n:,}", SEARCH_LABEL.get(name, ""), f"{record.pages:,}", f"{record.megabytes:.1f}",
+                bundle_cell(record), spread(record.cold),
+                f"{med([s.cpu for s in record.cold]):.2f}", peak_cell(record.memory or record.cold),
+                spread(record.again, cpu=True),
                 spread(record.add_one, cpu=True) if record.add_one else "—",
-                "/".join(str(c) for c in record.add_one_written) if record.add_one_written else "—",
-                ratio(record.cold, hugo.cold) if ours and hugo else "—",
-                ratio(record.cold, pelican.cold) if ours and pelican else "—",
+                spread(record.edit_one, cpu=True) if record.edit_one else "—",
+                ratio(record.cold, hugo_pf.cold) if name == SEARCH and hugo_pf else "—",
+                ratio(record.cold, hugo.cold) if plain and hugo else "—",
+                ratio(record.cold, pelican.cold) if plain and pelican else "—",
                 str(len(record.failures)),
             ]) + " |")
     return "\n".join(rows)
 
 
-def checks(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
-    """guanxin-site's behaviour and the targets of issue 4, in plain sentences."""
+def headline(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
+    """The default build (search included) against Hugo + Pagefind, one row per measure: the README's table."""
+    rows = ["| N | measure | guanxin-site `build` (search included) | Hugo + Pagefind | ratio |", "|---|---|---|---|---|"]
+
+    def wall(samples: list[Sample]) -> float | None:
+        return med([s.wall for s in samples]) if samples else None
+
+    def cell(value: float | None, fmt: str = "{:.2f}") -> str:
+        return "—" if value is None else fmt.format(value)
+
+    def ratio_cell(a: float | None, b: float | None) -> str:
+        return f"{a / b:.2f}×" if a is not None and b else "—"
+
+    for n in sizes:
+        ours, peer = results.get((SEARCH, n)), results.get((HUGO_PF, n))
+        if not ours or not peer:
+            continue
+        split = ""
+        if peer.stages:
+            split = (f" ({med([h.wall for h, _ in peer.stages]):.2f} + {med([i.wall for _, i in peer.stages]):.2f})")
+        mem_o = med([tree_peak_kib(s) for s in ours.memory]) / 1024 if ours.memory else None
+        mem_p = med([tree_peak_kib(s) for s in peer.memory]) / 1024 if peer.memory else None
+        rows += [
+            f"| {n:,} | cold build, wall s | {cell(wall(ours.cold))} | {cell(wall(peer.cold))}{split} | "
+            f"{ratio_cell(wall(ours.cold), wall(peer.cold))} |",
+            f"| {n:,} | cold build, CPU s | {cell(med([s.cpu for s in ours.cold]))} | "
+            f"{cell(med([s.cpu for s in peer.cold]))} | {ratio_cell(med([s.cpu for s in ours.cold]), med([s.cpu for s in peer.cold]))} |",
+            f"| {n:,} | peak memory, whole process tree, MiB | {cell(mem_o, '{:,.0f}')} | {cell(mem_p, '{:,.0f}')} | "
+            f"{ratio_cell(mem_o, mem_p)} |",
+            f"| {n:,} | search bundle, MB (files) | {bundle_cell(ours)} | {bundle_cell(peer)} | "
+            f"{ratio_cell(ours.bundle[1] if ours.bundle else None, peer.bundle[1] if peer.bundle else None)} |",
+            f"| {n:,} | no-change rebuild, wall s | {cell(wall(ours.again))} | {cell(wall(peer.again))} | "
+            f"{ratio_cell(wall(ours.again), wall(peer.again))} |",
+            f"| {n:,} | add one issue, wall s | {cell(wall(ours.add_one))} | {cell(wall(peer.add_one))} | "
+            f"{ratio_cell(wall(ours.add_one), wall(peer.add_one))} |",
+            f"| {n:,} | edit one issue, wall s | {cell(wall(ours.edit_one))} | — | — |",
+        ]
+    return rows if len(rows) > 2 else []
+
+
+def stage_lines(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
     lines = []
     for n in sizes:
-        for name in (OURS, OURS_1):
+        record = results.get((HUGO_PF, n))
+        if not record or not record.stages:
+            continue
+        hugo = [h for h, _ in record.stages]
+        index = [i for _, i in record.stages]
+        lines.append(f"- N={n:,}: Hugo {med([s.wall for s in hugo]):.2f} s (CPU {med([s.cpu for s in hugo]):.2f}, "
+                     f"peak {mib(med([s.max_process_kib for s in hugo]))} MiB) + Pagefind "
+                     f"{med([s.wall for s in index]):.2f} s (CPU {med([s.cpu for s in index]):.2f}, peak "
+                     f"{mib(med([s.max_process_kib for s in index]))} MiB) = {med([s.wall for s in record.cold]):.2f} s; "
+                     f"bundle {bundle_cell(record)} in {record.bundle_where}")
+    return lines
+
+
+def tree_peak_kib(sample: Sample) -> int:
+    """The whole tree's peak: PSS sum where several processes ran (else the RSS sum), or the largest process if higher."""
+    return max(sample.tree_pss_kib or sample.tree_rss_kib, sample.max_process_kib)
+
+
+def slope_lines(memory: dict[tuple[str, int], list[Sample]]) -> tuple[list[str], dict[str, float]]:
+    """Peak memory of the whole process tree per size and its growth per 1,000 issues (first to last size)."""
+    lines, slopes = [], {}
+    for name in (SEARCH, HUGO_PF):
+        points = sorted((n, med([tree_peak_kib(s) for s in samples]) / 1024)
+                        for (tool, n), samples in memory.items() if tool == name and samples)
+        if not points:
+            continue
+        cells = ", ".join(f"{n:,}: {peak:,.0f} MiB" for n, peak in points)
+        if len(points) >= 2:
+            (n0, p0), (n1, p1) = points[0], points[-1]
+            slopes[name] = (p1 - p0) / ((n1 - n0) / 1000)
+            steps = "; ".join(f"{(b[1] - a[1]) / ((b[0] - a[0]) / 1000):,.1f} from {a[0]:,} to {b[0]:,}"
+                              for a, b in zip(points, points[1:]))
+            cells += f" → **{slopes[name]:,.1f} MiB per 1,000 issues** ({steps})"
+        lines.append(f"- {name}: {cells}")
+    return lines, slopes
+
+
+def search_sets(search_out: Path, plain_out: Path) -> tuple[set[str], set[str], tuple[str, ...]]:
+    """What the search adds to the output: (bundle files, files that differ, bundle folders as prefixes)."""
+    only, differ = search_files(tree_digests(search_out), tree_digests(plain_out))
+    folders = tuple(sorted({rel.split("/")[0] + "/" for rel in only if "/" in rel}))
+    return only, differ, folders
+
+
+def checks(results: dict[tuple[str, int], Record], sizes: list[int],
+           searched: dict[int, tuple[set[str], set[str], tuple[str, ...]]]) -> list[str]:
+    """guanxin-site's behaviour, in plain sentences."""
+    lines = []
+    for n in sizes:
+        for name in OURS_ALL:
             record = results.get((name, n))
             if record is None:
                 continue
@@ -501,13 +822,24 @@ def checks(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str
             lines.append(f"- {name}, N={n:,}: no-change rebuild rewrote {record.again_written} files per run, "
                          f"output directory replaced {record.again_swapped} "
                          f"({'OK: writes nothing' if quiet else 'WRONG: it should write nothing'}).")
-            if record.add_one_written:
-                unexpected = sorted({rel for run in record.add_one_unexpected for rel in run})
-                missing = sorted({rel for run in record.add_one_missing for rel in run})
-                removed = sorted({rel for run in record.add_one_removed for rel in run})
+            if record.add_one_changed:
+                must, prefixes, allowed = expected_rewrites(n)
+                only, differ, folders = searched.get(n, (set(), set(), ())) if name == SEARCH else (set(), set(), ())
+                search_related = [[rel for rel in run if rel in only | differ or rel.startswith(folders)]
+                                  for run in record.add_one_changed]
+                pages = [[rel for rel in run if not (rel in only | differ or rel.startswith(folders))]
+                         for run in record.add_one_changed]
+                unexpected = sorted({rel for run in pages for rel in run
+                                     if rel not in must | allowed and not rel.startswith(prefixes)})
+                missing = sorted({rel for run in pages for rel in must if rel not in run})
+                removed = sorted({rel for run in record.add_one_removed for rel in run
+                                  if not (rel in only | differ or rel.startswith(folders))})
                 verdict = "OK: only pages that show the new issue" if not (unexpected or missing or removed) else "CHECK"
-                lines.append(f"- {name}, N={n:,}: add-one rewrote {record.add_one_written} files per run ({verdict}); "
-                             f"last run: {record.add_one_kinds}.")
+                search_note = (f" + {[len(r) for r in search_related]} search files"
+                               + (f" (and {sum(len(r) for r in record.add_one_removed) - len(removed)} search files removed"
+                                  " in all runs)" if any(record.add_one_removed) else "")) if name == SEARCH else ""
+                lines.append(f"- {name}, N={n:,}: add-one rewrote {[len(r) for r in pages]} pages per run{search_note} "
+                             f"({verdict}); last run's pages: {categorise(pages[-1])}.")
                 if unexpected:
                     lines.append(f"  - rewritten although they do not show issue {n + 1} ({len(unexpected)}): "
                                  + ", ".join(unexpected[:30]) + (" …" if len(unexpected) > 30 else ""))
@@ -515,8 +847,20 @@ def checks(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str
                     lines.append(f"  - not rewritten although they show issue {n + 1}: " + ", ".join(missing))
                 if removed:
                     lines.append("  - removed: " + ", ".join(removed[:30]))
+            if record.edit_one_written:
+                lines.append(f"- {name}, N={n:,}: edit-one (a sentence added to issue {max(1, n // 2)}) rewrote "
+                             f"{record.edit_one_written} files per run.")
+            for verdict in record.identical:
+                lines.append(f"- {name}, N={n:,}: {verdict}.")
             for failure in record.failures:
                 lines.append(f"  - failure: {failure}")
+        if n in searched:
+            only, differ, folders = searched[n]
+            lines.append(f"- N={n:,}: the search bundle (files the default build writes that `--no-search` does not): "
+                         f"{len(only):,} files in {', '.join(folders) or '(top level)'}"
+                         f"{'; top-level files: ' + ', '.join(sorted(r for r in only if '/' not in r)) if any('/' not in r for r in only) else ''}"
+                         f"; files both write that differ: {len(differ)}"
+                         f"{' (' + ', '.join(sorted(differ)[:10]) + ')' if differ else ''}.")
         for name in PEERS:
             record = results.get((name, n))
             for failure in record.failures if record else []:
@@ -524,7 +868,77 @@ def checks(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str
     return lines
 
 
-def targets(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
+def verdict(ok: bool | None, at: int) -> str:
+    if ok is None:
+        return "not measured"
+    if at < 5000:
+        return ("within" if ok else "over") + " (the target is stated at 5,000 issues; indicative only)"
+    return "met" if ok else "**NOT met**"
+
+
+def targets_issue_10(results: dict[tuple[str, int], Record], sizes: list[int], slopes: dict[str, float],
+                     queries: list | None) -> list[str]:
+    lines = []
+    for n in sizes:
+        ours, peer = results.get((SEARCH, n)), results.get((HUGO_PF, n))
+        if ours and ours.cold and peer and peer.cold:
+            r = med([s.wall for s in ours.cold]) / med([s.wall for s in peer.cold])
+            lines.append(f"- N={n:,}: cold `guanxin-site build` (search included) {med([s.wall for s in ours.cold]):.2f} s "
+                         f"= **{r:.2f}×** Hugo + Pagefind's {med([s.wall for s in peer.cold]):.2f} s "
+                         f"(target ≤ 1.0×, aim 0.3×): {'met' if r <= 1.0 else '**NOT met**'}"
+                         f"{' (aim met too)' if r <= 0.3 else ''}")
+    big = max(sizes)
+    ours, peer = results.get((SEARCH, big)), results.get((HUGO_PF, big))
+    if ours and ours.cold:
+        peak = med([tree_peak_kib(s) for s in (ours.memory or ours.cold)]) * 1024
+        lines.append(f"- N={big:,}: peak memory of the whole process tree {peak / 2**20:,.0f} MiB = {peak / 1e9:.2f} GB "
+                     f"(target ≤ 1 GB): {verdict(peak <= GB, big)}")
+        if SEARCH in slopes:
+            lines.append(f"- memory slope: {slopes[SEARCH]:,.1f} MiB per 1,000 issues"
+                         + (f" (Hugo + Pagefind: {slopes[HUGO_PF]:,.1f})" if HUGO_PF in slopes else ""))
+        again = med([s.wall for s in ours.again])
+        lines.append(f"- N={big:,}: no-change rebuild {again:.2f} s, files written {ours.again_written} "
+                     f"(target < 0.5 s, writes nothing): {verdict(again < 0.5 and not any(ours.again_written), big)}")
+        if ours.add_one:
+            add = med([s.wall for s in ours.add_one])
+            lines.append(f"- N={big:,}: add one issue {add:.2f} s (target < 3 s): {verdict(add < 3, big)}")
+        if ours.edit_one:
+            edit = med([s.wall for s in ours.edit_one])
+            lines.append(f"- N={big:,}: edit one issue {edit:.2f} s (target < 3 s): {verdict(edit < 3, big)}")
+        if ours.identical:
+            same = all("identical" in v for v in ours.identical)
+            lines.append(f"- N={big:,}: incremental output byte-identical to a clean build ({len(ours.identical)} "
+                         f"comparisons): {'met' if same else '**NOT met**'}")
+        if ours.bundle and peer and peer.bundle:
+            lines.append(f"- N={big:,}: search bundle {bundle_cell(ours)} vs stock Pagefind's {bundle_cell(peer)} "
+                         f"MB (files) (target: no larger): {verdict(ours.bundle[1] <= peer.bundle[1], big)}")
+    for report in queries or []:
+        if report.site != "ours":
+            continue
+        sm = query_cost.summary(report)
+        if sm["max_bytes"] is None:
+            lines.append("- queries: no query completed on guanxin-site's search page (see the query table)")
+            continue
+        lines.append(f"- query cost, cold cache, search page included (worst of {sm['queries']} queries): "
+                     f"{sm['max_requests']} requests, {sm['max_bytes'] / 1000:,.1f} KB over the wire "
+                     f"(target ≤ 8 requests, ≤ 100 KB): "
+                     f"{verdict(sm['max_requests'] <= 8 and sm['max_bytes'] <= 100_000, 5000)}; the query alone, "
+                     f"after the page: {sm['max_query_requests']} requests, {sm['max_query_bytes'] / 1000:,.1f} KB")
+        if sm["max_first_ms"] is not None:
+            lines.append(f"- first results on the throttled phone profile: worst {sm['max_first_ms']:,.0f} ms, median "
+                         f"{sm['median_first_ms']:,.0f} ms; first ten: worst {sm['max_ten_ms']:,.0f} ms "
+                         f"(target ≤ 1,000 ms): {verdict(sm['max_first_ms'] <= 1000, 5000)}")
+        if sm["keystroke_requests"]:
+            lines.append(f"- one more character: {sm['keystroke_requests']} requests, of which "
+                         f"{sm['keystroke_refetched']} for URLs already fetched (target: no refetch): "
+                         f"{verdict(sm['keystroke_refetched'] == 0, 5000)}")
+        if sm["errors"]:
+            lines.append(f"- {sm['errors']} query measurements failed (see the query table)")
+    return lines
+
+
+def targets_issue_4(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[str]:
+    """The targets of issue 4, which were set for the build without search (`--no-search`)."""
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
@@ -536,21 +950,20 @@ def targets(results: dict[tuple[str, int], Record], sizes: list[int]) -> list[st
         cold = med([s.wall for s in ours.cold])
         if hugo and hugo.cold:
             r = cold / med([s.wall for s in hugo.cold])
-            lines.append(f"- N={n:,}: cold vs Hugo {r:.2f} (target ≤ 1.0): {verdict(r <= 1.0)}")
+            lines.append(f"- N={n:,}: cold (without search) vs Hugo (without search) {r:.2f} (target ≤ 1.0): {verdict(r <= 1.0)}")
         if pelican and pelican.cold:
             r = cold / med([s.wall for s in pelican.cold])
-            lines.append(f"- N={n:,}: cold vs Pelican {r:.2f} (target ≤ 0.25): {verdict(r <= 0.25)}")
+            lines.append(f"- N={n:,}: cold (without search) vs Pelican {r:.2f} (target ≤ 0.25): {verdict(r <= 0.25)}")
         if n >= 5000:
-            tree = [max(s.tree_pss_kib or s.tree_rss_kib, s.max_process_kib) for s in (ours.memory or ours.cold)]
-            peak = med(tree) / 1024
-            lines.append(f"- N={n:,}: cold peak memory {peak:,.0f} MiB (process tree, PSS where several processes; "
-                         f"target < 300): {verdict(peak < 300)}")
+            peak = med([tree_peak_kib(s) for s in (ours.memory or ours.cold)]) / 1024
+            lines.append(f"- N={n:,}: cold peak memory without search {peak:,.0f} MiB (process tree, PSS where several "
+                         f"processes; target < 300): {verdict(peak < 300)}")
             again = med([s.wall for s in ours.again])
-            lines.append(f"- N={n:,}: no-change {again:.2f} s (target < 0.5, writes nothing): "
+            lines.append(f"- N={n:,}: no-change without search {again:.2f} s (target < 0.5, writes nothing): "
                          f"{verdict(again < 0.5 and not any(ours.again_written))}")
             if ours.add_one:
                 add = med([s.wall for s in ours.add_one])
-                lines.append(f"- N={n:,}: add-one {add:.2f} s (target < 1): {verdict(add < 1)}")
+                lines.append(f"- N={n:,}: add-one without search {add:.2f} s (target < 1): {verdict(add < 1)}")
     return lines
 
 
@@ -559,16 +972,40 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,5000", help="comma-separated corpus sizes (default 1000,5000)")
     ap.add_argument("--runs", type=int, default=3, help="rounds per size; the table shows medians (default 3)")
-    ap.add_argument("--tools", default="hugo,pelican,eleventy,guanxin-site",
-                    help="comma-separated subset of hugo,pelican,eleventy,guanxin-site")
+    ap.add_argument("--tools", default=",".join(TOOL_CHOICES),
+                    help=f"comma-separated subset of {','.join(TOOL_CHOICES)} (pagefind: Hugo + Pagefind; "
+                         "no-search: guanxin-site build --no-search and --jobs 1)")
+    ap.add_argument("--no-jobs-1", action="store_true", help="skip the --no-search --jobs 1 rows")
+    ap.add_argument("--slope-sizes", default="2000",
+                    help="extra sizes at which only peak memory is measured (guanxin-site, Hugo + Pagefind), for the "
+                         "memory slope (default 2000; empty for none)")
+    ap.add_argument("--queries", default=",".join(query_cost.DEFAULT_QUERIES),
+                    help="queries for the per-query cost, on the largest size (empty: skip)")
+    ap.add_argument("--peer-rebuilds", default=None, metavar="SIZES",
+                    help="sizes at which Hugo + Pagefind's no-change and add-one rebuilds are measured (default: "
+                         "every size; each is a full Pagefind re-index, as slow as its cold run)")
+    ap.add_argument("--verify-sizes", default=None, metavar="SIZES",
+                    help="sizes at which incremental outputs are compared with clean builds (default: every size)")
+    ap.add_argument("--no-verify-edit", action="store_true",
+                    help="compare only the add-one output (and its undoing) with a clean build, not the edit-one "
+                         "output (two cold builds fewer per size)")
+    ap.add_argument("--sample-timed", action="store_true",
+                    help="sample guanxin-site's memory during its timed cold build instead of an extra untimed one "
+                         "(quicker; the sampler's polling then costs the timed build a little CPU)")
+    ap.add_argument("--no-verify", action="store_true",
+                    help="skip comparing incremental outputs with clean builds (two extra cold builds per size)")
     ap.add_argument("--work", type=Path, default=TOOLS_ROOT / "corpora",
                     help=f"where corpora and outputs live (default {TOOLS_ROOT / 'corpora'})")
     ap.add_argument("--results", type=Path, default=None,
                     help="Markdown file to write (default bench/results-<today>.md)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    wanted = [t.strip() for t in args.tools.split(",") if t.strip()]
-    unknown = set(wanted) - {*PEERS, OURS}
+    slope_sizes = [int(s) for s in args.slope_sizes.split(",") if s.strip() and int(s) not in sizes]
+    wanted = {t.strip() for t in args.tools.split(",") if t.strip()}
+    queries = [q.strip() for q in args.queries.split(",") if q.strip()]
+    peer_rebuilds = None if args.peer_rebuilds is None else {int(x) for x in args.peer_rebuilds.split(",") if x.strip()}
+    verify_sizes = None if args.verify_sizes is None else {int(x) for x in args.verify_sizes.split(",") if x.strip()}
+    unknown = wanted - set(TOOL_CHOICES)
     if unknown or not sizes or args.runs < 1:
         ap.error(f"bad --tools/--sizes/--runs ({', '.join(sorted(unknown))})")
 
@@ -578,21 +1015,153 @@ def main(argv=None) -> int:
     build_flags = ["--quiet"] if "--quiet" in help_text else []
     if "--no-search" in help_text:
         build_flags.insert(0, "--no-search")
-    with_jobs_1 = "--jobs" in help_text and OURS in wanted
-    if "hugo" in wanted and not shutil.which("hugo") or "pelican" in wanted and not PELICAN.exists() \
-            or "eleventy" in wanted and not ELEVENTY.exists():
+    with_jobs_1 = "--jobs" in help_text and "no-search" in wanted and not args.no_jobs_1
+    pagefind = pagefind_binary() if "pagefind" in wanted else None
+    if ({"hugo", "pagefind"} & wanted and not shutil.which("hugo") or "pelican" in wanted and not PELICAN.exists()
+            or "eleventy" in wanted and not ELEVENTY.exists() or "pagefind" in wanted and not pagefind):
         sys.exit("run.py: a peer is missing; run bash bench/setup_peers.sh first (or pick --tools)")
 
-    started = dt.datetime.now()
+    def selected(tool: Tool) -> bool:
+        if tool.name == "hugo":
+            return bool({"hugo", "pagefind"} & wanted)
+        if tool.name == SEARCH:
+            return "guanxin-site" in wanted
+        if tool.name in (OURS, OURS_1):
+            return "no-search" in wanted
+        return tool.name in wanted
+
+    started = dt.datetime.now(dt.timezone.utc)
     load_before = os.getloadavg()
     versions = tool_versions(guanxin)
     results: dict[tuple[str, int], Record] = {}
+    searched: dict[int, tuple[set[str], set[str], tuple[str, ...]]] = {}
+    memory_runs: dict[tuple[str, int], list[Sample]] = {}
+    query_reports: list = []
     tool_names: list[str] = []
-    for n in sizes:
+    big = max(sizes)
+
+    def write_report(done: bool, stage: str = "") -> tuple[str, Path]:
+        load_after = os.getloadavg()
+        finished = dt.datetime.now(dt.timezone.utc)
+        runs = {key: record.memory for key, record in results.items() if key[0] in (SEARCH, HUGO_PF)}
+        slopes_text, slopes = slope_lines({**runs, **memory_runs})
+        command = "bash bench/setup_peers.sh && .venv/bin/python bench/run.py" + (
+            " " + shlex.join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else "")
+        search_cmd = " ".join(f for f in build_flags if f != "--no-search")
+        out = [
+            f"# guanxin-site against its peers, {started:%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Machine: {platform.platform()}, {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
+            f"{load_after[0]:.2f} after (1 min); {started:%H:%M}–{finished:%H:%M} UTC. "
+            f"Medians of {args.runs} run{'s' if args.runs > 1 else ''}, tools alternating."
+            + ("" if done else f" **Partial results**: written after {stage}; the run was still going."),
+            "",
+            "Versions: " + "; ".join(f"{tool}: {version}" for tool, version in versions.items()),
+            "",
+            f"guanxin-site runs as `guanxin-site build {search_cmd} --source DIR --output OUT` (the default: search "
+            "included, the headline row)"
+            + (f" and as `guanxin-site build {' '.join(build_flags)} …` (rows marked **excluded**: those figures leave "
+               "out the search index the default command builds)" if "--no-search" in build_flags else "")
+            + ". Hugo + Pagefind: `hugo --quiet`, then stock Pagefind's extended binary, `pagefind --site public "
+              "--silent`, over Hugo's output (issue pages carry `data-pagefind-body`; its search page is Pagefind's "
+              "Default UI).",
+            "",
+            "## The default build (search included) against Hugo + Pagefind",
+            "",
+            *(headline(results, sizes) or ["- (not measured)"]),
+            "",
+            "## All builds",
+            "",
+            table(results, sizes, tool_names),
+            "",
+            "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
+            "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
+            "the PSS sum (shares them out), sampled every 20 ms, "
+            + ("during the timed cold build (--sample-timed)" if args.sample_timed else
+               "from one extra cold build per guanxin-site build and size that is not timed (timed builds run "
+               "without the sampler, whose polling would cost CPU); for the default build, when edit-one outputs "
+               "are verified, that build is the last clean reference build (N issues, no cache, no output)")
+            + ". Hugo, Pagefind, Pelican and Eleventy each run as one process, so their %M (from the timed cold "
+            "build) is their whole tree; Hugo + Pagefind's peak is the larger of its two stages. "
+            "CPU s: user + system time of the whole process tree; on a busy machine it is the steadier figure. "
+            "add-one/edit-one: issue N+1 added, or one sentence added to issue N/2, then the same build command again "
+            "(Hugo + Pagefind: `hugo` then a full `pagefind` re-index). search bundle: guanxin-site: the files the "
+            "default build writes that `--no-search` does not; Pagefind: `public/pagefind/`.",
+            "",
+            "## Hugo + Pagefind, by stage",
+            "",
+            *(stage_lines(results, sizes) or ["- (not measured)"]),
+            "",
+            "## Peak memory of the whole process tree, and its slope",
+            "",
+            *(slopes_text or ["- (not measured)"]),
+            "",
+            "PSS sum where several processes ran, else the RSS; sampled (guanxin-site) or `/usr/bin/time` (Hugo, "
+            "Pagefind: one process each). The slope runs from the smallest to the largest size measured.",
+            "",
+            "## guanxin-site checks",
+            "",
+            *checks(results, sizes, searched),
+            "",
+        ]
+        if query_reports:
+            out += [
+                f"## One reader's query, N={big:,} (headless Chromium, cold cache)",
+                "",
+                "Served from 127.0.0.1 by `bench/query_cost.py`'s server, which gzips text types as a compressing host "
+                "does (Pagefind's `.pf_*` files are gzip already and are sent as they are) and sends "
+                f"`Cache-Control: {query_cost.CACHE_CONTROL}`. KB = 1,000 bytes on the wire (status line, headers and "
+                "body as sent). page: loading the search page until its network is idle; query: from entering the query "
+                "(one input event, as an IME commits it, then Enter where the page searches on submit) until the first "
+                "ten results (or all, when fewer) are on screen; total = page + query, the figure the ≤ 8 requests / "
+                "≤ 100 KB target is judged on. after: what the query still fetched once the ten were shown. results: "
+                "what the page announces (guanxin-site counts reports; Pagefind counts pages, one per issue). phone: "
+                f"CPU ×{query_cost.PHONE_CPU_SLOWDOWN} and 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency "
+                f"({query_cost.PHONE_VIEWPORT['width']} px wide), timed from entering the query; Pagefind's Default UI "
+                "waits 300 ms after input before it searches (its default), which its figure includes.",
+                "",
+                *query_cost.summary_lines(query_reports),
+                "",
+                "Every query:",
+                "",
+                *query_cost.report_lines(query_reports),
+                "",
+                "One more character: the query without its last character is searched first (cold cache), then the last "
+                "character typed; requests the second keystroke caused, and how many of them fetched a URL again.",
+                "",
+                *query_cost.keystroke_lines(query_reports),
+                "",
+                "Requests of the first query:",
+                "",
+                *query_cost.request_details(query_reports, queries[0]),
+                "",
+            ]
+        out += [
+            "## Targets (issue 10: search included)",
+            "",
+            *(targets_issue_10(results, sizes, slopes, query_reports) or ["- (no target applies to these results)"]),
+            "",
+            "## Targets (issue 4: the build without search)",
+            "",
+            *(targets_issue_4(results, sizes) or ["- (no target applies to these results)"]),
+            "",
+        ]
+        report = "\n".join(out)
+        target = args.results or BENCH / f"results-{started:%Y-%m-%d}.md"
+        target.write_text(report, encoding="utf-8")
+        return report, target
+
+
+    # The largest size first, then the queries on it (the figures the targets are judged on), then the
+    # smaller sizes and the memory-only sizes; the results file is rewritten after each, so that a run cut
+    # short still leaves what it measured.
+    for n in sorted(sizes, reverse=True):
         root = args.work / str(n)
-        tools = [t for t in make_tools(root, guanxin, build_flags, with_jobs_1)
-                 if (OURS if t.name == OURS_1 else t.name) in wanted]
-        tool_names = [t.name for t in tools]
+        tools = [t for t in make_tools(root, guanxin, build_flags, with_jobs_1, pagefind) if selected(t)]
+        tool_names = [name for t in tools for name in ((t.name, HUGO_PF) if t.name == "hugo" and pagefind else (t.name,))
+                      if name != "hugo" or "hugo" in wanted]
         corpora = {fmt: ensure_corpus(root, fmt, n) for fmt in {t.corpus_format for t in tools}}
         for round_no in range(args.runs):
             order = tools[round_no % len(tools):] + tools[:round_no % len(tools)]
@@ -600,51 +1169,59 @@ def main(argv=None) -> int:
                 record = results.setdefault((tool.name, n), Record())
                 print(f"[N={n} round {round_no + 1}/{args.runs}] {tool.name} …", file=sys.stderr, flush=True)
                 memory = round_no == 0  # one memory run per tool and size, before its timed runs
-                if tool.corpus_format == "ours":
-                    run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name == OURS, memory=memory)
+                if tool.name == "hugo":
+                    run_hugo_round(tool, corpora["hugo"], n, record,
+                                   results.setdefault((HUGO_PF, n), Record()) if pagefind else None,
+                                   memory=memory, last=round_no == args.runs - 1 and n == big and bool(queries),
+                                   rebuilds=peer_rebuilds is None or n in peer_rebuilds)
+                elif tool.corpus_format == "ours":
+                    run_ours_round(tool, corpora["ours"], n, record, add_one=tool.name in (SEARCH, OURS),
+                                   memory=memory,
+                                   verify=tool.name == SEARCH and round_no == 0 and not args.no_verify
+                                   and (verify_sizes is None or n in verify_sizes),
+                                   verify_edit=not args.no_verify_edit, scratch=root / "scratch",
+                                   sample_timed=args.sample_timed or tool.name == OURS_1)
                 else:
                     run_peer_round(tool, corpora[tool.corpus_format], record, memory=memory)
-    load_after = os.getloadavg()
+        # what the search adds to guanxin-site's output: compare with a build without search
+        search_out, plain_out = root / "ours-site", root / "ours-site-no-search"
+        if (SEARCH, n) in results and "--no-search" in build_flags:
+            if (OURS, n) not in results:  # not measured: one untimed build without search, for the comparison
+                remove_tree(plain_out)
+                measure(ours_command(guanxin, build_flags, corpora["ours"], plain_out, search=False), corpora["ours"])
+            searched[n] = search_sets(search_out, plain_out)
+            only = searched[n][0]
+            results[(SEARCH, n)].bundle = (len(only), sum((search_out / rel).stat().st_size for rel in only))
+        elif (SEARCH, n) in results:
+            results[(SEARCH, n)].failures.append("this version has no --no-search: the search bundle cannot be told apart")
+        write_report(False, f"the builds at N={n:,}")
 
-    command = "bash bench/setup_peers.sh && .venv/bin/python bench/run.py" + (
-        " " + shlex.join(argv if argv is not None else sys.argv[1:]) if (argv or sys.argv[1:]) else "")
-    out = [
-        f"# guanxin-site against its peers, {started:%Y-%m-%d %H:%M}",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, "
-        f"{load_after[0]:.2f} after (1 min). Medians of {args.runs} runs, tools alternating.",
-        "",
-        "Versions: " + "; ".join(f"{tool}: {version}" for tool, version in versions.items()),
-        "",
-        f"guanxin-site runs as `guanxin-site build {' '.join(build_flags)} --source DIR --output OUT`"
-        + ("" if "--no-search" in build_flags else " (this version has no --no-search flag)") + ".",
-        "",
-        table(results, sizes, tool_names),
-        "",
-        "cold peak MiB: largest single process (`/usr/bin/time` %M); for a multi-process build also the peak of "
-        "the RSS sum over the process group (counts pages shared with forked workers once per process) and of "
-        "the PSS sum (shares them out), sampled every 20 ms, from one extra cold build per tool and size that is not "
-        "timed (timed builds run without the sampler, whose polling would cost CPU). CPU s: user + system time of the whole process tree; "
-        "on a busy machine it is the steadier figure. add-one files rewritten: one figure per run.",
-        "",
-        "## guanxin-site checks",
-        "",
-        *checks(results, sizes),
-        "",
-        "## Targets (issue 4)",
-        "",
-        *(targets(results, sizes) or ["- (no target applies to these results)"]),
-        "",
-    ]
-    report = "\n".join(out)
+        if n == big:  # one reader's query, on the largest size
+            sites = {}
+            if queries and (SEARCH, big) in results:
+                sites["ours"] = root / "ours-site"
+            if queries and (HUGO_PF, big) in results:
+                sites["pagefind-ui"] = root / "hugo" / "public"
+            if sites:
+                query_reports = query_cost.measure_sites(sites, queries,
+                                                         log=lambda m: print(m, file=sys.stderr, flush=True))
+                write_report(False, f"the queries at N={n:,}")
+
+    # the memory slope: extra sizes, guanxin-site's default build only (Hugo + Pagefind's comes from the sizes)
+    for n in slope_sizes:
+        root = args.work / str(n)
+        for tool in make_tools(root, guanxin, build_flags, False, None):
+            if tool.name == SEARCH and "guanxin-site" in wanted:
+                print(f"[N={n} memory only] {tool.name} …", file=sys.stderr, flush=True)
+                record = Record()
+                project = ensure_corpus(root, "ours", n)
+                measure_memory(tool, project, Path(tool.output), [project / s for s in tool.state], record)
+                memory_runs[(SEARCH, n)] = [s for s in record.memory if s.rc == 0]
+
+    report, target = write_report(True)
     print(report)
-    target = args.results or BENCH / f"results-{started:%Y-%m-%d}.md"
-    target.write_text(report, encoding="utf-8")
     print(f"written to {target}", file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,8 @@
 #   hugo     : Debian package (bookworm ships 0.111.x), needs root for apt-get
 #   pelican  : pinned, in a venv at $BENCH_PELICAN_VENV (default /tmp/guanxin-bench/pelican-venv)
 #   eleventy : pinned, in an npm project at $BENCH_ELEVENTY_DIR (default /tmp/guanxin-bench/eleventy)
+#   pagefind : pagefind[extended] 1.5.x (the extended binary segments Chinese), in a venv at
+#              $BENCH_PAGEFIND_VENV (default /tmp/guanxin-bench/pagefind-venv): stock Pagefind over Hugo's output
 # The paths must match bench/run.py's defaults (same environment variables).
 set -euo pipefail
 
@@ -13,6 +15,8 @@ ELEVENTY_DIR=${BENCH_ELEVENTY_DIR:-$ROOT/eleventy}
 PELICAN_VERSION=${PELICAN_VERSION:-4.12.0}
 MARKDOWN_VERSION=${MARKDOWN_VERSION:-3.11.3}
 ELEVENTY_VERSION=${ELEVENTY_VERSION:-3.1.8}
+PAGEFIND_VENV=${BENCH_PAGEFIND_VENV:-$ROOT/pagefind-venv}
+PAGEFIND_SPEC=${PAGEFIND_SPEC:-1.5.*}
 
 # --- Hugo (Debian) -----------------------------------------------------------
 if ! command -v hugo >/dev/null 2>&1; then
@@ -45,3 +49,19 @@ if [ "$(eleventy_version)" != "$ELEVENTY_VERSION" ]; then
     npm install --silent --no-audit --no-fund --save-exact "@11ty/eleventy@$ELEVENTY_VERSION" )
 fi
 echo "eleventy: $("$ELEVENTY_DIR/node_modules/.bin/eleventy" --version) (node $(node --version))"
+
+# --- Pagefind (venv; the extended binary from PyPI's pagefind[extended]) -----
+pagefind_ok() {
+  [ -x "$PAGEFIND_VENV/bin/python" ] &&
+    "$PAGEFIND_VENV/bin/python" - "$PAGEFIND_SPEC" <<'PY' 2>/dev/null
+import fnmatch, importlib.metadata as m, sys
+sys.exit(not (fnmatch.fnmatch(m.version("pagefind"), sys.argv[1]) and m.version("pagefind_bin_extended")))
+PY
+}
+if ! pagefind_ok; then
+  mkdir -p "$(dirname "$PAGEFIND_VENV")"
+  python3 -m venv "$PAGEFIND_VENV"
+  "$PAGEFIND_VENV/bin/pip" install -q --disable-pip-version-check "pagefind[extended]==$PAGEFIND_SPEC"
+fi
+PAGEFIND_BIN=$("$PAGEFIND_VENV/bin/python" -c 'import pagefind_bin_extended as p, pathlib; print(pathlib.Path(p.__file__).with_name("pagefind_extended"))')
+echo "pagefind: $("$PAGEFIND_BIN" --version) (extended binary $PAGEFIND_BIN)"
