@@ -28,8 +28,9 @@
   }
 
   function elsewhere(before) {
-    return [before + "您可以在", link("../archive/", "往期目录"), "中按年份查看各期，或在", link("../regions/", "各地"),
-      "页面查看每个市（地）的全部报告。"];
+    var index = location.protocol === "file:" ? "index.html" : ""; // from disk no server picks a folder's index.html
+    return [before + "您可以在", link("../archive/" + index, "往期目录"), "中按年份查看各期，或在",
+      link("../regions/" + index, "各地"), "页面查看每个市（地）的全部报告。"];
   }
 
   if (location.protocol === "file:") {
