@@ -40,6 +40,9 @@
 
   var baseTitle = document.title;
   var q = null; // the module search-query.js
+  // Start loading it and the index's manifest with the page, while the reader types.
+  var loading = import(new URL("search-query.js", script).href);
+  loading.then(function (module) { return module.manifest(); }).catch(function () {}); // run() reports failures
   var current = { ids: [], shown: 0, query: "" };
   var generation = 0; // a newer search makes an older one stop rendering
 
@@ -82,7 +85,7 @@
     setStatus("searching", ["正在搜索……"]);
     var where = regionSelect.value ? "在" + regionSelect.value + "的报告中" : "";
     try {
-      q = q || (await import(new URL("search-query.js", script).href));
+      q = q || (await loading);
       if (!q.keywords(query).length) {
         setStatus("invalid", ["“" + query + "”中没有可以搜索的文字，请换一个词语。"]);
         showCounts(null);
