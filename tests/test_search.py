@@ -491,6 +491,16 @@ def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")} == segments
 
 
+def test_the_offline_copy_has_no_index(tmp_path):
+    """It opens from file://, where the index could not be read: its search page says so instead."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 3)
+    build(project, tmp_path / "site", today=TODAY, offline=True)
+    assert not (tmp_path / "site" / DATA_DIR).exists()
+    assert (tmp_path / "site" / "search" / "index.html").is_file()
+
+
 def test_no_search_build_has_no_index(tmp_path):
     project = tmp_path / "project"
     shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")

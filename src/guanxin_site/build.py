@@ -347,8 +347,9 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
             if progress and search:
                 progress("search", 0, 1)
+            # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
             search_files = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
-                            if search else None)
+                            if search and not project.config.offline else None)
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                      "photos": photo_sources, "search": search_files}, jobs=jobs)
     finally:

@@ -29,8 +29,9 @@
   }
 
   function elsewhere(before) {
-    return [before + "您可以在", link("../archive/", "往期目录"), "中按年份查看各期，或在", link("../regions/", "各地"),
-      "页面查看每个市（地）的全部报告。"];
+    var index = location.protocol === "file:" ? "index.html" : ""; // from disk no server picks a folder's index.html
+    return [before + "您可以在", link("../archive/" + index, "往期目录"), "中按年份查看各期，或在",
+      link("../regions/" + index, "各地"), "页面查看每个市（地）的全部报告。"];
   }
 
   if (location.protocol === "file:") {
@@ -40,6 +41,9 @@
 
   var baseTitle = document.title;
   var q = null; // the module search-query.js
+  // Start loading it and the index's manifest with the page, while the reader types.
+  var loading = import(new URL("search-query.js", script).href);
+  loading.then(function (module) { return module.manifest(); }).catch(function () {}); // run() reports failures
   var current = { ids: [], shown: 0, query: "" };
   var generation = 0; // a newer search makes an older one stop rendering
 
@@ -82,7 +86,7 @@
     setStatus("searching", ["正在搜索……"]);
     var where = regionSelect.value ? "在" + regionSelect.value + "的报告中" : "";
     try {
-      q = q || (await import(new URL("search-query.js", script).href));
+      q = q || (await loading);
       if (!q.keywords(query).length) {
         setStatus("invalid", ["“" + query + "”中没有可以搜索的文字，请换一个词语。"]);
         showCounts(null);

@@ -61,6 +61,7 @@ _BITS = [bytes(48 + (byte >> k & 1) for k in range(8)) for byte in range(256)]  
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
 LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
 
+
 def varint(n: int) -> bytes:
     out = bytearray()
     while n >= 0x80:
@@ -91,8 +92,9 @@ def shard_count(total: int, smallest: int = GROUPS) -> int:
 # -- segments ---------------------------------------------------------------------------
 
 
-def segment_key(issues: list[Issue], first_doc_version: str) -> str:
-    h = hashlib.sha256(first_doc_version.encode())
+def segment_key(issues: list[Issue], version: str) -> str:
+    """Names a segment's cache file: the layout and software version, and its issues' files and digests."""
+    h = hashlib.sha256(version.encode())
     for issue in issues:
         h.update(f"\0{issue.source}\0{issue.digest}".encode())
     return h.hexdigest()[:32]
