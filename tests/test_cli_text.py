@@ -18,6 +18,10 @@ OUR_WORDS = {
     "guanxin", "site", "yaml", "issues", "templates", "cache", "md", "txt", "docx", "pdf", "word", "utf", "gbk",
     "json", "text", "ci", "draft", "true", "ctrl", "yyyy", "mm", "dd", "https", "example", "org",
     "build", "check", "import", "new", "serve",
+    # init: the command, gazetteer settings in pinyin, and the files it writes (.gitignore, .github/workflows/publish.yml)
+    "init", "jilin", "heilongjiang", "yichun", "gitignore", "github", "workflows", "publish", "yml", "pages",
+    # import and build: what the editor types (pip install 'guanxin-site[ocr]', proofread: false, offline: true)
+    "pip", "install", "ocr", "proofread", "false", "offline",
 }
 OPTION = re.compile(r"(?<![\w-])--?[a-z][a-z-]*")
 URL = re.compile(r"https?://\S+")

@@ -94,7 +94,10 @@ def test_every_page_parses_and_every_link_resolves(area):
         assert doc.get("lang") == "zh-CN"
         assert doc.findtext(".//title").strip()
         assert len(doc.xpath("//h1")) == 1, page
-        assert doc.xpath("string(//p[@class='footer-publisher'])") == f"{gaz.area}关心下一代工作委员会办公室 编印"
+        footer = doc.xpath("string(//p[@class='footer-publisher'])")
+        assert footer in ("", f"{gaz.area}关心下一代工作委员会办公室 编印"), page  # "": pages without the footer
+    home = lxml.html.fromstring((site / "index.html").read_bytes())
+    assert home.xpath("string(//p[@class='footer-publisher'])") == f"{gaz.area}关心下一代工作委员会办公室 编印"
     report = check_project(project, today=dt.date(2026, 12, 6), site=site)
     assert report.ok, report.problems
 

@@ -11,10 +11,11 @@ import yaml
 from click.testing import CliRunner
 
 from guanxin_site import __version__
-from guanxin_site.cli import NO_ISSUES_YET, _ServeReporter, main
+from guanxin_site.cli import main
 from guanxin_site.config import SiteConfig, load_config
 from guanxin_site.project_init import InitError, init_project, workflow_text
 from guanxin_site.serve import PreviewServer
+from guanxin_site.serve_messages import NO_ISSUES_YET, ServeMessages
 
 REPO = Path(__file__).resolve().parents[1]
 CJK = re.compile("[\u4e00-\u9fff]")
@@ -158,7 +159,7 @@ def test_help_is_chinese():
     result = run("init", "--help")
     assert result.exit_code == 0
     assert "新建简报网站项目" in result.output and "--province" in result.output and "行政区划代码" in result.output
-    assert "显示本说明并退出" in result.output and "Show this message" not in result.output
+    assert "显示此帮助并退出" in result.output and "Show this message" not in result.output
 
 
 def test_build_and_check_in_a_new_project_say_there_are_no_issues_yet(tmp_path):
@@ -173,10 +174,11 @@ def test_build_and_check_in_a_new_project_say_there_are_no_issues_yet(tmp_path):
     assert "还没有简报" in checked.output and "guanxin-site import" in checked.output
 
 
-def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path, capsys):
+def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path):
     project = tmp_path / "p"
     init_project(project, city="伊春市")
-    server = PreviewServer(project, port=0, report=_ServeReporter(False))
+    messages, said = ServeMessages(False), []
+    server = PreviewServer(project, port=0, report=lambda event: said.extend(line.text for line in messages(event)))
     try:
         server.start()
         with urllib.request.urlopen(server.url, timeout=10) as response:
@@ -184,7 +186,7 @@ def test_serve_in_a_new_project_says_there_are_no_issues_yet(tmp_path, capsys):
             assert "伊春市关心下一代工作委员会办公室" in response.read().decode("utf-8")
     finally:
         server.close()
-    assert NO_ISSUES_YET in capsys.readouterr().err
+    assert any(NO_ISSUES_YET in text for text in said), said
 
 
 def test_the_new_projects_workflow_is_a_valid_github_workflow(tmp_path):
@@ -196,3 +198,16 @@ def test_the_new_projects_workflow_is_a_valid_github_workflow(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                            str(tmp_path / "p" / ".github/workflows/publish.yml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_commented_setting_is_valid_once_uncommented(tmp_path):
+    project = tmp_path / "p"
+    init_project(project, province="四川省")
+    text = (project / "site.yaml").read_text(encoding="utf-8")
+    # All but share_image, whose example names a picture the editor has to add first.
+    enabled = re.sub(r"^# ((?:  )?(?!share_image)[a-z_]+:(?: |$))", r"\1", text, flags=re.M)
+    assert enabled.count("\n# ") < text.count("\n# ")
+    (project / "site.yaml").write_text(enabled, encoding="utf-8")
+    config = load_config(project)
+    assert config.icp == "川ICP备12345678号" and config.government.site_name == "四川省关心下一代工作委员会"
+    assert config.offline is True and config.base_url == "https://example.org/guanxin/"

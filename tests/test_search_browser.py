@@ -214,7 +214,7 @@ def test_from_file_the_offline_copy_says_search_needs_the_web_version(site, page
     status = page.text_content("#search-status")
     assert "离线副本" in status and "网站版本" in status
     hrefs = page.locator("#search-status a").evaluate_all("links => links.map(a => a.href)")
-    assert hrefs == [(site["dir"] / "archive").as_uri() + "/", (site["dir"] / "regions").as_uri() + "/"]
+    assert hrefs == [(site["dir"] / "archive/index.html").as_uri(), (site["dir"] / "regions/index.html").as_uri()]  # files: no folder listing
 
 
 def test_typing_more_fetches_only_what_it_lacks(site, page):

@@ -166,7 +166,6 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
                      "  guanxin-site init 简报网站 --province jilin       （拼音或代码 220000 也可以）\n"
                      "  guanxin-site init 简报网站 --city 伊春市           （地级市自己的简报）")
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
-@click.help_option("-h", "--help", help="显示本说明并退出")
 @click.option("--province", metavar="省份", default=None,
               help="本简报所属的省、自治区或直辖市：全称、简称、拼音或行政区划代码，例如 吉林省、jilin、220000（默认 黑龙江省）")
 @click.option("--city", metavar="城市", default=None,
@@ -203,7 +202,7 @@ def init(directory: Path, province: str | None, city: str | None) -> None:
 # -- import ------------------------------------------------------------------------
 
 @main.command("import", epilog="\b\n例如：\n  guanxin-site import 第53期.pdf\n  guanxin-site import 历年简报/      （导入文件夹中的全部简报）\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.pdf -o -      （只显示在屏幕上，不保存）")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", "output", default=None, metavar="文件",
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
@@ -217,7 +216,7 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
     自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，去掉页码和页眉页脚，按地区分成各篇报道，
     末尾的“报：送：发：”另外保存，保存为本期的简报文件 issues/<年>/<期号>.md；PDF 原件保存在它旁边，网页上可以下载。
 
-    扫描的 PDF 需要安装文字识别：pip install 'guanxin-site[ocr]'，识别结果标记为待校对（proofread: false）。
+    扫描的 PDF 需要先安装文字识别功能（见使用说明中的“扫描的 PDF”），识别出的文字标记为待校对，check 会一直提醒到校对完。
 
     最后列出每个文件的结果：已导入、已存在（跳过，可以放心重新运行）、需要处理（写明文件、页码或行号和原因）。
     已经存在的文件不会被覆盖（除非加上 --force）。

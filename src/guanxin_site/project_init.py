@@ -116,6 +116,8 @@ def site_yaml(setting: str, gazetteer: Gazetteer) -> str:
     """site.yaml for a new project: every setting, each explained in Chinese."""
     title = SiteConfig.title
     publisher = gazetteer.publisher
+    code = _area_code(gazetteer)
+    abbr = _PROVINCE_ABBR.get(code[:2], "")
     level = ("它下辖的县（市、区）" if gazetteer.level == "city"
              else "它的区、县" if gazetteer.level == "municipality" else f"它的{gazetteer.region_word}")
     return f"""\
@@ -144,7 +146,41 @@ recent_issues: 10
 
 # 网站的完整地址；发布在子路径下时写上子路径。用 GitHub Pages 发布时不用写（发布流程自动填上）。
 # base_url: https://example.org/guanxin/
+
+# 离线版：写 true 时生成的网站可以直接从磁盘打开（每个链接都写明文件名）；发布到网上的网站不要写。
+# offline: true
+
+# ICP 备案号：设置后每页页脚显示，并链接到工信部备案网站。
+# icp: {abbr}ICP备12345678号
+
+# 公安机关备案号：设置后每页页脚显示，并链接到这个号码的查询页。
+# police_record: {abbr}公网安备{code}02000001号
+
+# 分享到微信、QQ 时显示的图片：static/ 下的图片文件（放在 templates/static/ 中）或完整网址；默认是网站自带的刊头图。
+# share_image: static/分享图.png
+
+# 政府网站的标识信息（《政府网站发展指引》）：是政府网站时才写，删掉下面各行开头的“# ”（保留每行前面的空格）。
+# government:
+#   site_name: {gazetteer.area}关心下一代工作委员会
+#   site_domain: www.example.gov.cn
+#   site_id_code: "{code[:2]}00000001"
+#   column_name: 工作简报
+#   column_type: 政务动态
 """
+
+
+# The one-character names filing numbers start with (京ICP备…, 黑公网安备…), by the first two digits of the code.
+_PROVINCE_ABBR = dict(zip(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
+    "京 津 冀 晋 蒙 辽 吉 黑 沪 苏 浙 皖 闽 赣 鲁 豫 鄂 湘 粤 桂 琼 渝 川 贵 云 藏 陕 甘 青 宁 新".split()))
+
+
+def _area_code(gazetteer: Gazetteer) -> str:
+    """The area's six-digit code: the province's, or the city's (its regions' codes share its first four digits)."""
+    codes = [p.code for p in gazetteer.regions if p.code]
+    if gazetteer.level == "city" and codes:
+        return codes[0][:4] + "00"
+    return (codes[0][:2] + "0000") if codes else "230000"
 
 
 def gitignore_text() -> str:

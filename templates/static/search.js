@@ -22,6 +22,7 @@
 
   function link(href, text) {
     var a = document.createElement("a");
+    if (location.protocol === "file:" && href.slice(-1) === "/") href += "index.html"; // offline: no server picks it
     a.href = new URL(href, script).href;
     a.textContent = text;
     return a;
