@@ -59,6 +59,12 @@ def test_images_keep_an_absolute_address_only_when_the_site_has_one():
                                         '<span class="image-caption">座谈会合影</span></p>')
     in_figure, _ = wechat.transform('<figure><img src="a.jpg" alt="合影"><figcaption>合影</figcaption></figure>', None, BASE)
     assert in_figure == f'<figure><img src="{BASE}a.jpg" alt="合影"><figcaption>合影</figcaption></figure>'
+    photo = ('<figure class="photo">\n<picture><source type="image/webp" srcset="a-480.webp 480w, a-960.webp 960w" '
+             'sizes="100vw"><img src="a-960.jpg" srcset="a-480.jpg 480w, a-960.jpg 960w" sizes="100vw" width="1200" '
+             'height="800" alt="合影" loading="lazy" decoding="async"></picture>\n<figcaption>座谈会合影</figcaption>\n</figure>\n')
+    out, count = wechat.transform(photo, None, BASE + "2023/53/")  # a photo as images.py writes it
+    assert count == 1 and out == (f'<figure>\n<img src="{BASE}2023/53/a-960.jpg" alt="合影">\n'
+                                  '<figcaption>座谈会合影</figcaption>\n</figure>\n')
     without, count = wechat.transform(html, None, None)
     assert count == 0 and "<img" not in without and "［图片：座谈会合影］" in without
 

@@ -89,6 +89,8 @@ class Part:
 
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _DROP_ATTRS = frozenset({"id", "class", "name"})
+# A photo's <picture> offers WebP renditions by srcset (images.py): the editor takes one plain JPEG <img>.
+_UNWRAPPED = frozenset({"picture", "source"})
 
 
 class _Notes:
@@ -127,6 +129,8 @@ class _Transform(HTMLParser):
         if tag == "img":
             self._image(dict(attrs))
             return
+        if tag in _UNWRAPPED:
+            return
         if tag in ("ul", "ol"):
             start = dict(attrs).get("start")
             self.lists.append([tag, int(start) if start and start.isdigit() else 1])
@@ -152,7 +156,7 @@ class _Transform(HTMLParser):
                 return
             self._close_link(*self.links.pop())
             return
-        if tag in _VOID:
+        if tag in _VOID or tag in _UNWRAPPED:
             return
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
@@ -197,7 +201,7 @@ def _start_tag(tag: str, attrs) -> str:
 
 
 # What transform() changes; markdown-it writes no id, class or event attribute (raw HTML is off).
-_NEEDS_TRANSFORM = re.compile(r"<(?:a|img|ul|ol|table)[\s>]")
+_NEEDS_TRANSFORM = re.compile(r"<(?:a|img|ul|ol|table|picture)[\s>]")
 
 
 def transform(html: str, notes: _Notes | None = None, page_url: str | None = None) -> tuple[str, int]:
