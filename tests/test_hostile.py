@@ -124,7 +124,7 @@ AUDIT_JS = """() => {
   for (const s of document.scripts) {
     // Scripts from elsewhere, and inline scripts carrying a payload's marks (the theme's own inline
     // script, such as the search page's loader, is not content).
-    if (s.src ? new URL(s.src).origin !== location.origin : /__xss|alert\(/.test(s.text)) bad.push(`script ${s.src || s.text.slice(0, 40)}`);
+    if (s.src ? new URL(s.src).origin !== location.origin : /__xss|alert\\(/.test(s.text)) bad.push(`script ${s.src || s.text.slice(0, 40)}`);
   }
   return bad;
 }"""

@@ -209,5 +209,7 @@ def test_every_commented_setting_is_valid_once_uncommented(tmp_path):
     assert enabled.count("\n# ") < text.count("\n# ")
     (project / "site.yaml").write_text(enabled, encoding="utf-8")
     config = load_config(project)
-    assert config.icp == "川ICP备12345678号" and config.government.site_name == "四川省关心下一代工作委员会"
+    # 四川's ICP filings start with 蜀, its public-security filings with 川.
+    assert config.icp == "蜀ICP备12345678号" and config.police_record.startswith("川公网安备")
+    assert config.government.site_name == "四川省关心下一代工作委员会"
     assert config.offline is True and config.base_url == "https://example.org/guanxin/"

@@ -43,6 +43,19 @@ def test_filing_settings_are_read(tmp_path):
     assert _config(tmp_path, "title: 关心\n").icp is None
 
 
+@pytest.mark.parametrize(("icp", "police"), [("蜀ICP备12345678号", "川公网安备51010402000001号"),
+                                             ("黔ICP备12345678号", "贵公网安备52010202000001号"),
+                                             ("滇ICP备12345678号", "云公网安备53010202000001号"),
+                                             ("陇ICP备12345678号", "甘公网安备62010202000001号")])
+def test_icp_and_police_filings_use_their_own_province_names(tmp_path, icp, police):
+    """Four provinces' ICP filings start with another name than their public-security filings (蜀/川, 黔/贵, 滇/云, 陇/甘)."""
+    config = _config(tmp_path, f"title: 关心\nicp: {icp}\npolice_record: {police}\n")
+    assert (config.icp, config.police_record) == (icp, police)
+    swapped = f"{police[0]}ICP备12345678号"
+    assert _errors(tmp_path, f"title: 关心\nicp: {swapped}\n") == [
+        f"site.yaml:2: “icp”应写 ICP 备案号，例如“黑ICP备12345678号”或“黑ICP备12345678号-1”（现在是“{swapped}”）"]
+
+
 def test_wrong_filing_settings_are_reported_in_chinese_with_their_line(tmp_path):
     errors = _errors(tmp_path, "title: 关心\nicp: 12345678\npolice_record: 黑公网安备2301号\n"
                      "government:\n  site_name: 省关工委\n  site_domain: https://x.gov.cn/\n  site_id_code: 23-01\n"

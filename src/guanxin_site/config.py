@@ -141,9 +141,15 @@ def load_config(project_dir: Path) -> SiteConfig:
 # -- settings a website in mainland China needs (ICP and police filings, government metadata, share card) --
 
 _CHINA_KEYS = ("icp", "police_record", "government", "share_image")
-_PROVINCE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-ICP_PATTERN = re.compile(rf"[{_PROVINCE}]ICP备\d{{8,10}}号(?:-\d{{1,3}})?")
-POLICE_PATTERN = re.compile(rf"[{_PROVINCE}]公网安备 ?\d{{14}}号")
+# The one-character names filing numbers start with, by the first two digits of the province's code.
+# Public-security filings (黑公网安备…) use the common short names; ICP filings (黑ICP备…) differ for
+# four provinces: 蜀 (四川), 黔 (贵州), 滇 (云南), 陇 (甘肃).
+POLICE_PREFIX = dict(zip(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
+    "京 津 冀 晋 蒙 辽 吉 黑 沪 苏 浙 皖 闽 赣 鲁 豫 鄂 湘 粤 桂 琼 渝 川 贵 云 藏 陕 甘 青 宁 新".split()))
+ICP_PREFIX = {**POLICE_PREFIX, "51": "蜀", "52": "黔", "53": "滇", "62": "陇"}
+ICP_PATTERN = re.compile(rf"[{''.join(ICP_PREFIX.values())}]ICP备\d{{8,10}}号(?:-\d{{1,3}})?")
+POLICE_PATTERN = re.compile(rf"[{''.join(POLICE_PREFIX.values())}]公网安备 ?\d{{14}}号")
 SITE_ID_PATTERN = re.compile(r"[0-9]{10}|[A-Z]{2}[0-9]{8}")
 DOMAIN_PATTERN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _GOVERNMENT_KEYS = ("site_name", "site_domain", "site_id_code", "column_name", "column_type")

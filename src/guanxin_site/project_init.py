@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site import __version__
-from guanxin_site.config import CONFIG_FILE, SiteConfig, default_description
+from guanxin_site.config import CONFIG_FILE, ICP_PREFIX, POLICE_PREFIX, SiteConfig, default_description
 from guanxin_site.errors import GuanxinError
 from guanxin_site.gazetteer import Gazetteer, GazetteerError, resolve
 from guanxin_site.reader import ISSUES_DIR
@@ -117,7 +117,7 @@ def site_yaml(setting: str, gazetteer: Gazetteer) -> str:
     title = SiteConfig.title
     publisher = gazetteer.publisher
     code = _area_code(gazetteer)
-    abbr = _PROVINCE_ABBR.get(code[:2], "")
+    icp_abbr, police_abbr = ICP_PREFIX.get(code[:2], ""), POLICE_PREFIX.get(code[:2], "")
     level = ("它下辖的县（市、区）" if gazetteer.level == "city"
              else "它的区、县" if gazetteer.level == "municipality" else f"它的{gazetteer.region_word}")
     return f"""\
@@ -151,10 +151,10 @@ recent_issues: 10
 # offline: true
 
 # ICP 备案号：设置后每页页脚显示，并链接到工信部备案网站。
-# icp: {abbr}ICP备12345678号
+# icp: {icp_abbr}ICP备12345678号
 
 # 公安机关备案号：设置后每页页脚显示，并链接到这个号码的查询页。
-# police_record: {abbr}公网安备{code}02000001号
+# police_record: {police_abbr}公网安备{code}02000001号
 
 # 分享到微信、QQ 时显示的图片：static/ 下的图片文件（放在 templates/static/ 中）或完整网址；默认是网站自带的刊头图。
 # share_image: static/分享图.png
@@ -167,12 +167,6 @@ recent_issues: 10
 #   column_name: 工作简报
 #   column_type: 政务动态
 """
-
-
-# The one-character names filing numbers start with (京ICP备…, 黑公网安备…), by the first two digits of the code.
-_PROVINCE_ABBR = dict(zip(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split(),
-    "京 津 冀 晋 蒙 辽 吉 黑 沪 苏 浙 皖 闽 赣 鲁 豫 鄂 湘 粤 桂 琼 渝 川 贵 云 藏 陕 甘 青 宁 新".split()))
 
 
 def _area_code(gazetteer: Gazetteer) -> str:
