@@ -33,6 +33,30 @@ def pinned_clock(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(PINNED_EPOCH))
 
 
+@pytest.fixture(autouse=True)
+def cli_fails_on_unexpected_exceptions(monkeypatch):
+    """Every CLI test fails on an exception the command did not mean to raise.
+
+    click's runner turns any exception into exit code 1, so a traceback-worthy crash
+    (say, RuntimeError in serve's clean-up) looks like a refusal to a test that checks
+    only the exit code. A command ends by returning or by SystemExit (sys.exit, click's
+    own usage errors); anything else is a bug, reported here with its traceback."""
+    from click.testing import CliRunner
+
+    invoke = CliRunner.invoke
+
+    def checked_invoke(self, *args, **kwargs):
+        result = invoke(self, *args, **kwargs)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            import traceback
+
+            trace = "".join(traceback.format_exception(*result.exc_info))
+            pytest.fail(f"the command raised {result.exception!r}:\n{trace}\noutput:\n{result.output}")
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked_invoke)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project directory with the repo's site.yaml."""

@@ -155,6 +155,18 @@ TEXT_CASES = [
     ("missing-keys", front("total: 510"), [(1, "number"), (1, "date"), (1, "title")]),
     ("number-zero", front("number: 0", "date: 2023-11-24", "title: 第54期"), [(2, "大于 0")]),
     ("unsupported-tag", front("number: 54", "date: 2023-11-24", "title: !!python/object:os.system x"), [(4, "标签")]),
+    # A Chinese keyboard's slips (issue 14): named, on their own line, not on the next one.
+    ("full-width-colon", front("number: 54", "date：2023-11-24", "title: 第54期"),
+     [(3, "把中文冒号“：”改成英文冒号“:”加一个空格")]),
+    ("full-width-colon-last-line", front("number: 54", "title: 第54期", "date：2023-11-24"),
+     [(4, "把中文冒号“：”改成英文冒号“:”加一个空格")]),
+    ("full-width-colon-first-line", front("number：54", "date: 2023-11-24", "title: 第54期"),
+     [(2, "把中文冒号“：”改成英文冒号“:”加一个空格")]),
+    ("full-width-space-after-colon", front("number: 54", "date:\u30002023-11-24", "title: 第54期"), [(3, "全角空格")]),
+    ("full-width-space-before-key", front("number: 54", "date: 2023-11-24", "\u3000title: 第54期"), [(4, "全角空格")]),
+    ("curly-quotes", front("number: 54", "date: 2023-11-24", "title: “会议精神: 学习贯彻”"), [(4, "中文引号")]),
+    ("full-width-quotes", front("number: 54", "date: 2023-11-24", "title: ＂会议精神: 学习贯彻＂"), [(4, "中文引号")]),
+    ("curly-quoted-date", front("number: 54", "date: “2023-11-24”", "title: 第54期"), [(3, "中文引号要去掉")]),
 ]
 
 
@@ -198,10 +210,13 @@ def test_gbk_file(built):
     assert_refused(project, before, Expect(BROKEN, 5, "GBK"))
 
 
-def test_utf16_file(built):
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_file(built, encoding):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark; named as such, with how to save UTF-8."""
     project, before = built
-    write(project, BROKEN, front(*GOOD_54).encode("utf-16"))
-    assert_refused(project, before, Expect(BROKEN, 1, ""))
+    write(project, BROKEN, front(*GOOD_54).encode(encoding))
+    stderr = assert_refused(project, before, Expect(BROKEN, 1, "UTF-16"))
+    assert "另存为 → 编码选 UTF-8" in stderr and "Word" not in stderr
 
 
 def test_20_mb_file(built):

@@ -87,8 +87,9 @@ def test_region_pages_list_exactly_the_right_reports(generated_project, generate
         assert listed == keys, region
         # Every link from a report listing lands on the report's own anchor.
         doc = lxml.html.fromstring((region_dir / "index.html").read_bytes())
-        anchors = {href.split("#")[1] for href in doc.xpath("//a[@class='entry-title']/@href")}
-        assert anchors <= {SLUGS[region]}
+        hrefs = doc.xpath("//a[@class='entry-title']/@href")
+        assert hrefs, region  # the region has reports: its page lists them
+        assert {href.partition("#")[2] for href in hrefs} == {SLUGS[region]}, region
 
 
 def test_year_pages_list_exactly_the_issues_of_their_year(generated_project, generated_site):
@@ -329,8 +330,9 @@ def test_a_touched_file_refreshes_the_manifest_so_the_next_build_is_fast(project
     path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # same bytes, new mtime
     again = build(project, site)
     assert not again.changed and again.written == 0
+    assert not again.inputs_unchanged  # a file's identity changed: it was read again
     third = build(project, site)
-    assert third.rendered == 0 and third.seconds < again.seconds + 1  # took the nothing-changed path
+    assert third.inputs_unchanged and third.rendered == 0  # took the nothing-changed path
     assert third.pages == again.pages
 
 
@@ -384,11 +386,17 @@ def test_a_project_gazetteer_file_is_read_from_the_project_and_watched(project, 
     monkeypatch.chdir(tmp_path)  # the path is the project's, not the working folder's
     site = tmp_path / "site"
     build(project, site)
-    data["regions"][0]["name"] = "哈尔滨特别市"  # a renamed region: 哈尔滨市 headings become unknown
+    headings = {line[3:] for p in (project / "issues").rglob("*.md")
+                for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("## ")}
+    unused = next(r for r in data["regions"] if r["name"] not in headings)
+    unused["name"] += "（改名）"  # a region no issue reports on, renamed: the build must notice the file changed
     (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    if any("## 哈尔滨市" in p.read_text(encoding="utf-8") for p in (project / "issues").rglob("*.md")):
-        with pytest.raises(ContentErrors):
-            build(project, site)
-    else:
-        assert build(project, site).changed  # the edited file is an input: no stale nothing-changed result
+    again = build(project, site)
+    assert not again.inputs_unchanged and again.changed  # no stale nothing-changed result
+    used = next(r for r in data["regions"] if r["name"] in headings)
+    used["name"] += "（改名）"  # a region the issues report on: its headings become unknown
+    (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ContentErrors) as refused:
+        build(project, site)
+    assert any(f"不认识的地区“{used['name'].removesuffix('（改名）')}”" in e.message for e in refused.value.errors)
     assert Gazetteer.file_in(project, "heilongjiang") is None

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from archive_factory import write_archive
+from fork_support import Meeting
 from guanxin_site import build as build_module
 from guanxin_site.build import build, load_project
 from guanxin_site.cache import CACHE_DIR, DELTA_FILE, PARSE_FILE, ParseCache, identity
@@ -118,18 +119,18 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
 def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
     project = tmp_path / "project"
     write_archive(project, MIN_ITEMS + 20)
-    parent = os.getpid()
 
-    def parse_or_die(path):
-        if os.getpid() != parent:
-            os._exit(1)  # as if the system killed the child, at its first file
-        time.sleep(0.002)  # this process is slow, so the child surely takes a chunk
-        return real_parse(path)
+    with Meeting() as meeting:  # this process waits at its first file until the child has one
+        def parse_or_die(path):
+            meeting.step()
+            if meeting.in_child():
+                os._exit(1)  # as if the system killed the child, at its first file
+            return real_parse(path)
 
-    real_parse = build_module._parse_path
-    monkeypatch.setattr(build_module, "_parse_path", parse_or_die)
-    with pytest.raises(OutputError):
-        load_project(project, use_cache=True, jobs=2)
+        real_parse = build_module._parse_path
+        monkeypatch.setattr(build_module, "_parse_path", parse_or_die)
+        with pytest.raises(OutputError):
+            load_project(project, use_cache=True, jobs=2)
     assert list((project / CACHE_DIR).glob("parsed*")) == []
 
 

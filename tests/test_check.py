@@ -99,7 +99,7 @@ def test_clean_archive(clean_archive):
     assert result.stdout.strip() == "检查通过：8 期，没有发现问题。"
     code, data = check_json(clean_archive)
     assert code == 0
-    assert data == {"schema": 1, "ok": True, "issues": 8, "problems": [], "drafts": [], "site_pages": None}
+    assert data == {"schema": 1, "ok": True, "issues": 8, "problems": [], "drafts": [], "site_pages": None, "files": 8}
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -169,6 +169,44 @@ def test_drafts_are_listed_not_failed(archive):
     [draft] = data["drafts"]
     assert draft["path"] == "issues/2019/009.md"
     assert {"line": 5, "message": "“title”必须是一段非空文字"} in draft["unfinished"]
+
+
+def new_draft(archive: Path, date: str) -> None:
+    result = CliRunner().invoke(main, ["new", "--source", str(archive), "--date", date])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_drafts_of_the_same_day_are_reported(archive):
+    """`new` run twice on one day: two drafts dated alike (issue 14)."""
+    new_draft(archive, "2019-03-01")
+    new_draft(archive, "2019-03-01")
+    result = check(archive)
+    assert result.exit_code == 1
+    assert "issues/2019/010.md:4: 日期 2019-03-01 与 issues/2019/009.md 相同" in result.stdout
+    code, data = check_json(archive)
+    assert [(p["path"], p["line"], p["kind"]) for p in data["problems"]] == [("issues/2019/010.md", 4, "archive-warning")]
+
+
+def test_a_draft_with_a_taken_total_or_number_is_reported(archive):
+    new_draft(archive, "2019-03-01")
+    edit(archive / "issues/2019/009.md", r"^total: 309$", "total: 308")
+    code, data = check_json(archive)
+    assert code == 1
+    assert [(p["path"], p["line"], p["message"]) for p in data["problems"]] == [
+        ("issues/2019/009.md", 3, "总期号 308 与 issues/2019/008.md 相同；请改正其中一个的 total")]
+    edit(archive / "issues/2019/009.md", r"^number: 9$", "number: 8")
+    code, data = check_json(archive)
+    assert {p["message"].split("：")[0] for p in data["problems"]} >= {"2019年第8期重复"}
+
+
+def test_the_summary_counts_the_files_checked(archive):
+    """Every file refused is still a file checked: not '（检查了 0 期）' (issue 14)."""
+    for path in (archive / "issues/2019").glob("*.md"):
+        edit(path, r"^## (\S+)$", r"## 不存在的地区")
+    result = check(archive)
+    assert result.exit_code == 1
+    assert "（检查了 8 个简报文件）" in result.stdout
+    assert check_json(archive)[1]["files"] == 8
 
 
 def test_broken_site_yaml(archive):

@@ -25,6 +25,8 @@ VARIANTS = {
     "bom.txt": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
     "gbk.txt": lambda t: t.encode("gbk"),
     "gbk-crlf.txt": lambda t: t.replace("\n", "\r\n").encode("gbk"),
+    "utf16le.txt": lambda t: t.replace("\n", "\r\n").encode("utf-16"),  # Notepad's "Unicode"
+    "utf16be.txt": lambda t: b"\xfe\xff" + t.encode("utf-16-be"),
 }
 
 
@@ -73,9 +75,10 @@ def test_refuses_to_overwrite_without_force(project, tmp_path):
     (project / TARGET).parent.mkdir(parents=True)
     (project / TARGET).write_text("编辑改过的内容\n", encoding="utf-8")
     result = run(project, str(received))
-    assert result.exit_code == 1
+    assert result.exit_code == 0  # already present: skipped, so a folder import can be re-run
     assert (project / TARGET).read_text(encoding="utf-8") == "编辑改过的内容\n"
     assert "已经存在，没有覆盖" in result.stderr and "--force" in result.stderr
+    assert "已导入 0 个，已存在 1 个，需要处理 0 个" in result.stdout
 
     result = run(project, str(received), "--force")
     assert result.exit_code == 0, result.output
@@ -99,7 +102,8 @@ def test_output_path(project, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == SHIPPED.read_bytes()
     assert not (project / TARGET).exists()
-    assert run(project, str(received), "-o", str(out)).exit_code == 1  # refuses there too
+    again = run(project, str(received), "-o", str(out))  # never overwritten: already present
+    assert again.exit_code == 0 and "已经导入过，内容相同" in again.stderr
 
 
 def test_notes_are_printed_as_file_line_message(project, tmp_path):
@@ -136,7 +140,7 @@ def test_several_files_import_what_can_be_imported(project, tmp_path):
     assert result.exit_code == 1
     assert (project / TARGET).read_bytes() == SHIPPED.read_bytes()
     assert "number: 54\ntotal: 510\ndate: 2023-11-24\n" in (project / "issues/2023/054.md").read_text(encoding="utf-8")
-    assert f"{pdf}: 这是 PDF 文件" in result.stderr
+    assert f"{pdf}: 无法打开这个 PDF 文件" in result.stderr  # a PDF under a .txt name is read as a PDF
     assert f"{missing}: 找不到这个文件" in result.stderr
     assert "有 2 个文件没有导入" in result.stderr
 
@@ -177,12 +181,15 @@ def test_issue_already_in_the_archive_under_another_name(project, tmp_path):
     existing.write_bytes(SHIPPED.read_bytes())
     received = tmp_path / "seed.txt"
     received.write_text(SEED_TEXT, encoding="utf-8")
-    for args in ((), ("--force",)):
-        result = run(project, str(received), *args)
-        assert result.exit_code == 1
-        assert "2023年第53期·总第509期已经在 issues/2023/53.md 中，没有导入" in result.stderr
-        assert f"-o {existing} --force" in result.stderr  # a path that works from where the editor is
-        assert not (project / TARGET).exists()
+    result = run(project, str(received))
+    assert result.exit_code == 0  # already present: skipped
+    assert "2023年第53期·总第509期已经在 issues/2023/53.md 中，没有导入" in result.stderr
+    assert not (project / TARGET).exists()
+    result = run(project, str(received), "--force")  # replacing it under another name would make a duplicate
+    assert result.exit_code == 1
+    assert "2023年第53期·总第509期已经在 issues/2023/53.md 中，没有导入" in result.stderr
+    assert f"-o {existing} --force" in result.stderr  # a path that works from where the editor is
+    assert not (project / TARGET).exists()
     result = run(project, str(received), "-o", str(existing), "--force")
     assert result.exit_code == 0, result.output
     assert existing.read_bytes() == SHIPPED.read_bytes()

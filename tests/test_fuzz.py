@@ -28,7 +28,7 @@ from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.parser import parse_issue
 from guanxin_site.reader import SourceFile
-from guanxin_site.yamlmap import Entry, YamlError, load_mapping
+from guanxin_site.yamlmap import Setting, YamlError, load_mapping
 
 # Profiles are registered here so the module works alone; hypothesis's own
 # --hypothesis-profile flag needs them registered in conftest.py, which loads first.
@@ -197,7 +197,7 @@ def test_load_mapping_gives_a_mapping_or_a_yaml_error(text, first_line):
         return
     assert isinstance(entries, dict)
     for key, entry in entries.items():
-        assert isinstance(key, str) and isinstance(entry, Entry) and entry.line >= first_line
+        assert isinstance(key, str) and isinstance(entry, Setting) and entry.line >= first_line
 
 
 # -- importer ------------------------------------------------------------------------

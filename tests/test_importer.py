@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guanxin_site.errors import ContentErrors
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.importer import (
     BulletinImportError,
@@ -27,12 +29,14 @@ from guanxin_site.importer import (
     parse_bulletin,
     read_bulletin,
 )
+from guanxin_site.importer.core import fold_characters
 from guanxin_site.parser import markdown, parse_issue
 from guanxin_site.reader import SourceFile
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "issues" / "2023" / "053.md"
-SHARED_SEED = Path("/work/shared/seed/bulletin-2023-53.txt")
+# The shared seed lives beside the repository (../shared/seed/), here and in CI's checkout alike.
+SHARED_SEED = REPO.parent / "shared" / "seed" / "bulletin-2023-53.txt"
 GZ = Gazetteer.load()
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -60,8 +64,9 @@ def body_text(markdown: str) -> str:
 
 
 def assert_nothing_lost(text: str, issue: ImportedIssue, dropped_lines: tuple[int, ...] = ()) -> None:
-    """From the headline on, the input's non-whitespace characters are the output's, in order."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """From the headline on, the input's non-whitespace characters are the output's, in order
+    (radicals and compatibility ideographs folded to the ideographs they stand for)."""
+    lines = fold_characters(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept = "\n".join(line for n, line in enumerate(lines, 1) if n not in dropped_lines)
     out = squash(issue.title) + squash(_ESCAPE.sub(r"\1", body_text(issue.to_markdown())))
     assert squash(kept).endswith(out)
@@ -117,8 +122,26 @@ MASTHEAD, ISSUE_LINE, PUBLISHER, DATE_LINE, HEADLINE, FIRST_REPORT = 3, 5, 7, 9,
 
 def test_embedded_seed_is_the_received_file():
     if not SHARED_SEED.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared seed is missing at {SHARED_SEED}: CI must check out shared/ beside the repository")
         pytest.skip("shared seed not on this machine; the embedded copy is used")
     assert SHARED_SEED.read_bytes() == SEED_TEXT.encode("utf-8")
+
+
+def test_issue_numbers_over_the_limit_are_refused_with_the_limit(tmp_path):
+    """One limit for importer and parser: an import never writes a file the builder refuses."""
+    from guanxin_site.models import MAX_ISSUE_NUMBER
+
+    for line in (f"（2023年第{MAX_ISSUE_NUMBER + 1}期·总第509期）", f"（2023年第53期·总第{MAX_ISSUE_NUMBER + 1}期）"):
+        with pytest.raises(BulletinImportError) as caught:
+            parse(with_line(ISSUE_LINE, line))
+        assert caught.value.line == ISSUE_LINE and str(MAX_ISSUE_NUMBER) in caught.value.message
+    at_limit = parse(with_line(ISSUE_LINE, f"（2023年第{MAX_ISSUE_NUMBER}期·总第{MAX_ISSUE_NUMBER}期）"))
+    assert_valid_issue_file(at_limit.to_markdown(), tmp_path)
+    over = SHIPPED.read_text(encoding="utf-8").replace("number: 53", f"number: {MAX_ISSUE_NUMBER + 1}")
+    with pytest.raises(ContentErrors) as refused:
+        assert_valid_issue_file(over, tmp_path)
+    assert f"不能大于 {MAX_ISSUE_NUMBER}" in refused.value.errors[0].message
 
 
 def test_seed_gives_the_shipped_issue_exactly():

@@ -1,8 +1,8 @@
 """Safe output: atomic swap, builds killed mid-way, concurrent builds, refused output dirs.
 
 Builds run as real processes (python -m guanxin_site) and are killed with a real
-SIGKILL, either by themselves at a named point (the GUANXIN_SITE_FAULT hook in
-writer.py) or from outside once their staging directory has appeared.
+SIGKILL, either by themselves at a named point of writing or from outside while they
+are held at one (tests/faulty_build.py replaces writer.checkpoint, the seam for this).
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 
 from archive_factory import write_archive
 from guanxin_site.cli import main
-from guanxin_site.writer import FAULT_ENV, MANIFEST, output_lock
+from guanxin_site.writer import MANIFEST, output_lock
 
 LOCKED = "另一个构建正在写入"
 
@@ -31,13 +30,27 @@ def snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
             for p in sorted(root.rglob("*"))}
 
 
+FAULTY = Path(__file__).with_name("faulty_build.py")
+
+
 def start_build(project: Path, *args: str, fault: str | None = None) -> subprocess.Popen:
+    """A build in its own process; with fault="POINT:kill" or "POINT:pause", through tests/faulty_build.py."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    env.pop(FAULT_ENV, None)
-    if fault:
-        env[FAULT_ENV] = fault
-    return subprocess.Popen([sys.executable, "-m", "guanxin_site", "build", "--source", str(project), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    command = [str(FAULTY), fault] if fault else ["-m", "guanxin_site"]
+    return subprocess.Popen([sys.executable, *command, "build", "--source", str(project), *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def held_at(proc: subprocess.Popen, point: str) -> subprocess.Popen:
+    """Wait (on the pipe, no timing) until a build started with fault="POINT:pause" is held there."""
+    line = proc.stdout.readline()
+    assert line == f"paused at {point}\n", (line, proc.communicate())
+    return proc
+
+
+def release(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    out, err = proc.communicate("go\n", timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def run_build(project: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
@@ -119,12 +132,8 @@ def test_build_killed_from_outside_once_staging_appears(project):
     site = project / "site"
     before = snapshot(site)
     change_content(project, "外部中断")
-    proc = start_build(project, fault="put:sleep=30")
-    deadline = time.monotonic() + 60
-    while not leftovers(site):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    proc = held_at(start_build(project, fault="put:pause"), "put")
+    assert leftovers(site)  # its staging directory
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert snapshot(site) == before
@@ -193,32 +202,27 @@ def test_build_refused_while_another_holds_the_lock(project):
 def test_second_build_during_a_first_is_refused_and_the_first_completes(project):
     site = project / "site"
     change_content(project, "并发构建")
-    first = start_build(project, fault="commit:sleep=3")
-    deadline = time.monotonic() + 60
-    while not leftovers(site):  # the first build holds the lock and is staging
-        assert first.poll() is None, first.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    first = held_at(start_build(project, fault="commit:pause"), "commit")  # holds the lock, staging complete
     second = run_build(project)
     assert second.returncode == 1
     assert LOCKED in second.stderr and "Traceback" not in second.stderr
-    out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
+    done = release(first)
+    assert done.returncode == 0, done.stderr
     assert_site_valid(site)
     assert latest_page_has(site, "并发构建")
 
 
-def test_two_builds_started_at_once(project):
+def test_a_build_that_opened_the_lock_file_before_another_finished_is_refused(project):
+    """Two builds started at once: the second opens the lock file, the first takes the lock,
+    builds and removes the file; the second then locks a file no longer there and must stop."""
     site = project / "site"
     change_content(project, "同时开始")
-    procs = [start_build(project), start_build(project)]
-    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
-    codes = sorted(code for code, _, _ in results)
-    assert codes in ([0, 0], [0, 1]), results
-    for code, _, err in results:
-        assert "Traceback" not in err
-        if code == 1:
-            assert LOCKED in err
+    late = held_at(start_build(project, fault="lock:pause"), "lock")
+    first = run_build(project)
+    assert first.returncode == 0, first.stderr
+    refused_late = release(late)
+    assert refused_late.returncode == 1, refused_late.stdout
+    assert LOCKED in refused_late.stderr and "Traceback" not in refused_late.stderr
     assert_site_valid(site)
     assert latest_page_has(site, "同时开始")
 

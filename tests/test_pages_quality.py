@@ -23,12 +23,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lxml_html
 from playwright.async_api import async_playwright
 
 from archive_factory import REGIONS, SENTENCES, write_archive
+from photo_support import write_photo_issue
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
+from guanxin_site.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parents[1]
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -38,7 +41,18 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 ISSUE_BUDGET = 30 * 1024  # bytes of HTML plus CSS for an issue page
 PRINT_ISSUES = ("2021/40/", "2021/41/", "2021/42/", "2021/43/")
+PHOTO_ISSUE = "2021/44/"  # six captioned photos between paragraphs of varied length
 KEY_PAGES = ("", "2023/53/", "regions/yichun/", "stats/")  # of the shipped site
+CHINA_SETTINGS = """
+icp: 黑ICP备12345678号-1
+police_record: 黑公网安备23010202000001号
+government:
+  site_name: 黑龙江省关心下一代工作委员会
+  site_domain: www.hljgwy.gov.cn
+  site_id_code: "2300000001"
+  column_name: 工作简报
+"""
+WECHAT_PAGE = re.compile(r"wechat(-\d+)?\.html$")  # the 公众号 edition: inline styles only, no stylesheet
 
 
 # -- the sites ----------------------------------------------------------------------------------
@@ -81,7 +95,11 @@ class Site:
 def _print_issue(variant: int) -> str:
     """A long issue with a report from every region; the variants shift where headings fall on the page."""
     lines = ["---", f"number: {40 + variant}", f"total: {444 + variant}", f"date: 2021-10-{1 + 7 * variant:02d}",
-             f"title: 全省各地关工委扎实推进关心下一代工作（打印检查{variant + 1}）", "---", ""]
+             f"title: 全省各地关工委扎实推进关心下一代工作（打印检查{variant + 1}）"]
+    if variant == 0:  # as `import` writes a PDF bulletin: the original kept, the 报/送/发 lines at the foot
+        lines += ["attachments:", "  - 040/原件.pdf", "distribution:", "  - 报：省委、省政府领导，中国关工委办公室",
+                  "  - 送：省委组织部、省委宣传部、省委老干部局", "  - 发：各市（地）、县（市、区）关工委，省直各成员单位"]
+    lines += ["---", ""]
     for n, region in enumerate(REGIONS):
         lines += [f"## {region}", ""]
         for p in range(1 + (n + variant) % 3):
@@ -108,13 +126,35 @@ def sites(tmp_path_factory) -> dict[str, Site]:
     generated = sources / "generated"
     (generated / "issues").mkdir(parents=True)
     shutil.copy(REPO / "site.yaml", generated / "site.yaml")
+    with (generated / "site.yaml").open("a", encoding="utf-8") as config:  # the footer and meta of a filed site
+        config.write(CHINA_SETTINGS)
     write_archive(generated, 6, start=49)  # December 2019 to January 2020
     write_archive(generated, 4, start=104)  # December 2020 to January 2021
     for variant in range(len(PRINT_ISSUES)):
         (generated / "issues" / "2021" / f"{40 + variant:03d}.md").write_text(_print_issue(variant), encoding="utf-8")
+    (generated / "issues" / "2021" / "040").mkdir()
+    (generated / "issues" / "2021" / "040" / "原件.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    paragraphs = ["".join(SENTENCES[k:k + 3]) for k in range(0, len(SENTENCES), 3)]
+    write_photo_issue(generated, "2021/044.md", 44, "2021-11-05", 6, paragraphs)
+
+    # Another province, started as an office starts: init, import a raw bulletin (its pages use Jilin's words).
+    from guanxin_site.cli import main as cli_main
+    from guanxin_site.project_init import init_project
+
+    jilin = sources / "jilin"
+    init_project(jilin, province="吉林省")
+    imported = CliRunner().invoke(cli_main, ["import", str(REPO / "tests/data/bulletins/jilin.txt"), "--source", str(jilin)])
+    assert imported.exit_code == 0, imported.output
+
+    # A municipality: 38 districts and counties as regions, a heat map wider than a phone.
+    from test_gazetteer_areas import generate_issues
+
+    chongqing = sources / "chongqing"
+    init_project(chongqing, province="重庆市")
+    generate_issues(chongqing, Gazetteer.load("chongqing"), seed=5, count=3)
 
     built = {}
-    for name, project in (("shipped", shipped), ("generated", generated)):
+    for name, project in (("shipped", shipped), ("generated", generated), ("jilin", jilin), ("chongqing", chongqing)):
         built[name] = Site(name, www / name, f"{origin}{name}/")
         build(project, built[name].root, base_url=built[name].url)
     yield built
@@ -219,7 +259,10 @@ def test_every_request_stays_on_the_site_and_succeeds(phone_audits):
     third_party = sorted({url for a in phone_audits for url in a.requests if urlsplit(url).hostname != "127.0.0.1"})
     assert third_party == []
     assert {a.url: a.failures for a in phone_audits if a.failures} == {}
-    assert all(any(url.endswith("static/site.css") for url in a.requests) for a in phone_audits)
+    assert all(any(url.endswith("static/site.css") for url in a.requests) for a in phone_audits
+               if not WECHAT_PAGE.search(a.url))
+    assert [a.requests for a in phone_audits if WECHAT_PAGE.search(a.url)] == [
+        [a.url] for a in phone_audits if WECHAT_PAGE.search(a.url)]  # the edition loads nothing at all
 
 
 def test_key_pages_pass_at_desktop_width(sites):
@@ -240,13 +283,22 @@ def test_missing_page_gets_the_styled_404_page(sites):
 
 # -- JavaScript off, page weight ----------------------------------------------------------------
 
+# The one script of every page only adds to a page that works without it: the 大字 switch and the
+# 复制到公众号 buttons are hidden without JavaScript (a link to the edition stands beside the buttons).
+ENHANCEMENTS = {"static/enhance.js"}
+
+
 def test_pages_need_no_javascript(sites):
     for site in sites.values():
         for page in site.pages():
             if page.startswith("search/"):
                 continue  # search is the one feature that needs JavaScript; it says so in <noscript>
             doc = lxml_html.fromstring((site.root / (page + "index.html" if page.endswith("/") or not page else page)).read_bytes())
-            assert not doc.xpath("//script | //*[@*[starts-with(name(), 'on')]]"), f"{site.name}/{page}"
+            assert not doc.xpath("//script[not(@src)] | //*[@*[starts-with(name(), 'on')]]"), f"{site.name}/{page}"
+            scripts = {re.sub(r"^.*?(?=static/)", "", src) for src in doc.xpath("//script/@src")}
+            allowed = set() if WECHAT_PAGE.search(page) else ENHANCEMENTS
+            assert scripts <= allowed, f"{site.name}/{page}: {scripts}"
+            assert not doc.xpath("//button[not(ancestor-or-self::*[@hidden])][not(ancestor::form)]"), f"{site.name}/{page}: a button that needs JavaScript"
 
 
 def test_key_pages_work_with_javascript_off(sites, browser):
@@ -275,7 +327,7 @@ def test_issue_page_is_under_30_kb_of_html_and_css(sites, browser):
     site = sites["shipped"]
     files = (site.root / "2023" / "53" / "index.html").stat().st_size + (site.root / "static" / "site.css").stat().st_size
     assert files < ISSUE_BUDGET
-    # What the browser actually loads: documents and stylesheets (and scripts, of which there are none).
+    # What the browser actually loads: documents, stylesheets and scripts (enhance.js, the one script).
     page = browser.new_page()
     responses = []
     page.on("response", lambda response: responses.append(response))
@@ -286,7 +338,8 @@ def test_issue_page_is_under_30_kb_of_html_and_css(sites, browser):
         page.close()
     weight = sum(size for kind, _, size in loaded if kind in ("document", "stylesheet", "script"))
     assert weight < ISSUE_BUDGET, loaded
-    assert {kind for kind, _, _ in loaded} <= {"document", "stylesheet", "image", "other"}
+    assert {kind for kind, _, _ in loaded} <= {"document", "stylesheet", "script", "image", "other"}
+    assert [url for kind, url, _ in loaded if kind == "script"] == [site.url + "static/enhance.js"]  # copy code loads on demand
 
 
 # -- print -----------------------------------------------------------------------------------------
@@ -304,7 +357,7 @@ def printed(sites, browser, tmp_path_factory) -> dict[str, Path]:
     pdfs = {}
     page = browser.new_page()
     try:
-        for site, issue in [(sites["shipped"], "2023/53/")] + [(sites["generated"], url) for url in PRINT_ISSUES]:
+        for site, issue in [(sites["shipped"], "2023/53/")] + [(sites["generated"], url) for url in (*PRINT_ISSUES, PHOTO_ISSUE)]:
             page.goto(site.url + issue)
             path = out / (site.name + "-" + issue.strip("/").replace("/", "-") + ".pdf")
             page.pdf(path=str(path), prefer_css_page_size=True, print_background=True)
@@ -377,6 +430,16 @@ def test_print_uses_a_serif_body_and_hides_navigation(sites, browser):
             assert fonts and all("Serif" in name or "Song" in name for name in fonts), (selector, fonts)
     finally:
         page.close()
+
+
+def test_printed_photos_stay_with_their_captions(printed):
+    """Every photo is printed, whole, on the page that also holds its caption (break-inside: avoid)."""
+    pdf = printed[f"generated/{PHOTO_ISSUE}"]
+    listing = subprocess.run([_poppler("pdfimages"), "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    image_pages = [int(line.split()[0]) for line in listing.splitlines()[2:] if line.split()[2] == "image"]
+    pages = [re.sub(r"\s", "", "".join(lines)) for lines in _pdf_pages(pdf)]
+    caption_pages = [next(n for n, text in enumerate(pages, 1) if f"第{k}张照片的说明" in text) for k in range(1, 7)]
+    assert len(pages) >= 3 and image_pages == caption_pages, (image_pages, caption_pages)
 
 
 def test_no_heading_is_stranded_at_a_page_foot(printed):

@@ -1,13 +1,16 @@
-"""Search index: recall of Chinese queries, measured by searching the real Pagefind bundle in Chromium.
+"""Search: the index a real build writes, checked exactly against a brute-force scan of the sources.
 
-Two archives: the shipped issue (issues/2023/053.md) and a generated one whose sentences come
-from that issue (copied here: tests must not read ../shared), with planted cases for Pagefind's
-weak spots: reports naming 关心下一代工作委员会 but never 关工委, counties by short name only,
-留守儿童, mid-word phrases. Every query must find every report containing it (and, for the
-abbreviations and place names the index compensates for, every report containing another form).
+Every test here reads an index made by guanxin_site.build.build() itself; the helpers never make
+one (a build that stopped indexing fails them). Three readers are compared:
+- the brute force: every doc of the parsed archive (text, headline, the extra forms of names that
+  search/terms.py documents), folded, and Python's `in`;
+- search/reader.py, which reads the built files as the browser does;
+- the real templates/static/search-query.js in headless Chromium, for a sample of the queries.
+Queries: the planted cases (abbreviations, short county names, 阵地关爱 which bigrams got wrong),
+random substrings of reports, random CJK strings, mixed ASCII and full-width forms, several
+keywords, and hypothesis-generated ones.
 
-The helpers here (archives, site, server, browser, running queries) are also used by
-test_search_browser.py.
+The helpers here (archives, site, server) are also used by test_search_browser.py.
 """
 from __future__ import annotations
 
@@ -18,17 +21,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: F401 (Server: used by test_search_browser)
-from guanxin_site import search
+from archive_factory import write_archive
+from browser_support import Server
 from guanxin_site.archive import Archive, organise
 from guanxin_site.build import build, load_project
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.planner import Page
-from guanxin_site.render import make_environment, render_page
+from guanxin_site.search import DATA_DIR, MAX_GRAM
+from guanxin_site.search.reader import IndexReader, keywords
+from guanxin_site.search.terms import archive_docs, fold
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2024, 6, 1)
+VECTORS = Path(__file__).with_name("search_vectors.json")
 
 # -- a generated archive -------------------------------------------------------
 
@@ -131,7 +138,7 @@ def copy_shipped_archive(project: Path) -> None:
     shutil.copytree(REPO / "issues", project / "issues")
 
 
-# -- the site with its search ------------------------------------------------------
+# -- the site and the brute force -----------------------------------------------------------
 
 
 def load_archive(project: Path) -> tuple[Archive, Gazetteer]:
@@ -139,305 +146,251 @@ def load_archive(project: Path) -> tuple[Archive, Gazetteer]:
     return organise(list(loaded.issues), loaded.gazetteer), loaded.gazetteer
 
 
-def build_site(project: Path, out: Path) -> Archive:
-    """The HTML site, the /search/ page and the search bundle of a project, as a build makes them.
-
-    Until build.py makes the last two itself, they are made here the way the lead will wire them.
-    """
-    build(project, out, today=TODAY, jobs=1, use_cache=False)
-    loaded = load_project(project, today=TODAY)
-    archive, gazetteer = organise(list(loaded.issues), loaded.gazetteer), loaded.gazetteer
-    if not (out / "search/index.html").exists():
-        page = Page("search/", "search.html", {"regions": tuple(r.region for r in archive.regions)}, ())
-        (out / "search").mkdir(exist_ok=True)
-        (out / "search/index.html").write_bytes(render_page(make_environment(project, loaded.config), page))
-    if not (out / search.BUNDLE_DIR).exists():
-        search.build_search_index(archive, gazetteer, out / search.BUNDLE_DIR)
-    return archive
+def build_site(project: Path, out: Path, **options) -> Archive:
+    """The site as `guanxin-site build` makes it, search index included; the archive it shows.
+    Fails if the build wrote no index: these tests never make one themselves."""
+    build(project, out, today=TODAY, **options)
+    assert (out / DATA_DIR / "index.json").is_file(), "the build wrote no search index"
+    return load_archive(project)[0]
 
 
-# The search the /search/ page runs (search-query.js runSearch), for many queries at once:
-# query -> every result's URL, as the browser resolves it.
-SEARCH_JS = """async ([queries, options]) => {
-  const q = await import(new URL("../static/search-query.js", location.href).href);
-  const pf = await import(new URL("../pagefind/pagefind.js", location.href).href);
-  const found = {};
-  for (const query of queries) {
-    const response = await q.runSearch(pf, query, options);
-    found[query] = await Promise.all(response.results.map(async (r) => (await r.data()).url));
-  }
-  return found;
-}"""
+class BruteForce:
+    """Every doc of the archive, in the index's order (oldest first), scanned with `in`."""
 
-# Plain Pagefind, as its own UI searches: the raw query.
-RAW_SEARCH_JS = """async (queries) => {
-  const pf = await import(new URL("../pagefind/pagefind.js", location.href).href);
-  const found = {};
-  for (const query of queries) {
-    const response = await pf.search(query);
-    found[query] = await Promise.all(response.results.map(async (r) => (await r.data()).url));
-  }
-  return found;
-}"""
+    def __init__(self, archive: Archive, gazetteer: Gazetteer):
+        self.docs = archive_docs(archive, gazetteer)
+        self.texts = [doc.texts() for doc in self.docs]
+
+    def search(self, query: str) -> set[str]:
+        words = keywords(query)
+        if not words:
+            return set()
+        return {doc.url for doc, texts in zip(self.docs, self.texts)
+                if all(any(w in t for t in texts) for w in words)}
 
 
-def run_queries(page, base: str, queries, options=None, script=SEARCH_JS) -> dict[str, set[str]]:
-    """Open <base>search/ and run the queries there; URLs come back relative to base."""
-    page.goto(base + "search/")
-    found = page.evaluate(script, [list(queries), options or {}] if script == SEARCH_JS else list(queries))
-    prefix = "/" + base.split("/", 3)[3]  # the path part of base: "/" or "/guanxin/"
-    return {query: {url.removeprefix(prefix) for url in urls} for query, urls in found.items()}
+def found_urls(reader: IndexReader, query: str) -> set[str]:
+    urls = [reader.doc(i).url for i in reader.search(query)]
+    assert len(urls) == len(set(urls))
+    return set(urls)
 
 
-# -- what each query should find ---------------------------------------------------
-
-# Forms a query also stands for: the abbreviations the index compensates for.
-OTHER_FORMS = {
-    "关工委": ("关心下一代工作委员会",),
-    "关心下一代工作委员会": ("关工委",),
-    "国务院办公厅": ("国办",),
-}
-
-
-def records_of(archive: Archive) -> dict[str, tuple[tuple[str, ...], str]]:
-    """url -> (letters of its text and of its headline, region name) for every indexed record."""
-    out = {}
-    for issue in archive.issues:
-        if issue.lead_text.strip():
-            out[issue.url] = ((search.letters(issue.lead_text), search.letters(issue.title)), "")
-        for report in issue.reports:
-            out[f"{issue.url}#{report.anchor}"] = ((search.letters(report.text), search.letters(issue.title)),
-                                                   report.region.name)
-    return out
-
-
-def keywords(query: str) -> list[str]:
-    """As search-query.js reads a query: words separated by spaces, without punctuation."""
-    return [k for k in (search.letters(word) for word in search.normalize(query).split()) if k]
+def random_queries(brute: BruteForce, count: int, seed: int) -> list[str]:
+    """Substrings of reports (any length), random CJK strings, mixed and multi-keyword queries."""
+    rng = random.Random(seed)
+    chars = sorted({c for texts in brute.texts for c in texts[0]})
+    out = []
+    for n in range(count):
+        kind = n % 6
+        texts = rng.choice(brute.texts)
+        text = rng.choice(texts)
+        if kind in (0, 1) and text:  # a substring of a doc's text, headline or extra form
+            length = rng.randint(1, 14)
+            start = rng.randrange(max(1, len(text) - length + 1))
+            out.append(text[start : start + length])
+        elif kind == 2:  # characters of the archive in a random order
+            out.append("".join(rng.choice(chars) for _ in range(rng.randint(2, 8))))
+        elif kind == 3:  # random CJK, mostly absent
+            out.append("".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 5))))
+        elif kind == 4 and texts[0]:  # two keywords, punctuation and full-width forms around them
+            a, b = (texts[0][i : i + rng.randint(1, 8)] for i in rng.sample(range(len(texts[0])), 2))
+            out.append(f"“{a}”　{b.upper()}，")
+        else:  # ASCII and digits
+            out.append(rng.choice(["2023", "33次", "ＰＤＦ", "Café 1", "第33", "11月9日", "a", "年第1"]))
+    return [q for q in out if q]
 
 
-def contains(texts: tuple[str, ...], query: str) -> bool:
-    """Every keyword of the query is in one of the texts, punctuation and spaces ignored."""
-    return all(any(k in t for t in texts) for k in keywords(query))
-
-
-def expected(archive: Archive, gazetteer: Gazetteer, query: str) -> set[str]:
-    """Records that contain the query, another form of it, or (a place) its short name in its own region."""
-    forms = (query, *OTHER_FORMS.get(query, ()))
-    place_short = _short_names(gazetteer).get(query)
-    found = set()
-    for url, (texts, region) in records_of(archive).items():
-        if any(contains(texts, f) for f in forms) or region == query:
-            found.add(url)
-        elif place_short and region == place_short[1] and contains(texts, place_short[0]):
-            found.add(url)
-    return found
-
-
-def _short_names(gazetteer: Gazetteer) -> dict[str, tuple[str, str]]:
-    """County full name -> (short name, its region), for short names of two characters or more."""
-    return {c.name: (c.short, r.name) for r in gazetteer.regions for c in gazetteer.counties_of(r.name)
-            if len(c.short) >= 2 and c.short != c.name}
-
-
-GENERATED_QUERIES = (
-    "关工委", "关心下一代工作委员会", "心理健康", "五老", "留守儿童", "嘉荫县", "嘉荫", "大箐山县", "加格达奇区",
-    "伊春", "伊春市", "铁力市", "学习贯彻", "委全体人", "神工作会", "33次", "第33次全委会", "青少年心理健康专栏",
-    "红色阵地", "扣好人生第一粒扣子", "编者按", "五老作用", "心理", "关", "阵地关爱",
-)
-SHIPPED_QUERIES = (
-    "关工委", "关心下一代工作委员会", "心理健康", "五老", "留守", "嘉荫县", "嘉荫", "大箐山县", "铁力", "金林区",
-    "伊春", "伊春市", "齐齐哈尔", "学习贯彻", "委全体成", "神工作会", "三连冠", "2024年", "顾秀莲", "第33次全委会",
-    "青少年心理健康", "党建带关建", "线上线下", "金山屯", "邮政局", "中办国办", "国务院办公厅",
-)
-
-
-def recall(found: dict[str, set[str]], wanted: dict[str, set[str]]) -> tuple[int, int, dict[str, set[str]]]:
-    """(reports found, reports wanted, missed per query), summed over the queries."""
-    missed = {q: wanted[q] - found.get(q, set()) for q in wanted if wanted[q] - found.get(q, set())}
-    total = sum(len(w) for w in wanted.values())
-    return total - sum(len(m) for m in missed.values()), total, missed
-
-
-# -- fixtures ----------------------------------------------------------------------
-
-
-def served_site(root: Path, make_project):
-    """Make a project under root, build it with its search index and serve it: (root, archive, gazetteer, server)."""
-    make_project(root / "project")
-    archive = build_site(root / "project", root / "site")
-    _, gazetteer = load_archive(root / "project")
-    server = Server(root / "site")
-    yield root, archive, gazetteer, server
-    server.close()
+# -- fixtures ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    yield from served_site(tmp_path_factory.mktemp("search-generated"), lambda project: write_generated_archive(project, 120))
+    """A generated archive of 150 issues (three index segments), built and read back."""
+    root = tmp_path_factory.mktemp("search-generated")
+    write_generated_archive(root / "project", 150)
+    archive = build_site(root / "project", root / "site")
+    _, gazetteer = load_archive(root / "project")
+    return root, archive, gazetteer
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    yield from served_site(tmp_path_factory.mktemp("search-shipped"), copy_shipped_archive)
+def factory_site(tmp_path_factory):
+    """tests/archive_factory.py's archive of 140 issues with the shipped issue."""
+    root = tmp_path_factory.mktemp("search-factory")
+    project = root / "project"
+    copy_shipped_archive(project)
+    write_archive(project, 140)
+    archive = build_site(project, root / "site", jobs=2)
+    _, gazetteer = load_archive(project)
+    return root, archive, gazetteer
+
+
+# -- exactness -------------------------------------------------------------------------------
+
+GENERATED_QUERIES = (
+    "关工委", "关心下一代工作委员会", "心理健康", "五老", "留守儿童", "嘉荫县", "嘉荫", "大箐山县", "加格达奇区",
+    "伊春", "伊春市", "铁力市", "学习贯彻", "委全体人", "神工作会", "33次", "第33次全委会", "青少年心理健康专栏",
+    "红色阵地", "扣好人生第一粒扣子", "编者按", "五老作用", "心理", "关", "阵地关爱", "哈尔滨冰雪", "伊春 火星",
+    "发挥“五老”作用", "第 33 次全委会", "ＡＢＣ１２３", "嘉荫关工委", "关心下一代工作委员会召开全体委员会议",
+)
+
+
+@pytest.mark.parametrize("archive_name", ["generated", "factory_site"])
+def test_every_query_finds_exactly_the_docs_containing_it(archive_name, request):
+    root, archive, gazetteer = request.getfixturevalue(archive_name)
+    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site")
+    queries = list(GENERATED_QUERIES) + random_queries(brute, 400, seed=len(archive.issues))
+    wrong = {q: (len(found_urls(reader, q)), len(brute.search(q))) for q in queries
+             if found_urls(reader, q) != brute.search(q)}
+    assert not wrong
+    assert sum(1 for q in queries if brute.search(q)) > len(queries) // 3  # most queries find something
+
+
+def test_abbreviations_and_place_names_find_each_other(generated):
+    """What the extra forms are for, checked against the raw texts (not the extra forms themselves)."""
+    root, archive, gazetteer = generated
+    reader = IndexReader(root / "site")
+    docs = archive_docs(archive, gazetteer)
+    with_full = {d.url for d in docs if "关心下一代工作委员会" in fold(d.text)}
+    with_short = {d.url for d in docs if "关工委" in fold(d.text)}
+    assert with_full - with_short and with_short - with_full  # the archive plants both
+    assert found_urls(reader, "关工委") >= with_full | with_short
+    assert found_urls(reader, "关心下一代工作委员会") >= with_full | with_short
+    jiayin = {d.url for d in docs if d.region == "伊春市" and "嘉荫" in d.text}
+    assert jiayin and found_urls(reader, "嘉荫县") >= jiayin  # the short name in its own region
+    assert found_urls(reader, "伊春市") >= {d.url for d in docs if d.region == "伊春市"}
+    assert "阵地关爱" not in fold("积极探索结对关爱和阵地的")  # the bigram index's false hit cannot happen:
+    assert all("阵地关爱" in fold(reader.doc(i).text) for i in reader.search("阵地关爱"))
+
+
+def test_lists_match_the_brute_force_for_every_gram_of_a_doc(generated):
+    """Every gram of up to MAX_GRAM characters of one doc: its doc list is exactly the brute force's."""
+    root, archive, gazetteer = generated
+    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site")
+    text = brute.texts[len(brute.texts) // 2][0]
+    grams = {text[i : i + n] for n in range(1, MAX_GRAM + 1) for i in range(len(text) - n + 1)}
+    urls = [d.url for d in brute.docs]
+    for gram in sorted(grams):
+        assert {urls[i] for i in reader.postings(gram)} == brute.search(gram), gram
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_hypothesis_queries_agree_with_the_brute_force(generated, data):
+    root, archive, gazetteer = generated
+    brute, reader = _cached(generated)
+    doc = data.draw(st.integers(0, len(brute.texts) - 1))
+    text = brute.texts[doc][0]
+    start = data.draw(st.integers(0, max(0, len(text) - 1)))
+    piece = text[start : start + data.draw(st.integers(1, 16))]
+    alphabet = st.sampled_from(sorted(set(text)) + list("关工委ａＢ1２ 　，。、-"))
+    noise = data.draw(st.text(alphabet, max_size=6))
+    query = data.draw(st.sampled_from([piece, noise, piece + noise, noise + piece, f"{piece} {noise}"]))
+    assert found_urls(reader, query) == brute.search(query)
+
+
+_READERS: dict = {}
+
+
+def _cached(fixture):
+    root, archive, gazetteer = fixture
+    if root not in _READERS:
+        _READERS[root] = (BruteForce(archive, gazetteer), IndexReader(root / "site"))
+    return _READERS[root]
+
+
+def test_region_counts_and_filter_match_the_docs(generated):
+    root, archive, gazetteer = generated
+    reader = IndexReader(root / "site")
+    ids = reader.search("心理健康")
+    by_region: dict[str, int] = {}
+    for i in ids:
+        region = reader.doc(i).region
+        if region:
+            by_region[region] = by_region.get(region, 0) + 1
+    assert reader.region_counts(ids) == by_region and len(by_region) > 2
+
+
+def test_docs_are_numbered_oldest_first_and_stored_with_their_issue(generated):
+    root, archive, gazetteer = generated
+    reader = IndexReader(root / "site")
+    docs = archive_docs(archive, gazetteer)
+    assert reader.manifest["docs"] == len(docs)
+    stored = [reader.doc(i) for i in range(len(docs))]
+    assert [d.url for d in stored] == [d.url for d in docs]
+    assert [d.date for d in stored] == sorted(d.date for d in stored)
+    first = stored[0]
+    issue = archive.issues[-1]
+    assert (first.title, first.label, first.date) == (issue.title, issue.label, issue.date.isoformat())
+
+
+# -- the JS reader agrees ----------------------------------------------------------------------
+
+JS_SEARCH = """async (queries) => {
+  const q = await import(new URL("../static/search-query.js", location.href).href);
+  const out = {};
+  for (const query of queries) {
+    const ids = await q.search(query);
+    out[query] = await Promise.all(ids.map(async (id) => (await q.doc(id)).url));
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def served(generated):
+    server = Server(generated[0] / "site")
+    yield server.url
+    server.close()
 
 
 @pytest.fixture(scope="module")
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert not errors
 
 
-# -- recall ------------------------------------------------------------------------
+def test_the_browser_finds_exactly_what_the_brute_force_finds(generated, served, page):
+    root, archive, gazetteer = generated
+    brute = BruteForce(archive, gazetteer)
+    queries = list(GENERATED_QUERIES) + random_queries(brute, 60, seed=99)
+    page.goto(served + "search/")
+    found = page.evaluate(JS_SEARCH, queries)
+    assert {q: set(found[q]) for q in queries} == {q: brute.search(q) for q in queries}
 
 
-@pytest.mark.parametrize("archive_name", ["generated", "shipped"])
-def test_every_query_finds_every_report_containing_it(archive_name, request, page):
-    root, archive, gazetteer, server = request.getfixturevalue(archive_name)
-    queries = GENERATED_QUERIES if archive_name == "generated" else SHIPPED_QUERIES
-    wanted = {q: expected(archive, gazetteer, q) for q in queries}
-    assert all(wanted.values()), [q for q, w in wanted.items() if not w]  # every query has something to find
-    found = run_queries(page, server.url, queries)
-    hits, total, missed = recall(found, wanted)
-    print(f"\n[{archive_name}] recall {hits}/{total} over {len(queries)} queries")
-    assert not missed
-
-
-@pytest.mark.parametrize("archive_name", ["generated", "shipped"])
-def test_every_result_contains_every_piece_of_the_query(archive_name, request, page):
-    """Precision the n-grams guarantee: a result holds every bigram of the query (in its text,
-    headline or compensating terms); no result comes from a piece matched nowhere."""
-    root, archive, gazetteer, server = request.getfixturevalue(archive_name)
-    queries = GENERATED_QUERIES if archive_name == "generated" else SHIPPED_QUERIES
-    found = run_queries(page, server.url, queries)
-    indexed = _indexed_terms(archive, gazetteer)
-    for query in queries:
-        pieces = _pieces(query)
-        for url in found[query]:
-            assert all(p in indexed[url] for p in pieces), (query, url)
-
-
-def _pieces(query: str) -> list[str]:
-    out = []
-    for run in keywords(query):
-        if len(run) <= search.WINDOW:
-            out.append(run)
-        else:
-            out += [run[i:i + search.WINDOW] for i in range(len(run) - search.WINDOW + 1)]
-    return out
-
-
-def _indexed_terms(archive: Archive, gazetteer: Gazetteer) -> dict[str, str]:
-    return {r.url: "\n".join(search.letters(t) for t in (r.text, *r.terms)) for r in search.search_records(archive, gazetteer)}
-
-
-def test_a_query_with_a_piece_found_nowhere_finds_nothing(shipped, page):
-    """Pagefind drops a query word it cannot find and ANDs the rest: 哈尔滨 would find the
-    齐齐哈尔 report of the shipped issue (which never says 哈尔滨). runSearch refuses that."""
-    root, archive, gazetteer, server = shipped
-    found = run_queries(page, server.url, ["哈尔滨", "齐齐哈尔", "伊春 火星", "火星"])
-    assert found["哈尔滨"] == set()
-    assert found["齐齐哈尔"] == {"2023/53/#qiqihaer"}
-    assert found["伊春 火星"] == set() and found["火星"] == set()
-
-
-def test_region_filter_narrows_to_the_region(generated, page):
-    root, archive, gazetteer, server = generated
-    found = run_queries(page, server.url, ["心理健康"], {"region": "伊春市"})
-    wanted = {url for url in expected(archive, gazetteer, "心理健康") if records_of(archive)[url][1] == "伊春市"}
-    assert found["心理健康"] == wanted and wanted
-
-
-# -- Pagefind alone, for the record ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def baseline(generated, shipped, tmp_path_factory):
-    """Both archives indexed the plain way: each report's text and headline as one zh-cn record,
-    segmented by Pagefind's extended binary (jieba), searched with the raw query."""
-    root = tmp_path_factory.mktemp("search-baseline")
-    sites = {}
-    for name, (src, archive, gazetteer, _) in (("generated", generated), ("shipped", shipped)):
-        site = root / name
-        shutil.copytree(src / "site", site, ignore=shutil.ignore_patterns(search.BUNDLE_DIR))
-        for rel, data in search._run_in_own_thread(search._index_records(_plain_records(archive))).items():
-            (site / "pagefind" / rel).parent.mkdir(parents=True, exist_ok=True)
-            (site / "pagefind" / rel).write_bytes(data)
-        sites[name] = site
-    server = Server(root)
-    yield {name: f"{server.url}{name}/" for name in sites}
-    server.close()
-
-
-def _plain_records(archive: Archive) -> list[dict]:
-    rows = []
-    for issue in archive.issues:
-        if issue.lead_text.strip():
-            rows.append(dict(url=issue.url, content=f"{issue.title}\n{issue.lead_text}", language="zh-cn",
-                             meta={"title": issue.title}))
-        rows += [dict(url=f"{issue.url}#{report.anchor}", content=f"{issue.title}\n{report.text}", language="zh-cn",
-                      meta={"title": issue.title}) for report in issue.reports]
-    return rows
-
-
-@pytest.mark.parametrize("archive_name", ["generated", "shipped"])
-def test_plain_pagefind_misses_what_the_ngram_index_finds(archive_name, request, baseline, page):
-    """The weak spots the n-gram index exists for, measured: Pagefind 1.5 on its own misses
-    reports. If this starts failing, Pagefind has caught up and search.py may be simplified."""
-    root, archive, gazetteer, server = request.getfixturevalue(archive_name)
-    queries = GENERATED_QUERIES if archive_name == "generated" else SHIPPED_QUERIES
-    wanted = {q: expected(archive, gazetteer, q) for q in queries}
-    found = run_queries(page, baseline[archive_name], queries, script=RAW_SEARCH_JS)
-    hits, total, missed = recall(found, wanted)
-    wrong = {q: sorted(found[q] - wanted[q]) for q in queries if found[q] - wanted[q]}
-    print(f"\n[{archive_name}] plain Pagefind recall {hits}/{total}; missed: "
-          + json.dumps({q: len(m) for q, m in missed.items()}, ensure_ascii=False)
-          + "; found without the query: " + json.dumps({q: len(w) for q, w in wrong.items()}, ensure_ascii=False))
-    assert missed.get("关心下一代工作委员会") or missed.get("关工委")  # no synonyms in Pagefind
-    assert hits < total
-
-
-# -- the two sides agree -----------------------------------------------------------------
-
-SAMPLES = ("关工委", "发挥“五老”作用", "伊春 火星", "第 33 次全委会", "ＡＢＣ１２３", "PDF 文件", "①号", "Café",
-           "𠀀𪚥", "  ", "《意见》", "2023年11月17日", "ǅ", "İstanbul")
-
-
-def test_browser_reads_and_spells_queries_as_the_index_does(shipped, page):
-    root, archive, gazetteer, server = shipped
-    page.goto(server.url + "search/")
-    js = page.evaluate("""async (samples) => {
+def test_folding_and_keywords_are_the_same_in_python_and_the_browser(served, page):
+    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
+    assert [fold(v["text"]) for v in vectors] == [v["fold"] for v in vectors]
+    assert [keywords(v["text"]) for v in vectors] == [v["keywords"] for v in vectors]
+    page.goto(served + "search/")
+    js = page.evaluate("""async (texts) => {
       const q = await import(new URL("../static/search-query.js", location.href).href);
-      return samples.map((s) => q.keywords(s).map(q.spell));
-    }""", list(SAMPLES))
-    python = [[search.spell(k) for k in keywords(s)] for s in SAMPLES]
-    assert js == python
+      return texts.map((t) => [q.fold(t), q.keywords(t)]);
+    }""", [v["text"] for v in vectors])
+    assert js == [[v["fold"], v["keywords"]] for v in vectors]
 
 
-def test_concealed_text_is_not_indexed_and_reads_back(shipped, page):
-    root, archive, gazetteer, server = shipped
-    texts = [r.text for r in search.search_records(archive, gazetteer)] + list(SAMPLES)
-    for text in texts:
-        concealed = search.conceal(text)
-        assert not any(c.isalnum() or c.isspace() for c in concealed)
-    page.goto(server.url + "search/")
-    back = page.evaluate("""async (texts) => {
-      const q = await import(new URL("../static/search-query.js", location.href).href);
-      return texts.map((t) => q.readableText({ text: t }));
-    }""", [search.conceal(t) for t in texts])
-    assert back == texts
+def test_folding_means_what_the_readme_says():
+    assert fold("ＡＢＣ１２３") == "abc123"  # full-width Latin and digits
+    assert fold("发挥“五老”作用，11 月 9 日") == "发挥五老作用11月9日"  # punctuation and spaces ignored
+    assert fold("⼀⽉") == "一月"  # Kangxi radicals as the usual characters
+    assert fold("①号") == "1号" and fold("Café") == "café" and fold("ǅ") == "dž"
+    assert keywords("伊春　火星, 关工委") == ["伊春", "火星", "关工委"]
 
 
-def test_excerpt_shows_the_match_highlighted_across_punctuation(shipped, page):
-    root, archive, gazetteer, server = shipped
-    page.goto(server.url + "search/")
+def test_excerpt_shows_the_match_highlighted_across_punctuation(served, page):
+    page.goto(served + "search/")
     text = "伊春市关工委提出，要弘扬“五老”精神，发挥“五老”作用，关爱留守儿童。" * 3
     parts = page.evaluate("""async ([text, queries]) => {
       const q = await import(new URL("../static/search-query.js", location.href).href);
       return queries.map((query) => q.excerptParts(text, query, 40));
-    }""", [text, ["五老作用", "留守儿童", "关工委 火星", "哈尔滨"]])
+    }""", [text, ["五老作用", "留守儿童", "关工委 火星", "哈尔滨", "ＡＢＣ"]])
     marked = [[t for t, m in p if m] for p in parts]
     assert marked[0][0] == "五老”作用"
     assert marked[1][0] == "留守儿童"
@@ -446,59 +399,112 @@ def test_excerpt_shows_the_match_highlighted_across_punctuation(shipped, page):
     assert all(len("".join(t for t, _ in p).replace("……", "")) <= 42 for p in parts)
 
 
-# -- records and bundle ------------------------------------------------------------------
+# -- the build: deterministic, incremental, parallel ----------------------------------------------
 
 
-def test_records_of_the_shipped_issue(shipped):
-    root, archive, gazetteer, server = shipped
-    records = {r.url: r for r in search.search_records(archive, gazetteer)}
-    assert list(records) == ["2023/53/#heihe", "2023/53/#hegang", "2023/53/#yichun", "2023/53/#qiqihaer"]
-    yichun = records["2023/53/#yichun"]
-    assert yichun.meta == {"title": archive.issues[0].title, "label": "2023年第53期·总第509期", "date": "2023-11-17",
-                           "region": "伊春市"}
-    words = yichun.content().split()
-    assert len(words) == sum(len(search.letters(t)) for t in (yichun.text, *yichun.terms)) + 1
-    assert words[-1] == search.region_word("伊春市")
-    assert {"伊春市", "伊春", "嘉荫县", "嘉荫", "金林区"} <= set(yichun.terms)
-    assert any("关心下一代工作委员会" in t for t in yichun.terms)  # from 关工委
-    assert any("金山屯区" in t for t in yichun.terms)  # an old name of 金林区, which the report names
+def index_files(site: Path) -> dict[str, bytes]:
+    root = site / DATA_DIR
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_abbreviations_and_short_names_are_indexed_in_their_other_forms(project):
-    (project / "issues/2023").mkdir(parents=True)
-    (project / "issues/2023/001.md").write_text(
-        "---\nnumber: 1\ndate: 2023-01-06\ntitle: 简报\n---\n\n"
-        "## 伊春市\n\n市关心下一代工作委员会在嘉荫召开会议，老干部、老战士、老专家、老教师、老模范参加。\n\n"
-        "## 鹤岗市\n\n在嘉荫召开会议，友好交流。\n", encoding="utf-8")
-    archive, gazetteer = load_archive(project)
-    yichun, hegang = search.search_records(archive, gazetteer)
-    assert "市关工委在" in yichun.terms  # the abbreviation, with a character of context each side
-    assert "在嘉荫县召" in yichun.terms  # 嘉荫 is a county of 伊春市
-    assert "五老" in yichun.terms
-    assert not any("嘉荫县" in t for t in hegang.terms)  # but not of 鹤岗市
+def test_two_builds_write_the_same_bytes_whatever_the_processes(factory_site, tmp_path):
+    root, archive, gazetteer = factory_site
+    build_site(root / "project", tmp_path / "one", jobs=1, use_cache=False)
+    first = index_files(tmp_path / "one")
+    assert first == index_files(root / "site")  # built with two processes and the cache
+    assert len([f for f in first if f.startswith("i/")]) >= 64 and any(f.startswith("d/") for f in first)
 
 
-def test_bundle_is_byte_identical_for_the_same_archive_and_leaves_out_stock_ui(shipped):
-    root, archive, gazetteer, server = shipped
-    first, second = search.search_bundle(archive, gazetteer), search.search_bundle(archive, gazetteer)
-    assert first == second
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.unknown.pagefind"} <= set(first)
-    assert not [p for p in first if p.startswith("pagefind-") and ("ui" in p or "highlight" in p)]
-    built = {p.relative_to(root / "site" / search.BUNDLE_DIR).as_posix(): p.read_bytes()
-             for p in (root / "site" / search.BUNDLE_DIR).rglob("*") if p.is_file()}
-    assert built == first
+def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segment(tmp_path):
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 140)
+    build_site(project, tmp_path / "site")
+    segments = project / ".guanxin-cache" / "search"
+    before = {p.name: p.stat().st_mtime_ns for p in segments.glob("*.seg")}
+    assert len(before) == 3
+
+    write_archive(project, 1, start=140)  # one more issue: the last segment changes
+    edited = sorted((project / "issues").rglob("*.md"))[70]  # and one in the middle segment
+    edited.write_text(edited.read_text(encoding="utf-8").replace("关工委", "关心下一代工作委员会", 1), encoding="utf-8")
+    build_site(project, tmp_path / "site")
+    after = {p.name: p.stat().st_mtime_ns for p in segments.glob("*.seg")}
+    assert len(after) == 3 and len(set(after) & set(before)) == 1  # only the first segment was kept
+    assert all(after[name] == before[name] for name in set(after) & set(before))
+
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+    docs = archive_docs(*load_archive(project))
+    reader = IndexReader(tmp_path / "site")
+    assert reader.manifest["docs"] == len(docs)
+    assert found_urls(reader, "关心下一代工作委员会") == BruteForce(*load_archive(project)).search("关心下一代工作委员会")
 
 
-def test_search_key_follows_what_is_indexed(project):
-    (project / "issues/2023").mkdir(parents=True)
-    issue = project / "issues/2023/001.md"
-    issue.write_text("---\nnumber: 1\ndate: 2023-01-06\ntitle: 简报\n---\n\n## 伊春市\n\n关工委召开会议。\n", encoding="utf-8")
-    key = search.search_key(*load_archive(project))
-    assert search.search_key(*load_archive(project)) == key
-    issue.write_text(issue.read_text(encoding="utf-8").replace("召开", "举行"), encoding="utf-8")
-    assert search.search_key(*load_archive(project)) != key
+def test_an_added_issue_rewrites_only_the_tail(tmp_path):
+    """The sealed part (all segments but the last) is kept as it is: its files are not even read."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 130)
+    build_site(project, tmp_path / "site")
+    data = tmp_path / "site" / DATA_DIR
+    before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    write_archive(project, 1, start=130)
+    build_site(project, tmp_path / "site")
+    after = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    changed = {rel for rel in after if before.get(rel) != after[rel]}
+    assert changed and all(rel.startswith(("t/", "d/2-")) or rel == "index.json" for rel in changed), changed
+    assert any(rel.startswith("i/") for rel in after) and set(before) <= set(after)
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
-def test_pagefind_errors_become_search_index_errors():
-    with pytest.raises(search.SearchIndexError, match="Pagefind"):
-        search._run_in_own_thread(search._index_records([dict(url="a/", content="x", language="und", meta={"title": 1})]))
+def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tmp_path):
+    """An issue dated before the others shifts every segment's boundary; a segment file cut short
+    (a killed build) is made again."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 140)
+    build_site(project, tmp_path / "site")
+    (project / "issues/2018").mkdir()
+    (project / "issues/2018/050.md").write_text(
+        "---\nnumber: 50\ndate: 2018-12-14\ntitle: 迟到的一期\n---\n\n## 伊春市\n\n嘉荫关工委召开留守儿童关爱工作会议。\n",
+        encoding="utf-8")
+    segment = sorted((project / ".guanxin-cache" / "search").glob("*.seg"))[0]
+    segment.write_bytes(segment.read_bytes()[:100])
+    build_site(project, tmp_path / "site")
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+    reader = IndexReader(tmp_path / "site")
+    assert reader.doc(0).title == "迟到的一期" and reader.search("留守儿童关爱") == [0] and reader.search("嘉荫县关工委召开") == [0]
+
+
+def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 8)
+    build_site(project, tmp_path / "site")
+    files = {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*")}
+    segments = {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")}
+    result = build(project, tmp_path / "site", today=TODAY)
+    assert not result.changed
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*")} == files
+    assert {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")} == segments
+
+
+def test_the_offline_copy_has_no_index(tmp_path):
+    """It opens from file://, where the index could not be read: its search page says so instead."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 3)
+    build(project, tmp_path / "site", today=TODAY, offline=True)
+    assert not (tmp_path / "site" / DATA_DIR).exists()
+    assert (tmp_path / "site" / "search" / "index.html").is_file()
+
+
+def test_no_search_build_has_no_index(tmp_path):
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 3)
+    build(project, tmp_path / "site", today=TODAY, search=False)
+    assert not (tmp_path / "site" / DATA_DIR).exists()
+    assert (tmp_path / "site" / "search" / "index.html").is_file()

@@ -1,7 +1,12 @@
 """The /search/ page in headless Chromium: what a reader types, sees and clicks.
 
-One site (the shipped issue plus a generated archive) is served twice by http.server on
-127.0.0.1: at the root, and under /guanxin/ as on a subpath deployment.
+One site (the shipped issue plus a generated archive), built by build() with its index, is
+served twice by http.server on 127.0.0.1: at the root, and under /guanxin/ as on a subpath
+deployment; and opened from file:// as the offline copy would be.
+
+The page's contract (also what bench/ relies on): the query is typed into #search-q and sent
+with Enter (or given as ?q=); #search-status has data-state "results" (and data-count) once the
+first results are in #search-results, "none" when nothing was found.
 """
 from __future__ import annotations
 
@@ -10,8 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from test_search import (Server, build_site, copy_shipped_archive, expected, load_archive,  # noqa: F401
-                         records_of, write_generated_archive)
+from test_search import BruteForce, Server, build_site, copy_shipped_archive, load_archive, write_generated_archive
 
 SUBPATH = "guanxin"
 
@@ -24,8 +28,9 @@ def site(tmp_path_factory):
     write_generated_archive(project, 40)
     archive = build_site(project, root / "serve" / SUBPATH)
     _, gazetteer = load_archive(project)
+    brute = BruteForce(archive, gazetteer)
     at_root, under_subpath = Server(root / "serve" / SUBPATH), Server(root / "serve")
-    yield {"archive": archive, "gazetteer": gazetteer, "dir": root / "serve" / SUBPATH, "root": at_root.url,
+    yield {"archive": archive, "gazetteer": gazetteer, "brute": brute, "dir": root / "serve" / SUBPATH, "root": at_root.url,
            "subpath": f"{under_subpath.url}{SUBPATH}/"}
     at_root.close()
     under_subpath.close()
@@ -49,10 +54,7 @@ def search_for(page, base: str, query: str, region: str = "") -> None:
 
 
 def wait_for_results(page) -> None:
-    page.wait_for_function("""() => {
-      const s = document.getElementById("search-status").textContent;
-      return s && !s.startsWith("正在") && (document.querySelector("#search-results li") || /没有找到/.test(s));
-    }""")
+    page.wait_for_function("['results', 'none'].includes(document.getElementById('search-status').dataset.state)")
 
 
 def shown_urls(page, base: str) -> list[str]:
@@ -77,7 +79,7 @@ def test_header_search_box_leads_to_the_reports_containing_the_query(site, page)
     page.wait_for_url("**/search/?q=*")
     wait_for_results(page)
     show_all(page)
-    wanted = expected(site["archive"], site["gazetteer"], "嘉荫县")
+    wanted = site["brute"].search("嘉荫县")
     assert set(shown_urls(page, site["root"])) == wanted
     assert page.input_value("#search-q") == "嘉荫县"
     assert f"找到 {len(wanted)} 篇" in page.text_content("#search-status")
@@ -109,10 +111,10 @@ def test_region_filter_narrows_the_results_to_that_region(site, page):
     search_for(page, site["root"], "心理健康")
     show_all(page)
     everywhere = set(shown_urls(page, site["root"]))
-    records = records_of(site["archive"])
-    in_yichun = {url for url in everywhere if records[url][1] == "伊春市"}
+    regions = {d.url: d.region for d in site["brute"].docs}
+    assert everywhere == site["brute"].search("心理健康")
+    in_yichun = {url for url in everywhere if regions[url] == "伊春市"}
     assert in_yichun and everywhere - in_yichun
-    page.wait_for_function("document.querySelector('#search-region option[value=\"伊春市\"]').textContent.includes('（')")
     assert page.locator('#search-region option[value="伊春市"]').inner_text() == f"伊春市（{len(in_yichun)}）"
     page.select_option("#search-region", "伊春市")
     page.wait_for_url("**region=*")
@@ -123,12 +125,15 @@ def test_region_filter_narrows_the_results_to_that_region(site, page):
     assert "在伊春市的报告中找到" in page.text_content("#search-status")
 
 
-def test_newest_first_sorts_by_date(site, page):
+def test_newest_first_by_default_and_oldest_first_on_request(site, page):
     search_for(page, site["root"], "关工委")
-    page.select_option("#search-sort", "new")
-    wait_for_results(page)
     dates = page.eval_on_selector_all("#search-results time", "ts => ts.map(t => t.dateTime)")
     assert len(dates) == 10 and dates == sorted(dates, reverse=True) and dates[0] == "2023-11-17"
+    page.select_option("#search-sort", "old")
+    page.wait_for_url("**sort=old*")
+    wait_for_results(page)
+    dates = page.eval_on_selector_all("#search-results time", "ts => ts.map(t => t.dateTime)")
+    assert len(dates) == 10 and dates == sorted(dates) and dates[0] == "2021-01-08"
 
 
 def test_more_results_are_shown_ten_at_a_time(site, page):
@@ -153,13 +158,13 @@ def test_search_works_under_a_subpath(site, page):
     page.press("#site-search", "Enter")
     wait_for_results(page)
     show_all(page)
-    assert set(shown_urls(page, base)) == expected(site["archive"], site["gazetteer"], "嘉荫县")
+    assert set(shown_urls(page, base)) == site["brute"].search("嘉荫县")
     hrefs = page.eval_on_selector_all("#search-results h2 a", "links => links.map(a => a.href)")
     assert all(h.startswith(base) for h in hrefs)
     response = page.goto(hrefs[0])
     assert response.status == 200 and page.locator(f"#{urlsplit(hrefs[0]).fragment}").count() == 1
     assert all(urlsplit(r).netloc == urlsplit(base).netloc for r in requests)  # nothing third-party
-    assert any("/guanxin/pagefind/" in r for r in requests)
+    assert any("/guanxin/search/data/" in r for r in requests)
 
 
 def test_without_javascript_the_page_points_to_the_archive_and_regions(site, browser):  # noqa: F811
@@ -190,13 +195,52 @@ def test_fits_a_360_px_phone(site, browser):  # noqa: F811
 def test_a_site_without_its_search_index_says_where_else_to_look(site, browser, tmp_path):  # noqa: F811
     """As a build with --no-search would leave it: the page explains and links on."""
     copy = tmp_path / "site"
-    shutil.copytree(site["dir"], copy, ignore=shutil.ignore_patterns("pagefind"))
+    shutil.copytree(site["dir"], copy, ignore=shutil.ignore_patterns("data"))
     server = Server(copy)
     context = browser.new_context()
     page = context.new_page()
     page.goto(server.url + "search/?q=五老")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('没有载入')")
+    page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
+    assert "没有载入" in page.text_content("#search-status")
     links = page.locator("#search-status a")
     assert links.evaluate_all("links => links.map(a => a.href)") == [server.url + "archive/", server.url + "regions/"]
     context.close()
     server.close()
+
+
+def test_from_file_the_offline_copy_says_search_needs_the_web_version(site, page):
+    page.goto((site["dir"] / "search" / "index.html").as_uri() + "?q=五老")
+    page.wait_for_function("document.getElementById('search-status').dataset.state === 'offline'")
+    status = page.text_content("#search-status")
+    assert "离线副本" in status and "网站版本" in status
+    hrefs = page.locator("#search-status a").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs == [(site["dir"] / "archive" / "index.html").as_uri(), (site["dir"] / "regions" / "index.html").as_uri()]
+
+
+def test_typing_more_fetches_only_what_it_lacks(site, page):
+    """Each file is fetched once per page: a longer query reuses the manifest and the docs it has."""
+    fetched = []
+    page.on("request", lambda r: "/search/data/" in r.url and fetched.append(r.url))
+    search_for(page, site["root"], "心理")
+    for query in ("心理健", "心理健康", "心理健康 伊春", "心理健"):
+        page.fill("#search-q", query)
+        page.press("#search-q", "Enter")
+        page.wait_for_function(f"document.title.startsWith('“{query}”')")
+        wait_for_results(page)
+        assert page.text_content("#search-status").startswith("找到 ")
+        count = int(page.get_attribute("#search-status", "data-count"))
+        assert count == len(site["brute"].search(query))
+    assert len(fetched) == len(set(fetched))
+    assert sum(u.endswith("index.json") for u in fetched) == 1
+
+
+def test_a_long_query_shows_first_results_then_the_exact_count(site, page):
+    """Longer than the index's grams and not a name it holds whole: candidates are checked against
+    their text, the first page first; the count comes when all are checked."""
+    query = "召开全体委员会议传达"
+    wanted = site["brute"].search(query)
+    assert len(wanted) > 10
+    search_for(page, site["root"], query)
+    assert int(page.get_attribute("#search-status", "data-count")) == len(wanted)
+    show_all(page)
+    assert set(shown_urls(page, site["root"])) == wanted

@@ -1,7 +1,9 @@
 """`guanxin-site serve`: a real server process, real file changes, a real headless Chromium."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,12 +23,6 @@ from guanxin_site.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 WAIT = 20  # seconds for a change to reach the page: rebuilds take well under one
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def issue(number: int, title: str, body: str = "## 黑河市\n\n黑河市关工委召开会议，传达学习会议精神。\n") -> str:
@@ -57,7 +53,13 @@ class Terminal:
     def __init__(self, process: subprocess.Popen):
         self.text = ""
         self._lock = threading.Lock()
-        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def finish(self) -> None:
+        """After the process ended: wait until everything it printed has been read (up to end of file)."""
+        self._reader.join(timeout=WAIT)
+        assert not self._reader.is_alive(), "the terminal did not reach end of file"
 
     def _read(self, stream) -> None:
         for line in stream:
@@ -77,20 +79,23 @@ class Server:
 
 
 def start_server(project: Path, *args: str) -> Server:
-    port = free_port()
+    """A serve process on a port the system picks (--port 0): no port to race for under -n 2."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "guanxin_site", "serve", "--port", str(port), "--source", str(project), "--no-open", *args],
+        [sys.executable, "-m", "guanxin_site", "serve", "--port", "0", "--source", str(project), "--no-open", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    server = Server(project, f"http://127.0.0.1:{port}/", process, Terminal(process))
-    server.terminal.wait_for("按 Ctrl+C 停止预览")
-    return server
+    terminal = Terminal(process)
+    terminal.wait_for("按 Ctrl+C 停止预览")
+    url = re.search(r"预览地址：(http://127\.0\.0\.1:[1-9][0-9]*/)", terminal.text).group(1)
+    return Server(project, url, process, terminal)
 
 
 def stop_server(server: Server) -> int:
     server.process.send_signal(signal.SIGINT)
-    return server.process.wait(timeout=15)
+    code = server.process.wait(timeout=15)
+    server.terminal.finish()  # its last words are read before anyone looks at them
+    return code
 
 
 def new_project(root: Path) -> Path:
@@ -180,8 +185,8 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     running = start_server(new_project(tmp_path / "project"))
     assert get(running.url)[0] == 200
     assert stop_server(running) == 0
-    assert "已停止预览。" in running.terminal.text
-    assert "Traceback" not in running.terminal.text
+    assert running.terminal.text.endswith("已停止预览。\n")
+    assert "Traceback" not in running.terminal.text and "已被占用" not in running.terminal.text  # --port 0 is no move
 
 
 def test_other_host_names_are_refused(server):
@@ -191,15 +196,80 @@ def test_other_host_names_are_refused(server):
     assert refused.value.code == 403
 
 
+def taken_port() -> socket.socket:
+    """A listening socket on a port the system picked: that port stays taken while it is open."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken
+
+
 def test_port_in_use_is_explained(tmp_path):
+    """--port names the one port to use: taken, it is a clean message and exit 1 (conftest
+    fails the test on any other exception, such as the RuntimeError of issue 14)."""
     project = new_project(tmp_path / "project")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
+    with taken_port() as taken:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(main, ["serve", "--source", str(project), "--port", str(port), "--no-open"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert f"无法在端口 {port} 上启动预览" in result.stderr and f"--port {port + 1}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_without_port_a_taken_default_port_moves_to_the_next_free_one(tmp_path, monkeypatch):
+    from guanxin_site import serve
+
+    project = new_project(tmp_path / "project")
+    seen = {}
+
+    def interrupted(self):  # the editor presses Ctrl-C once the preview runs
+        seen["url"], seen["port"] = self.url, self.bound_port
+        assert get(self.url)[0] == 200
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve.PreviewServer, "run", interrupted)
+    with taken_port() as taken:
+        monkeypatch.setattr(serve, "DEFAULT_PORT", taken.getsockname()[1])
+        result = CliRunner().invoke(main, ["serve", "--source", str(project), "--no-open"])
+        default = taken.getsockname()[1]
+    assert result.exit_code == 0, result.output
+    assert default < seen["port"] < default + serve.PORTS_TRIED
+    assert f"端口 {default} 已被占用，改用端口 {seen['port']}" in result.stderr
+    assert f"预览地址：{seen['url']}" in result.stdout and "已停止预览。" in result.stdout
+
+
+def test_ctrl_c_during_the_first_build_stops_cleanly(tmp_path, monkeypatch):
+    from guanxin_site import serve
+
+    project = new_project(tmp_path / "project")
+
+    def interrupted_build(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "build", interrupted_build)
+    result = CliRunner().invoke(main, ["serve", "--source", str(project), "--port", "0", "--no-open"])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert result.stdout.strip() == "已停止预览。"
+
+
+def test_the_projects_own_gazetteer_file_is_watched(tmp_path):
+    """The build reads `gazetteer: places.json`; serve must rebuild when it changes (issue 15)."""
+    project = new_project(tmp_path / "project")
+    data = json.loads((REPO / "src/guanxin_site/data/heilongjiang.json").read_text(encoding="utf-8"))
+    (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    config = (project / "site.yaml").read_text(encoding="utf-8")
+    (project / "site.yaml").write_text(config.replace("gazetteer: heilongjiang", "gazetteer: places.json"), encoding="utf-8")
+    running = start_server(project)
+    try:
+        assert get(running.url)[0] == 200
+        mark = len(running.terminal.text)
+        heihe = next(r for r in data["regions"] if r["name"] == "黑河市")
+        heihe["name"] = "黑河地区"  # 黑河市 headings are now unknown
+        (project / "places.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        running.terminal.wait_for("places.json 有改动，网站没有更新", after=mark)
+        assert "不认识的地区“黑河市”" in running.terminal.text[mark:]
+    finally:
+        assert stop_server(running) == 0
 
 
 def test_drafts_only_with_the_drafts_option(tmp_path):

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from archive_factory import write_archive
+from fork_support import Meeting
 from guanxin_site.build import build
 from guanxin_site.errors import OutputError
 from guanxin_site.workers import MIN_ITEMS, fork_map
@@ -22,7 +22,18 @@ def square(n: int) -> int:
 
 def forked_children() -> set[int]:
     """This process's forked children, running or not yet reaped: those whose command line is
-    this process's own (a browser or server another fixture started is not one of them)."""
+    this process's own (a browser or server another fixture started is not one of them).
+
+    A thread that ends while its siblings are read hands its children to one of them: read
+    again until no thread went away meanwhile, so no child is missed and none is counted twice."""
+    while True:
+        try:
+            return _children_of_every_thread()
+        except FileNotFoundError:
+            continue  # a thread ended during the scan
+
+
+def _children_of_every_thread() -> set[int]:
     own = Path("/proc/self/cmdline").read_bytes()
     pids: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
@@ -50,55 +61,52 @@ def test_every_item_once_with_its_own_result(jobs, count):
     assert sorted(pairs) == [(n, n * n) for n in range(count)]
 
 
-def slowly(value):
-    time.sleep(0.001)  # long enough that every process gets chunks to do
-    return value, os.getpid()
-
-
 def test_children_run_child_func_and_this_process_runs_func():
     parent = os.getpid()
-    pairs = list(fork_map(lambda n: slowly("here"), list(range(MIN_ITEMS)), 2, child_func=lambda n: slowly("child")))
+    with Meeting(both=True) as meeting:  # each side does at least one item, whoever is faster
+        def run(kind):
+            meeting.step()
+            return kind, os.getpid()
+
+        pairs = list(fork_map(lambda n: run("here"), list(range(MIN_ITEMS)), 2, child_func=lambda n: run("child")))
     assert {(kind, pid == parent) for _, (kind, pid) in pairs} == {("here", True), ("child", False)}
     assert len(pairs) == MIN_ITEMS
 
 
 def test_an_exception_in_a_child_reaches_the_caller():
-    parent = os.getpid()
+    with Meeting() as meeting:  # this process waits at its first item until the child has one
+        def fail_in_child(n):
+            meeting.step()
+            if meeting.in_child():
+                raise ValueError(f"item {n} is bad")
+            return n
 
-    def fail_in_child(n):
-        if os.getpid() != parent:
-            raise ValueError(f"item {n} is bad")
-        time.sleep(0.001)  # this process is slow, so the child surely takes a chunk
-        return n
-
-    with pytest.raises(ValueError, match=r"item \d+ is bad"):
-        list(fork_map(fail_in_child, list(range(MIN_ITEMS)), 2))
+        with pytest.raises(ValueError, match=r"item \d+ is bad"):
+            list(fork_map(fail_in_child, list(range(MIN_ITEMS)), 2))
 
 
 def test_a_child_killed_by_the_system_stops_the_map():
-    parent = os.getpid()
+    with Meeting() as meeting:
+        def die_in_child(n):
+            meeting.step()
+            if meeting.in_child():
+                os._exit(9)
+            return n
 
-    def die_in_child(n):
-        if os.getpid() != parent:
-            os._exit(9)
-        time.sleep(0.001)
-        return n
-
-    with pytest.raises(OutputError, match="工作进程意外退出"):
-        list(fork_map(die_in_child, list(range(MIN_ITEMS)), 2))
+        with pytest.raises(OutputError, match="工作进程意外退出"):
+            list(fork_map(die_in_child, list(range(MIN_ITEMS)), 2))
 
 
 def test_a_failure_here_kills_and_reaps_the_children():
-    parent = os.getpid()
+    with Meeting(both=True) as meeting:  # the children are surely at work when this process fails, and it does
+        def fail_here(n):
+            meeting.step()
+            if not meeting.in_child():
+                raise KeyError("here")
+            return n
 
-    def fail_here(n):
-        time.sleep(0.001)
-        if os.getpid() == parent:
-            raise KeyError("here")
-        return n
-
-    with pytest.raises(KeyError):
-        list(fork_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
+        with pytest.raises(KeyError):
+            list(fork_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -129,14 +137,13 @@ def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
 
 
 def test_a_result_that_cannot_be_sent_back_stops_the_map():
-    parent = os.getpid()
+    with Meeting() as meeting:
+        def unpicklable_in_child(n):
+            meeting.step()
+            if meeting.in_child():
+                return lambda: n  # a function cannot be pickled
+            return n
 
-    def unpicklable_in_child(n):
-        if os.getpid() != parent:
-            return lambda: n  # a function cannot be pickled
-        time.sleep(0.001)
-        return n
-
-    with pytest.raises(Exception) as caught:
-        list(fork_map(unpicklable_in_child, list(range(MIN_ITEMS)), 2))
+        with pytest.raises(Exception) as caught:
+            list(fork_map(unpicklable_in_child, list(range(MIN_ITEMS)), 2))
     assert "lambda" in str(caught.value) or "pickle" in str(caught.value).lower()

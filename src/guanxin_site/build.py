@@ -15,9 +15,10 @@ import gc
 import hashlib
 import os
 import pickle
+import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -27,15 +28,19 @@ from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
+from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, make_renditions, rendition_bytes,
+                                 rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import Page, left_out, plan
-from guanxin_site.reader import discover, read_source, relative_posix
-from guanxin_site.render import TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
+from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
+from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import fork_map, uses_workers
 from guanxin_site.writer import SiteWriter, output_lock, read_manifest
+
+PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -62,6 +67,9 @@ class BuildResult:
     warnings: tuple[ContentError, ...] = ()
     drafts_waiting: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()  # outputs skipped, with the reason
+    inputs_unchanged: bool = False  # stopped after comparing input identities: nothing read, parsed or checked
+    photos: int = 0  # photo references published
+    photos_made: int = 0  # photos whose renditions were made by this build (the rest came from the cache)
 
 
 def default_jobs() -> int:
@@ -79,13 +87,35 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
     try:
         gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
     except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, None,
-                                          f"无法载入地名表“{config.gazetteer}”（{exc}）；请检查 site.yaml 中的 gazetteer 设置")]) from None
-    return config, gazetteer
+        raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
+                                          f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
+    return config.with_area(gazetteer.publisher), gazetteer
 
 
-# State shared with forked workers: set just before the fork, read in the children.
+def _setting_line(project_dir: Path, key: str) -> int | None:
+    """The line of a setting in site.yaml, for a message about its value."""
+    try:
+        lines = (project_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
+
+
+# State shared with forked workers: read in the children, which inherit it when forked.
+# Only _shared_with_workers writes it, for the length of one block.
 _WORK: dict = {}
+
+
+@contextmanager
+def _shared_with_workers(**state):
+    """Hand `state` to the workers forked inside the block; gone afterwards, whatever happens
+    (a long-running serve must not keep a failed build's archive in memory)."""
+    _WORK.update(state)
+    try:
+        yield
+    finally:
+        for name in state:
+            _WORK.pop(name, None)
 
 
 def _parse_path(path: Path) -> tuple:
@@ -128,19 +158,19 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
         if cached is not None:
             results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
-    _WORK.update(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={})
     in_children = uses_workers(jobs, len(todo))
     if in_children:
         gc.freeze()  # forked children then leave the objects made so far alone instead of copying their pages
     try:
-        if use_cache:
-            cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
-        for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
-            path = todo[index]
-            if kind == "ok":
-                payload = payload if extra is None else pickle.loads(extra)
-                cache.put(rels[path], identities[path], payload, project_dir, extra)
-            results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
+        with _shared_with_workers(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={}):
+            if use_cache:
+                cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
+            for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
+                path = todo[index]
+                if kind == "ok":
+                    payload = payload if extra is None else pickle.loads(extra)
+                    cache.put(rels[path], identities[path], payload, project_dir, extra)
+                results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
         if use_cache:
             cache.save(project_dir, set(rels.values()))
     finally:
@@ -173,7 +203,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
 def _build_key(project: Project, themes_digest: str, drafts: bool) -> str:
     """Everything besides a page's own deps that can change any page."""
     parts = (__version__, PARSER_VERSION, themes_digest, project.config.digest, str(project.config.base_url),
-             str(drafts), project.gazetteer.fingerprint)
+             str(drafts), project.gazetteer.fingerprint, f"offline={project.config.offline}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -184,21 +214,37 @@ def _fingerprint(build_key: str, page: Page) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class ProjectInputs:
+    """Where a build reads a project: the one list that the nothing-changed check stats
+    and that serve watches. Paths are absolute; they need not exist yet."""
+
+    files: tuple[Path, ...]  # single files: site.yaml, and the project's own gazetteer file if it names one
+    folders: tuple[Path, ...]  # folders read whole: issues/ (issue files, attachments) and templates/
+
+
+def project_inputs(project_dir: Path) -> ProjectInputs:
+    project_dir = project_dir.resolve()
+    files = [project_dir / CONFIG_FILE]
+    try:
+        own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
+    except ContentErrors:
+        own = None  # the build reports site.yaml's problems
+    if own is not None:
+        files.append(Path(os.path.normpath(own)))
+    return ProjectInputs(tuple(files), (project_dir / ISSUES_DIR, project_dir / TEMPLATES_DIR))
+
+
 def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[tuple[str, Path]]:
-    """Every file whose change can change the output, for the nothing-changed check."""
-    files = [(relative_posix(p, project_dir), p) for p in paths]
-    for n, theme in enumerate(theme_dirs(project_dir)):
+    """Every file whose change can change the output, for the nothing-changed check: the
+    project's inputs (project_inputs: issue files, templates, site.yaml, gazetteer file,
+    attachments) and the bundled theme."""
+    inputs = project_inputs(project_dir)
+    files = [(relative_posix(p, project_dir), p) for p in paths]  # the issue files found in issues/
+    for n, theme in enumerate(theme_dirs(project_dir)):  # templates/, then the bundled theme
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
-    config = project_dir / CONFIG_FILE
-    if config.exists():
-        files.append((CONFIG_FILE, config))
-        try:
-            own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
-        except ContentErrors:
-            own = None  # the build reports site.yaml's problems
-        if own is not None:
-            files.append((f"gazetteer:{own}", own))
-    for rel in previous.get("attachments", []):
+    files += [(f"file:{path}", path) for path in inputs.files if path.is_file()]
+    for rel in [*previous.get("attachments", []), *(previous.get("photos") or [])]:
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))
     return files
@@ -220,7 +266,8 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: P
     warnings = tuple(sorted([ContentError(*w) for w in last.get("warnings", [])] + future))
     return BuildResult(issues=last.get("issues", 0), pages=len(manifest.get("pages", {})), written=0, rendered=0,
                        changed=False, seconds=time.perf_counter() - started, warnings=warnings,
-                       drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])))
+                       drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])),
+                       inputs_unchanged=True)
 
 
 def _render_index(index: int) -> tuple[str, bool]:
@@ -243,18 +290,19 @@ def _rare_collections():
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
-          use_cache: bool = True, search: bool = True) -> BuildResult:
+          use_cache: bool = True, search: bool = True, offline: bool = False) -> BuildResult:
+    """offline: a copy to open from disk (as `offline: true` in site.yaml does)."""
     with _rare_collections():
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
-                      jobs=jobs, use_cache=use_cache, search=search)
+                      jobs=jobs, use_cache=use_cache, search=search, offline=offline)
 
 
 def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool) -> BuildResult:
+           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool, offline: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     today = today or bulletin_today()  # one day for the whole build, the no-change path included
-    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}"]
+    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
@@ -264,6 +312,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
                            paths=paths, identities=identities)
+    if offline and not project.config.offline:
+        project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)
@@ -279,35 +329,39 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                 if not reused:
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
-            _WORK.update(env=make_environment(project_dir, project.config, bytecode), pages=pages)
+            env = make_environment(project_dir, project.config, bytecode)
+            env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
-            _WORK.update(writer=writer)
             try:
-                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
-                    writer.record(pages[stale[index]].output_path, *staged)
-                    if progress and (done % 200 == 0 or done == len(stale)):
-                        progress("render", done, len(stale))
+                with _shared_with_workers(env=env, pages=pages, writer=writer):
+                    for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+                        writer.record(pages[stale[index]].output_path, *staged)
+                        if progress and (done % 200 == 0 or done == len(stale)):
+                            progress("render", done, len(stale))
             except TemplateProblem as exc:
                 raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
             _write_static(writer, dirs)
             attachments = _write_attachments(writer, archive, project_dir)
+            photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
             if progress and search:
                 progress("search", 0, 1)
-            search_files = _write_search(writer, archive, project.gazetteer, output_dir, use_cache) if search else None
+            # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
+            search_files = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
+                            if search and not project.config.offline else None)
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "search": search_files}, jobs=jobs)
+                                     "photos": photo_sources, "search": search_files}, jobs=jobs)
     finally:
         gc.unfreeze()
-        _WORK.clear()  # a long-running serve must not keep a failed build's archive in memory
     skipped = left_out(project.config)
     if use_cache:
         _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
-        drafts_waiting=project.drafts_waiting, left_out=skipped,
+        drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
+        photos_made=photos_made,
     )
 
 
@@ -325,24 +379,29 @@ def _save_summary(project_dir: Path, key: str, project: Project, issues: int, sk
     })
 
 
-def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, output_dir: Path, use_cache: bool) -> dict:
-    """pagefind/: reused from the previous build when nothing indexed changed (indexing is the slowest stage)."""
-    from guanxin_site.search import BUNDLE_DIR, search_bundle, search_key  # a --no-search build never loads Pagefind
+def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
+                  jobs: int) -> dict:
+    """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed."""
+    from guanxin_site.search import search_key, write_search  # a --no-search build never loads it
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
-    # keep() is not undoable, so check every file first: a bundle is reused whole or not at all.
+    # keep() is not undoable, so check every file first: an index is reused whole or not at all.
     reusable = use_cache and previous.get("key") == key and files and all(
         rel in writer.previous_files and writer.reusable(rel) for rel in files)
     if reusable:
         for rel in files:
             writer.keep(rel)
         return previous
-    files = []
-    for rel, data in search_bundle(archive, gazetteer).items():
-        writer.put(f"{BUNDLE_DIR}/{rel}", data)
-        files.append(f"{BUNDLE_DIR}/{rel}")
-    return {"key": key, "files": files}
+    if jobs > 1:
+        writer.prepare()  # children stage files themselves
+    previous = previous if use_cache else {}
+    if use_cache:
+        written = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
+            written = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
+    return {"key": key, **written}
 
 
 def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
@@ -359,6 +418,38 @@ def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
                 writer.put(rel, path.read_bytes())
 
 
+def _make_photo(photo) -> dict[str, str]:
+    return make_renditions(_WORK["project_dir"], photo)
+
+
+def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs: int) -> tuple[list[str], int]:
+    """Publish every photo's renditions beside its issue page. Renditions missing from the photo
+    cache are made first, spread over the build's processes; returns the photos' sources (inputs
+    of the nothing-changed check) and how many photos were processed."""
+    unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
+    indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
+    todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
+    _WORK.update(project_dir=project_dir)
+    try:
+        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
+            indexes[todo[n].digest] = index
+    except ImageProblem as exc:  # the photo changed into something unreadable since it was parsed
+        issue, photo = next((i, p) for i in archive.issues for p in i.photos if p.source == exc.source)
+        raise ContentErrors([ContentError(issue.source, photo.line, str(exc))]) from None
+    sources = set()
+    for issue in archive.issues:
+        for photo in issue.photos:
+            sources.add(photo.source)
+            for rendition in photo.renditions:
+                rel = issue.url + rendition.name
+                if rel in writer.files:
+                    continue  # the same photo twice in one issue
+                digest = rendition_digest(indexes[photo.digest], rendition)
+                if writer.previous_files.get(rel) != digest or not writer.keep(rel):
+                    writer.put(rel, rendition_bytes(project_dir, photo, rendition))
+    return sorted(sources), len(todo)
+
+
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
     """Copy attachments beside their issue page; returns their sources for change detection."""
     sources = []
@@ -372,5 +463,6 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) 
                 except OSError:  # removed or renamed while the build ran
                     raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
                                                       f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
-                writer.put(rel, data)
+                cleaned = clean_attachment(project_dir, attachment.digest, data)  # a photo: without EXIF/GPS
+                writer.put(rel, data if cleaned is None else cleaned)
     return sorted(sources)

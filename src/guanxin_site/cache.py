@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guanxin_site.fsutil import replace_file
 from guanxin_site.models import Issue
 
 CACHE_DIR = ".guanxin-cache"
@@ -106,7 +107,7 @@ class ParseCache:
 
     def put(self, rel: str, file_identity: Identity, issue: Issue, project_dir: Path, pickled: bytes | None = None) -> None:
         """Record a freshly parsed file; `pickled` is the issue already pickled (by a worker)."""
-        attachments = tuple((a.source, identity(project_dir / a.source)) for a in issue.attachments)
+        attachments = tuple((a.source, identity(project_dir / a.source)) for a in (*issue.attachments, *issue.photos))
         entry = self.entries[rel] = (file_identity, attachments, issue)
         if self._stream is not None:
             self._stream.add(rel, entry, pickled)
@@ -237,6 +238,4 @@ def _prepare(folder: Path) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     _prepare(path.parent)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    replace_file(path, data)

@@ -8,11 +8,11 @@ is left to finish, not as failures. Returns data; the CLI prints it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from guanxin_site.build import load_site_config
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, located
 from guanxin_site.linkcheck import check_site
 from guanxin_site.models import Issue
 from guanxin_site.parser import parse_issue
@@ -20,15 +20,17 @@ from guanxin_site.config import CONFIG_FILE
 from guanxin_site.reader import ISSUES_DIR, SourceFile, discover, read_source
 from guanxin_site.scaffold import read_numbering
 from guanxin_site.clock import bulletin_today
-from guanxin_site.validate import archive_errors, archive_warnings
+from guanxin_site.validate import archive_errors, archive_warnings, draft_conflicts
 
 JSON_SCHEMA_VERSION = 1
 
 # Problem kinds, for CI and for grouping:
 FILE = "file"  # one file (or site.yaml) is wrong; build refuses it
 ARCHIVE = "archive"  # the files contradict each other (duplicate issue, totals); build refuses
-ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards, date in the future; build only warns
+ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards or in the future, a draft's number,
+# total or date taken by another file; build only warns (or, for drafts, leaves them out)
 LINK = "link"  # a link or #anchor of the built site leads nowhere
+PROOFREAD = "proofread"  # imported by OCR and not yet proof-read (proofread: false); build publishes it
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,7 @@ class Problem:
     kind: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return located(self.path, self.line, self.message)
 
     def to_json(self) -> dict:
         return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
@@ -63,6 +64,7 @@ class CheckReport:
     problems: tuple[Problem, ...]
     drafts: tuple[Draft, ...]
     site_pages: int | None = None  # pages whose links were checked (None: no --site)
+    files: int = 0  # issue files checked: published, refused and drafts
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,7 @@ class CheckReport:
             "problems": [p.to_json() for p in self.problems],
             "drafts": [d.to_json() for d in self.drafts],
             "site_pages": self.site_pages,
+            "files": self.files,
         }
 
 
@@ -93,15 +96,22 @@ def _stand_in(source: SourceFile, publisher: str) -> Issue | None:
                  publisher=publisher, total=known.total, lines=known.lines)
 
 
-def _parse_files(project_dir: Path, config, gazetteer) -> tuple[list[Issue], list[Issue], list[Problem], list[Draft]]:
-    """Parse every issue file as build does (drafts left out, their problems not fatal).
+@dataclass
+class _Parsed:
+    issues: list[Issue] = field(default_factory=list)  # would be published
+    stand_ins: list[Issue] = field(default_factory=list)  # the numbering of files that did not parse
+    drafts: list[Draft] = field(default_factory=list)
+    draft_numbering: list[Issue] = field(default_factory=list)  # the numbering of drafts, where readable
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
 
-    Returns (issues, stand-ins for files that did not parse, problems, drafts)."""
-    issues: list[Issue] = []
-    stand_ins: list[Issue] = []
-    problems: list[Problem] = []
-    drafts: list[Draft] = []
+
+def _parse_files(project_dir: Path, config, gazetteer) -> _Parsed:
+    """Parse every issue file as build does (drafts left out, their problems not fatal)."""
+    parsed = _Parsed()
+    issues, stand_ins, problems, drafts = parsed.issues, parsed.stand_ins, parsed.problems, parsed.drafts
     for path in discover(project_dir):
+        parsed.files += 1
         source = read_source(path, project_dir)
         if isinstance(source, ContentError):
             problems += _as_problems([source], FILE)
@@ -111,6 +121,7 @@ def _parse_files(project_dir: Path, config, gazetteer) -> tuple[list[Issue], lis
         except ContentErrors as exc:
             if exc.draft:
                 drafts.append(Draft(source.rel, tuple(exc.errors)))
+                parsed.draft_numbering += [i for i in (_stand_in(source, config.publisher),) if i is not None]
                 continue
             problems += _as_problems(exc.errors, FILE)
             stand_in = _stand_in(source, config.publisher)
@@ -119,9 +130,18 @@ def _parse_files(project_dir: Path, config, gazetteer) -> tuple[list[Issue], lis
             continue
         if issue.draft:
             drafts.append(Draft(issue.source, ()))
+            parsed.draft_numbering.append(issue)
         else:
             issues.append(issue)
-    return issues, stand_ins, problems, drafts
+    return parsed
+
+
+def _unproofread(issue: Issue) -> Problem:
+    original = next((a.name for a in issue.attachments if a.name.lower().endswith(".pdf")), None)
+    against = f"附件 {original}" if original else "原件"
+    return Problem(issue.source, issue.line_of("proofread"),
+                   f"这一期是用文字识别（OCR）从扫描件读出的，还没有校对：请对照{against}逐段核对文字，"
+                   "改正后删除“proofread: false”这一行", PROOFREAD)
 
 
 def _site_problems(site: Path) -> tuple[int, list[Problem]]:
@@ -140,15 +160,19 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     site_pages, site_problems = _site_problems(site) if site is not None else (None, [])
     if not (project_dir / ISSUES_DIR).is_dir() and not (project_dir / CONFIG_FILE).is_file():
         lost = Problem(project_dir.as_posix(), None, f"这里没有 {ISSUES_DIR}/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录；"
-                       "请在项目目录中运行，或用 --source 指定项目目录", FILE)
+                       "请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）", FILE)
         return CheckReport(0, (lost, *site_problems), (), site_pages)
     try:
         config, gazetteer = load_site_config(project_dir, None)
     except ContentErrors as exc:  # without site.yaml's gazetteer no issue can be checked
         return CheckReport(0, tuple(_as_problems(exc.errors, FILE) + site_problems), (), site_pages)
-    issues, stand_ins, problems, drafts = _parse_files(project_dir, config, gazetteer)
-    numbered = issues + stand_ins
+    parsed = _parse_files(project_dir, config, gazetteer)
+    numbered = parsed.issues + parsed.stand_ins
+    problems = list(parsed.problems)
     problems += _as_problems(archive_errors(numbered), ARCHIVE)
     problems += _as_problems(archive_warnings(numbered, today), ARCHIVE_WARNING)
+    problems += _as_problems(draft_conflicts(parsed.draft_numbering, numbered), ARCHIVE_WARNING)
+    problems += [_unproofread(issue) for issue in parsed.issues if not issue.proofread]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
-    return CheckReport(len(issues), tuple(problems + site_problems), tuple(drafts), site_pages)
+    return CheckReport(len(parsed.issues), tuple(problems + site_problems), tuple(parsed.drafts), site_pages,
+                       files=parsed.files)

@@ -5,27 +5,26 @@ import datetime as dt
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from guanxin_site import __version__
+from guanxin_site import __version__, cli_text
 from guanxin_site.build import load_site_config
 from guanxin_site.build import build as run_build
-from guanxin_site.errors import ContentErrors, GuanxinError, OutputError, display_path
-from guanxin_site.models import issue_label
+from guanxin_site.errors import ContentErrors, GuanxinError
 from guanxin_site.clock import bulletin_today
+from guanxin_site.serve_messages import NO_ISSUES_YET, Line, warning_lines
 
 # Each command imports what only it needs when it runs, so `build` (run on every
 # publish and every preview) does not pay for the importer, the checker or the server.
 if TYPE_CHECKING:
     from guanxin_site.checker import CheckReport
-    from guanxin_site.importer import ImportedIssue
-    from guanxin_site.scaffold import KnownIssue
 
 DEFAULT_OUTPUT = "site"
+
+cli_text.install()  # click's own words (usage, errors, suggestions) in Chinese
 
 
 def _echo_errors(exc: ContentErrors) -> None:
@@ -39,7 +38,7 @@ def _require_project(source: Path) -> None:
     """A mistyped --source must not quietly produce an empty site (or new folders) somewhere."""
     if not (source / "issues").is_dir() and not (source / "site.yaml").is_file():
         click.secho(f"错误：{source} 中没有 issues/ 文件夹，也没有 site.yaml，不像是简报网站的项目目录；"
-                    "请在项目目录中运行，或用 --source 指定项目目录（新项目可以先用 guanxin-site import 导入一期）", fg="red", err=True)
+                    "请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）", fg="red", err=True)
         sys.exit(1)
 
 
@@ -51,14 +50,9 @@ def _fail(exc: GuanxinError) -> None:
     sys.exit(1)
 
 
-MAX_WARNINGS_SHOWN = 10
-
-
-def _echo_warnings(warnings) -> None:
-    for warning in warnings[:MAX_WARNINGS_SHOWN]:
-        click.secho(f"提醒：{warning}", fg="yellow", err=True)
-    if len(warnings) > MAX_WARNINGS_SHOWN:
-        click.secho(f"提醒：另有 {len(warnings) - MAX_WARNINGS_SHOWN} 条提醒没有列出；运行 guanxin-site check 查看全部", fg="yellow", err=True)
+def _echo_lines(lines: list[Line]) -> None:
+    for line in lines:
+        click.secho(line.text, fg=line.colour, err=line.err)
 
 
 def entry() -> None:
@@ -86,7 +80,7 @@ def entry() -> None:
     os._exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=cli_text.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guanxin-site")
 def main() -> None:
     """guanxin-site：《关心下一代工作》简报存档网站生成器。"""
@@ -101,9 +95,10 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="同时发布标记为 draft 的草稿")
 @click.option("--no-search", is_flag=True, help="不生成搜索索引（生成更快；搜索页会提示索引不可用）")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
+@click.option("--offline", is_flag=True, help="生成可以直接从磁盘（U 盘）双击打开的离线版（也可在 site.yaml 中写 offline: true）")
 @click.option("--quiet", "-q", is_flag=True, help="只显示错误")
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_search: bool, jobs: int | None,
-          quiet: bool) -> None:
+          offline: bool, quiet: bool) -> None:
     """生成网站。"""
     _require_project(source)
     output = output if output is not None else source / DEFAULT_OUTPUT
@@ -120,7 +115,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     try:
         result = run_build(source, output, drafts=drafts, base_url=base_url, progress=progress, jobs=jobs,
-                           search=not no_search)
+                           search=not no_search, offline=offline)
     except GuanxinError as exc:
         _fail(exc)
         return
@@ -129,13 +124,18 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
             bar.__exit__(None, None, None)
     if quiet:
         return
-    _echo_warnings(result.warnings)
+    _echo_lines(warning_lines(result.warnings))
     for draft in result.drafts_waiting:
         click.secho(f"提醒：{draft} 是草稿（draft: true），这次没有发布", fg="yellow", err=True)
     for note in result.left_out:
         click.echo(f"提醒：{note}", err=True)
+    if result.photos_made:
+        click.echo(f"照片：处理了 {result.photos_made} 张新的或改动过的照片（缩小、去掉拍摄地点等信息）；"
+                   "没有改动的照片不会再处理", err=True)
     status = f"更新了 {result.written} 个文件" if result.changed else "内容没有变化，输出目录保持原样"
     click.echo(f"完成：{result.issues} 期，{result.pages} 个页面，{status}，用时 {result.seconds:.2f} 秒 → {output}")
+    if result.issues == 0 and not result.drafts_waiting:
+        click.secho(f"提醒：{NO_ISSUES_YET}", fg="yellow", err=True)
 
 
 SOURCE_HELP = "项目目录（包含 issues/ 和 site.yaml），默认为当前目录"
@@ -157,24 +157,74 @@ def _parse_date(text: str | None, option: str) -> dt.date | None:
         sys.exit(2)
 
 
+# -- init --------------------------------------------------------------------------
+
+
+
+@main.command(epilog="\b\n例如：\n  guanxin-site init 简报网站                      （黑龙江省，默认）\n"
+                     "  guanxin-site init 简报网站 --province 吉林省\n"
+                     "  guanxin-site init 简报网站 --province jilin       （拼音或代码 220000 也可以）\n"
+                     "  guanxin-site init 简报网站 --city 伊春市           （地级市自己的简报）")
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
+@click.help_option("-h", "--help", help="显示本说明并退出")
+@click.option("--province", metavar="省份", default=None,
+              help="本简报所属的省、自治区或直辖市：全称、简称、拼音或行政区划代码，例如 吉林省、jilin、220000（默认 黑龙江省）")
+@click.option("--city", metavar="城市", default=None,
+              help="地级市（自治州、盟、地区）自己的简报：名称、拼音或代码，例如 伊春市、heilongjiang-yichun、230700；"
+                   "各地区就是它下辖的县（市、区）")
+def init(directory: Path, province: str | None, city: str | None) -> None:
+    """新建简报网站项目（默认在当前文件夹）。
+
+    写入 site.yaml（每项设置都有中文说明，地名表、编印单位、网站名称和简介按所选省份或城市填好）、
+    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）和发布到 GitHub Pages 的流程
+    .github/workflows/publish.yml。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
+    """
+    from guanxin_site.project_init import init_project
+
+    try:
+        result = init_project(directory, province=province, city=city)
+    except GuanxinError as exc:
+        _fail(exc)
+        return
+    shown = click.format_filename(directory)
+    for rel in result.written:
+        click.echo(f"已创建：{rel}")
+    for rel in result.kept:
+        click.echo(f"已存在，保持不变：{rel}")
+    area = result.gazetteer
+    what = "（补上了缺少的文件）" if result.existing_project else ""
+    click.echo(f"项目已就绪{what}：{shown}，{area.area}的简报（gazetteer: {result.setting}，"
+               f"{len(area.regions)} 个{area.region_word}）。")
+    go = f"cd {shown}，然后 " if directory != Path(".") else ""
+    click.echo(f"下一步：{go}guanxin-site import 收到的简报.docx 导入一期（也可以一次导入多个文件），"
+               "再运行 guanxin-site build 生成网站（guanxin-site serve 可以在浏览器中预览）。")
+
+
 # -- import ------------------------------------------------------------------------
 
-@main.command("import", epilog="\b\n例如：\n  guanxin-site import 简报2023-53.txt\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.docx -o -      （只显示在屏幕上，不保存）")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", "-o", "output", default=None, metavar="OUT",
+@main.command("import", epilog="\b\n例如：\n  guanxin-site import 第53期.pdf\n  guanxin-site import 历年简报/      （导入文件夹中的全部简报）\n  guanxin-site import 第53期.docx 第54期.txt\n  guanxin-site import 简报.pdf -o -      （只显示在屏幕上，不保存）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.option("--output", "-o", "output", default=None, metavar="文件",
               help="保存到这个文件；写“-”则只显示在屏幕上。默认保存为 issues/<年>/<期号>.md")
 @click.option("--force", is_flag=True, help="文件已经存在时覆盖它")
+@click.option("--no-original", is_flag=True, help="不保存 PDF 原件（默认把原件保存在本期文件旁边，网页上提供下载）")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="并行进程数，默认按处理器核数")
 @_source_option
-def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, source: Path) -> None:
-    """导入收到的简报：从 PDF 复制出的文字（.txt，UTF-8 或 GBK）或 Word 文件（.docx）。
+def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no_original: bool, jobs: int | None,
+                    source: Path) -> None:
+    """导入收到的简报：PDF、Word 文件（.docx）、从 PDF 复制出的文字（.txt，UTF-8、GBK 或 UTF-16），也可以是整个文件夹。
 
-    自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，按地区分成各篇报道，保存为本期的简报文件。
+    自动识别期号、总期号、日期、标题和编印单位，接好被分页断开的段落，去掉页码和页眉页脚，按地区分成各篇报道，
+    末尾的“报：送：发：”另外保存，保存为本期的简报文件 issues/<年>/<期号>.md；PDF 原件保存在它旁边，网页上可以下载。
 
-    无法归类的文字会保留下来并列出行号，请对照原件核对。已经存在的文件不会被覆盖（除非加上 --force）。
+    扫描的 PDF 需要安装文字识别：pip install 'guanxin-site[ocr]'，识别结果标记为待校对（proofread: false）。
+
+    最后列出每个文件的结果：已导入、已存在（跳过，可以放心重新运行）、需要处理（写明文件、页码或行号和原因）。
+    已经存在的文件不会被覆盖（除非加上 --force）。
     """
-    from guanxin_site.scaffold import survey
+    from guanxin_site.importer.batch import import_paths
 
-    if output not in (None, "-") and len(files) > 1:
+    if output not in (None, "-") and (len(files) > 1 or files[0].is_dir()):
         click.secho("错误：一次导入多个文件时不能用 -o 指定一个文件名；去掉 -o，每期会按期号分别保存", fg="red", err=True)
         sys.exit(2)
     try:
@@ -182,67 +232,86 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, so
     except GuanxinError as exc:
         _fail(exc)
         return
-    known, _ = survey(source.resolve())  # the issues already in the archive, whatever their file names
-    failed = [file for file in files if not _import_one(file, gazetteer, source, output, force, known)]
+    with _ImportProgress() as progress:
+        outcomes = import_paths(list(files), source, gazetteer, force=force, keep_original=not no_original,
+                                output=output, jobs=jobs, progress=progress, on_ocr=_echo_ocr_page)
+    _echo_import(outcomes, output)
+
+
+def _echo_ocr_page(file: Path, page: int, pages: int) -> None:
+    click.echo(f"正在识别扫描件（OCR，每页需要几秒钟）：{click.format_filename(file)} 第{page}页（共{pages}页）", err=True)
+
+
+class _ImportProgress:
+    """A progress bar on stderr for imports of many files (it moves as files are read)."""
+
+    SHOWN_FROM = 10  # files
+
+    def __init__(self):
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int, file: Path) -> None:
+        if total < self.SHOWN_FROM:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="正在导入简报", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _echo_import(outcomes, output: str | None) -> None:
+    from guanxin_site.importer.batch import ATTENTION, IMPORTED, place
+
+    table = output != "-" and len(outcomes) > 1
+    for outcome in outcomes:
+        shown = click.format_filename(outcome.file)
+        for note in outcome.notes:
+            click.secho(f"{shown}:{place(note.line, note.page)}: {note.message}", fg="yellow", err=True)
+        if outcome.status == IMPORTED and output == "-":
+            click.echo(outcome.markdown, nl=False)
+        elif outcome.status == IMPORTED:
+            click.echo(f"已导入：{shown} → {outcome.target}（{outcome.label}，{outcome.reports} 篇地区报道）")
+            if outcome.notes:
+                click.secho(f"提醒：上面 {len(outcome.notes)} 处请对照原件核对，需要时直接修改 {outcome.target}", fg="yellow", err=True)
+        elif outcome.status == ATTENTION or not table:  # what was skipped is listed in the table
+            where = f"{shown}:{outcome.place}" if outcome.place else shown
+            colour = "red" if outcome.status == ATTENTION else "yellow"
+            click.secho(f"{where}: {outcome.message}", fg=colour, err=True)
+    if output == "-":
+        failed = sum(1 for o in outcomes if o.status == ATTENTION)
+    else:
+        failed = _echo_import_table(outcomes)
     if failed:
-        click.secho(f"有 {len(failed)} 个文件没有导入（见上面的提示）。请按提示处理后，再导入这些文件。", fg="red", err=True)
+        click.secho(f"有 {failed} 个文件没有导入（见上面的提示）。请按提示处理后，再导入这些文件。", fg="red", err=True)
         sys.exit(1)
-    if output != "-":
+    if output != "-" and any(o.status == IMPORTED for o in outcomes):
         click.echo("下一步：运行 guanxin-site check 检查，再运行 guanxin-site serve 在浏览器中预览。")
 
 
-def _import_one(file: Path, gazetteer, source: Path, output: str | None, force: bool, known: list[KnownIssue]) -> bool:
-    """Import one file; report in FILE:line: message form. False if it was not imported."""
-    from guanxin_site.importer import BulletinImportError, parse_bulletin, read_bulletin
+def _echo_import_table(outcomes) -> int:
+    """The final table: one row per file (when there are several). Returns how many files need attention."""
+    from guanxin_site.importer.batch import ATTENTION, IMPORTED, PRESENT
 
-    shown = click.format_filename(file)
-    if not file.is_file():
-        click.secho(f"{shown}: 找不到这个文件；请检查文件名和所在的文件夹", fg="red", err=True)
-        return False
-    try:
-        issue = parse_bulletin(read_bulletin(file), gazetteer)
-    except BulletinImportError as exc:
-        where_ = f"{shown}:{exc.line}" if exc.line else shown
-        click.secho(f"{where_}: {exc.message}", fg="red", err=True)
-        return False
-    for note in issue.notes:
-        click.secho(f"{shown}:{note.line}: {note.message}", fg="yellow", err=True)
-    if output == "-":
-        click.echo(issue.to_markdown(), nl=False)
-        return True
-    if output is None and (other := _same_issue_elsewhere(issue, source, known)):
-        click.secho(f"{shown}: {issue_label(issue.year, issue.number, issue.total)}已经在 {other} 中，没有导入。"
-                    f"如果要用这次导入的内容替换它，请运行 guanxin-site import {shown} -o {click.format_filename(source / other)} --force", fg="red", err=True)
-        return False
-    return _save_import(shown, issue, Path(output) if output else None, source, force)
-
-
-def _same_issue_elsewhere(issue: ImportedIssue, source: Path, known: list[KnownIssue]) -> str | None:
-    """The file that already holds this issue under another name (importing would make a duplicate)."""
-    from guanxin_site.scaffold import issue_path
-
-    target = display_path(issue_path(source, issue.year, issue.number), source)
-    return next((k.source for k in known if k.key == (issue.year, issue.number) and k.source != target), None)
-
-
-def _save_import(shown: str, issue: ImportedIssue, output: Path | None, source: Path, force: bool) -> bool:
-    from guanxin_site.scaffold import issue_path, write_new_file
-
-    target = output if output is not None else issue_path(source, issue.year, issue.number)
-    target_shown = display_path(target, source) if output is None else click.format_filename(output)
-    try:
-        write_new_file(target, issue.to_markdown(), overwrite=force)
-    except OutputError:
-        click.secho(f"{shown}: {target_shown} 已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入", fg="red", err=True)
-        return False
-    except OSError as exc:
-        click.secho(f"{shown}: 无法保存到 {target_shown}（{exc.strerror or exc}）", fg="red", err=True)
-        return False
-    label = issue_label(issue.year, issue.number, issue.total)
-    click.echo(f"已导入：{shown} → {target_shown}（{label}，{len(issue.reports)} 篇地区报道）")
-    if issue.notes:
-        click.secho(f"提醒：上面 {len(issue.notes)} 处请对照原件核对（行号是 {shown} 中的行号），需要时直接修改 {target_shown}", fg="yellow", err=True)
-    return True
+    names = {IMPORTED: "已导入", PRESENT: "已存在，跳过", ATTENTION: "需要处理"}
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in names}
+    if len(outcomes) > 1:
+        click.echo("\n导入结果：")
+        for outcome in outcomes:
+            shown = click.format_filename(outcome.file)
+            if outcome.status == IMPORTED:
+                detail = f"→ {outcome.target}（{outcome.label}）"
+            else:
+                detail = (f"{'第' + outcome.place + '行' if outcome.place.isdigit() else outcome.place}：" if outcome.place else "") + outcome.message
+            click.echo(f"  {names[outcome.status]:　<7}{shown}  {detail}")
+    click.echo(f"共 {len(outcomes)} 个文件：已导入 {counts[IMPORTED]} 个，已存在 {counts[PRESENT]} 个，需要处理 {counts[ATTENTION]} 个。")
+    return counts[ATTENTION]
 
 
 # -- new ---------------------------------------------------------------------------
@@ -260,7 +329,11 @@ def new(date_text: str | None, source: Path) -> None:
     date = _parse_date(date_text, "--date") or bulletin_today()
     _require_project(source)
     try:
-        created = create_issue(source, date)
+        examples = load_site_config(source.resolve(), None)[1].examples("## ")
+    except GuanxinError:  # a broken site.yaml is for check and build to report: the file gets no examples
+        examples = ""
+    try:
+        created = create_issue(source, date, examples)
     except GuanxinError as exc:
         _fail(exc)
         return
@@ -314,39 +387,48 @@ def _echo_check_report(report: CheckReport) -> None:
             click.secho(f"  还没写完：{line}{unfinished.message}", fg="yellow")
         click.secho("  写完后删除其中“draft: true”这一行，它就会发布。", fg="yellow")
     links = f"，{report.site_pages} 个网页中的链接都有效" if report.site_pages else ""
+    if report.ok and report.issues == 0 and not report.drafts:
+        click.secho(f"检查通过：还没有简报，没有发现问题{links}。{NO_ISSUES_YET}", fg="green")
+        return
     if report.ok:
         click.secho(f"检查通过：{report.issues} 期，没有发现问题{links}。", fg="green")
         return
     blocking = sum(1 for p in report.problems if p.kind in (FILE, ARCHIVE))
     stops = f"其中 {blocking} 个会使 guanxin-site build 无法生成网站。" if blocking else ""
-    click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.issues} 期）。{stops}"
+    click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.files} 个简报文件）。{stops}"
                 "请按每行开头的文件和行号找到问题、修改后，重新运行 guanxin-site check。", fg="red")
 
 
 # -- serve -------------------------------------------------------------------------
 
-@main.command(epilog="\b\n例如：\n  guanxin-site serve\n  guanxin-site serve --port 8001      （端口 8000 被占用时）")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="预览使用的端口")
+@main.command(epilog="\b\n例如：\n  guanxin-site serve\n  guanxin-site serve --port 8001")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="预览使用的端口，默认 8000；不指定时如果 8000 被占用，会自动改用下一个空闲的端口")
 @_source_option
 @click.option("--drafts", is_flag=True, help="预览中也显示草稿")
 @click.option("--no-open", is_flag=True, help="不自动打开浏览器")
-def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
+def serve(port: int | None, source: Path, drafts: bool, no_open: bool) -> None:
     """在本机预览网站：保存文件后自动重新生成，浏览器中的页面自动刷新。按 Ctrl+C 停止。
 
     预览只有这台电脑能访问，生成在 .guanxin-cache/ 中，不会改动 site/ 中要发布的网站。
     """
     import webbrowser
 
-    from guanxin_site.serve import PreviewServer
+    from guanxin_site.serve import DEFAULT_PORT, PreviewServer
+    from guanxin_site.serve_messages import ServeMessages
 
-    server = PreviewServer(source, port=port, drafts=drafts, report=_ServeReporter(drafts))
+    messages = ServeMessages(drafts)
+    server = PreviewServer(source, port=DEFAULT_PORT if port is None else port, next_free_port=port is None,
+                           drafts=drafts, report=lambda event: _echo_lines(messages(event)))
     try:
         try:
             server.start()
         except GuanxinError as exc:
             _fail(exc)
+        if server.moved:
+            click.secho(f"提醒：端口 {server.port} 已被占用，改用端口 {server.bound_port}", fg="yellow", err=True)
         click.echo(f"预览地址：{server.url}（只有这台电脑能访问）")
-        click.echo("修改 issues/、templates/ 或 site.yaml 中的文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
+        click.echo("修改 issues/、templates/、site.yaml 或地名表文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
         if not no_open:
             webbrowser.open(server.url)
         server.run()
@@ -355,51 +437,3 @@ def serve(port: int, source: Path, drafts: bool, no_open: bool) -> None:
     finally:
         server.close()
     click.echo("已停止预览。")
-
-
-class _ServeReporter:
-    """Prints what the preview server reports; repeats a warning only when it is new."""
-
-    def __init__(self, drafts: bool):
-        self.drafts = drafts
-        self.shown_warnings: set = set()
-        self.shown_drafts: set = set()
-
-    def __call__(self, event) -> None:
-        from guanxin_site.serve import Broken, Rebuilt, RequestFailed
-
-        stamp = time.strftime("%H:%M:%S")
-        if isinstance(event, Broken):
-            self._broken(stamp, event)
-        elif isinstance(event, Rebuilt):
-            self._rebuilt(stamp, event)
-        elif isinstance(event, RequestFailed):
-            click.secho(f"[{stamp}] 提醒：预览处理一个网页请求时出错（{event.message}）；预览继续运行", fg="yellow", err=True)
-
-    def _broken(self, stamp: str, event) -> None:
-        from guanxin_site.serve import where
-
-        changed = f"{'、'.join(event.changed)} 有改动，" if event.changed else ""
-        click.secho(f"[{stamp}] {changed}网站没有更新：发现 {len(event.errors)} 个问题", fg="red", err=True)
-        for error in event.errors:
-            place = where(error)
-            click.secho(f"  {place + '：' if place else ''}{error.message}", fg="red", err=True)
-        click.secho("  请按提示修改并保存，预览会自动更新（浏览器页面上也显示了这些问题）。", fg="red", err=True)
-        self.shown_warnings.clear()
-
-    def _rebuilt(self, stamp: str, event) -> None:
-        result = event.result
-        if not event.changed:
-            click.echo(f"[{stamp}] 已生成预览：{result.issues} 期，{result.pages} 个页面，用时 {result.seconds:.2f} 秒")
-        else:
-            fixed = "问题已解决，" if event.recovered else ""
-            what = f"重新生成了 {result.rendered} 个页面" if result.changed else "网站内容没有变化"
-            click.echo(f"[{stamp}] {'、'.join(event.changed)} 有改动：{fixed}{what}，用时 {result.seconds:.2f} 秒")
-        new_warnings = [w for w in result.warnings if w not in self.shown_warnings]
-        self.shown_warnings = set(result.warnings)
-        _echo_warnings(new_warnings)
-        for draft in result.drafts_waiting:
-            if draft not in self.shown_drafts:
-                click.secho(f"提醒：{draft} 是草稿（draft: true），预览中没有显示；要预览草稿，请按 Ctrl+C 停止后用 "
-                            "guanxin-site serve --drafts 重新启动", fg="yellow", err=True)
-        self.shown_drafts = set(result.drafts_waiting)

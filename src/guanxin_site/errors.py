@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 
+def located(path: str, line: int | None, message: str) -> str:
+    """'path:line: message' (or 'path: message'), the form every located problem is shown in."""
+    where = f"{path}:{line}" if line else path
+    return f"{where}: {message}"
+
+
 @dataclass(frozen=True, order=True)
 class ContentError:
     """One problem in one input file, located like a compiler error."""
@@ -18,8 +24,7 @@ class ContentError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return located(self.path, self.line, self.message)
 
 
 class GuanxinError(Exception):

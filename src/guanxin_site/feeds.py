@@ -15,6 +15,7 @@ from markupsafe import escape  # not html.escape: importing html loads a 2,000-e
 
 from guanxin_site.archive import Archive, RegionIndex
 from guanxin_site.config import SiteConfig
+from guanxin_site.images import absolute_photo_urls
 from guanxin_site.models import Issue, Report
 
 FEED_SIZE = 20
@@ -70,11 +71,11 @@ def _first_report_text(issue: Issue) -> str:
 
 def _issue_content(issue: Issue, base_url: str) -> str:
     """The full text of an issue: lead, then every report under its region heading linking to the region page."""
-    parts = [issue.lead_html] if issue.lead_html else []
+    parts = [absolute_photo_urls(issue.lead_html, base_url + issue.url)] if issue.lead_html else []
     for report in issue.reports:
         region_url = f"{base_url}regions/{report.region.slug}/"
         parts.append(f'<h2 id="{report.anchor}"><a href="{escape(region_url)}">{escape(report.region.name)}</a></h2>')
-        parts.append(report.html)
+        parts.append(absolute_photo_urls(report.html, base_url + issue.url))
     return xml_text("\n".join(parts))
 
 
@@ -123,7 +124,7 @@ def region_feed(index: RegionIndex, config: SiteConfig) -> Feed:
             date=atom_date(entry.issue.date),
             author=xml_text(entry.issue.publisher),
             summary=_excerpt(entry.report.opening),
-            content=xml_text(entry.report.html),
+            content=xml_text(absolute_photo_urls(entry.report.html, base + entry.issue.url)),
             categories=_categories((entry.report,)),
         )
         for entry in index.entries[:FEED_SIZE]

@@ -35,6 +35,8 @@ class _PageScan(HTMLParser):
         for attr in ("href", "src"):
             if values.get(attr) and tag in ("a", "link", "img", "script", "source", "iframe"):
                 self.links.append(values[attr])
+        if values.get("srcset") and tag in ("img", "source"):  # a photo's renditions: "name 480w, name 960w"
+            self.links.extend(c.split()[0] for c in values["srcset"].split(",") if c.strip())
 
 
 def _scan(path: Path) -> _PageScan:

@@ -16,6 +16,36 @@ class Attachment:
     digest: str  # sha256 of the bytes, for the build cache
 
 
+# The largest issue number (期号) and total (总期号) accepted, by the parser and the importer alike:
+# far above any real number; keeps URLs and totals sane.
+MAX_ISSUE_NUMBER = 100_000
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One resized copy of a photo, published beside the issue page."""
+
+    name: str  # file name as published, e.g. 会议照片-960.webp
+    width: int
+    height: int
+    format: str  # "jpeg" or "webp"
+
+
+@dataclass(frozen=True)
+class Photo:
+    """An image a report shows (`![说明](文件.jpg)`), published as renditions without metadata."""
+
+    source: str  # path of the file on disk, relative to the project
+    digest: str  # sha256 of the source bytes: the rendition cache key
+    size: int  # bytes of the source
+    alt: str  # the description, for screen readers ("" if the editor gave none)
+    caption: str  # shown under the photo ("" for none)
+    line: int  # line of the reference in the issue file
+    width: int  # as displayed: orientation applied, largest rendition
+    height: int
+    renditions: tuple[Rendition, ...] = ()
+
+
 def issue_label(year: int, number: int, total: int | None) -> str:
     """2023年第53期·总第509期: how the bulletin names an issue (without the brackets)."""
     label = f"{year}年第{number}期"
@@ -69,7 +99,7 @@ class Issue:
     """One bulletin issue (期)."""
 
     source: str  # path relative to the project, forward slashes
-    digest: str  # hash of the source bytes (and of its attachments)
+    digest: str  # hash of the source bytes (and of its attachments and photos)
     number: int
     date: dt.date
     title: str
@@ -81,6 +111,9 @@ class Issue:
     lead_opening: str = ""
     reports: tuple[Report, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    photos: tuple[Photo, ...] = ()  # every image the issue shows, in reading order
+    distribution: tuple[str, ...] = ()  # the 报/送/发 lines printed at the end of the bulletin
+    proofread: bool = True  # False: imported by OCR and not yet compared with the original
     lines: tuple[tuple[str, int], ...] = ()  # front-matter key -> line, for archive-wide messages
 
     @property

@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING
 
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.models import Attachment, Issue, Report, opening
+from guanxin_site.models import MAX_ISSUE_NUMBER, Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
-from guanxin_site.yamlmap import Entry, YamlError, load_mapping
+from guanxin_site.yamlmap import CHINESE_QUOTES, Setting, YamlError, load_mapping
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-PARSER_VERSION = "3"  # bump when parsing output changes, to invalidate build caches
+PARSER_VERSION = "4"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
-OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments")
+OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments", "distribution", "proofread")
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 MAX_NAME_SHOWN = 40  # characters of an unknown heading or key quoted back in a message
 
@@ -96,13 +96,18 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         raise ContentErrors(errors) from None
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
-    lead_html, lead_text, reports = _parse_body(split, gazetteer, fail)
+    from guanxin_site.images import PhotoPass  # photos are found while the body is parsed
+
+    photo_pass = PhotoPass(source.path, source.rel, project_dir, split.body_line, fail, {a.name for a in attachments})
+    lead_html, lead_text, reports = _parse_body(split, gazetteer, fail, photo_pass)
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
 
     digest = hashlib.sha256(source.digest.encode())
     for attachment in attachments:
         digest.update(attachment.digest.encode())
+    for photo in photo_pass.photos:
+        digest.update(photo.digest.encode())
     return Issue(
         source=source.rel,
         digest=digest.hexdigest(),
@@ -117,6 +122,9 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         lead_opening=opening(lead_text),
         reports=tuple(reports),
         attachments=tuple(attachments),
+        photos=tuple(photo_pass.photos),
+        distribution=fields.get("distribution", ()),
+        proofread=fields.get("proofread", True),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
 
@@ -125,6 +133,9 @@ def _decode(source: SourceFile, fail) -> str | None:
     data = source.data
     if not data.strip():
         fail(1, "文件是空的；请从 guanxin-site new 生成的模板开始，或删除这个文件")
+        return None
+    if _utf16(data):
+        fail(1, "文件是 UTF-16 编码（记事本“另存为”时编码选了“Unicode”）；请用 UTF-8 编码另存（记事本：另存为 → 编码选 UTF-8）")
         return None
     if b"\x00" in data[:8192]:
         fail(data[: data.index(b"\x00")].count(b"\n") + 1, "这不是文本文件（可能是 Word 或 PDF 文件被改成了 .md）；请用 guanxin-site import 导入原件")
@@ -142,7 +153,15 @@ def _decode(source: SourceFile, fail) -> str | None:
     return normalize_newlines(text)
 
 
+def _utf16(data: bytes) -> bool:
+    """UTF-16 text: with a byte-order mark (Notepad's "Unicode"), or without one but starting
+    with the front matter's "---"."""
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.startswith((b"-\x00-\x00-\x00", b"\x00-\x00-\x00-"))
+
+
 def normalize_newlines(text: str) -> str:
+    """CRLF and CR as LF: the one definition of a line, for the parser, `new` and the importer
+    (which has its own copy, _normalise_newlines, to be replaced by this)."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -159,7 +178,7 @@ def split_front_matter(text: str, fail=lambda line, message: None) -> _Split | N
     return None
 
 
-def _check_front_matter(entries: dict[str, Entry], fail) -> dict:
+def _check_front_matter(entries: dict[str, Setting], fail) -> dict:
     fields: dict = {}
     hinted = set()
     for key, entry in entries.items():
@@ -175,6 +194,8 @@ def _check_front_matter(entries: dict[str, Entry], fail) -> dict:
         if key in entries:
             entry = entries[key]
             value, problem = check(entry.value)
+            if problem and isinstance(entry.value, str) and entry.value.strip()[:1] in CHINESE_QUOTES:
+                problem += "；值外面的中文引号要去掉（需要引号时请用英文双引号 \"……\"）"
             if problem:
                 fail(entry.line, f"“{key}”{problem}")
             else:
@@ -201,12 +222,11 @@ def _closest_key(key: str) -> str | None:
     return match[0] if match else None
 
 
-MAX_ISSUE_NUMBER = 100_000  # far above any real number; keeps URLs and totals sane
-
-
 def _positive_int(value):
-    if type(value) is not int or not 1 <= value <= MAX_ISSUE_NUMBER:
+    if type(value) is not int or value < 1:
         return None, f"必须是大于 0 的整数（现在是“{_shorten(str(value))}”）"
+    if value > MAX_ISSUE_NUMBER:
+        return None, f"不能大于 {MAX_ISSUE_NUMBER}（现在是 {value}）；请核对期号"
     return value, None
 
 
@@ -227,24 +247,23 @@ def _date(value):
     return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 
-def _text(value):
+def _text(value, *, required: bool = True):
+    """One line of text; `required=False` also accepts nothing (None) and empty text (None)."""
+    if value is None and not required:
+        return None, None
     if isinstance(value, (bool, int, float, dt.date)):
         return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
-    if not isinstance(value, str) or not value.strip():
-        return None, "必须是一段非空文字"
-    if "\n" in value.strip():
+    if not isinstance(value, str):
+        return None, "必须是一段非空文字" if required else "必须是一段文字"
+    if not value.strip():
+        return (None, "必须是一段非空文字") if required else (None, None)
+    if required and "\n" in value.strip():
         return None, "只能写一行"
     return value.strip(), None
 
 
 def _optional_text(value):
-    if value is None:
-        return None, None
-    if isinstance(value, (bool, int, float, dt.date)):
-        return None, f"必须是一段文字；如果就是写“{value}”，请加上英文双引号，例如 \"{value}\""
-    if not isinstance(value, str):
-        return None, "必须是一段文字"
-    return value.strip() or None, None
+    return _text(value, required=False)
 
 
 def _bool(value):
@@ -261,6 +280,14 @@ def _string_list(value):
     return tuple(v.strip() for v in value), None
 
 
+def _text_list(value):
+    if value is None:
+        return (), None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and "\n" not in v.strip() for v in value):
+        return None, "必须是文字的列表，每行以“- ”开头，例如“  - 报：省委、省政府领导”"
+    return tuple(v.strip() for v in value), None
+
+
 _CHECKS = {
     "number": _positive_int,
     "total": _positive_int,
@@ -270,10 +297,12 @@ _CHECKS = {
     "summary": _optional_text,
     "draft": _bool,
     "attachments": _string_list,
+    "distribution": _text_list,
+    "proofread": _bool,
 }
 
 
-def _attachments(entry: Entry | None, source: SourceFile, project_dir: Path, fail) -> list[Attachment]:
+def _attachments(entry: Setting | None, source: SourceFile, project_dir: Path, fail) -> list[Attachment]:
     if entry is None:
         return []
     names, problem = _string_list(entry.value)
@@ -348,16 +377,20 @@ class _Section:
     text: str
 
 
-def body_sections(body: str) -> list[_Section]:
-    """The lead and the top-level sections of a body, rendered; plain prose skips markdown-it."""
+def body_sections(body: str, photos=None) -> list[_Section]:
+    """The lead and the top-level sections of a body, rendered; plain prose skips markdown-it.
+
+    photos: an images.PhotoPass that turns the body's images into figures (plain prose has none)."""
     plain = split_plain(body)
     if plain is None:
-        return token_sections(body)
+        return token_sections(body, photos)
     return [_Section(s.heading, 0 if s.heading is None else 2, s.heading_line, s.html, s.text) for s in plain]
 
 
-def token_sections(body: str) -> list[_Section]:
+def token_sections(body: str, photos=None) -> list[_Section]:
     tokens = markdown().parse(body)
+    if photos is not None:
+        tokens = photos.rewrite(tokens)
     sections = []
     for heading, start, end in _sections(tokens):
         part = tokens[start:end]
@@ -369,8 +402,8 @@ def token_sections(body: str) -> list[_Section]:
     return [s for s in sections if s.heading is not None or s.html]
 
 
-def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, list[Report]]:
-    sections = body_sections(split.body)
+def _parse_body(split: _Split, gazetteer: Gazetteer, fail, photos=None) -> tuple[str, str, list[Report]]:
+    sections = body_sections(split.body, photos)
     lead_html, lead_text = "", ""
     reports: list[Report] = []
     seen: dict[str, int] = {}
@@ -386,7 +419,14 @@ def _parse_body(split: _Split, gazetteer: Gazetteer, fail) -> tuple[str, str, li
         region = gazetteer.region(name)
         if region is None:
             hint = gazetteer.suggest_region(name)
-            advice = f"，是不是“{hint}”？" if hint else "；请写地级行政区的全称，例如“## 黑河市”“## 大兴安岭地区”"
+            write = f"请写{gazetteer.region_word}的全称，例如{gazetteer.examples('## ')}"
+            if gazetteer.is_area_name(name):
+                advice = f"；“{name}”是本简报所属的地方本身，不是下属的{gazetteer.region_word}；{write}"
+            elif other := gazetteer.elsewhere(name):
+                advice = (f"：它是{other}的地区，不在本站的地名表（{gazetteer.area}）中；"
+                          f"{f'是不是“{hint}”？' if hint else write}（如果选错了省份或城市，请改 site.yaml 中的 gazetteer）")
+            else:
+                advice = f"，是不是“{hint}”？" if hint else f"；{write}"
             fail(line, f"不认识的地区“{_shorten(name)}”{advice}")
             continue
         if region.name in seen:
@@ -427,4 +467,6 @@ def _plain_text(tokens: list[Token]) -> str:
             blocks.append("".join(c.content for c in token.children if c.type in ("text", "code_inline")))
         elif token.type in ("code_block", "fence"):
             blocks.append(token.content)
+        elif token.type == "html_block" and token.meta:  # a photo's figure (raw HTML is never parsed)
+            blocks.append(token.meta.get("text", ""))
     return "\n".join(b for b in blocks if b)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from guanxin_site import feeds, stats
 from guanxin_site.archive import Archive, Entry, RegionIndex, group_by_year
 from guanxin_site.config import SiteConfig
+from guanxin_site.editions import wechat
 from guanxin_site.models import Issue
 
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
@@ -68,7 +69,11 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         Page("search/", "search.html", {"regions": tuple(index.region for index in archive.regions)}, ()),
     ]
     for issue in archive.issues:
-        pages.append(_issue_page(issue, archive))
+        issue_page = _issue_page(issue, archive)
+        edition = wechat.plan(issue, config.base_url)
+        issue_page.context["wechat"] = edition  # the 复制到公众号 buttons, one per part
+        pages.append(issue_page)
+        pages.extend(_wechat_pages(issue_page, edition))
     years = tuple(year for year, _ in archive.years)
     for n, (year, issues) in enumerate(archive.years):
         newer = years[n - 1] if n > 0 else None
@@ -89,6 +94,13 @@ def _issue_page(issue: Issue, archive: Archive) -> Page:
     deps = (issue.digest, previous.digest if previous else "-", following.digest if following else "-")
     lastmod = following.date if following else issue.date  # the "next issue" link appears when it is published
     return Page(issue.url, "issue.html", {"issue": issue, "previous": previous, "next": following}, deps, lastmod)
+
+
+def _wechat_pages(issue_page: Page, edition: wechat.Edition) -> list[Page]:
+    """<year>/<number>/wechat.html (and wechat-2.html… for a long issue): the 公众号 edition, from the issue alone."""
+    issue = issue_page.context["issue"]
+    return [Page(url, "wechat.html", {"issue": issue, "edition": edition, "number": n}, (issue.digest,), issue.date)
+            for n, url in enumerate(edition.urls, 1)]
 
 
 def _stats_page(archive: Archive, site_shape: str, latest: dt.date | None) -> Page:
@@ -118,6 +130,7 @@ def _sitemap_page(pages: list[Page], base_url: str) -> Page:
         (base_url + page.url, page.lastmod.isoformat() if page.lastmod else None)
         for page in sorted(pages, key=lambda p: p.url)
         if page.output_path.endswith(".html") and page.url not in ("404.html", "search/")  # search is noindex
+        and page.template != "wechat.html"  # the 公众号 edition repeats the issue page (and is noindex)
     )
     shape = hashlib.sha256("\n".join(f"{url} {lastmod}" for url, lastmod in urls).encode()).hexdigest()
     return Page("sitemap.xml", "sitemap.xml", {"urls": urls}, (shape,))

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
@@ -70,6 +71,13 @@ def excerpt(text: str, limit: int = 90) -> str:
     return cut.rstrip("，、：；") + "……"
 
 
+def wechat_inline(fragment: str) -> markupsafe.Markup:
+    """The 公众号 edition's stylesheet moved into style attributes (templates/wechat.html)."""
+    from guanxin_site.editions.wechat import inline
+
+    return markupsafe.Markup(inline(str(fragment)))
+
+
 def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
     if bytecode_dir is not None:
@@ -86,14 +94,16 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     )
     env.filters["cn_date"] = cn_date
     env.filters["excerpt"] = excerpt
+    env.filters["wechat_inline"] = wechat_inline
     env.globals["site"] = config
     env.globals["generator"] = f"guanxin-site {__version__}"
     return env
 
 
 def page_root(page: Page, config: SiteConfig) -> str:
-    """The 404 page is served at any depth, so its links start from the site's absolute path."""
-    if page.output_path == "404.html":
+    """The 404 page is served at any depth, so its links start from the site's absolute path
+    (except in an offline copy, which has no server and no absolute paths)."""
+    if page.output_path == "404.html" and not config.offline:
         return urlsplit(config.base_url).path if config.base_url else "/"
     return page.root
 
@@ -117,7 +127,36 @@ def render_page(env: jinja2.Environment, page: Page) -> bytes:
     except Exception as exc:  # noqa: BLE001 - any mistake in a project's template is the editor's to fix
         path, line = _template_frame(exc, page)
         raise TemplateProblem(path, line, f"模板出错（{type(exc).__name__}: {exc}）；请检查最近对模板的修改") from None
+    if env.globals["site"].offline and page.output_path.endswith(".html"):
+        html = offline_links(html)
     return html.encode("utf-8")
+
+
+# href="…", src="…" and action="…" of any element, as our templates and markdown-it write them.
+_LINK_ATTRIBUTE = re.compile(r'(\s(?:href|src|action)=")([^"]*)(")')
+_HAS_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:")
+
+
+def offline_links(html: str) -> str:
+    """For a copy opened from disk (file://): a relative link to a folder ("", "../", "2023/53/#heihe")
+    names the folder's index.html, since no server is there to pick it. One rewrite of the rendered
+    page, so templates (a project's own too) and links written in reports need no offline variant."""
+    return _LINK_ATTRIBUTE.sub(_offline_link, html)
+
+
+def _offline_link(match: re.Match) -> str:
+    url = match.group(2)
+    if url.startswith(("#", "/")) or _HAS_SCHEME.match(url):
+        return match.group(0)  # same page, root-relative (never written offline), or another site
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    path, rest = url[:cut], url[cut:]
+    if path == "" or path.endswith("/"):
+        path += "index.html"
+    elif path.split("/")[-1] in (".", ".."):
+        path += "/index.html"
+    else:
+        return match.group(0)
+    return f"{match.group(1)}{path}{rest}{match.group(3)}"
 
 
 def _template_frame(exc: Exception, page: Page) -> tuple[str, int | None]:

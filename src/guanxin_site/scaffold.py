@@ -9,11 +9,11 @@ publishing an empty page.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site.errors import ContentError, OutputError
+from guanxin_site.fsutil import replace_file
 from guanxin_site.models import issue_label
 from guanxin_site.parser import normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
@@ -65,12 +65,7 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
         except FileExistsError:
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # never leave half a file behind
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    replace_file(path, data)  # never leave half a file behind
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:
@@ -150,7 +145,7 @@ def next_numbers(known: list[KnownIssue], date: dt.date) -> tuple[int, int | Non
     return number, last.total + published_since + 1
 
 
-def template(number: int, total: int | None, date: dt.date) -> str:
+def template(number: int, total: int | None, date: dt.date, examples: str = "") -> str:
     """The new file. Its guidance is in YAML comments and in Markdown link definitions,
     which show nowhere on the site, so an editor who leaves them in publishes nothing odd."""
     if total is not None:
@@ -166,20 +161,21 @@ def template(number: int, total: int | None, date: dt.date) -> str:
         "draft: true  # ← 草稿：本期写完并用 guanxin-site serve 预览无误后，删除这一整行，本期才会发布\n"
         "---\n"
         "\n"
-        "[//]: # (在下面写各地区的报道。每个地区以单独一行“## 地区全称”开头，例如“## 黑河市”“## 大兴安岭地区”。)\n"
+        f"[//]: # (在下面写各地区的报道。每个地区以单独一行“## 地区全称”开头{'，例如' + examples if examples else ''}。)\n"
         "[//]: # (地区标题下面空一行写正文，段落之间空一行。以“[//]: #”开头的说明行不会出现在网站上，可以删除。)\n"
         "\n"
     )
 
 
-def create_issue(project_dir: Path, date: dt.date) -> NewIssue:
-    """Write the next issue file for `date`. Raises OutputError if that file exists."""
+def create_issue(project_dir: Path, date: dt.date, examples: str = "") -> NewIssue:
+    """Write the next issue file for `date`; `examples` are region headings of the project's
+    gazetteer for the guidance line (“## 黑河市”). Raises OutputError if that file exists."""
     known, skipped = survey(project_dir)
     number, total = next_numbers(known, date)
     path = issue_path(project_dir, date.year, number)
     rel = path.relative_to(project_dir).as_posix()
     try:
-        write_new_file(path, template(number, total, date))
+        write_new_file(path, template(number, total, date, examples))
     except OutputError:
         why = ("它的开头读不出期号和日期" if any(e.path == rel for e in skipped)
                else "它开头写的期号或日期与文件名不一致")

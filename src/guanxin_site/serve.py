@@ -5,9 +5,9 @@
 - It is served on 127.0.0.1 only. A small live-reload script is added to HTML responses
   as they are served, never to the built files, so a published site cannot contain it.
   The script long-polls /__livereload and reloads the page when the preview changed.
-- Changes are seen by watchfiles: one watcher on the project folder itself (site.yaml,
-  issues/ or templates/ appearing), one on issues/ and templates/ recursively, so the
-  output folders and everything else under the project are not watched at all.
+- Changes are seen by watchfiles, on exactly what a build reads (build.project_inputs:
+  site.yaml, the project's own gazetteer file, issues/ and templates/), so the output
+  folders and everything else under the project are not watched at all.
 - A build that fails leaves the server running: the errors go to the reporter (the
   terminal) and over every page, until a save fixes them.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import json
 import queue
 import sys
@@ -32,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import watchfiles
 
-from guanxin_site.build import BuildResult, build
+from guanxin_site.build import BuildResult, build, project_inputs
 from guanxin_site.cache import CACHE_DIR
 from guanxin_site.config import CONFIG_FILE
 from guanxin_site.errors import ContentError, ContentErrors, GuanxinError, OutputError, display_path
@@ -280,57 +281,91 @@ class _AnyEvent:
     def is_set(self) -> bool:
         return any(e.is_set() for e in self._events)
 
+    def wait(self) -> None:
+        while not self.is_set():
+            self._events[0].wait(0.1)
+
+
+READY_SECONDS = 5  # at most this long for the watchers to start before serving anyway
+# watchfiles yields an empty batch after each quiet interval: the first one says the watch is set up.
+_YIELD_WHEN_WATCHING = {"yield_on_timeout": True, "rust_timeout": 100}
+
 
 class _Watcher:
-    """Puts each batch of changed paths on `changes`, from two watchfiles watchers in threads."""
+    """Puts each batch of changed paths on `changes`, from two watchfiles watchers in threads.
+
+    What is watched is exactly build.project_inputs: its files, and its folders
+    recursively. One watcher sees the input files and the folders appearing or going
+    (non-recursively, in the folders that hold them); the other watches inside the
+    folders. Each starts again on the new list when it changes: the first when site.yaml
+    names another gazetteer file, the second when a folder appears or goes."""
 
     def __init__(self, project_dir: Path, changes: queue.Queue):
         self.project_dir = project_dir
         self.changes = changes
         self._stop = threading.Event()
-        self._rewatch = threading.Event()  # issues/ or templates/ appeared or went away
-        self._threads = [threading.Thread(target=self._watch_project_folder, daemon=True),
-                         threading.Thread(target=self._watch_content, daemon=True)]
+        self._rewatch_entries = threading.Event()  # site.yaml now names another gazetteer file
+        self._rewatch_folders = threading.Event()  # issues/ or templates/ appeared or went away
+        self._threads = [threading.Thread(target=self._watch_entries, daemon=True),
+                         threading.Thread(target=self._watch_folders, daemon=True)]
+        self._ready = [threading.Event(), threading.Event()]  # each watcher has started watching
 
     def start(self) -> None:
+        """Start both watchers; returns once they watch, so a save right after is seen."""
         for thread in self._threads:
             thread.start()
+        for ready in self._ready:
+            ready.wait(timeout=READY_SECONDS)
 
     def close(self) -> None:
         self._stop.set()
-        self._rewatch.set()
         for thread in self._threads:
-            thread.join(timeout=3)
+            if thread.ident is not None:  # started (close may come first: Ctrl-C during the first build)
+                thread.join(timeout=3)
 
-    def _content_dirs(self) -> list[Path]:
-        return [d for d in (self.project_dir / ISSUES_DIR, self.project_dir / TEMPLATES_DIR) if d.is_dir()]
-
-    def _in_project_folder(self, change: watchfiles.Change, path: str) -> bool:
-        return Path(path).name in (CONFIG_FILE, ISSUES_DIR, TEMPLATES_DIR)
-
-    def _watch_project_folder(self) -> None:
+    def _watch_entries(self) -> None:
         while not self._stop.is_set():
+            self._rewatch_entries.clear()  # before reading the list: a change from now on is seen
+            inputs = project_inputs(self.project_dir)
+            wanted = {os.path.normpath(p) for p in (*inputs.files, *inputs.folders)}
+            folders = {os.path.normpath(p) for p in inputs.folders}
+            parents = sorted({os.path.dirname(p) for p in wanted if os.path.isdir(os.path.dirname(p))})
+
+            def is_input(change: watchfiles.Change, path: str) -> bool:
+                return os.path.normpath(path) in wanted
+
             try:
-                for batch in watchfiles.watch(self.project_dir, recursive=False, watch_filter=self._in_project_folder,
-                                              stop_event=self._stop, raise_interrupt=False):
+                for batch in watchfiles.watch(*parents, recursive=False, watch_filter=is_input,
+                                              stop_event=_AnyEvent(self._stop, self._rewatch_entries),
+                                              raise_interrupt=False, **_YIELD_WHEN_WATCHING):
+                    self._ready[0].set()
+                    if not batch:
+                        continue
                     self.changes.put(batch)
-                    if any(Path(path).name != CONFIG_FILE for _, path in batch):
-                        self._rewatch.set()
+                    if any(os.path.normpath(path) in folders for _, path in batch):
+                        self._rewatch_folders.set()
+                    if project_inputs(self.project_dir) != inputs:
+                        self._rewatch_entries.set()
             except Exception:  # noqa: BLE001 - e.g. the folder was moved; try again rather than stop watching
+                self._ready[0].set()
                 self._stop.wait(1)
 
-    def _watch_content(self) -> None:
+    def _watch_folders(self) -> None:
         while not self._stop.is_set():
-            self._rewatch.clear()
-            dirs = self._content_dirs()
-            if not dirs:
-                self._rewatch.wait()
+            self._rewatch_folders.clear()
+            folders = [d for d in project_inputs(self.project_dir).folders if d.is_dir()]
+            if not folders:
+                self._ready[1].set()  # nothing to watch until the other watcher sees a folder appear
+                _AnyEvent(self._stop, self._rewatch_folders).wait()
                 continue
             try:
-                for batch in watchfiles.watch(*dirs, stop_event=_AnyEvent(self._stop, self._rewatch),
-                                              raise_interrupt=False):
-                    self.changes.put(batch)
+                for batch in watchfiles.watch(*folders, stop_event=_AnyEvent(self._stop, self._rewatch_folders),
+                                              raise_interrupt=False, **_YIELD_WHEN_WATCHING):
+                    self._ready[1].set()
+                    if batch:
+                        self.changes.put(batch)
             except Exception:  # noqa: BLE001 - a watched folder vanished mid-way: watch what exists now
+                self._ready[1].set()
                 self._stop.wait(0.5)
 
 
@@ -340,36 +375,65 @@ def serve_dir(project_dir: Path) -> Path:
     return project_dir / CACHE_DIR / SERVE_DIR
 
 
-class PreviewServer:
-    """start() builds and begins serving; run() rebuilds on changes until interrupted; close() stops."""
+DEFAULT_PORT = 8000
+PORTS_TRIED = 20  # without --port: the default port and the next ones, until one is free
 
-    def __init__(self, project_dir: Path, *, port: int = 8000, drafts: bool = False, report: Reporter = lambda e: None):
+
+class PreviewServer:
+    """start() builds and begins serving; run() rebuilds on changes until interrupted; close() stops.
+
+    close() may come at any point after construction (Ctrl-C during start())."""
+
+    def __init__(self, project_dir: Path, *, port: int = DEFAULT_PORT, next_free_port: bool = False,
+                 drafts: bool = False, report: Reporter = lambda e: None):
         self.project_dir = project_dir.resolve()
         self.output_dir = serve_dir(self.project_dir)
-        self.port = port
+        self.port = port  # the port asked for
+        self.next_free_port = next_free_port  # take the next free port when that one is taken
         self.drafts = drafts
         self.report = report
         self.state = _PreviewState()
         self._changes: queue.Queue = queue.Queue()
         self._watcher = _Watcher(self.project_dir, self._changes)
         self._httpd: _PreviewHTTPServer | None = None
+        self._serving: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        port = self._httpd.server_address[1] if self._httpd else self.port
-        return f"http://{HOST}:{port}/"
+        return f"http://{HOST}:{self.bound_port}/"
+
+    @property
+    def bound_port(self) -> int:
+        """The port serving (after start()): the one asked for, or the next free one."""
+        return self._httpd.server_address[1] if self._httpd else self.port
+
+    @property
+    def moved(self) -> bool:
+        """The port asked for was taken and the next free one is used instead (port 0 is the system's choice)."""
+        return self.port != 0 and self.bound_port != self.port
 
     def start(self) -> None:
-        """Bind the port, build, then serve and watch. Raises OutputError if the port is taken."""
-        try:
-            self._httpd = _PreviewHTTPServer(self.port, self.state, self.output_dir, self.report)
-        except OSError as exc:
-            raise OutputError(f"无法在端口 {self.port} 上启动预览（{exc.strerror or exc}）；可能另一个预览正在运行。"
-                              f"请关闭它，或换一个端口，例如 guanxin-site serve --port {self.port + 1}") from None
+        """Bind the port, build, then serve and watch. Raises OutputError if the port is taken
+        (and, with next_free_port, the following ones too)."""
+        self._httpd = self._bind()
         # The first build runs before any thread exists, so it may fork worker processes safely.
         self._rebuild((), jobs=None)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+        self._serving = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        self._serving.start()
         self._watcher.start()
+
+    def _bind(self) -> _PreviewHTTPServer:
+        last = min(self.port + PORTS_TRIED - 1, 65535) if self.next_free_port and self.port else self.port
+        for port in range(self.port, last + 1):
+            try:
+                return _PreviewHTTPServer(port, self.state, self.output_dir, self.report)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+        if last > self.port:
+            raise OutputError(f"端口 {self.port} 到 {last} 都被占用了，无法启动预览（{reason}）；"
+                              f"请关闭其他预览，或用 --port 指定一个端口，例如 guanxin-site serve --port {last + 1}")
+        raise OutputError(f"无法在端口 {self.port} 上启动预览（{reason}）；可能另一个预览正在运行。"
+                          f"请关闭它，或换一个端口，例如 guanxin-site serve --port {self.port + 1}")
 
     def run(self) -> None:
         """Rebuild after each batch of changes, until KeyboardInterrupt (Ctrl-C)."""
@@ -383,8 +447,9 @@ class PreviewServer:
     def close(self) -> None:
         self._watcher.close()
         self.state.close()
+        if self._serving is not None:
+            self._httpd.shutdown()  # waits for serve_forever to return: only once it has started
         if self._httpd is not None:
-            self._httpd.shutdown()
             self._httpd.server_close()
 
     def _settled(self, batch: set) -> tuple[str, ...]:

@@ -42,6 +42,11 @@ class Stats:
     years: tuple[int, ...]  # every year from the first to the last issue, oldest first, gaps included
     issues: tuple[int, ...]  # issues per year, in the order of years
     regions: tuple[RegionRow, ...]  # every region of the gazetteer, in code order
+    photos: tuple[int, ...] = ()  # photos shown per year, in the order of years
+
+    @property
+    def total_photos(self) -> int:
+        return sum(self.photos)
 
     @property
     def total_issues(self) -> int:
@@ -61,11 +66,13 @@ def collect(archive: Archive) -> Stats:
     first, last = archive.issues[-1].year, archive.issues[0].year
     years = tuple(range(first, last + 1))  # a year without issues shows as 0, not as a missing bar
     per_year = {year: len(issues) for year, issues in archive.years}
+    photos = {year: sum(len(issue.photos) for issue in issues) for year, issues in archive.years}
     rows = []
     for index in archive.regions:
         per_region_year = {year: len(entries) for year, entries in index.years}
         rows.append(RegionRow(index.region, tuple(per_region_year.get(year, 0) for year in years)))
-    return Stats(years, tuple(per_year.get(year, 0) for year in years), tuple(rows))
+    return Stats(years, tuple(per_year.get(year, 0) for year in years), tuple(rows),
+                 tuple(photos.get(year, 0) for year in years))
 
 
 def _num(value: float) -> str:
@@ -86,14 +93,21 @@ def _axis(maximum: int) -> tuple[int, int]:
         magnitude *= 10
 
 
-def _svg(chart_id: str, height: float, title: str, desc: str, body: list[str]) -> Markup:
+def _svg(chart_id: str, height: float, title: str, desc: str, body: list[str], width: float = WIDTH) -> Markup:
+    # Wider than a phone (a province or municipality with many regions): drawn at its own size
+    # in a box that scrolls sideways, since shrinking it to fit would make its text unreadable.
+    size = f' style="width:{_num(width)}px;max-width:none"' if width > WIDTH else ""
     head = (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {_num(height)}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {_num(width)} {_num(height)}"{size} role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>'
     )
-    return Markup(head + "".join(body) + "</svg>")
+    svg = head + "".join(body) + "</svg>"
+    if width > WIDTH:
+        svg = (f'<div class="chart-scroll" role="region" tabindex="0" aria-label="{escape(title)}（可左右滑动）">'
+               f"{svg}</div>")
+    return Markup(svg)
 
 
 def _text(x: float, y: float, content: str, *, size: float = 13, anchor: str = "start", fill: str = INK,
@@ -185,7 +199,8 @@ def regions_chart(stats: Stats) -> Markup:
     body.append('<g class="cells" stroke="#ffffff" stroke-width="1.5">' + "".join(cells) + "</g>")
     body.append('<g class="counts" font-size="12.5" text-anchor="middle">' + "".join(numbers) + "</g>")
     leader = max(stats.regions, key=lambda r: r.total)
-    desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各市（地）每年在简报中的报告篇数，每行一年，每列一个地区，"
+    desc = (f"热力图：{stats.years[0]}年至{stats.years[-1]}年各地区每年在简报中的报告篇数，每行一年，每列一个地区，"
             f"颜色越深篇数越多，共 {stats.total_reports} 篇；合计最多的是{leader.region.name}，{leader.total} 篇。"
             f"各地各年数字见下表。")
-    return _svg("chart-regions", height, "各地每年报告篇数", desc, body)
+    width = max(WIDTH, label_w + cell_w * len(stats.regions) + 2)
+    return _svg("chart-regions", height, "各地每年报告篇数", desc, body, width)

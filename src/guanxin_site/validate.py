@@ -17,7 +17,39 @@ def archive_errors(issues: list[Issue]) -> list[ContentError]:
 
 
 def archive_warnings(issues: list[Issue], today: dt.date) -> list[ContentError]:
-    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today)
+    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today) + _photos_undescribed(issues)
+
+
+def _photos_undescribed(issues: list[Issue]) -> list[ContentError]:
+    """A photo with neither a description nor a caption: a screen reader can only say "image"."""
+    return [ContentError(issue.source, photo.line,
+                         f"图片“{photo.source.rsplit('/', 1)[-1]}”没有说明文字；请写成 ![说明文字](文件名)，"
+                         "例如 ![黑河市关工委召开会议](会议照片.jpg)：使用读屏软件的读者靠它知道照片的内容，它也显示在照片下方")
+            for issue in issues for photo in issue.photos if not photo.alt]
+
+
+def draft_conflicts(drafts: list[Issue], issues: list[Issue]) -> list[ContentError]:
+    """A draft whose issue number, total or date another file already has.
+
+    Builds leave drafts out, so archive_errors never sees them; `new` run twice on one day
+    makes two drafts of the same date. Each pair is reported once, on the draft (on the
+    later file of two drafts)."""
+    errors = []
+    for draft in sorted(drafts, key=lambda i: i.source):
+        others = [*issues, *(d for d in drafts if d.source < draft.source)]
+        same = next((o for o in others if o.key == draft.key), None)
+        if same is not None:
+            errors.append(ContentError(draft.source, draft.line_of("number"),
+                                       f"{draft.year}年第{draft.number}期重复：{same.source} 也是这一期；请改正其中一个的 number 或 date"))
+        same = next((o for o in others if draft.total is not None and o.total == draft.total), None)
+        if same is not None:
+            errors.append(ContentError(draft.source, draft.line_of("total"),
+                                       f"总期号 {draft.total} 与 {same.source} 相同；请改正其中一个的 total"))
+        same = next((o for o in others if o.date == draft.date), None)
+        if same is not None:
+            errors.append(ContentError(draft.source, draft.line_of("date"),
+                                       f"日期 {draft.date.isoformat()} 与 {same.source} 相同，两期简报不会是同一天；请核对 date"))
+    return errors
 
 
 def _duplicates(issues: list[Issue]) -> list[ContentError]:

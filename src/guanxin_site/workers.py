@@ -33,28 +33,30 @@ _WORKER_DIED = ("生成网站的工作进程意外退出（可能是内存不足
                 "可以用 --jobs 1 重试")
 
 
-def uses_workers(jobs: int, items: int) -> bool:
+def uses_workers(jobs: int, items: int, min_items: int = MIN_ITEMS) -> bool:
     """Forked children only where fork exists and pays (Linux; enough items).
 
     A caller that runs other threads should pass jobs=1 (serve does, once its server runs):
     a forked child gets only the forking thread, and a lock another thread held at the
     fork would stay held in the child. Our children only parse, render and write files."""
-    return jobs > 1 and items >= MIN_ITEMS and sys.platform == "linux" and hasattr(os, "fork")
+    return jobs > 1 and items >= min_items and sys.platform == "linux" and hasattr(os, "fork")
 
 
 def fork_map(func: Callable[[Any], Any], items: list, jobs: int,
-             child_func: Callable[[Any], Any] | None = None) -> Iterator[tuple[int, Any]]:
+             child_func: Callable[[Any], Any] | None = None, *, min_items: int = MIN_ITEMS,
+             chunk_size: int | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (index, func(item)) for every item, in no particular order. Exceptions reach the caller.
 
     child_func: what children run instead of func (e.g. to return a result that is cheaper to
-    send back, such as an issue already pickled).
+    send back, such as an issue already pickled). min_items and chunk_size: for few, heavy
+    items (search index segments), fork from fewer items and hand them out one by one.
     """
-    if not uses_workers(jobs, len(items)):
+    if not uses_workers(jobs, len(items), min_items):
         for index, item in enumerate(items):
             yield index, func(item)
         return
     chunks = min(jobs * _CHUNKS_PER_PROCESS, _MAX_CHUNKS)
-    size = max(4, -(-len(items) // chunks))
+    size = max(chunk_size, -(-len(items) // _MAX_CHUNKS)) if chunk_size else max(4, -(-len(items) // chunks))
     tokens = _token_pipe(range(0, len(items), size))
     children: list[_Child] = []
     inbox: queue.SimpleQueue = queue.SimpleQueue()

@@ -21,15 +21,14 @@ import json
 import os
 import shutil
 import secrets
-import signal
 import stat
 import sys
 import tempfile
-import time
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
+from guanxin_site.fsutil import replace_file
 from guanxin_site.workers import fork_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
@@ -37,23 +36,13 @@ STAGING_MARK = ".guanxin-staging"
 SPARE_MARK = ".guanxin-spare"  # which live site a spare was kept beside
 GENERATOR = "guanxin-site"
 
-# Test hook for the crash-safety tests: "<point>:kill" makes the build SIGKILL itself at
-# that point of writing, "<point>:sleep=<seconds>" makes it wait there (holding the lock).
-# Points: put (after the first new file is staged), commit (staging complete, manifest
-# written, before the swap), swapped (new site in place, old one not yet deleted),
-# old-moved (only without RENAME_EXCHANGE: old site moved aside, new one not yet in place).
-FAULT_ENV = "GUANXIN_SITE_FAULT"
-
-
-def _fault_point(name: str) -> None:
-    spec = os.environ.get(FAULT_ENV, "")
-    point, _, action = spec.partition(":")
-    if point != name:
-        return
-    if action == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    elif action.startswith("sleep="):
-        time.sleep(float(action.removeprefix("sleep=")))
+def checkpoint(point: str) -> None:
+    """A named point of writing; does nothing. The crash-safety tests replace this function
+    (tests/faulty_build.py) to kill the build or hold it there. Points: lock (the lock file
+    opened, not yet locked), put (after a new file is staged), commit (staging complete,
+    manifest written, before the swap), swapped (new site in place, old one not yet kept as
+    the spare), old-moved (only without RENAME_EXCHANGE: old site moved aside, new one not
+    yet in place)."""
 
 
 @contextmanager
@@ -105,6 +94,7 @@ def output_lock(target: Path):
     path = Path(tempfile.gettempdir()) / f"guanxin-site-{key}.lock"
     with _os_errors(target):
         handle = open(path, "a+b")
+    checkpoint("lock")
     with handle:
         if not _lock_file(handle) or not _is_current(handle, path):
             raise OutputError(f"另一个构建正在写入 {target}，请等它结束后再试（同一时间只能运行一个构建）")
@@ -196,20 +186,146 @@ def safe_relpath(rel: str) -> str:
     return pure.as_posix()
 
 
+class _Staging:
+    """The directory one build writes its new site into: the spare (the site before the
+    live one, whose unchanged files are hard links to the live site's) when it matches
+    the live site, else a fresh directory. Marked as staging while it is written, so
+    recovery knows its content matches no manifest."""
+
+    def __init__(self, path: Path, files: dict[str, str], spare_manifest: dict | None):
+        self.path = path
+        self.files = files  # what the directory already holds: path -> sha256
+        self.spare_manifest = spare_manifest  # the spare's manifest, when the spare was taken
+        self._made_dirs: set[str] = set()
+
+    @classmethod
+    def open(cls, target: Path) -> "_Staging":
+        spare = spare_path(target)
+        manifest = read_manifest(spare) if _ours(spare) and _spare_matches(spare, target) else None
+        if manifest is not None:
+            # Marked before it is touched: if this build is killed, recovery removes it.
+            (spare / STAGING_MARK).write_bytes(b"")
+            (spare / MANIFEST).unlink()
+            (spare / SPARE_MARK).unlink()
+            return cls(spare, manifest["files"], manifest)
+        # A fresh name every time: never reuse (or delete) a directory we did not just create.
+        path = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        (path / STAGING_MARK).write_bytes(b"")
+        return cls(path, {}, None)
+
+    def write(self, rel: str, digest: str, data: bytes) -> None:
+        if self.files.get(rel) == digest:
+            return  # the spare holds these bytes already
+        path = os.path.join(self.path, rel)
+        self._make_dir(os.path.dirname(path))
+        if rel in self.files:
+            replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
+        else:
+            _write_new(path, data)
+
+    def link_unchanged(self, live: Path, files: dict[str, str], kept: set[str], jobs: int) -> None:
+        """Hard-link the live site's unchanged files in (those the spare lacks or holds older),
+        and drop what the new site no longer has."""
+        links = [rel for rel in sorted(kept) if self.files.get(rel) != files[rel]]
+        for _ in fork_map(lambda rel: self._link(live / rel, self.path / rel, rel in self.files), links, jobs):
+            pass
+        for rel in sorted(set(self.files) - set(files)):
+            _remove_file(self.path, rel)
+
+    def seal(self, manifest: dict) -> None:
+        """Complete: the manifest names exactly what it holds, and it is no longer marked as staging."""
+        (self.path / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
+        (self.path / STAGING_MARK).unlink()
+
+    def close(self, target: Path, untouched: bool) -> None:
+        """After a build that swapped nothing in. untouched: the build found nothing to change,
+        so a spare it took holds what it held: kept for next time. Anything else is removed
+        (nothing of it was published; a failed build may have written into it, even from a
+        worker process)."""
+        if not self.path.exists():
+            return
+        if untouched and self.spare_manifest is not None and self.path == spare_path(target):
+            (self.path / MANIFEST).write_text(_manifest_json({"generator": GENERATOR, **self.spare_manifest}),
+                                              encoding="utf-8")
+            (self.path / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+            (self.path / STAGING_MARK).unlink()
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def _make_dir(self, folder: str) -> None:
+        """mkdir once per folder; pages come in URL order, so the parent is usually there already
+        (os.makedirs would stat it first, for every page)."""
+        if folder in self._made_dirs:
+            return
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        self._made_dirs.add(folder)
+
+    def _link(self, source: Path, dest: Path, replace: bool) -> None:
+        self._make_dir(os.path.dirname(dest))
+        if replace:
+            with suppress(FileNotFoundError):
+                dest.unlink()
+        try:
+            os.link(source, dest)
+        except OSError:  # file systems without hard links (FAT, some network drives)
+            shutil.copy2(source, dest)
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the sealed staging directory in the target's place; the previous site becomes the spare."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _rename_exchange(staging, target):
+        checkpoint("swapped")
+        _keep_as_spare(staging, target)  # staging now holds the previous site
+        return
+    # No atomic exchange here (not Linux, or the file system lacks it): two renames.
+    # Between them the output is missing for an instant; a build killed there is
+    # repaired by _recover, which moves the old site back.
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(target, old)
+    checkpoint("old-moved")
+    os.rename(staging, target)
+    checkpoint("swapped")
+    _keep_as_spare(old, target)
+
+
+def _keep_as_spare(previous: Path, target: Path) -> None:
+    """Keep the previous site for the next build to stage into."""
+    spare = spare_path(target)
+    if previous != spare:
+        if spare.exists() and _ours(spare):
+            shutil.rmtree(spare)
+        if spare.exists():
+            shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
+            return
+        os.rename(previous, spare)
+    (spare / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+
+
 class SiteWriter:
-    """Collects the files of one build and publishes them in a single swap."""
+    """Collects the files of one build and publishes them in a single swap.
+
+    The steps, each its own piece: recover what a killed build left (_recover), stage
+    new bytes (_Staging, in the spare when it matches the live site), keep unchanged
+    files (hard links at commit), seal and swap in (swap_in), keep the previous site
+    as the spare (_keep_as_spare). This class does the bookkeeping between them."""
 
     def __init__(self, target: Path, project_dir: Path):
         self.target = target
         self.project_dir = project_dir
         self.files: dict[str, str] = {}  # path -> sha256 of what the new site holds there
         self.written = 0  # files whose bytes changed
-        self._staging: Path | None = None
-        self._staged_files: dict[str, str] = {}  # what the staging directory already holds
-        self._spare_manifest: dict = {}
-        self._untouched = False  # set when commit() found nothing to change (so staging holds no new bytes)
-        self._made_dirs: set[str] = set()
-        self._kept: set[str] = set()
+        self._kept: set[str] = set()  # files of the live site the new site keeps as they are
+        self._staging: _Staging | None = None  # made when the first new bytes arrive
+        self._swapped = False
+        self._untouched = False  # commit() found nothing to change
 
     def __enter__(self) -> "SiteWriter":
         with _os_errors(self.target):
@@ -221,19 +337,8 @@ class SiteWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._staging is None or not self._staging.exists():
-            return
-        if self._staging == spare_path(self.target) and self._untouched:
-            self._restore_spare()  # taken for staging but the build changed nothing: keep it for next time
-        else:
-            shutil.rmtree(self._staging, ignore_errors=True)  # on failure nothing was swapped in
-
-    def _restore_spare(self) -> None:
-        spare = self._staging
-        manifest = {"generator": GENERATOR, **self._spare_manifest}
-        (spare / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
-        (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
-        (spare / STAGING_MARK).unlink()
+        if self._staging is not None and not self._swapped:
+            self._staging.close(self.target, self._untouched)
 
     @property
     def previous_files(self) -> dict[str, str]:
@@ -258,10 +363,8 @@ class SiteWriter:
         if self.previous_files.get(rel) == digest and self.reusable(rel):
             return digest, False
         with _os_errors(self.target):
-            staging = self._stage()
-            if self._staged_files.get(rel) != digest:
-                self._write(staging, rel, data)
-        _fault_point("put")
+            self._stage().write(rel, digest, data)
+        checkpoint("put")
         return digest, True
 
     def record(self, rel: str, digest: str, written: bool) -> None:
@@ -300,122 +403,36 @@ class SiteWriter:
 
         jobs: processes that may share the linking of unchanged files into a fresh staging
         directory (one folder per page to create: the slow part of a first small rebuild)."""
+        manifest = {**(extra_manifest or {}), "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
         if not self.changed:
             self._untouched = True
-            self._refresh_manifest(extra_manifest or {})
+            self._refresh_manifest(manifest)
             return False
         with _os_errors(self.target):
             staging = self._stage()
-            links = [rel for rel in sorted(self._kept) if self._staged_files.get(rel) != self.files[rel]]
-            for _ in fork_map(lambda rel: self._link(self.target / rel, staging / rel, rel in self._staged_files),
-                              links, jobs):
-                pass
-            for rel in sorted(set(self._staged_files) - set(self.files)):
-                _remove_file(staging, rel)
-            manifest = self._manifest(extra_manifest or {})
-            (staging / MANIFEST).write_text(_manifest_json(manifest), encoding="utf-8")
-            (staging / STAGING_MARK).unlink()
-            _fault_point("commit")
-            self._swap(staging)
-        self._staging = None
+            staging.link_unchanged(self.target, self.files, self._kept, jobs)
+            staging.seal(manifest)
+            checkpoint("commit")
+            swap_in(staging.path, self.target)
+        self._swapped = True
         return True
 
-    def _manifest(self, extra: dict) -> dict:
-        return {**extra, "generator": GENERATOR, "files": dict(sorted(self.files.items()))}
-
-    def _refresh_manifest(self, extra: dict) -> None:
+    def _refresh_manifest(self, manifest: dict) -> None:
         """Same pages, new build metadata (input key, fingerprints): rewrite only the manifest,
         so the next build takes its fast path instead of re-checking every page."""
-        manifest = self._manifest(extra)
         if manifest == self.previous or not self.target.exists():
             return
         spare = spare_path(self.target)
         spare_was_current = _spare_matches(spare, self.target)
         with _os_errors(self.target):
-            tmp = self.target / f".{MANIFEST}.{os.getpid()}.tmp"
-            tmp.write_text(_manifest_json(manifest), encoding="utf-8")
-            os.replace(tmp, self.target / MANIFEST)
+            replace_file(self.target / MANIFEST, _manifest_json(manifest).encode("utf-8"))
             if spare_was_current and read_manifest(spare) is not None:
                 (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
 
-    def _stage(self) -> Path:
+    def _stage(self) -> _Staging:
         if self._staging is None:
-            spare = spare_path(self.target)
-            manifest = read_manifest(spare) if _ours(spare) and _spare_matches(spare, self.target) else None
-            if manifest is not None:
-                # Mark it as a staging directory before touching it: if this build is killed,
-                # recovery knows its content no longer matches any manifest.
-                (spare / STAGING_MARK).write_bytes(b"")
-                (spare / MANIFEST).unlink()
-                (spare / SPARE_MARK).unlink()
-                self._staging, self._staged_files, self._spare_manifest = spare, manifest["files"], manifest
-            else:
-                # A fresh name every time: never reuse (or delete) a directory we did not just create.
-                self._staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=self.target.parent))
-                (self._staging / STAGING_MARK).write_bytes(b"")
+            self._staging = _Staging.open(self.target)
         return self._staging
-
-    def _write(self, staging: Path, rel: str, data: bytes) -> None:
-        path = os.path.join(staging, rel)
-        self._make_dir(os.path.dirname(path))
-        if rel in self._staged_files:
-            _replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
-        else:
-            _write_new(path, data)
-
-    def _make_dir(self, folder: str) -> None:
-        """mkdir once per folder; pages come in URL order, so the parent is usually there already
-        (os.makedirs would stat it first, for every page)."""
-        if folder in self._made_dirs:
-            return
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-        self._made_dirs.add(folder)
-
-    def _link(self, source: Path, dest: Path, replace: bool) -> None:
-        self._make_dir(os.path.dirname(dest))
-        if replace:
-            with suppress(FileNotFoundError):
-                dest.unlink()
-        try:
-            os.link(source, dest)
-        except OSError:  # file systems without hard links (FAT, some network drives)
-            shutil.copy2(source, dest)
-
-    def _swap(self, staging: Path) -> None:
-        target = self.target
-        if not target.exists():
-            os.rename(staging, target)
-            return
-        if _rename_exchange(staging, target):
-            _fault_point("swapped")
-            self._keep_as_spare(staging)  # staging now holds the previous site
-            return
-        # No atomic exchange here (not Linux, or the file system lacks it): two renames.
-        # Between them the output is missing for an instant; a build killed there is
-        # repaired by _recover, which moves the old site back.
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.rename(target, old)
-        _fault_point("old-moved")
-        os.rename(staging, target)
-        _fault_point("swapped")
-        self._keep_as_spare(old)
-
-    def _keep_as_spare(self, previous: Path) -> None:
-        """Keep the previous site for the next build to stage into."""
-        spare = spare_path(self.target)
-        if previous != spare:
-            if spare.exists() and _ours(spare):
-                shutil.rmtree(spare)
-            if spare.exists():
-                shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
-                return
-            os.rename(previous, spare)
-        (spare / SPARE_MARK).write_text(_live_identity(self.target), encoding="utf-8")
 
 
 def _manifest_json(manifest: dict) -> str:
@@ -448,13 +465,6 @@ def _write_new(path: str, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
-
-
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write a new file in place of an old one, breaking any hard link to it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _remove_file(root: Path, rel: str) -> None:

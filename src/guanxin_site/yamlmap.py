@@ -23,7 +23,9 @@ MAX_DEPTH = 8  # mapping -> list -> value is depth 3; leave room, stay far below
 
 
 @dataclass(frozen=True)
-class Entry:
+class Setting:
+    """One key of a YAML mapping: its value and where the editor wrote it."""
+
     value: Any
     line: int  # 1-based line of the key in the file
 
@@ -58,7 +60,7 @@ def _translate(problem: str) -> str:
     return f"YAML 格式错误（{problem}）"
 
 
-def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
+def load_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
     """Parse text as one YAML mapping of string keys. Raises YamlError.
 
     `first_line` is the file line the text starts on, so every line number, in
@@ -68,8 +70,49 @@ def load_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
     return simple if simple is not None else yaml_mapping(text, first_line)
 
 
-def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Entry]:
-    """load_mapping by PyYAML alone (what the fast path must always agree with)."""
+def yaml_mapping(text: str, first_line: int = 1) -> dict[str, Setting]:
+    """load_mapping by PyYAML alone (what the fast path must always agree with).
+
+    When YAML cannot read the text, a Chinese keyboard's slips (full-width colon, space or
+    quotes) are looked for first: YAML reports them on another line, in its own terms."""
+    try:
+        return _yaml_mapping(text, first_line)
+    except YamlError as exc:
+        raise _keyboard_slip(text, first_line, exc.line) or exc from None
+
+
+# Typed with a Chinese input method on, these look right and mean nothing to YAML.
+FULL_WIDTH_COLON = "："
+FULL_WIDTH_SPACE = "\u3000"
+CHINESE_QUOTES = "“”‘’＂＇「」『』"
+_KEY_LINE = re.compile(r"(?P<lead>[ \u3000]*)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)(?P<before>[ \u3000]*)(?P<colon>[:：])"
+                       r"(?P<after>[ \u3000]*)(?P<value>.*)")
+COLON_ADVICE = "把中文冒号“：”改成英文冒号“:”加一个空格"
+
+
+def _keyboard_slip(text: str, first_line: int, failed_line: int | None) -> YamlError | None:
+    """The first line (of a text YAML refused) with a full-width colon or space where YAML
+    needs ASCII, or, on the line YAML stopped at, a value in Chinese quotes."""
+    for number, line in enumerate(text.split("\n"), first_line):
+        match = _KEY_LINE.fullmatch(line)
+        if match is None:
+            if line.startswith(FULL_WIDTH_SPACE):
+                return YamlError(number, f"这一行开头有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
+            continue
+        key = match.group("key")
+        if match.group("colon") == FULL_WIDTH_COLON:
+            return YamlError(number, f"“{key}”后面用了中文冒号；请{COLON_ADVICE}，例如“{key}: ……”")
+        if FULL_WIDTH_SPACE in match.group("lead"):
+            return YamlError(number, f"“{key}”前面有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
+        if FULL_WIDTH_SPACE in match.group("before") + match.group("after"):
+            return YamlError(number, f"“{key}”的冒号前后有全角空格“{FULL_WIDTH_SPACE}”；请改成英文冒号“:”加一个英文（半角）空格，"
+                                     f"例如“{key}: ……”")
+        if number == failed_line and match.group("value")[:1] in CHINESE_QUOTES:
+            return YamlError(number, f"“{key}”的值用了中文引号；要给值加引号，请用英文双引号 \"……\"（把“”或＂＂改成 \"\"）")
+    return None
+
+
+def _yaml_mapping(text: str, first_line: int) -> dict[str, Setting]:
     import yaml
 
     offset = first_line - 1
@@ -119,11 +162,11 @@ _SIMPLE_LINE = re.compile(
     r"|(?P<url>https?://[A-Za-z0-9._~%/-]*)|(?P<word>[A-Za-z][A-Za-z0-9_-]*))")
 
 
-def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
+def _simple_mapping(text: str, first_line: int) -> dict[str, Setting] | None:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Setting] = {}
     for number, line in enumerate(lines, first_line):
         if line == "":
             continue
@@ -134,7 +177,7 @@ def _simple_mapping(text: str, first_line: int) -> dict[str, Entry] | None:
         match = _SIMPLE_LINE.fullmatch(line)
         if match is None or match.group(1) in entries or match.group("word") in _YAML_WORDS:
             return None  # PyYAML reads it (and reports a duplicate key with both lines)
-        entries[match.group(1)] = Entry(_simple_value(match), number)
+        entries[match.group(1)] = Setting(_simple_value(match), number)
     return entries
 
 
@@ -184,19 +227,22 @@ def _check_shape(root: yaml.Node, offset: int) -> None:
             queue.extend((child, depth + 1) for child in node.value)
 
 
-def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Entry]:
+def _mapping_entries(node: yaml.MappingNode, offset: int) -> dict[str, Setting]:
     import yaml
 
     constructor = yaml.constructor.SafeConstructor()
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Setting] = {}
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1 + offset
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             raise YamlError(line, "键必须是简单的名字")
         key = str(key_node.value)
+        if FULL_WIDTH_SPACE in key:  # YAML takes it for part of the key
+            raise YamlError(line, f"“{key.strip(FULL_WIDTH_SPACE + ' ')}”前后有全角空格“{FULL_WIDTH_SPACE}”；"
+                                  "请删除它，设置从行首写起，键和冒号之间不留空格")
         if key in entries:
             raise YamlError(line, f"键“{key}”重复出现（第一次在第 {entries[key].line} 行）；请删除其中一个")
-        entries[key] = Entry(_construct(constructor, key, value_node, offset), line)
+        entries[key] = Setting(_construct(constructor, key, value_node, offset), line)
     return entries
 
 

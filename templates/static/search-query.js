@@ -1,98 +1,245 @@
-// The query side of the character n-gram index that guanxin_site/search.py builds.
-// Keep the two in step: same normalisation, same letters, same spelling, same WINDOW.
-// Why the index is built this way is explained at the top of search.py.
+// The browser side of guanxin_site/search: reads the index in search/data/ (format: README.md,
+// "Search index format"). No dependencies; everything is fetched from this site, relative to
+// this file, so the site works under any subpath. Keep fold(), keywords() and the lookup in
+// step with guanxin_site/search/terms.py and reader.py (tests/search_vectors.json checks both).
 
-export const WINDOW = 2;
-const LETTERS = "abcdefghijklmnopqrstuvwxyz";
-const CODE_LIMIT = 0x40000;
-const NOT_LETTERS = /[^\p{L}\p{N}]+/gu; // search.py: [\W_]+
+export const DATA = new URL("../search/data/", import.meta.url);
+export const ROOT = new URL("../", import.meta.url);
+
 const LETTER = /[\p{L}\p{N}]/u;
+// Keyword separators: Python's str.isspace() characters plus U+FEFF (search/terms.py SEPARATORS).
+export const SEPARATORS = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/u;
 
-export function normalize(text) {
-  return text.normalize("NFKC").toLowerCase();
-}
+const folded = new Map();
 
-// The keywords of a query: what the reader separated by spaces, each without punctuation.
-export function keywords(query) {
-  return normalize(query).split(/\s+/).map((k) => k.replace(NOT_LETTERS, "")).filter(Boolean);
-}
-
-// A string in the private alphabet: four letters a-z per character, its code point in base 26.
-export function spell(text) {
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0);
-    if (code >= CODE_LIMIT) continue;
-    out += LETTERS[Math.floor(code / 17576)] + LETTERS[Math.floor(code / 676) % 26] +
-      LETTERS[Math.floor(code / 26) % 26] + LETTERS[code % 26];
+// One character as search compares it: NFKC, lower case, letters and digits only ("" if none).
+export function foldChar(char) {
+  let out = folded.get(char);
+  if (out === undefined) {
+    out = "";
+    for (const c of char.normalize("NFKC").toLowerCase()) if (LETTER.test(c)) out += c;
+    folded.set(char, out);
   }
   return out;
 }
 
-// Each keyword as its overlapping WINDOW-long pieces (心理健康: 心理 理健 健康), which
-// Pagefind ANDs. Wherever a keyword occurs in a text, each of its pieces starts one of the
-// text's windows, so nothing containing the keyword is missed; the overlap keeps out most
-// texts that merely contain the pieces apart (心理辅导……健康成长).
-export function queryPieces(query) {
-  const pieces = [];
-  for (const keyword of keywords(query)) {
-    const chars = Array.from(keyword);
-    if (chars.length <= WINDOW) {
-      pieces.push(keyword);
-      continue;
-    }
-    for (let s = 0; s + WINDOW <= chars.length; s++) pieces.push(chars.slice(s, s + WINDOW).join(""));
+export function fold(text) {
+  let out = "";
+  for (const char of text.normalize("NFC")) out += foldChar(char);
+  return out;
+}
+
+// The keywords of a query: what the reader separated by spaces, folded; a report must contain each.
+export function keywords(query) {
+  return query.split(SEPARATORS).map(fold).filter(Boolean);
+}
+
+// -- fetching ------------------------------------------------------------------------------
+
+const files = new Map(); // path -> Promise of its contents: nothing is fetched twice
+
+async function inflate(response) {
+  const stream = response.body.pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function fetchFile(path, parse) {
+  let promise = files.get(path);
+  if (!promise) {
+    promise = (async () => {
+      const response = await fetch(new URL(path, DATA));
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return parse(response);
+    })();
+    promise.catch(() => files.delete(path)); // a failed fetch may be retried
+    files.set(path, promise);
   }
-  return pieces;
+  return promise;
 }
 
-// The indexed word of a region's reports (search.py region_word); added to a query, it
-// keeps that region's reports only.
-export function regionWord(region) {
-  return `z${spell(region)}z`;
+export function manifest() {
+  return fetchFile("index.json", (r) => r.json());
 }
 
-// Search the bundle (the module imported from pagefind/pagefind.js) for a query typed by a
-// reader, optionally in one region's reports and sorted ({ date: "desc" }). Returns
-// Pagefind's response, with no results when the query has nothing searchable or when a
-// piece of it occurs nowhere: Pagefind drops a word it cannot find and ANDs the rest, which
-// would answer 哈尔滨 with every 齐齐哈尔. A word Pagefind kept is in every result, so the
-// first result tells whether one was dropped.
-export async function runSearch(pagefind, query, { region = "", sort = null } = {}) {
-  const words = [...new Set(queryPieces(query).map(spell).filter(Boolean))];
-  const none = { results: [] };
-  if (!words.length) return none;
-  if (region) words.push(regionWord(region));
-  const response = await pagefind.search(words.join(" "), sort ? { sort } : {});
-  if (!response.results.length) return response;
-  const first = await response.results[0].data();
-  const indexed = ` ${first.content || ""}`; // a record's content is its indexed words
-  return words.every((w) => indexed.includes(` ${w}`)) ? response : none;
+// -- the n-gram index ------------------------------------------------------------------------
+
+const CRC = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC[n] = c;
+}
+const utf8 = new TextEncoder();
+const text8 = new TextDecoder();
+
+export function crc32(bytes) {
+  let c = -1;
+  for (const b of bytes) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
 }
 
-// How many reports of each region a query finds: { region: count }.
-export async function regionCounts(pagefind, query, regions) {
+function readVarint(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at.pos++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return value;
+    shift += 7;
+  }
+}
+
+// A shard of the sealed part ("i") or of the tail ("t"): gram -> [count, start, end] of its doc list.
+async function shard(part, number) {
+  return fetchFile(`${part}/${number.toString(16)}.bin`, async (response) => {
+    const bytes = await inflate(response);
+    const grams = new Map();
+    const at = { pos: 0 };
+    while (at.pos < bytes.length) {
+      const length = readVarint(bytes, at);
+      const gram = text8.decode(bytes.subarray(at.pos, at.pos + length));
+      at.pos += length;
+      const count = readVarint(bytes, at);
+      const size = readVarint(bytes, at);
+      grams.set(gram, [count, at.pos, at.pos + size]);
+      at.pos += size;
+    }
+    return { bytes, grams };
+  });
+}
+
+function decode(bytes, [count, start, end]) {
+  const ids = new Array(count);
+  const at = { pos: start };
+  let doc = -1;
+  for (let n = 0; n < count; n++) ids[n] = doc += readVarint(bytes, at);
+  if (at.pos !== end) throw new Error("damaged search index");
+  return ids;
+}
+
+async function partList(part, shards, hash, gram, gramLength) {
+  if (!shards) return [];
+  const { bytes, grams } = await shard(part, hash % shards);
+  if (Array.from(gram).length !== gramLength - 1) return grams.has(gram) ? decode(bytes, grams.get(gram)) : [];
+  // A gram one shorter than the longest has no list: it is the union of the lists of the longest grams it starts.
+  const found = new Set();
+  for (const [other, entry] of grams) {
+    if (other.startsWith(gram) && Array.from(other).length === gramLength) for (const id of decode(bytes, entry)) found.add(id);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+// The shard name of a gram: the CRC-32 of its UTF-8, for one of the longest grams of all but its last character.
+function gramHash(gram, gramLength) {
+  const chars = Array.from(gram);
+  return crc32(utf8.encode(chars.length === gramLength ? chars.slice(0, -1).join("") : gram));
+}
+
+// The docs containing a gram of at most manifest.gram characters, ascending: those of the
+// sealed part, then those of the tail (the newest issues), which all come after them.
+export async function postings(gram) {
+  const m = await manifest();
+  const hash = gramHash(gram, m.gram);
+  const [sealed, tail] = await Promise.all([partList("i", m.shards, hash, gram, m.gram),
+    partList("t", m.tail, hash, gram, m.gram)]);
+  return sealed.concat(tail);
+}
+
+export function intersect(a, b) {
+  const out = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] < b[j]) i++;
+    else if (a[i] > b[j]) j++;
+    else { out.push(a[i]); i++; j++; }
+  }
+  return out;
+}
+
+// -- the doc store ---------------------------------------------------------------------------
+
+// A doc: { id, url, title, label, date, region, text, terms }. Stored by segment of issues.
+export async function doc(id) {
+  const m = await manifest();
+  let lo = 0;
+  let hi = m.bases.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (m.bases[mid] <= id) lo = mid;
+    else hi = mid - 1;
+  }
+  const offset = id - m.bases[lo];
+  const path = `d/${lo}-${Math.floor(offset / m.store)}.bin`;
+  const rows = await fetchFile(path, async (r) => JSON.parse(text8.decode(await inflate(r))));
+  const [url, title, label, date, region, text, terms] = rows[offset % m.store];
+  return { id, url, title, label, date, region, text, terms };
+}
+
+function docContains(d, keyword) {
+  return [d.text, d.title, ...d.terms.split("\n")].some((t) => fold(t).includes(keyword));
+}
+
+// -- searching -------------------------------------------------------------------------------
+
+// The docs that may contain a keyword, ascending, and whether each of them still has to be
+// checked against its text. Up to manifest.gram characters the index answers exactly, and so it
+// does for the longer names it holds whole; any other longer keyword is looked up by grams
+// covering it, and only the docs holding all of them can contain it.
+export async function keywordCandidates(keyword) {
+  const m = await manifest();
+  const chars = Array.from(keyword);
+  if (chars.length <= m.gram) return { ids: await postings(keyword), exact: true };
+  const whole = await postings(keyword); // a long name indexed whole (terms.py long_phrases)
+  if (whole.length) return { ids: whole, exact: true };
+  const starts = [];
+  for (let s = 0; s + m.gram < chars.length; s += m.gram) starts.push(s);
+  starts.push(chars.length - m.gram);
+  const lists = await Promise.all(starts.map((s) => postings(chars.slice(s, s + m.gram).join(""))));
+  return { ids: lists.reduce(intersect), exact: false };
+}
+
+// The docs that may contain every keyword of the query (ascending, oldest first), and the
+// keywords each of them must still be checked for with check(id, unchecked); none for most queries.
+export async function candidates(query) {
+  const words = [...new Set(keywords(query))];
+  if (!words.length) return { ids: [], unchecked: [] };
+  const found = await Promise.all(words.map(keywordCandidates));
+  return { ids: found.map((f) => f.ids).reduce(intersect), unchecked: words.filter((w, n) => !found[n].exact) };
+}
+
+// Whether a doc contains every one of the keywords (in its text, headline or extra forms).
+export async function check(id, unchecked) {
+  if (!unchecked.length) return true;
+  const d = await doc(id);
+  return unchecked.every((keyword) => docContains(d, keyword));
+}
+
+// Every doc containing every keyword of the query, ascending (oldest first).
+export async function search(query) {
+  const { ids, unchecked } = await candidates(query);
+  if (!unchecked.length) return ids;
+  const ok = await Promise.all(ids.map((id) => check(id, unchecked)));
+  return ids.filter((id, n) => ok[n]);
+}
+
+// How many of the docs are in each region: { region name: count }.
+export async function regionCounts(ids) {
+  const m = await manifest();
   const counts = {};
-  for (const region of regions) {
-    counts[region] = (await runSearch(pagefind, query, { region })).results.length;
+  for (const id of ids) {
+    const code = m.region.charCodeAt(id) - 65;
+    if (code >= 0) counts[m.regions[code]] = (counts[m.regions[code]] || 0) + 1;
   }
   return counts;
 }
 
-// The readable text of a record: its "text" meta field, which search.py conceal() wrote in
-// private-use characters so that Pagefind would not index it.
-export function readableText(meta) {
-  let out = "";
-  let high = 0;
-  for (const char of meta.text || "") {
-    const code = char.codePointAt(0);
-    if (code >= 0x100400) out += String.fromCodePoint(0x10000 + (high << 10) + (code - 0x100400));
-    else if (code >= 0x100000) high = code - 0x100000;
-    else if (code >= 0xf0000) out += String.fromCodePoint(code - 0xf0000);
-    else out += char;
-  }
-  return out;
+// The docs of one region.
+export async function inRegion(ids, region) {
+  const m = await manifest();
+  const code = String.fromCharCode(65 + m.regions.indexOf(region));
+  return ids.filter((id) => m.region[id] === code);
 }
+
+// -- showing results ---------------------------------------------------------------------------
 
 // "2023-11-17" -> "2023年11月17日", as the site writes dates.
 export function chineseDate(iso) {
@@ -100,18 +247,14 @@ export function chineseDate(iso) {
   return `${y}年${m}月${d}日`;
 }
 
-// An excerpt of about `length` characters around the first place the query occurs, as
-// [text, highlighted] parts. Matching ignores punctuation and spaces, as the index does.
-// Whole keywords are highlighted; if none occurs (the report was found through an
-// abbreviation or its headline), the pieces of two characters or more that do.
+// An excerpt of about `length` characters around the first place a keyword occurs, as
+// [text, highlighted] parts. Matching is on the folded text, as the index's is; the keywords
+// found are highlighted (none, if the report was found by its headline or another form of a name).
 export function excerptParts(text, query, length = 90) {
   const { letters, at } = letterIndex(text);
-  const find = (t) => letters.indexOf(t);
-  let targets = keywords(query).filter((k) => find(k) >= 0);
-  if (!targets.length) targets = queryPieces(query).filter((p) => Array.from(p).length > 1 && find(p) >= 0);
   const spans = [];
-  for (const target of targets) {
-    for (let i = find(target); i >= 0; i = letters.indexOf(target, i + 1)) {
+  for (const target of keywords(query)) {
+    for (let i = letters.indexOf(target); i >= 0; i = letters.indexOf(target, i + 1)) {
       spans.push([at[i], endOf(text, at[i + target.length - 1])]);
     }
   }
@@ -141,17 +284,15 @@ function endOf(text, i) {
   return i + (text.codePointAt(i) > 0xffff ? 2 : 1);
 }
 
-// The text's letters and digits, lower-cased, with the position in the text of each.
+// The folded text, with the position in the text of each of its UTF-16 units.
 function letterIndex(text) {
   let letters = "";
   const at = [];
   for (let i = 0; i < text.length; ) {
     const char = String.fromCodePoint(text.codePointAt(i));
-    if (LETTER.test(char)) {
-      const lower = char.toLowerCase();
-      letters += lower;
-      for (let k = 0; k < lower.length; k++) at.push(i);
-    }
+    const f = foldChar(char);
+    letters += f;
+    for (let k = 0; k < f.length; k++) at.push(i);
     i += char.length;
   }
   return { letters, at };

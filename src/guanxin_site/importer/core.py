@@ -1,196 +1,114 @@
-"""Import a bulletin as editors receive it (text copied out of the PDF, or a .docx)
-into an issue file of our content format.
+"""The shared core of every importer: lines of a received bulletin -> an ImportedIssue.
 
-The received text has a header (masthead, issue line, publisher, date), a headline,
-then regional reports, one paragraph per line. Copying out of a PDF adds spurious
-spaces between CJK characters and cuts paragraphs at page breaks; both are undone
-here. Nothing of the body is dropped: what cannot be placed under a region is kept
-as the lead and reported in a note.
+Each source kind (text, .docx, PDF, OCR of a scan) turns its file into Lines: text in reading
+order, numbered (input line, paragraph, or running number with the page it stands on), with what
+the source knows about where paragraphs end. The core then reads the header (masthead, issue line,
+publisher, date), the headline, and the body: it joins lines cut by page breaks into paragraphs,
+drops page numbers, keeps the 报/送/发 distribution lines apart, and groups the paragraphs into one
+report per region. Nothing of the body is dropped: what cannot be placed under a region is kept as
+the lead and reported in a note.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import string
-from dataclasses import dataclass
-from pathlib import Path
+import unicodedata
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import yaml
+from guanxin_site.models import MAX_ISSUE_NUMBER
 
-if TYPE_CHECKING:  # only for annotations: parse_bulletin takes any object with this API
+if TYPE_CHECKING:  # only for annotations: parse_lines takes any object with this API
     from guanxin_site.gazetteer import Gazetteer, Place
+    from guanxin_site.importer.issuefile import ImportedIssue
 
-__all__ = [
-    "BulletinImportError",
-    "ImportNote",
-    "ImportedIssue",
-    "decode_bulletin",
-    "read_bulletin",
-    "parse_bulletin",
-]
+__all__ = ["BulletinImportError", "Figure", "ImportNote", "Line", "parse_bulletin", "parse_lines"]
 
 
 class BulletinImportError(Exception):
-    """The bulletin cannot be imported; .message tells the editor what to fix."""
+    """The bulletin cannot be imported; .message tells the editor what to fix, .line/.page where."""
 
-    def __init__(self, line: int | None, message: str):
+    def __init__(self, line: int | None, message: str, page: int | None = None):
         self.line = line
         self.message = message
-        super().__init__(f"第{line}行：{message}" if line else message)
+        self.page = page
+        super().__init__(f"{where(line, page)}：{message}" if line or page else message)
+
+
+def where(line: int | None, page: int | None) -> str:
+    """第3页 for a PDF, 第12行 for text: how an editor finds the place in the original."""
+    if page is not None:
+        return f"第{page}页"
+    return f"第{line}行" if line else ""
 
 
 @dataclass(frozen=True)
 class ImportNote:
-    line: int  # 1-based line of the input
+    line: int  # 1-based line (paragraph, for PDF a running number) of the input
     message: str
+    page: int | None = None  # page of a PDF
 
 
 @dataclass(frozen=True)
-class ImportedIssue:
-    """One imported bulletin; to_markdown() gives the issue file."""
+class Figure:
+    """A photo embedded in the received file, kept where it stood."""
 
-    year: int
+    index: int  # 1, 2, ... in the order of the file
+    caption: str
+    ext: str  # file extension without the dot: jpg, png...
+    data: bytes = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line as a source reads it."""
+
     number: int
-    total: int | None
-    date: dt.date
-    title: str
-    publisher: str | None
-    lead: tuple[str, ...]
-    reports: tuple[tuple[str, tuple[str, ...]], ...]
-    notes: tuple[ImportNote, ...]
-
-    def to_markdown(self) -> str:
-        front = [f"number: {self.number}"]
-        if self.total is not None:
-            front.append(f"total: {self.total}")
-        front += [f"date: {self.date.isoformat()}", f"title: {_yaml_scalar(self.title)}"]
-        if self.publisher is not None:
-            front.append(f"publisher: {_yaml_scalar(self.publisher)}")
-        blocks = [_escape_markdown(p) for p in self.lead]
-        for region, paragraphs in self.reports:
-            blocks.append(f"## {region}")
-            blocks += [_escape_markdown(p) for p in paragraphs]
-        return "---\n" + "".join(f"{f}\n" for f in front) + "---\n" + "".join(f"\n{b}\n" for b in blocks)
+    text: str
+    page: int | None = None
+    ends: bool | None = None  # the source knows this line ends its paragraph (True) or goes on (False)
+    figure: Figure | None = None
+    ocr: bool = False  # read by OCR from a scan: the issue needs proof-reading
 
 
-# -- reading and decoding ----------------------------------------------------
-
-_NOT_TEXT = "不是可识别的文本文件"
-_SAVE_AS = "请在 Word 或记事本中另存为 .docx 或 UTF-8 编码的 .txt 后再导入"
-# Magic numbers of files editors mistake for the bulletin text, with the advice that fits each.
-_MAGIC = (
-    (b"%PDF", "这是 PDF 文件：请在 PDF 阅读器中全选复制正文，粘贴到记事本，另存为 UTF-8 编码的 .txt 后再导入"),
-    (b"\xd0\xcf\x11\xe0", "这是旧版 Word（.doc）文件：" + _SAVE_AS),
-    (b"{\\rtf", "这是 RTF 文件：" + _SAVE_AS),
-    (b"PK\x03\x04", "这是 Word（.docx）或压缩文件，不是纯文本；Word 文件请以 .docx 为扩展名导入"),
-    (b"\x89PNG", "这是图片文件，不是简报文字"),
-    (b"\xff\xd8\xff", "这是图片文件，不是简报文字"),
-)
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-# What a bulletin is written in: ASCII, common Han, CJK and general punctuation, full-width forms,
-# and the few Latin-1 signs Chinese text uses (· × ° ±); other Latin-1 means a wrong guess.
-_COMMON = re.compile(
-    r"[\t\n\r\f\v\x20-\x7e\xa0\xa7\xb0\xb1\xb7\xd7\xf7\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
-)
-_MIN_COMMON_SHARE = 0.9
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
-def read_bulletin(path: Path) -> str:
-    """Text of a received bulletin: .docx through python-docx, anything else decoded."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise BulletinImportError(None, f"无法读取文件（{exc.strerror or exc}）") from None
-    if Path(path).suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
-        return _docx_text(data)
-    return decode_bulletin(data)
-
-
-def _docx_text(data: bytes) -> str:
-    import io  # python-docx is imported only when a Word file comes in: it is slow to load
-
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception:  # python-docx raises zip, XML, KeyError, ValueError... for a damaged file
-        raise BulletinImportError(None, "无法打开这个 Word 文件（可能已损坏，或不是 .docx）；" + _SAVE_AS) from None
-    return "\n".join(_docx_lines(document))
-
-
-def _docx_lines(container) -> list[str]:
-    """Paragraph texts in document order, table cells included (each cell once)."""
-    from docx.table import Table
-
-    lines: list[str] = []
-    for block in container.iter_inner_content():
-        if not isinstance(block, Table):
-            lines.append(block.text)
-            continue
-        # A merged cell is returned once per grid column. Keep its XML element, not its id():
-        # lxml makes a new proxy (perhaps at a reused address) once the old one is gone.
-        seen = set()
-        for row in block.rows:
-            for cell in row.cells:
-                if cell._tc not in seen:
-                    seen.add(cell._tc)
-                    lines += _docx_lines(cell)
-    return lines
-
-
-def decode_bulletin(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030; line endings normalised to LF."""
-    for magic, advice in _MAGIC:
-        if data.startswith(magic):
-            raise BulletinImportError(None, advice)
-    text = _decode_text(data)
-    if text is None:
-        raise BulletinImportError(None, f"文件{_NOT_TEXT}（不是 UTF-8 或 GBK/GB18030 编码，可能是二进制文件）；{_SAVE_AS}")
-    return _normalise_newlines(text)
-
-
-def _decode_text(data: bytes) -> str | None:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return _strict(data, codec, require_common=False)
-    if b"\x00" not in data:
-        for codec, require_common in (("utf-8", False), ("gb18030", True)):
-            text = _strict(data, codec, require_common)
-            if text is not None:
-                return text
-    return _guess(data)
-
-
-def _strict(data: bytes, codec: str, require_common: bool) -> str | None:
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        return None
-    return text if _plausible(text, require_common) else None
-
-
-def _guess(data: bytes) -> str | None:
-    """Last resort (UTF-16 without BOM, Big5...): charset-normalizer's best guess, if it reads as text."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return str(best) if best is not None and _plausible(str(best), True) else None
-
-
-def _plausible(text: str, require_common: bool) -> bool:
-    """Text, not binary: almost no control characters; a legacy decode must give common characters."""
-    if len(_CONTROL.findall(text)) > 2 + len(text) // 100:
-        return False
-    if not require_common or not text:
-        return True
-    return len(_COMMON.findall(text)) >= _MIN_COMMON_SHARE * len(text)
-
-
-def _normalise_newlines(text: str) -> str:
+def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- characters as printed -----------------------------------------------------
+
+# Some PDF producers write radicals for the ideographs they look like: Kangxi radicals (U+2F00-2FD5,
+# where NFKC per character is right) and CJK radicals supplement forms (U+2E80-2EF3, where NFKC knows
+# only two: this table gives the simplified forms that stand for whole characters). CJK compatibility
+# ideographs fold by their canonical mapping. Never NFKC over the whole text: it turns ，into "," and
+# （into "(".
+_RADICALS_SUPPLEMENT = dict(zip(
+    "⺁⺅⺆⺉⺊⺌⺏⺐⺒⺓⺔⺖⺗⺘⺙⺛⺜⺝⺞⺟⺠⺡⺢⺣⺤⺦⺧⺨⺩⺪⺫⺬⺭⺮⺯⺰⺱⺲⺶⺹⺺⺻⺼⺽⺾⻁⻂⻃⻄⻅⻆⻈⻉⻊⻋⻌⻏⻐⻑⻒⻓⻔⻖⻗⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳",
+    "厂亻冂刂卜小尣尢巳幺彑忄心扌攵旡日月歺母民氵氺灬爫丬牛犭王疋目示礻竹糹纟罓罒羊耂肀聿肉臼艹虎衤覀西见角讠贝足车辶阝钅長镸长门阝雨青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟",
+))
+
+
+def _folding_table() -> dict[int, str]:
+    table = {ord(k): v for k, v in _RADICALS_SUPPLEMENT.items()}
+    for code in range(0x2F00, 0x2FD6):
+        table[code] = unicodedata.normalize("NFKC", chr(code))
+    for first, last in ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F)):
+        for code in range(first, last + 1):
+            folded = unicodedata.normalize("NFC", chr(code))
+            if folded != chr(code):
+                table[code] = folded
+    return table
+
+
+_FOLD = _folding_table()
+
+
+def fold_characters(text: str) -> str:
+    """Radicals and compatibility ideographs -> the ideographs they stand for; all else unchanged."""
+    return text.translate(_FOLD)
 
 
 # -- cleaning lines ----------------------------------------------------------
@@ -208,7 +126,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _clean(line: str) -> str:
     """Strip a line and drop the spaces a PDF copy puts next to CJK; Latin words keep one space."""
-    return _glue([p for p in _SPACE.split(_CONTROL.sub(" ", line)) if p])
+    return _glue([p for p in _SPACE.split(CONTROL.sub(" ", fold_characters(line))) if p])
 
 
 def _glue(pieces: list[str]) -> str:
@@ -224,15 +142,18 @@ def _is_open(text: str) -> bool:
     return text[-1] not in _CLOSING
 
 
-def _input_lines(text: str) -> list[tuple[int, str]]:
-    """(1-based input line, cleaned text) of every non-empty line."""
-    lines = []
-    for number, raw in enumerate(_normalise_newlines(text).split("\n"), 1):
-        if _SURROGATE.search(raw):
-            raise BulletinImportError(number, "这一行含有无效字符（损坏的编码）；请重新复制这一行的文字")
-        cleaned = _clean(raw)
+def _input_lines(source: list[Line]) -> list[tuple[int, str | Figure]]:
+    """(number, cleaned text) of every non-empty line; (number, Figure) where a photo stood."""
+    lines: list[tuple[int, str | Figure]] = []
+    for line in source:
+        if line.figure is not None:
+            lines.append((line.number, line.figure))
+            continue
+        if _SURROGATE.search(line.text):
+            raise BulletinImportError(line.number, "这一行含有无效字符（损坏的编码）；请重新复制这一行的文字")
+        cleaned = _clean(line.text)
         if cleaned:
-            lines.append((number, cleaned))
+            lines.append((line.number, cleaned))
     return lines
 
 
@@ -291,7 +212,7 @@ def _header_line(text: str) -> _HeaderLine:
     return _HeaderLine(issue, date, compact)
 
 
-def _parse_header(lines: list[tuple[int, str]], notes: list[ImportNote]) -> _Header:
+def _parse_header(lines: list[tuple[int, str]], notes: _Notes) -> _Header:
     parsed = [_header_line(text) for _, text in lines[:_HEADER_SCAN]]
     # An issue or date found in a line that is otherwise body text (a headline) does not count.
     found = [i for i, h in enumerate(parsed) if (h.issue or h.date) and h.kind]
@@ -300,7 +221,7 @@ def _parse_header(lines: list[tuple[int, str]], notes: list[ImportNote]) -> _Hea
     if issue_at is None:
         _missing_issue(lines, parsed)
     if date_at is None:
-        _missing_date(lines, parsed, issue_at)
+        _missing_date(lines, parsed, issue_at, notes)
     end = max(issue_at, date_at) + 1
     publisher = _take_publisher(lines, parsed, end, notes)
     if publisher is None and end < len(lines) and _is_office(_header_line(lines[end][1])):
@@ -317,16 +238,16 @@ def _missing_issue(lines, parsed) -> None:
     raise BulletinImportError(line, f"找不到期号行。{where}加一行期号，例如“{_EXAMPLE_ISSUE}”")
 
 
-def _missing_date(lines, parsed, issue_at: int) -> None:
+def _missing_date(lines, parsed, issue_at: int, notes: _Notes) -> None:
     after = next((i for i, h in enumerate(parsed) if h.kind == "publisher"), issue_at)
     raise BulletinImportError(
         lines[after][0],
-        f"找不到出版日期。请在第{lines[after][0]}行“{lines[after][1]}”之后单独加一行日期，"
+        f"找不到出版日期。请在{notes.ref(lines[after][0])}“{lines[after][1]}”之后单独加一行日期，"
         f"例如“{_EXAMPLE_DATE}”（用阿拉伯数字，也可写成 2023-11-17）",
     )
 
 
-def _take_publisher(lines, parsed, end: int, notes: list[ImportNote]) -> str | None:
+def _take_publisher(lines, parsed, end: int, notes: _Notes) -> str | None:
     """The publisher among the header lines; other unrecognised header lines are reported."""
     publisher = None
     for (line, text), header in zip(lines[:end], parsed):
@@ -360,6 +281,8 @@ def _issue_numbers(match: re.Match, date: dt.date, line: int) -> tuple[int, int 
         raise BulletinImportError(line, f"期号行写的是{int(year)}年，出版日期却是{date.year}年；请核对后改成一致")
     if int(number) < 1 or (total is not None and int(total) < 1):
         raise BulletinImportError(line, f"期号“{match.group()}”中的期数必须大于 0")
+    if int(number) > MAX_ISSUE_NUMBER or (total is not None and int(total) > MAX_ISSUE_NUMBER):
+        raise BulletinImportError(line, f"期号“{match.group()}”中的期数超过了 {MAX_ISSUE_NUMBER}（期号和总期号最大为 {MAX_ISSUE_NUMBER}）；请核对期号")
     return int(number), int(total) if total is not None else None
 
 
@@ -371,7 +294,7 @@ _SENTENCE_END = set("。！？；：…!?;:")
 _NOT_HEADLINE_TAIL = re.compile(r"^(?:编者按|按语|本刊讯|[（(【\[“《])")
 
 
-def _parse_headline(lines, start: int, gazetteer, notes: list[ImportNote]) -> tuple[str, int]:
+def _parse_headline(lines, start: int, gazetteer, notes: _Notes) -> tuple[str, int]:
     """(headline, index of the first body line)."""
     if start >= len(lines):
         raise BulletinImportError(lines[-1][0], "日期之后没有标题和正文；请在日期下面加上标题行和正文")
@@ -381,7 +304,7 @@ def _parse_headline(lines, start: int, gazetteer, notes: list[ImportNote]) -> tu
     if start + 1 < len(lines) and _is_headline_tail(lines[start + 1][1], gazetteer):
         tail_line, tail = lines[start + 1]
         title = _glue([title, tail])
-        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与第{line}行合并为标题“{title}”；如果它其实是正文，请核对"))
+        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与{notes.ref(line)}合并为标题“{title}”；如果它其实是正文，请核对"))
         return title, start + 2
     return title, start + 1
 
@@ -401,33 +324,57 @@ def _is_headline_tail(text: str, gazetteer) -> bool:
 _PAGE_NUMBER = re.compile(r"[-—–－~～\s]*(?:第\s*)?[0-9０-９]{1,3}(?:\s*页)?(?:\s*/\s*[0-9]{1,3})?[-—–－~～\s]*")
 
 
+# The distribution lines printed at the end of a bulletin: who it is reported (报), sent (送) and
+# issued (发) to. They are not part of any report: kept in the front matter, shown at the page's foot.
+_DISTRIBUTION = re.compile(r"^(?:报|送|发|抄报|抄送|报送|分送)[:：]")
+
+
 @dataclass
 class _Paragraph:
     line: int
-    text: str
+    text: str | Figure
     region: str | None  # None: the lead, before the first report
+    last: int = 0  # number of the last line joined into it
+    distribution: bool = False
+
+    def takes_more(self, closed: set[int]) -> bool:
+        """Cut by a page break: no closing punctuation, and the source does not know it ended."""
+        return isinstance(self.text, str) and self.last not in closed and _is_open(self.text)
 
 
-def _paragraphs(lines, gazetteer, notes: list[ImportNote]) -> list[_Paragraph]:
+def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Paragraph]:
     """Join lines cut by page breaks into paragraphs and give each its region."""
     paragraphs: list[_Paragraph] = []
     for line, text in lines:
+        current = paragraphs[-1].region if paragraphs else None
+        if isinstance(text, Figure):
+            paragraphs.append(_Paragraph(line, text, current, line))
+            continue
         if _PAGE_NUMBER.fullmatch(text):
             notes.append(ImportNote(line, f"“{text}”像是页码，已删去"))
             continue
-        current = paragraphs[-1].region if paragraphs else None
-        opens, county = _opening(text, current, gazetteer)
-        if paragraphs and _is_open(paragraphs[-1].text):
+        distribution = _DISTRIBUTION.match(text) is not None
+        opens, county = (None, None) if distribution else _opening(text, current, gazetteer)
+        if paragraphs and paragraphs[-1].takes_more(closed) and not distribution:
             if opens is None:
                 paragraphs[-1].text = _glue([paragraphs[-1].text, text])
+                paragraphs[-1].last = line
                 continue
             notes.append(ImportNote(line, (
-                f"上一段（第{paragraphs[-1].line}行起）末尾没有句末标点，可能被分页断开；但这一行开始了{opens}的报道，"
+                f"上一段（{notes.ref(paragraphs[-1].line)}起）末尾没有句末标点，可能被分页断开；但这一行开始了{opens}的报道，"
                 "所以没有接在上一段后面，请核对")))
         if county is not None:
             notes.append(_county_note(line, county, current))
-        paragraphs.append(_Paragraph(line, text, opens or current))
+        paragraphs.append(_Paragraph(line, text, opens or current, line, distribution))
     return paragraphs
+
+
+def _take_distribution(paragraphs: list[_Paragraph]) -> tuple[str, ...]:
+    """The 报/送/发 lines at the end, taken out of the body."""
+    taken: list[str] = []
+    while paragraphs and paragraphs[-1].distribution:
+        taken.insert(0, paragraphs.pop().text)
+    return tuple(taken)
 
 
 def _opening(text: str, current: str | None, gazetteer) -> tuple[str | None, Place | None]:
@@ -448,10 +395,10 @@ def _county_note(line: int, county: Place, current: str | None) -> ImportNote:
     return ImportNote(line, f"这一段以“{county.name}”开头，{why}，已作为{county.region}的报道")
 
 
-_Reports = tuple[tuple[str, tuple[str, ...]], ...]
+_Reports = tuple[tuple[str, tuple[str | Figure, ...]], ...]
 
 
-def _group(paragraphs: list[_Paragraph], notes: list[ImportNote]) -> tuple[tuple[str, ...], _Reports]:
+def _group(paragraphs: list[_Paragraph], notes: _Notes) -> tuple[tuple[str | Figure, ...], _Reports]:
     """Lead paragraphs, and reports in order of first appearance (one per region)."""
     lead = tuple(p.text for p in paragraphs if p.region is None)
     reports: dict[str, list[str]] = {}
@@ -462,7 +409,7 @@ def _group(paragraphs: list[_Paragraph], notes: list[ImportNote]) -> tuple[tuple
             continue
         if p.region in reports and p.region != previous:
             notes.append(ImportNote(p.line, (
-                f"{p.region}的报道在前面（第{first_line[p.region]}行起）已经出现；一期中每个地区只能有一篇报道，"
+                f"{p.region}的报道在前面（{notes.ref(first_line[p.region])}起）已经出现；一期中每个地区只能有一篇报道，"
                 f"已把这一段接在前面{p.region}报道的末尾，请核对顺序")))
         reports.setdefault(p.region, []).append(p.text)
         first_line.setdefault(p.region, p.line)
@@ -476,20 +423,66 @@ def _lead_note(line: int, count: int, has_reports: bool) -> ImportNote:
     if has_reports:
         return ImportNote(line, f"从这一行起的{count}段在第一篇地区报道之前，不属于任何地区，已作为导语保留在正文开头")
     return ImportNote(line, (
-        "全文没有以地区名（如“黑河市”“大兴安岭地区”）开头的段落，正文全部作为导语保留；"
+        "全文没有以地区名（site.yaml 中 gazetteer 设置的地名表中的地区全称）开头的段落，正文全部作为导语保留；"
         "如需按地区归类，请在各地报道第一段的开头写上地区全称"))
 
 
 def parse_bulletin(text: str, gazetteer: Gazetteer) -> ImportedIssue:
-    """Parse a received bulletin. Raises BulletinImportError for what the editor must fix."""
-    lines = _input_lines(text)
+    """Parse bulletin text (copied out of the PDF). Raises BulletinImportError for what the editor must fix."""
+    from guanxin_site.importer.text import text_lines
+
+    return parse_lines(text_lines(text), gazetteer)
+
+
+def parse_lines(source: list[Line], gazetteer: Gazetteer) -> ImportedIssue:
+    """Parse the lines a source read. Raises BulletinImportError (with line and page) for what the editor must fix."""
+    pages = {line.number: line.page for line in source if line.page is not None}
+    try:
+        issue = _parse(source, gazetteer, pages, proofread=not any(line.ocr for line in source))
+    except BulletinImportError as exc:
+        exc.page = pages.get(exc.line) if exc.line else exc.page
+        raise
+    if not pages:
+        return issue
+    import dataclasses
+
+    notes = tuple(dataclasses.replace(note, page=pages.get(note.line)) for note in issue.notes)
+    return dataclasses.replace(issue, notes=notes)
+
+
+class _Notes(list):
+    """The notes of one import, and how its messages refer to another place of the input."""
+
+    def __init__(self, pages: dict[int, int]):
+        super().__init__()
+        self.pages = pages
+
+    def ref(self, line: int) -> str:
+        """第12行 in text; 第2页 in a PDF, whose line numbers mean nothing to the editor."""
+        page = self.pages.get(line)
+        return f"第{page}页" if page is not None else f"第{line}行"
+
+
+def _parse(source: list[Line], gazetteer: Gazetteer, pages: dict[int, int], proofread: bool) -> ImportedIssue:
+    from guanxin_site.importer.issuefile import ImportedIssue
+
+    every = _input_lines(source)
+    lines = [(n, t) for n, t in every if isinstance(t, str)]
     if not lines:
         raise BulletinImportError(None, "文件中没有文字")
-    notes: list[ImportNote] = []
+    notes = _Notes(pages)
     header = _parse_header(lines, notes)
     title, body_start = _parse_headline(lines, header.end, gazetteer, notes)
-    paragraphs = _paragraphs(lines[body_start:], gazetteer, notes)
-    if not paragraphs:
+    # Photos before the body (beside the masthead, say) go to its start; the rest stay where they stood.
+    first = lines[body_start][0] if body_start < len(lines) else None
+    figures_before = [(n, t) for n, t in every if isinstance(t, Figure) and first is not None and n < first]
+    in_body = {n for n, _ in lines[body_start:]}
+    body = figures_before + [(n, t) for n, t in every if first is not None and n >= first
+                             and (isinstance(t, Figure) or n in in_body)]
+    closed = {line.number for line in source if line.ends}
+    paragraphs = _paragraphs(body, gazetteer, notes, closed)
+    distribution = _take_distribution(paragraphs)
+    if not any(isinstance(p.text, str) for p in paragraphs):
         raise BulletinImportError(lines[body_start - 1][0], "标题之后没有正文；请检查是否复制完整")
     lead, reports = _group(paragraphs, notes)
     return ImportedIssue(
@@ -502,61 +495,6 @@ def parse_bulletin(text: str, gazetteer: Gazetteer) -> ImportedIssue:
         lead=lead,
         reports=reports,
         notes=tuple(sorted(notes, key=lambda n: n.line)),
+        distribution=distribution,
+        proofread=proofread,
     )
-
-
-# -- writing the content format -----------------------------------------------------
-
-# Read as a number by some YAML loader (1e3 is a float in YAML 1.2, a string in PyYAML): always quoted.
-_NUMBERISH = re.compile(r"[-+.]?[0-9][0-9A-Za-z.+_:-]*")
-# PyYAML refuses these characters anywhere in a stream, and folds these line breaks inside quotes.
-_YAML_UNSAFE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _yaml_scalar(value: str) -> str:
-    """Plain if YAML reads it back unchanged (no ': ', no indicator, not a number/bool/date), else quoted."""
-    if value == value.strip() and not _YAML_UNSAFE.search(value) and not _NUMBERISH.fullmatch(value):
-        try:
-            if yaml.safe_load(f"k: {value}") == {"k": value}:
-                return value
-        except yaml.YAMLError:
-            pass
-    return _YAML_UNSAFE.sub(_yaml_escape, json.dumps(value, ensure_ascii=False))
-
-
-def _yaml_escape(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-_ASCII_PUNCT = frozenset(string.punctuation)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Block syntax a one-line paragraph can start with (CommonMark): heading, quote, list item, thematic
-# break. Fences need ``` or ~~~, and ` and ~~ are escaped wherever they are.
-_BLOCK_START = re.compile(
-    r"#{1,6}(?=[ \t]|$)|>|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)](?:[ \t]|$))|([-_*])(?:[ \t]*\1){2,}[ \t]*$"
-)
-
-
-def _escape_markdown(text: str) -> str:
-    """Backslash-escape what markdown-it (CommonMark + tables + strikethrough) would read as syntax."""
-    escaped = "".join(_escape_char(text, i) for i in range(len(text)))
-    block = _BLOCK_START.match(escaped)
-    if block is None:
-        return escaped
-    if escaped[0].isdigit():  # 1. / 1) : escape the delimiter after the digits
-        return escaped[: block.end()] + "\\" + escaped[block.end():]
-    return "\\" + escaped
-
-
-def _escape_char(text: str, i: int) -> str:
-    ch = text[i]
-    following = text[i + 1: i + 2]
-    if (
-        ch in "`*_[<"
-        or (ch == "\\" and following in _ASCII_PUNCT)
-        or (ch == "&" and _ENTITY.match(text, i))
-        or (ch == "~" and "~" in (text[i - 1: i] if i else "", following))
-    ):
-        return "\\" + ch
-    return ch

@@ -1,0 +1,45 @@
+"""Full-text search in Chinese: a static n-gram index written with the site, searched in the browser.
+
+- terms.py: what is matched (folding, the docs, the extra forms of names);
+- index.py: writing the index (segments per group of issues, shards per n-gram hash, the doc store);
+- reader.py: reading a built index in Python, as templates/static/search-query.js does in the browser.
+
+Why not Pagefind (which this replaced; figures in README.md "Search"): with Chinese it matches word
+prefixes of a segmentation the browser does not share, so it misses about a fifth of the reports
+that contain a query, and making it exact took a bundle three times its normal size and most of
+the build's time.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from guanxin_site.archive import Archive
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.search.index import DATA_DIR, LAYOUT, MAX_GRAM, write_index
+
+__all__ = ["DATA_DIR", "MAX_GRAM", "search_key", "write_search"]
+
+
+def _version(gazetteer: Gazetteer) -> str:
+    from guanxin_site import __version__
+    from guanxin_site.parser import PARSER_VERSION
+
+    return f"{LAYOUT}\0{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}"
+
+
+def search_key(archive: Archive, gazetteer: Gazetteer) -> str:
+    """What the index depends on: every issue's identity (its digest), the format and the gazetteer."""
+    h = hashlib.sha256(_version(gazetteer).encode())
+    for issue in archive.issues:
+        h.update(f"\0{issue.source}\0{issue.digest}".encode())
+    return h.hexdigest()
+
+
+def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict, cache_dir: Path,
+                 jobs: int = 1) -> dict:
+    """Write the index of the archive through a SiteWriter (stage, record, keep). previous: what this
+    returned for the previous build. Returns what the next build needs: {"sealed", "files"}."""
+    regions = [region.name for region in gazetteer.regions]
+    return write_index(list(reversed(archive.issues)), gazetteer, regions, writer, previous, cache_dir,
+                       _version(gazetteer), jobs)

@@ -1,0 +1,140 @@
+"""Reading a built index in Python, the way templates/static/search-query.js does in the browser.
+
+Used by the tests (differential against a brute-force scan of the sources) and handy for
+inspecting an index; the build does not use it.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
+from guanxin_site.search.terms import fold
+
+# Keyword separators, as search-query.js SEPARATORS: str.isspace() characters plus U+FEFF.
+SEPARATORS = re.compile("[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+
+def keywords(query: str) -> list[str]:
+    return [k for k in map(fold, SEPARATORS.split(query)) if k]
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    id: int
+    url: str
+    title: str
+    label: str
+    date: str
+    region: str
+    text: str
+    terms: tuple[str, ...]
+
+    def contains(self, keyword: str) -> bool:
+        return any(keyword in fold(t) for t in (self.text, self.title, *self.terms))
+
+
+class IndexReader:
+    def __init__(self, site: Path):
+        self.root = Path(site) / DATA_DIR
+        self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+        self.fetched: set[str] = set()  # files read, as the browser would fetch them
+        self._shard = cache(self._read_shard)
+        self._store = cache(self._read_store)
+
+    def _read(self, rel: str) -> bytes:
+        self.fetched.add(rel)
+        return zlib.decompress((self.root / rel).read_bytes(), -15)
+
+    def _read_shard(self, part: str, number: int) -> dict[str, tuple[int, bytes]]:
+        data = self._read(f"{part}/{number:x}.bin")
+        grams, at = {}, 0
+        while at < len(data):
+            length, at = _varint(data, at)
+            gram = data[at : at + length].decode()
+            at += length
+            count, at = _varint(data, at)
+            size, at = _varint(data, at)
+            grams[gram] = (count, data[at : at + size])
+            at += size
+        return grams
+
+    def _read_store(self, segment: int, block: int) -> list:
+        return json.loads(self._read(f"d/{segment}-{block}.bin"))
+
+    def postings(self, gram: str) -> list[int]:
+        """The sealed part's list, then the tail's. A gram of PREFIXED characters: the union of the
+        lists of the MAX_GRAM grams it starts."""
+        return self._part("i", self.manifest["shards"], gram) + self._part("t", self.manifest["tail"], gram)
+
+    def _part(self, part: str, shards: int, gram: str) -> list[int]:
+        if not shards:
+            return []
+        entries = self._shard(part, gram_hash(gram) % shards)
+        if len(gram) != PREFIXED:
+            return _decode(*entries[gram]) if gram in entries else []
+        found: set[int] = set()
+        for other, entry in entries.items():
+            if len(other) == MAX_GRAM and other.startswith(gram):
+                found.update(_decode(*entry))
+        return sorted(found)
+
+    def doc(self, doc_id: int) -> StoredDoc:
+        size, bases = self.manifest["store"], self.manifest["bases"]
+        segment = bisect.bisect_right(bases, doc_id) - 1
+        offset = doc_id - bases[segment]
+        url, title, label, date, region, text, terms = self._store(segment, offset // size)[offset % size]
+        return StoredDoc(doc_id, url, title, label, date, region, text, tuple(terms.split("\n")) if terms else ())
+
+    def keyword_docs(self, keyword: str) -> list[int]:
+        gram = self.manifest["gram"]
+        if len(keyword) <= gram:
+            return self.postings(keyword)
+        whole = self.postings(keyword)
+        if whole:
+            return whole
+        starts = list(range(0, len(keyword) - gram, gram)) + [len(keyword) - gram]
+        candidates = set.intersection(*(set(self.postings(keyword[s : s + gram])) for s in starts))
+        return sorted(d for d in candidates if self.doc(d).contains(keyword))
+
+    def search(self, query: str) -> list[int]:
+        words = list(dict.fromkeys(keywords(query)))
+        if not words:
+            return []
+        return sorted(set.intersection(*(set(self.keyword_docs(w)) for w in words)))
+
+    def region_counts(self, ids: list[int]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for doc_id in ids:
+            code = ord(self.manifest["region"][doc_id]) - 65
+            if code >= 0:
+                name = self.manifest["regions"][code]
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
+
+def _decode(count: int, data: bytes) -> list[int]:
+    ids, doc, at = [], -1, 0
+    for _ in range(count):
+        step, at = _varint(data, at)
+        doc += step
+        ids.append(doc)
+    if at != len(data):
+        raise ValueError("damaged doc list")
+    return ids
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7

@@ -1,0 +1,156 @@
+"""What a search matches: the folded text of each report, and the extra forms it is findable by.
+
+Folding (the same in templates/static/search-query.js fold(), checked by tests/search_vectors.json):
+the text is composed (NFC, so an accent typed separately joins its letter), then each character
+on its own is put in Unicode NFKC form and lower-cased, and what comes out is kept
+only if it is a letter or a digit (general category L* or N*). So full-width Ａ１ and half-width a1
+match, Kangxi and compatibility forms match their usual characters, ① matches 1, and punctuation
+and spaces are ignored: 发挥“五老”作用 is found by 五老作用, 11 月 9 日 by 11月9日.
+
+A report is findable by its text, its issue's headline, and extra terms: its region's names
+(伊春市, 伊春, historic aliases), the counties it names (full and short), and each occurrence of
+an abbreviation or place name rewritten in its other form (关工委 / 关心下一代工作委员会,
+嘉荫 / 嘉荫县) with a few characters of context, so a query running across the name is found too.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from guanxin_site.archive import Archive
+from guanxin_site.gazetteer import Gazetteer, Place
+from guanxin_site.models import Issue, Report
+
+# Abbreviations common in the bulletins, with their full forms. A report containing one form is
+# indexed with the other, so a search for either finds both.
+ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("关工委", "关心下一代工作委员会"),
+    ("关工", "关心下一代工作"),
+    ("中办", "中共中央办公厅"),
+    ("国办", "国务院办公厅"),
+    ("团市委", "共青团市委"),
+    ("团县委", "共青团县委"),
+    ("妇联", "妇女联合会"),
+)
+# 五老, the "five elders"; a report that lists all five is indexed with 五老 too.
+FIVE_ELDERS = ("老干部", "老战士", "老专家", "老教师", "老模范")
+CONTEXT = 5  # characters kept each side of a rewritten name (MAX_GRAM - 1: every gram across it is indexed)
+
+
+class _FoldTable(dict):
+    """Code point -> its folded form (None: dropped; the code point itself: kept), filled as met."""
+
+    def __missing__(self, code: int):
+        out = "".join(c for c in unicodedata.normalize("NFKC", chr(code)).lower()
+                      if unicodedata.category(c)[0] in "LN")
+        value = None if not out else code if out == chr(code) else out
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """The text as search compares it: NFC, then per character NFKC, lower case, letters and digits only."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One searchable unit: a report, or an issue's lead text (region "")."""
+
+    url: str  # relative to the site root: "2023/53/#yichun", or "2023/53/" for a lead text
+    title: str
+    label: str
+    date: str
+    region: str
+    text: str  # readable, for excerpts
+    terms: tuple[str, ...]  # findable by, not shown
+
+    def texts(self) -> tuple[str, ...]:
+        """The folded texts a query is looked for in; a match never spans two of them."""
+        return (fold(self.text), fold(self.title), *(fold(t) for t in self.terms))
+
+
+def issue_docs(issue: Issue, gazetteer: Gazetteer) -> list[Doc]:
+    """The docs of one issue, in page order: the lead text (if any), then each report."""
+    out = []
+    lead = issue.lead_text
+    if lead.strip():
+        out.append(_doc(issue, None, lead, gazetteer))
+    for report in issue.reports:
+        out.append(_doc(issue, report, report.text, gazetteer))
+    return out
+
+
+def archive_docs(archive: Archive, gazetteer: Gazetteer) -> list[Doc]:
+    """Every doc of the archive, oldest issue first (the doc numbers of the index)."""
+    return [doc for issue in reversed(archive.issues) for doc in issue_docs(issue, gazetteer)]
+
+
+def _doc(issue: Issue, report: Report | None, text: str, gazetteer: Gazetteer) -> Doc:
+    return Doc(url=f"{issue.url}#{report.anchor}" if report else issue.url, title=issue.title, label=issue.label,
+               date=issue.date.isoformat(), region=report.region.name if report else "", text=text,
+               terms=tuple(extra_terms(text, report, gazetteer)))
+
+
+def extra_terms(text: str, report: Report | None, gazetteer: Gazetteer) -> list[str]:
+    """The other forms a doc is findable by (see the module's docstring)."""
+    pairs = list(ABBREVIATIONS)
+    terms: list[str] = []
+    if report is not None:
+        region = report.region
+        terms += [region.name, region.short, *region.aliases]
+        terms += [name for county in report.counties for name in (county.name, county.short)]
+        pairs += _place_pairs(region)
+        # Counties of the report's own region only: short names like 友好 or 前进 are common words.
+        for county in gazetteer.counties_of(region.name):
+            pairs += _place_pairs(county)
+    terms += _rewrites(text, pairs)
+    if all(elder in text for elder in FIVE_ELDERS):
+        terms.append("五老")
+    return list(dict.fromkeys(t for t in terms if fold(t)))
+
+
+def long_phrases(gazetteer: Gazetteer, longer_than: int) -> tuple[str, ...]:
+    """Names and their forms longer than the index's grams (关心下一代工作委员会): indexed whole, so
+    that looking one of them up costs one doc list instead of checking texts."""
+    names = [name for pair in ABBREVIATIONS for name in pair]
+    for region in gazetteer.regions:
+        for place in (region, *gazetteer.counties_of(region.name)):
+            names += [place.name, place.short, *place.aliases]
+    return tuple(sorted({f for f in map(fold, names) if len(f) > longer_than}))
+
+
+def _place_pairs(place: Place) -> list[tuple[str, str]]:
+    forms = [*place.aliases, *([place.short] if len(place.short) >= 2 else [])]  # 宾 alone matches too much
+    return [(place.name, form) for form in forms if form != place.name]
+
+
+_PATTERNS: dict[tuple, tuple[re.Pattern, dict]] = {}
+
+
+def _rewrites(text: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """Each occurrence of one form of a pair in the folded text, in the other form, with CONTEXT
+    characters of context on each side."""
+    key = tuple(pairs)
+    if key not in _PATTERNS:
+        other: dict[str, set[str]] = {}
+        for a, b in pairs:
+            a, b = fold(a), fold(b)
+            if a != b:
+                other.setdefault(a, set()).add(b)
+                other.setdefault(b, set()).add(a)
+        pattern = re.compile("|".join(re.escape(f) for f in sorted(other, key=lambda f: (-len(f), f))))
+        _PATTERNS[key] = (pattern, {k: sorted(v) for k, v in other.items()})
+    pattern, other = _PATTERNS[key]
+    text = fold(text)
+    found: dict[str, None] = {}
+    for match in pattern.finditer(text):
+        before = text[max(0, match.start() - CONTEXT) : match.start()]
+        after = text[match.end() : match.end() + CONTEXT]
+        for replacement in other[match.group()]:
+            found[before + replacement + after] = None
+    return list(found)

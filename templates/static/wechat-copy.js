@@ -1,0 +1,109 @@
+/* 复制到公众号: copy the 公众号 edition (wechat.html) to the clipboard as text/html and text/plain.
+   Loaded by enhance.js when an editor reaches for the button (or inside WeChat, for the share hint below);
+   it defines window.guanxinCopy(button). */
+(function () {
+  "use strict";
+
+  function status(message) {
+    var box = document.querySelector(".wechat-status");
+    if (box) { box.textContent = message; }
+  }
+
+  /* The article of a wechat.html page: its first <section> (the page has nothing else worth pasting). */
+  function edition(url) {
+    return fetch(url, {cache: "no-cache"}).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.text();
+    }).then(function (source) {
+      var doc = new DOMParser().parseFromString(source, "text/html");
+      var article = doc.body.querySelector("section");
+      if (!article) { throw new Error("no article"); }
+      var blocks = article.querySelectorAll("h1, h2, h3, p, li");
+      var lines = [];
+      for (var i = 0; i < blocks.length; i++) {
+        if (blocks[i].tagName === "LI" && blocks[i].querySelector("p")) { continue; }  /* its paragraphs follow */
+        var text = blocks[i].textContent.replace(/\s+/g, " ").trim();
+        if (text) { lines.push(text); }
+      }
+      return {html: article.outerHTML, text: lines.join("\n\n")};
+    });
+  }
+
+  /* Fallback without the async clipboard API: a hidden editable copy, selected, and a copy event
+     that sets both flavours. */
+  function legacyCopy(content) {
+    var holder = document.createElement("div");
+    holder.contentEditable = "true";
+    holder.setAttribute("aria-hidden", "true");
+    holder.style.cssText = "position:fixed;left:-9999px;top:0;width:1px;height:1px;overflow:hidden;opacity:0";
+    holder.innerHTML = content.html;
+    document.body.appendChild(holder);
+    function onCopy(event) {
+      event.clipboardData.setData("text/html", content.html);
+      event.clipboardData.setData("text/plain", content.text);
+      event.preventDefault();
+    }
+    document.addEventListener("copy", onCopy);
+    var selection = window.getSelection();
+    var range = document.createRange();
+    range.selectNodeContents(holder);
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var done = false;
+    try { done = document.execCommand("copy"); } finally {
+      document.removeEventListener("copy", onCopy);
+      selection.removeAllRanges();
+      holder.remove();
+    }
+    if (!done) { throw new Error("execCommand"); }
+  }
+
+  function copy(button) {
+    var label = button.textContent.replace("复制到公众号", "");
+    var loading = edition(button.parentNode.querySelector("a").href);
+    var written;
+    if (navigator.clipboard && window.ClipboardItem) {
+      /* The item is made inside the click (Safari requires it) and filled when the edition arrives. */
+      var item = new ClipboardItem({
+        "text/html": loading.then(function (c) { return new Blob([c.html], {type: "text/html"}); }),
+        "text/plain": loading.then(function (c) { return new Blob([c.text], {type: "text/plain"}); })
+      });
+      written = navigator.clipboard.write([item]).catch(function () {
+        return loading.then(legacyCopy);
+      });
+    } else {
+      written = loading.then(legacyCopy);
+    }
+    status("正在复制……");
+    written.then(function () {
+      status("已复制公众号版" + label + "。请到公众号编辑器的正文中粘贴（Ctrl+V）。");
+    }, function () {
+      status("复制没有成功：请点“打开公众号版" + label + "”，全选（Ctrl+A）后复制（Ctrl+C）。");
+    });
+  }
+
+  /* Inside WeChat's browser only: a small hint to share through its ··· menu, until closed. */
+  function shareHint() {
+    var closed = false;
+    try { closed = sessionStorage.getItem("guanxin-share-hint") === "closed"; } catch (e) { /* shown */ }
+    if (closed || !/MicroMessenger/i.test(navigator.userAgent) || document.querySelector(".wechat-hint")) { return; }
+    var hint = document.createElement("p"), close = document.createElement("button");
+    hint.className = "wechat-hint";
+    hint.setAttribute("role", "note");
+    hint.style.cssText = "position:fixed;top:.4rem;right:.4rem;z-index:20;margin:0;padding:.3rem .3rem .3rem .8rem;" +
+      "background:#1f1f1f;color:#fff;border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,.3)";
+    hint.textContent = "点击右上角 ··· 分享给朋友";
+    close.type = "button";
+    close.textContent = "×";
+    close.setAttribute("aria-label", "关闭提示");
+    close.style.cssText = "font:inherit;background:none;color:#fff;border:1px solid #fff;border-radius:3px;margin-left:.6rem;padding:0 .5rem";
+    close.addEventListener("click", function () {
+      hint.remove();
+      try { sessionStorage.setItem("guanxin-share-hint", "closed"); } catch (e) { /* this page only */ }
+    });
+    hint.appendChild(close);
+    document.body.insertBefore(hint, document.body.firstChild);
+  }
+  shareHint();
+  window.guanxinCopy = copy;
+})();
