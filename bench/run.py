@@ -401,7 +401,8 @@ def expected_rewrites(n: int) -> tuple[set[str], tuple[str, ...], set[str]]:
             f"{date.year}/index.html", "index.html", "archive/index.html", "feed.xml", "sitemap.xml"}
     must |= {f"regions/{slug}/index.html" for slug in slugs} | {f"regions/{slug}/feed.xml" for slug in slugs}
     allowed = {"regions/index.html", "stats/index.html", ".guanxin-site.json", f"{prev_date.year}/index.html"}
-    return must, tuple(f"regions/{slug}/" for slug in slugs), allowed
+    # the new issue's own folder may hold more than its page (e.g. its WeChat version, wechat.html)
+    return must, (f"{date.year}/{number}/", *(f"regions/{slug}/" for slug in slugs)), allowed
 
 
 # --------------------------------------------------------------------------
