@@ -43,6 +43,18 @@ START = dt.date(2019, 1, 4)
 PUBLISHER = "黑龙江省关心下一代工作委员会办公室"
 
 
+# site.yaml lines of a filed government site: ICP and public-security numbers, 政府网站 metadata.
+CHINA_SETTINGS = """
+icp: 黑ICP备12345678号-1
+police_record: 黑公网安备23010202000001号
+government:
+  site_name: 黑龙江省关心下一代工作委员会
+  site_domain: www.hljgwy.gov.cn
+  site_id_code: "2300000001"
+  column_name: 工作简报
+"""
+
+
 def issue_text(k: int) -> tuple[str, int, int]:
     """Issue k (0-based): (file text, year, number)."""
     rng = random.Random(1_000_003 * (k + 1))

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 from playwright.async_api import async_playwright
 
-from archive_factory import REGIONS, SENTENCES, write_archive
+from archive_factory import CHINA_SETTINGS, REGIONS, SENTENCES, write_archive
 from photo_support import write_photo_issue
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 from guanxin_site.build import build
@@ -44,15 +44,6 @@ SCRIPT_BUDGET = 2 * 1024  # enhance.js, the one script a page loads: 大字 befo
 PRINT_ISSUES = ("2021/40/", "2021/41/", "2021/42/", "2021/43/")
 PHOTO_ISSUE = "2021/44/"  # six captioned photos between paragraphs of varied length
 KEY_PAGES = ("", "2023/53/", "regions/yichun/", "stats/")  # of the shipped site
-CHINA_SETTINGS = """
-icp: 黑ICP备12345678号-1
-police_record: 黑公网安备23010202000001号
-government:
-  site_name: 黑龙江省关心下一代工作委员会
-  site_domain: www.hljgwy.gov.cn
-  site_id_code: "2300000001"
-  column_name: 工作简报
-"""
 WECHAT_PAGE = re.compile(r"wechat(-\d+)?\.html$")  # the 公众号 edition: inline styles only, no stylesheet
 
 

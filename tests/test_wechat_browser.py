@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from archive_factory import CHINA_SETTINGS
 from browser_support import Server
 from guanxin_site.build import build, load_project
 from guanxin_site.editions import wechat
@@ -19,15 +20,6 @@ PHONE = {"width": 360, "height": 780}
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2241A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
              "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247 "
              "MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
-SETTINGS = """
-icp: 黑ICP备12345678号-1
-police_record: 黑公网安备23010202000001号
-government:
-  site_name: 黑龙江省关心下一代工作委员会
-  site_domain: www.hljgwy.gov.cn
-  site_id_code: "2300000001"
-  column_name: 工作简报
-"""
 LINKED = """---
 number: 8
 total: 601
@@ -52,7 +44,7 @@ def site(tmp_path_factory):
     project = tmp_path_factory.mktemp("wechat") / "project"
     project.mkdir()
     shutil.copytree(REPO / "issues", project / "issues")
-    (project / "site.yaml").write_text((REPO / "site.yaml").read_text(encoding="utf-8") + SETTINGS, encoding="utf-8")
+    (project / "site.yaml").write_text((REPO / "site.yaml").read_text(encoding="utf-8") + CHINA_SETTINGS, encoding="utf-8")
     (project / "issues" / "2024").mkdir()
     (project / "issues" / "2024" / "007.md").write_text(long_issue(10), encoding="utf-8")
     (project / "issues" / "2024" / "008.md").write_text(LINKED, encoding="utf-8")
