@@ -160,8 +160,7 @@ def _utf16(data: bytes) -> bool:
 
 
 def normalize_newlines(text: str) -> str:
-    """CRLF and CR as LF: the one definition of a line, for the parser, `new` and the importer
-    (which has its own copy, _normalise_newlines, to be replaced by this)."""
+    """CRLF and CR as LF: the one definition of a line, for the parser, `new` and the importer."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -74,10 +74,6 @@ class Line:
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
-def normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 # -- characters as printed -----------------------------------------------------
 
 # Some PDF producers write radicals for the ideographs they look like: Kangxi radicals (U+2F00-2FD5,

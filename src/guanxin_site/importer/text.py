@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from guanxin_site.importer.core import CONTROL, BulletinImportError, Line, normalise_newlines
+from guanxin_site.importer.core import CONTROL, BulletinImportError, Line
+from guanxin_site.parser import normalize_newlines
 
 __all__ = ["decode_bulletin", "text_lines"]
 
@@ -39,12 +40,12 @@ def decode_bulletin(data: bytes) -> str:
     text = _decode_text(data)
     if text is None:
         raise BulletinImportError(None, f"文件{_NOT_TEXT}（不是 UTF-8、UTF-16 或 GBK/GB18030 编码，可能是二进制文件）；{SAVE_AS}")
-    return normalise_newlines(text)
+    return normalize_newlines(text)
 
 
 def text_lines(text: str) -> list[Line]:
     """One Line per line of the text, numbered from 1 (empty lines included: core skips them)."""
-    return [Line(number, raw) for number, raw in enumerate(normalise_newlines(text).split("\n"), 1)]
+    return [Line(number, raw) for number, raw in enumerate(normalize_newlines(text).split("\n"), 1)]
 
 
 def _decode_text(data: bytes) -> str | None:
