@@ -90,7 +90,8 @@ def test_reports_without_links_lists_images_or_tables_pass_through_unchanged(sou
     parser.close()
     full = "".join(parser.out)
     assert html_text(full) == html_text(html)
-    assert re.findall(r"<[^>]*>", full) == re.findall(r"<[^>]*>", html)
+    tags = lambda text: re.findall(r"<[^>]*>", re.sub(r"\s*/>", ">", text))  # noqa: E731  (<hr /> is <hr> in HTML)
+    assert tags(full) == tags(html)
 
 
 def test_blocks_cover_the_report_html_exactly():
