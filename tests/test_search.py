@@ -491,20 +491,13 @@ def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")} == segments
 
 
-def test_the_offline_copy_has_no_index(tmp_path):
-    """It opens from file://, where the index could not be read: its search page says so instead."""
+@pytest.mark.parametrize("option", [{"offline": True}, {"search": False}], ids=["offline", "no-search"])
+def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
+    """The offline copy opens from file://, where the index could not be read, and --no-search skips it:
+    neither writes an index, and the search page says why instead."""
     project = tmp_path / "project"
     shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
     write_archive(project, 3)
-    build(project, tmp_path / "site", today=TODAY, offline=True)
-    assert not (tmp_path / "site" / DATA_DIR).exists()
-    assert (tmp_path / "site" / "search" / "index.html").is_file()
-
-
-def test_no_search_build_has_no_index(tmp_path):
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 3)
-    build(project, tmp_path / "site", today=TODAY, search=False)
+    build(project, tmp_path / "site", today=TODAY, **option)
     assert not (tmp_path / "site" / DATA_DIR).exists()
     assert (tmp_path / "site" / "search" / "index.html").is_file()
