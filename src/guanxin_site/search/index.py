@@ -36,28 +36,25 @@ import marshal
 import os
 import struct
 import zlib
-from operator import add
 from pathlib import Path
 
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
+from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
 FORMAT = 2
 DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
-MAX_GRAM = 6  # queries up to this long are answered exactly from the doc lists alone
-# Grams of PREFIXED characters have no lists of their own: they are the prefixes of the MAX_GRAM grams
-# kept with them, in the shard of their first PREFIXED characters (and a text's last PREFIXED characters
-# are kept as a MAX_GRAM gram ending in END). This saves a sixth of the index.
-PREFIXED = MAX_GRAM - 1
-END = "\0"  # never in a folded text
+# MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
+# characters have no lists of their own: they are the prefixes of the MAX_GRAM grams kept with them, in
+# the shard of their first PREFIXED characters (and a text's last PREFIXED characters are kept as a
+# MAX_GRAM gram ending in END). This saves a sixth of the index.
 GROUPS = 64  # shards are merged and written in this many groups (a power of two)
 SEGMENT_ISSUES = 64
 STORE_DOCS = 32  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 12_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
 _MAGIC = b"GXSEG001"
-_BITS = [bytes(48 + (byte >> k & 1) for k in range(8)) for byte in range(256)]  # a byte's bits, lowest first
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
 LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
 
@@ -102,40 +99,17 @@ def segment_key(issues: list[Issue], version: str) -> str:
 
 def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     """The segment file of some consecutive issues (format in the module docstring)."""
-    masks: dict[str, int] = {}  # gram -> bit k set if the segment's doc k has it
-    get = masks.get
+    texts: list[tuple[str, ...]] = []
     rows: list[str] = []
-    rel = 0
-    phrases = long_phrases(gazetteer, MAX_GRAM)
     for issue in issues:
         for doc in issue_docs(issue, gazetteer):
-            grams: set[str] = set()
-            texts = doc.texts()
-            grams.update(phrase for phrase in phrases if any(phrase in text for text in texts))
-            for text in texts:
-                grams.update(text)
-                longer = text
-                for n in range(2, min(MAX_GRAM, len(text)) + 1):  # the grams of n chars: those of n - 1 plus one more
-                    longer = list(map(add, longer, text[n - 1 :]))
-                    if n != PREFIXED:
-                        grams.update(longer)
-                if len(text) >= PREFIXED:
-                    grams.add(text[-PREFIXED:] + END)
-            bit = 1 << rel
-            for gram in grams:  # the one loop over every (gram, doc) pair: kept to an OR
-                masks[gram] = get(gram, 0) | bit
+            texts.append(doc.texts())
             rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.terms)],
                                    ensure_ascii=False, separators=(",", ":")))
-            rel += 1
     groups: list[dict] = [{} for _ in range(GROUPS)]
     total = 0
-    size = (rel + 7) // 8
-    for gram, mask in masks.items():
-        # The mask as "0"/"1" bytes, lowest doc first; the runs of zeros between ones are the gaps minus one.
-        runs = list(map(len, b"".join(map(_BITS.__getitem__, mask.to_bytes(size, "little"))).split(b"1")))
-        gaps = list(map((1).__add__, runs[1:-1]))
-        tail = bytes(gaps) if not gaps or max(gaps) < 0x80 else b"".join(map(varint, gaps))
-        groups[gram_hash(gram) % GROUPS][gram] = (runs[0], 8 * size - 1 - runs[-1], len(runs) - 1, tail)
+    for gram, first, last, count, tail in [*doc_lists(texts), *_phrase_lists(texts, gazetteer)]:
+        groups[gram_hash(gram) % GROUPS][gram] = (first, last, count, tail)
         total += len(tail) + 1
     sections = [marshal.dumps(group) for group in groups] + [marshal.dumps(rows)]
     offsets, at = [], 0
@@ -143,8 +117,19 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
         offsets.append(at)
         at += len(section)
     offsets.append(at)
-    header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, rel, *offsets)
+    header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, len(rows), *offsets)
     return header + b"".join(sections)
+
+
+def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[Entry]:
+    """The entries of the long names (longer than MAX_GRAM: terms.long_phrases) the docs contain."""
+    entries = []
+    for phrase in long_phrases(gazetteer, MAX_GRAM):
+        docs = [n for n, doc in enumerate(texts) if any(phrase in text for text in doc)]
+        if docs:
+            gaps = [b - a for a, b in zip(docs, docs[1:])]
+            entries.append((phrase, docs[0], docs[-1], len(docs), b"".join(map(varint, gaps))))
+    return entries
 
 
 class Segment:

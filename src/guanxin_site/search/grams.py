@@ -1,0 +1,122 @@
+"""The doc lists of a segment's grams, counted with numpy.
+
+This is the one loop over every (gram, doc) pair of the archive (tens of millions at 5,000
+issues), so it runs on arrays: every window of a segment's texts becomes one integer key,
+the keys are sorted once per gram length, and the differences between the docs of each gram
+are varint-encoded in one pass. Python touches each distinct gram once, never each pair.
+tests/search_reference.py keeps the plain-Python definition it is compared with.
+
+Which grams (the format in README.md "Search index format"): of every folded text, every
+gram of 1 to 4 and of MAX_GRAM characters, plus the last PREFIXED characters followed by END
+(a gram of PREFIXED characters is looked up through the MAX_GRAM grams it starts).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+MAX_GRAM = 6
+PREFIXED = MAX_GRAM - 1
+END = "\0"  # never in a folded text: fold() keeps letters and digits only
+LENGTHS = (1, 2, 3, 4, MAX_GRAM)
+
+Entry = tuple[str, int, int, int, bytes]  # gram, first doc, last doc, number of docs, the differences as varints
+
+
+def doc_lists(docs: Sequence[Sequence[str]]) -> Iterator[Entry]:
+    """Each gram of the docs (each a sequence of folded texts; a gram never spans two) with the
+    docs it is in, numbered from 0 in the order given. Grams come grouped by length, in no
+    particular order otherwise."""
+    texts = [(number, text) for number, doc in enumerate(docs) for text in doc if text]
+    if not texts:
+        return
+    joined = END.join(text for _, text in texts) + END  # each text followed by END
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
+    lengths = np.fromiter((len(text) + 1 for _, text in texts), dtype=np.int64, count=len(texts))
+    doc_of = np.repeat(np.fromiter((n for n, _ in texts), dtype=np.int64, count=len(texts)), lengths)
+    end_of = np.repeat(np.cumsum(lengths) - 1, lengths)  # where each position's text's END is
+    at = np.arange(len(codes), dtype=np.int64)
+    # Characters as ranks among the segment's distinct ones (END is rank 0), so that a window
+    # packs into as few bits as the segment's alphabet needs.
+    alphabet, ranks = np.unique(codes, return_inverse=True)
+    ranks = np.concatenate([ranks.astype(np.uint64), np.zeros(MAX_GRAM, dtype=np.uint64)])
+    bits = max(1, (len(alphabet) - 1).bit_length())
+    doc_bits = max(1, int(doc_of[-1]).bit_length())
+    for n in LENGTHS:
+        starts = np.flatnonzero(at + n <= end_of) if n < MAX_GRAM else np.flatnonzero(at + PREFIXED <= end_of)
+        if len(starts):
+            yield from _entries(n, starts, doc_of[starts], ranks, alphabet, bits, doc_bits)
+
+
+def _entries(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarray, alphabet: np.ndarray,
+             bits: int, doc_bits: int) -> Iterator[Entry]:
+    """The entries of the grams of n characters starting at starts (in docs)."""
+    window = np.stack([ranks[starts + k] for k in range(n)], axis=1)  # positions x n ranks
+    per_word = 64 // bits
+    if n * bits + doc_bits <= 64:  # one sort of (gram, doc) packed in one integer: the usual case
+        key = _pack(window, bits)
+        pairs = np.sort(key << np.uint64(doc_bits) | docs.astype(np.uint64))
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+        keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
+        new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
+        gram_windows = _unpack(keys[new_gram], n, bits)
+    else:  # a long gram over a large alphabet: the gram in several words, sorted together with the doc
+        words = [_pack(window[:, k : k + per_word], bits) for k in range(0, n, per_word)]
+        order = np.lexsort([docs, *reversed(words)])
+        words = [word[order] for word in words]
+        pair_docs = docs[order]
+        new_gram = np.zeros(len(order), dtype=bool)
+        new_gram[0] = True
+        for word in words:
+            new_gram[1:] |= word[1:] != word[:-1]
+        keep = new_gram.copy()
+        keep[1:] |= pair_docs[1:] != pair_docs[:-1]
+        pair_docs, new_gram = pair_docs[keep], new_gram[keep]
+        gram_windows = window[order][keep][new_gram]
+    yield from _encode(n, gram_windows, alphabet, pair_docs, new_gram)
+
+
+def _pack(window: np.ndarray, bits: int) -> np.ndarray:
+    key = np.zeros(len(window), dtype=np.uint64)
+    for k in range(window.shape[1]):
+        key = key << np.uint64(bits) | window[:, k]
+    return key
+
+
+def _unpack(keys: np.ndarray, n: int, bits: int) -> np.ndarray:
+    mask = np.uint64((1 << bits) - 1)
+    return np.stack([keys >> np.uint64(bits * (n - 1 - k)) & mask for k in range(n)], axis=1)
+
+
+def _encode(n: int, gram_windows: np.ndarray, alphabet: np.ndarray, pair_docs: np.ndarray,
+            new_gram: np.ndarray) -> Iterator[Entry]:
+    """Entries from the sorted distinct (gram, doc) pairs: new_gram marks each gram's first pair."""
+    spelled = alphabet[gram_windows.astype(np.int64)].astype("<u4").tobytes().decode("utf-32-le")
+    first_pair = np.flatnonzero(new_gram)
+    end_pair = np.concatenate([first_pair[1:], [len(pair_docs)]])
+    gaps = np.diff(pair_docs, prepend=0)
+    gaps[first_pair] = 0  # a gram's first doc is stored on its own, not as a difference
+    blob, offsets = varints(gaps)
+    firsts = pair_docs[first_pair].tolist()
+    lasts = pair_docs[end_pair - 1].tolist()
+    counts = (end_pair - first_pair).tolist()
+    from_byte, to_byte = offsets[first_pair].tolist(), offsets[end_pair].tolist()
+    for g in range(len(firsts)):
+        yield spelled[g * n : g * n + n], firsts[g], lasts[g], counts[g], blob[from_byte[g] : to_byte[g]]
+
+
+def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """LEB128 of each value in one string of bytes (a 0 takes no bytes), and where each value's
+    bytes start (one more offset at the end)."""
+    values = values.astype(np.uint64)
+    size = (values > 0).astype(np.int64)
+    for shift in range(7, 64, 7):
+        size += values >= np.uint64(1 << shift)
+    offsets = np.concatenate([[0], np.cumsum(size)])
+    out = np.zeros(int(offsets[-1]), dtype=np.uint8)
+    for k in range(int(size.max(initial=0))):
+        has = np.flatnonzero(size > k)
+        more = np.where(size[has] > k + 1, 0x80, 0).astype(np.uint8)
+        out[offsets[has] + k] = (values[has] >> np.uint64(7 * k) & np.uint64(0x7F)).astype(np.uint8) | more
+    return out.tobytes(), offsets

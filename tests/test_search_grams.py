@@ -1,0 +1,73 @@
+"""search/grams.py (numpy) against the plain-Python definition in search_reference.py.
+
+The fast version packs each window into an integer over the segment's own alphabet and takes
+another path when the alphabet is too large for one word; both paths, astral characters, texts
+shorter than every gram length, docs without texts and differences of several varint bytes are
+generated here, and the two must agree exactly.
+"""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guanxin_site.search.grams import doc_lists, varints
+from guanxin_site.search.index import varint
+from search_reference import reference_doc_lists
+
+
+def fast(docs) -> dict:
+    out = {}
+    for gram, first, last, count, tail in doc_lists(docs):
+        assert gram not in out, f"{gram!r} listed twice"
+        out[gram] = (first, last, count, tail)
+    return out
+
+
+# Letters a folded text can hold: a few common ones (so grams repeat across docs), CJK, digits,
+# Latin, and CJK Extension B (four UTF-8 bytes, above U+FFFF).
+SMALL = st.sampled_from("关工委心下一代作ab1２")
+WIDE = st.sampled_from([chr(c) for c in (*range(0x4E00, 0x4E40), *range(0x20000, 0x20010), *b"xyz09")])
+text = st.one_of(st.text(SMALL, max_size=12), st.text(WIDE, max_size=30))
+docs = st.lists(st.lists(text, max_size=4), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs)
+def test_doc_lists_equal_the_reference(docs):
+    assert fast(docs) == reference_doc_lists(docs)
+
+
+def test_a_large_alphabet_takes_the_other_path_and_agrees():
+    # 17,000 distinct characters: 15 bits a character, so neither a 4- nor a 6-character gram with its
+    # doc (7 bits) fits one 64-bit word.
+    rng = random.Random(7)
+    alphabet = [chr(0x4E00 + n) for n in range(17_000)]
+    docs = [[("".join(rng.choice(alphabet[:40]) for _ in range(30)) + "".join(alphabet[k::97]))]
+            for k in range(97)]
+    assert len(set("".join(t for d in docs for t in d))) == 17_000
+    assert fast(docs) == reference_doc_lists(docs)
+
+
+def test_many_docs_give_differences_of_several_bytes():
+    docs = [["关心下一代"] if n % 300 == 0 or n == 70_000 else ["x"] for n in range(70_001)]
+    lists = fast(docs)
+    assert lists == reference_doc_lists(docs)
+    first, last, count, tail = lists["关心下一代\0"]
+    assert (first, last, count) == (0, 70_000, 235)
+    assert tail == varint(300) * 233 + varint(100) and len(varint(300)) == 2
+
+
+def test_varints_are_leb128_of_each_value():
+    rng = np.random.default_rng(1)
+    values = np.concatenate([[1, 127, 128, 16_383, 16_384, 2**35 + 5], rng.integers(1, 2**40, 500)])
+    blob, offsets = varints(values)
+    assert blob == b"".join(varint(int(v)) for v in values)
+    assert [blob[offsets[k]:offsets[k + 1]] for k in range(len(values))] == [varint(int(v)) for v in values]
+    assert varints(np.array([0, 3]))[0] == b"\x03"  # a zero takes no bytes
+
+
+def test_nothing_to_index_gives_nothing():
+    assert fast([]) == fast([[], [""]]) == {}
