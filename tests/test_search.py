@@ -458,6 +458,48 @@ def test_an_added_issue_rewrites_only_the_tail(tmp_path):
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
+def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tmp_path, monkeypatch):
+    """A word changed in an old issue (the same reports, so every doc keeps its number): only the
+    sealed shards holding a gram whose list changed are merged again, and only that segment's store
+    files; the result is the clean build's. A report added to an old issue renumbers the docs after
+    it: the whole sealed part is merged again, and the result is still the clean build's."""
+    from guanxin_site.search import index
+
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    paths = write_archive(project, 200)  # segments of issues 0-63, 64-127, 128-191 (sealed), 192-199 (tail)
+    build_site(project, tmp_path / "site", jobs=1)
+    merged: list[int] = []  # the sealed shards merged (the sealed part has three segments, the tail one)
+    stored: list[int] = []
+    write_shards, store_files = index.write_shards, index.store_files
+    monkeypatch.setattr(index, "write_shards", lambda wanted, segments, *rest: (
+        merged.extend(wanted if len(segments) == 3 else []) or write_shards(wanted, segments, *rest)))
+    monkeypatch.setattr(index, "store_files", lambda segment: stored.append(segment.docs) or store_files(segment))
+
+    before = index_files(tmp_path / "site")
+    edited = paths[100]
+    text = edited.read_text(encoding="utf-8")
+    assert "快速掀起" in text
+    edited.write_text(text.replace("快速掀起", "迅速掀起", 1), encoding="utf-8")
+    build_site(project, tmp_path / "site", jobs=1)
+    sealed = IndexReader(tmp_path / "site").manifest["shards"]
+    after = index_files(tmp_path / "site")
+    changed = {rel for rel in after if rel.startswith("i/") and after[rel] != before.get(rel)}
+    assert changed == {f"i/{shard:x}.bin" for shard in merged} and 0 < len(merged) < sealed / 2
+    assert len(stored) == 2  # the edited segment's store files and the tail's
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+    assert found_urls(IndexReader(tmp_path / "site"), "迅速掀起") == BruteForce(*load_archive(project)).search("迅速掀起") != []
+
+    merged.clear()
+    text = paths[30].read_text(encoding="utf-8")
+    paths[30].write_text(text + "\n## 伊春市\n\n铁力市关工委召开工作例会。\n", encoding="utf-8")
+    build_site(project, tmp_path / "site", jobs=1)
+    assert sorted(merged) == list(range(sealed))
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
 def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tmp_path):
     """An issue dated before the others shifts every segment's boundary; a segment file cut short
     (a killed build) is made again."""
