@@ -12,7 +12,7 @@ gram of 1 to 4 and of MAX_GRAM characters, plus the last PREFIXED characters fol
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,13 +24,13 @@ LENGTHS = (1, 2, 3, 4, MAX_GRAM)
 Entry = tuple[str, int, int, int, bytes]  # gram, first doc, last doc, number of docs, the differences as varints
 
 
-def doc_lists(docs: Sequence[Sequence[str]]) -> Iterator[Entry]:
+def doc_lists(docs: Sequence[Sequence[str]]) -> list[Entry]:
     """Each gram of the docs (each a sequence of folded texts; a gram never spans two) with the
     docs it is in, numbered from 0 in the order given. Grams come grouped by length, in no
     particular order otherwise."""
     texts = [(number, text) for number, doc in enumerate(docs) for text in doc if text]
     if not texts:
-        return
+        return []
     joined = END.join(text for _, text in texts) + END  # each text followed by END
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
     lengths = np.fromiter((len(text) + 1 for _, text in texts), dtype=np.int64, count=len(texts))
@@ -43,38 +43,57 @@ def doc_lists(docs: Sequence[Sequence[str]]) -> Iterator[Entry]:
     ranks = np.concatenate([ranks.astype(np.uint64), np.zeros(MAX_GRAM, dtype=np.uint64)])
     bits = max(1, (len(alphabet) - 1).bit_length())
     doc_bits = max(1, int(doc_of[-1]).bit_length())
-    for n in LENGTHS:
+    entries: list[Entry] = []
+    key = ranks  # the window of n characters at each position, packed: n * bits bits
+    for n in range(1, MAX_GRAM + 1):
+        if n > 1:
+            key = key[:-1] << np.uint64(bits) | ranks[n - 1 :]
+        if n not in LENGTHS:
+            continue
         starts = np.flatnonzero(at + n <= end_of) if n < MAX_GRAM else np.flatnonzero(at + PREFIXED <= end_of)
-        if len(starts):
-            yield from _entries(n, starts, doc_of[starts], ranks, alphabet, bits, doc_bits)
+        if not len(starts):
+            continue
+        if n * bits + doc_bits <= 64:  # (gram, doc) in one integer: one sort. The usual case.
+            entries += _entries_packed(n, key[starts], doc_of[starts], alphabet, bits, doc_bits)
+        else:
+            entries += _entries_wide(n, starts, doc_of[starts], ranks, alphabet, bits)
+    return entries
 
 
-def _entries(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarray, alphabet: np.ndarray,
-             bits: int, doc_bits: int) -> Iterator[Entry]:
-    """The entries of the grams of n characters starting at starts (in docs)."""
+def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.ndarray, bits: int,
+                    doc_bits: int) -> list[Entry]:
+    """The entries of the grams of n characters whose windows (packed in keys) start in docs."""
+    pairs = np.sort(keys << np.uint64(doc_bits) | docs.astype(np.uint64))
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+    keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
+    new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
+    return _encode(n, _unpack(keys[new_gram], n, bits), alphabet, pair_docs, new_gram)
+
+
+def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarray, alphabet: np.ndarray,
+                  bits: int) -> list[Entry]:
+    """The same for grams too wide for one integer with their doc (a large alphabet): the gram in
+    several words, the doc in the last one's low bits when they have room, sorted together."""
     window = np.stack([ranks[starts + k] for k in range(n)], axis=1)  # positions x n ranks
     per_word = 64 // bits
-    if n * bits + doc_bits <= 64:  # one sort of (gram, doc) packed in one integer: the usual case
-        key = _pack(window, bits)
-        pairs = np.sort(key << np.uint64(doc_bits) | docs.astype(np.uint64))
-        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
-        keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
-        new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
-        gram_windows = _unpack(keys[new_gram], n, bits)
-    else:  # a long gram over a large alphabet: the gram in several words, sorted together with the doc
-        words = [_pack(window[:, k : k + per_word], bits) for k in range(0, n, per_word)]
-        order = np.lexsort([docs, *reversed(words)])
-        words = [word[order] for word in words]
-        pair_docs = docs[order]
-        new_gram = np.zeros(len(order), dtype=bool)
-        new_gram[0] = True
-        for word in words:
-            new_gram[1:] |= word[1:] != word[:-1]
-        keep = new_gram.copy()
-        keep[1:] |= pair_docs[1:] != pair_docs[:-1]
-        pair_docs, new_gram = pair_docs[keep], new_gram[keep]
-        gram_windows = window[order][keep][new_gram]
-    yield from _encode(n, gram_windows, alphabet, pair_docs, new_gram)
+    doc_bits = max(1, int(docs.max()).bit_length())
+    words = [_pack(window[:, k : k + per_word], bits) for k in range(0, n, per_word)]
+    spare = 64 - bits * (n - per_word * (len(words) - 1))
+    if spare >= doc_bits:
+        words[-1] = words[-1] << np.uint64(doc_bits) | docs.astype(np.uint64)
+    order = np.lexsort(list(reversed(words)) if spare >= doc_bits else [docs, *reversed(words)])
+    words = [word[order] for word in words]
+    pair_docs = docs[order]
+    if spare >= doc_bits:
+        words[-1] >>= np.uint64(doc_bits)
+    new_gram = np.zeros(len(order), dtype=bool)
+    new_gram[0] = True
+    for word in words:
+        new_gram[1:] |= word[1:] != word[:-1]
+    keep = new_gram.copy()
+    keep[1:] |= pair_docs[1:] != pair_docs[:-1]
+    pair_docs, new_gram = pair_docs[keep], new_gram[keep]
+    return _encode(n, window[order][keep][new_gram], alphabet, pair_docs, new_gram)
 
 
 def _pack(window: np.ndarray, bits: int) -> np.ndarray:
@@ -90,7 +109,7 @@ def _unpack(keys: np.ndarray, n: int, bits: int) -> np.ndarray:
 
 
 def _encode(n: int, gram_windows: np.ndarray, alphabet: np.ndarray, pair_docs: np.ndarray,
-            new_gram: np.ndarray) -> Iterator[Entry]:
+            new_gram: np.ndarray) -> list[Entry]:
     """Entries from the sorted distinct (gram, doc) pairs: new_gram marks each gram's first pair."""
     spelled = alphabet[gram_windows.astype(np.int64)].astype("<u4").tobytes().decode("utf-32-le")
     first_pair = np.flatnonzero(new_gram)
@@ -101,9 +120,9 @@ def _encode(n: int, gram_windows: np.ndarray, alphabet: np.ndarray, pair_docs: n
     firsts = pair_docs[first_pair].tolist()
     lasts = pair_docs[end_pair - 1].tolist()
     counts = (end_pair - first_pair).tolist()
-    from_byte, to_byte = offsets[first_pair].tolist(), offsets[end_pair].tolist()
-    for g in range(len(firsts)):
-        yield spelled[g * n : g * n + n], firsts[g], lasts[g], counts[g], blob[from_byte[g] : to_byte[g]]
+    grams = [spelled[at : at + n] for at in range(0, len(spelled), n)]
+    tails = list(map(blob.__getitem__, map(slice, offsets[first_pair].tolist(), offsets[end_pair].tolist())))
+    return list(zip(grams, firsts, lasts, counts, tails))
 
 
 def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
@@ -111,7 +130,7 @@ def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
     bytes start (one more offset at the end)."""
     values = values.astype(np.uint64)
     size = (values > 0).astype(np.int64)
-    for shift in range(7, 64, 7):
+    for shift in range(7, int(values.max(initial=0)).bit_length(), 7):
         size += values >= np.uint64(1 << shift)
     offsets = np.concatenate([[0], np.cumsum(size)])
     out = np.zeros(int(offsets[-1]), dtype=np.uint8)

@@ -117,10 +117,10 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
             rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.terms)],
                                    ensure_ascii=False, separators=(",", ":")))
     fine: list[dict] = [{} for _ in range(FINE)]
-    total = 0
-    for gram, first, last, count, tail in [*doc_lists(texts), *_phrase_lists(texts, gazetteer)]:
-        fine[gram_hash(gram) % FINE][gram] = (first, last, count, tail)
-        total += len(tail) + 1
+    entries = doc_lists(texts) + _phrase_lists(texts, gazetteer)
+    for entry, where in zip(entries, map(gram_hash, [entry[0] for entry in entries])):
+        fine[where % FINE][entry[0]] = entry[1:]
+    total = sum(len(entry[4]) for entry in entries) + len(entries)
     # Sorted, so that the same lists give the same bytes: an edit's changed sections are found by comparing them.
     sections = [marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
     offsets, at = [], 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer, Place
@@ -52,6 +53,7 @@ class _FoldTable(dict):
 _FOLD = _FoldTable()
 
 
+@lru_cache(maxsize=4096)  # a doc's text is folded for its rewrites and again for the index; names recur
 def fold(text: str) -> str:
     """The text as search compares it: NFC, then per character NFKC, lower case, letters and digits only."""
     return unicodedata.normalize("NFC", text).translate(_FOLD)
