@@ -24,3 +24,29 @@ def reference_doc_lists(docs) -> dict[str, tuple[int, int, int, bytes]]:
             members.setdefault(gram, []).append(number)
     return {gram: (docs_[0], docs_[-1], len(docs_), b"".join(varint(b - a) for a, b in zip(docs_, docs_[1:])))
             for gram, docs_ in members.items()}
+
+
+def reference_rewrites(folded: str, pairs: list[tuple[str, str]]) -> list[str]:
+    """A doc's rewritten forms as they were defined before the store kept only the forms met: one
+    pattern of every form of every pair (longest first), each occurrence in each other form with
+    CONTEXT characters each side."""
+    import re
+
+    from guanxin_site.search.terms import CONTEXT, fold
+
+    other: dict[str, set[str]] = {}
+    for a, b in pairs:
+        a, b = fold(a), fold(b)
+        if a != b:
+            other.setdefault(a, set()).add(b)
+            other.setdefault(b, set()).add(a)
+    if not other:
+        return []
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(other, key=lambda f: (-len(f), f))))
+    found: dict[str, None] = {}
+    for match in pattern.finditer(folded):
+        before = folded[max(0, match.start() - CONTEXT) : match.start()]
+        after = folded[match.end() : match.end() + CONTEXT]
+        for replacement in sorted(other[match.group()]):
+            found[before + replacement + after] = None
+    return list(found)

@@ -376,6 +376,42 @@ def test_folding_and_keywords_are_the_same_in_python_and_the_browser(served, pag
     assert js == [[v["fold"], v["keywords"]] for v in vectors]
 
 
+# Pairs whose forms overlap (关工 in 关工委, 伊春 in 伊春市), and texts with four-byte characters
+# next to them, where a code unit is not a character.
+REWRITE_PAIRS = [("关工委", "关心下一代工作委员会"), ("关工", "关心下一代工作"), ("伊春市", "伊春"),
+                 ("嘉荫县", "嘉荫"), ("妇联", "妇女联合会")]
+REWRITE_PIECES = ["关工委", "关工", "关心下一代工作委员会", "伊春", "伊春市", "嘉荫", "妇女联合会", "妇联",
+                  "𠀀", "𠀁𠀂", "a", "1", "的", "会议"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(REWRITE_PIECES), max_size=14))
+def test_the_forms_met_rewrite_a_text_as_every_form_would(pieces):
+    """The store keeps only the forms met in a text: tried alone, in the same order, they give the
+    same rewritten forms as all the forms of all the pairs."""
+    from guanxin_site.search.terms import expand_rewrites, met_forms
+    from search_reference import reference_rewrites
+
+    folded = fold("".join(pieces))
+    assert expand_rewrites(folded, met_forms(folded, REWRITE_PAIRS)) == reference_rewrites(folded, REWRITE_PAIRS)
+
+
+def test_the_browser_rewrites_as_python_does(served, page):
+    from guanxin_site.search.terms import expand_rewrites, met_forms
+
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(REWRITE_PIECES) for _ in range(rng.randint(0, 16))) for _ in range(300)]
+    cases = [(folded, [[form, list(others)] for form, others in met_forms(folded, REWRITE_PAIRS)])
+             for folded in map(fold, texts)]
+    page.goto(served + "search/")
+    js = page.evaluate("""async (cases) => {
+      const q = await import(new URL("../static/search-query.js", location.href).href);
+      return cases.map(([text, forms]) => q.expandRewrites(text, forms));
+    }""", cases)
+    python = [expand_rewrites(text, tuple((f, tuple(o)) for f, o in forms)) for text, forms in cases]
+    assert js == python and sum(map(len, python)) > 300 and any("𠀀" in t for p in python for t in p)
+
+
 def test_folding_means_what_the_readme_says():
     assert fold("ＡＢＣ１２３") == "abc123"  # full-width Latin and digits
     assert fold("发挥“五老”作用，11 月 9 日") == "发挥五老作用11月9日"  # punctuation and spaces ignored

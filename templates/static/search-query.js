@@ -157,7 +157,9 @@ export function intersect(a, b) {
 
 // -- the doc store ---------------------------------------------------------------------------
 
-// A doc: { id, url, title, label, date, region, text, terms }. Stored by segment of issues.
+// A doc: { id, url, title, label, date, region, text, terms }. Stored by segment of issues; the
+// store keeps the doc's names and the forms of names met in its text, and the rewritten forms are
+// made here as search/terms.py expand_rewrites makes them.
 export async function doc(id) {
   const m = await manifest();
   let lo = 0;
@@ -170,12 +172,32 @@ export async function doc(id) {
   const offset = id - m.bases[lo];
   const path = `d/${lo}-${Math.floor(offset / m.store)}.bin`;
   const rows = await fetchFile(path, async (r) => JSON.parse(text8.decode(await inflate(r))));
-  const [url, title, label, date, region, text, terms] = rows[offset % m.store];
+  const [url, title, label, date, region, text, names, forms] = rows[offset % m.store];
+  const terms = [...(names ? names.split("\n") : []), ...expandRewrites(fold(text), forms)];
   return { id, url, title, label, date, region, text, terms };
 }
 
+const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CONTEXT)
+
+// Each occurrence of a form in the folded text (forms tried in the order given, the first that
+// fits taken), in each of its other forms, with CONTEXT characters (code points) each side.
+export function expandRewrites(folded, forms) {
+  if (!forms.length) return [];
+  const others = new Map(forms);
+  const pattern = new RegExp(forms.map(([form]) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gu");
+  const found = new Set();
+  for (const match of folded.matchAll(pattern)) {
+    const end = match.index + match[0].length;
+    // 12 code units hold at least CONTEXT whole code points after a possibly cut first one.
+    const before = Array.from(folded.slice(Math.max(0, match.index - 12), match.index)).slice(-CONTEXT).join("");
+    const after = Array.from(folded.slice(end, end + 10)).slice(0, CONTEXT).join("");
+    for (const other of others.get(match[0])) found.add(before + other + after);
+  }
+  return [...found];
+}
+
 function docContains(d, keyword) {
-  return [d.text, d.title, ...d.terms.split("\n")].some((t) => fold(t).includes(keyword));
+  return [d.text, d.title, ...d.terms].some((t) => fold(t).includes(keyword));
 }
 
 // -- searching -------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
-FORMAT = 2
+FORMAT = 3
 DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
 # MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
 # characters have no lists of their own: they are the prefixes of the MAX_GRAM grams kept with them, in
@@ -114,7 +114,8 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     for issue in issues:
         for doc in issue_docs(issue, gazetteer):
             texts.append(doc.texts())
-            rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.terms)],
+            rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.names),
+                                    [[form, list(others)] for form, others in doc.rewrites]],
                                    ensure_ascii=False, separators=(",", ":")))
     fine: list[dict] = [{} for _ in range(FINE)]
     entries = doc_lists(texts) + _phrase_lists(texts, gazetteer)

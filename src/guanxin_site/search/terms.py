@@ -59,6 +59,9 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
+Rewrite = tuple[str, tuple[str, ...]]  # a form of a name met in the folded text, and its other forms
+
+
 @dataclass(frozen=True)
 class Doc:
     """One searchable unit: a report, or an issue's lead text (region "")."""
@@ -69,7 +72,15 @@ class Doc:
     date: str
     region: str
     text: str  # readable, for excerpts
-    terms: tuple[str, ...]  # findable by, not shown
+    names: tuple[str, ...]  # its region's and counties' names, 五老: findable by, not shown
+    # The forms met in the folded text, in the order they are tried: the store keeps these instead of
+    # the rewritten texts (a third of its size), and the browser rewrites as expand_rewrites does.
+    rewrites: tuple[Rewrite, ...]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every extra form the doc is findable by: its names, then each rewrite with its context."""
+        return tuple(dict.fromkeys((*self.names, *expand_rewrites(fold(self.text), self.rewrites))))
 
     def texts(self) -> tuple[str, ...]:
         """The folded texts a query is looked for in; a match never spans two of them."""
@@ -93,27 +104,35 @@ def archive_docs(archive: Archive, gazetteer: Gazetteer) -> list[Doc]:
 
 
 def _doc(issue: Issue, report: Report | None, text: str, gazetteer: Gazetteer) -> Doc:
+    names, pairs = _names_and_pairs(text, report, gazetteer)
     return Doc(url=f"{issue.url}#{report.anchor}" if report else issue.url, title=issue.title, label=issue.label,
                date=issue.date.isoformat(), region=report.region.name if report else "", text=text,
-               terms=tuple(extra_terms(text, report, gazetteer)))
+               names=names, rewrites=met_forms(fold(text), pairs))
 
 
 def extra_terms(text: str, report: Report | None, gazetteer: Gazetteer) -> list[str]:
     """The other forms a doc is findable by (see the module's docstring)."""
+    names, pairs = _names_and_pairs(text, report, gazetteer)
+    folded = fold(text)
+    return list(dict.fromkeys((*names, *expand_rewrites(folded, met_forms(folded, pairs)))))
+
+
+def _names_and_pairs(text: str, report: Report | None,
+                     gazetteer: Gazetteer) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """A doc's names (findable by as they are), and the pairs of forms its text is rewritten by."""
     pairs = list(ABBREVIATIONS)
-    terms: list[str] = []
+    names: list[str] = []
     if report is not None:
         region = report.region
-        terms += [region.name, region.short, *region.aliases]
-        terms += [name for county in report.counties for name in (county.name, county.short)]
+        names += [region.name, region.short, *region.aliases]
+        names += [name for county in report.counties for name in (county.name, county.short)]
         pairs += _place_pairs(region)
         # Counties of the report's own region only: short names like 友好 or 前进 are common words.
         for county in gazetteer.counties_of(region.name):
             pairs += _place_pairs(county)
-    terms += _rewrites(text, pairs)
     if all(elder in text for elder in FIVE_ELDERS):
-        terms.append("五老")
-    return list(dict.fromkeys(t for t in terms if fold(t)))
+        names.append("五老")
+    return tuple(dict.fromkeys(name for name in names if fold(name))), pairs
 
 
 def long_phrases(gazetteer: Gazetteer, longer_than: int) -> tuple[str, ...]:
@@ -131,28 +150,46 @@ def _place_pairs(place: Place) -> list[tuple[str, str]]:
     return [(place.name, form) for form in forms if form != place.name]
 
 
-_PATTERNS: dict[tuple, tuple[re.Pattern, dict]] = {}
+_FORMS: dict[tuple, tuple[re.Pattern, dict]] = {}
 
 
-def _rewrites(text: str, pairs: list[tuple[str, str]]) -> list[str]:
-    """Each occurrence of one form of a pair in the folded text, in the other form, with CONTEXT
-    characters of context on each side."""
+def met_forms(folded: str, pairs: list[tuple[str, str]]) -> tuple[Rewrite, ...]:
+    """The forms of the pairs met in a folded text, each with its other forms, in the order they are
+    tried (longest first). Trying only these, in this order, meets the same occurrences as trying all
+    of them: a form never met never takes a place from another."""
     key = tuple(pairs)
-    if key not in _PATTERNS:
+    if key not in _FORMS:
         other: dict[str, set[str]] = {}
         for a, b in pairs:
             a, b = fold(a), fold(b)
             if a != b:
                 other.setdefault(a, set()).add(b)
                 other.setdefault(b, set()).add(a)
-        pattern = re.compile("|".join(re.escape(f) for f in sorted(other, key=lambda f: (-len(f), f))))
-        _PATTERNS[key] = (pattern, {k: sorted(v) for k, v in other.items()})
-    pattern, other = _PATTERNS[key]
-    text = fold(text)
+        order = sorted(other, key=lambda f: (-len(f), f))
+        _FORMS[key] = (re.compile("|".join(map(re.escape, order))), {f: (n, tuple(sorted(other[f])))
+                                                                     for n, f in enumerate(order)})
+    pattern, forms = _FORMS[key]
+    met = sorted({forms[m.group()] + (m.group(),) for m in pattern.finditer(folded)})
+    return tuple((form, others) for _, others, form in met)
+
+
+@lru_cache(maxsize=1024)
+def _tried(forms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, forms)))
+
+
+def expand_rewrites(folded: str, rewrites: tuple[Rewrite, ...]) -> list[str]:
+    """Each occurrence of a form in the folded text (forms tried in the order given, the first that
+    fits taken, as a regular expression's alternatives are; search-query.js does the same), in each of
+    its other forms, with CONTEXT characters of context on each side."""
+    if not rewrites:
+        return []
+    pattern = _tried(tuple(form for form, _ in rewrites))
+    others = dict(rewrites)
     found: dict[str, None] = {}
-    for match in pattern.finditer(text):
-        before = text[max(0, match.start() - CONTEXT) : match.start()]
-        after = text[match.end() : match.end() + CONTEXT]
-        for replacement in other[match.group()]:
+    for match in pattern.finditer(folded):
+        before = folded[max(0, match.start() - CONTEXT) : match.start()]
+        after = folded[match.end() : match.end() + CONTEXT]
+        for replacement in others[match.group()]:
             found[before + replacement + after] = None
     return list(found)
