@@ -41,6 +41,10 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 ISSUE_BUDGET = 30 * 1024  # bytes of HTML plus CSS for an issue page
 SCRIPT_BUDGET = 2 * 1024  # enhance.js, the one script a page loads: 大字 before first paint, the copy box's loader
+# The search page loads, before the reader types, its HTML (search.css, enhance.js and the index's
+# manifest inline: issue 10 counts its requests), site.css and its one module (the index reader and
+# the page's UI, 19 KB); the manifest grows with the archive (23 KB at 5,000 issues, 10 KB gzipped).
+SEARCH_PAGE_BUDGET = 45 * 1024
 PRINT_ISSUES = ("2021/40/", "2021/41/", "2021/42/", "2021/43/")
 PHOTO_ISSUE = "2021/44/"  # six captioned photos between paragraphs of varied length
 KEY_PAGES = ("", "2023/53/", "regions/yichun/", "stats/")  # of the shipped site
@@ -334,6 +338,23 @@ def test_issue_page_is_under_30_kb_of_html_and_css(sites, browser):
     assert sum(size for kind, _, size in loaded if kind == "script") < SCRIPT_BUDGET, loaded
     assert {kind for kind, _, _ in loaded} <= {"document", "stylesheet", "script", "image", "other"}
     assert [url for kind, url, _ in loaded if kind == "script"] == [site.url + "static/enhance.js"]  # copy code loads on demand
+
+
+def test_search_page_loads_one_stylesheet_and_one_module_within_its_budget(sites, browser):
+    site = sites["shipped"]
+    page = browser.new_page()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    try:
+        page.goto(site.url + "search/", wait_until="load")
+        page.wait_for_function("document.getElementById('search-status').dataset.state === 'idle'")
+        loaded = [(r.request.resource_type, r.url, len(r.body())) for r in responses]
+    finally:
+        page.close()
+    assert [url for kind, url, _ in loaded if kind == "stylesheet"] == [site.url + "static/site.css"]
+    assert [url for kind, url, _ in loaded if kind == "script"] == [site.url + "static/search-query.js"]
+    assert not [url for _, url, _ in loaded if "/search/data/" in url]  # the manifest is in the page
+    assert sum(size for kind, _, size in loaded if kind in ("document", "stylesheet", "script")) < SEARCH_PAGE_BUDGET, loaded
 
 
 # -- print -----------------------------------------------------------------------------------------

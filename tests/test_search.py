@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -439,8 +440,17 @@ def test_excerpt_shows_the_match_highlighted_across_punctuation(served, page):
 
 
 def index_files(site: Path) -> dict[str, bytes]:
+    """The index's files, and the search page, which carries its manifest."""
     root = site / DATA_DIR
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {**files, "search page": (site / "search" / "index.html").read_bytes()}
+
+
+def inline_manifest(site: Path) -> dict | None:
+    """The manifest the search page carries, None if it has none."""
+    found = re.search(r'<script type="application/json" id="search-manifest">(.*?)</script>',
+                      (site / "search" / "index.html").read_text(encoding="utf-8"), re.S)
+    return json.loads(found.group(1)) if found else None
 
 
 def test_two_builds_write_the_same_bytes_whatever_the_processes(factory_site, tmp_path):
@@ -472,7 +482,7 @@ def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segmen
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
     docs = archive_docs(*load_archive(project))
     reader = IndexReader(tmp_path / "site")
-    assert reader.manifest["docs"] == len(docs)
+    assert reader.manifest["docs"] == len(docs) and inline_manifest(tmp_path / "site") == reader.manifest
     assert found_urls(reader, "关心下一代工作委员会") == BruteForce(*load_archive(project)).search("关心下一代工作委员会")
 
 
@@ -569,6 +579,27 @@ def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")} == segments
 
 
+def test_a_theme_change_renders_the_search_page_again_with_the_kept_index_manifest(tmp_path):
+    """No issue changed: the index is kept whole and the page takes its manifest from the kept file."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    write_archive(project, 8)
+    build_site(project, tmp_path / "site")
+    files = {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*.*")}
+    (project / "templates" / "static").mkdir(parents=True)
+    css = (REPO / "templates" / "static" / "search.css").read_text(encoding="utf-8")
+    (project / "templates" / "static" / "search.css").write_text(css + ".search-status { font-weight: bold; }\n",
+                                                                 encoding="utf-8")
+    result = build(project, tmp_path / "site", today=TODAY)
+    assert result.changed and result.rendered > 0
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*.*")} == files  # kept
+    page = (tmp_path / "site" / "search" / "index.html").read_text(encoding="utf-8")
+    assert ".search-status { font-weight: bold; }" in page and 'href="../static/search.css"' not in page
+    assert inline_manifest(tmp_path / "site") == IndexReader(tmp_path / "site").manifest
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
 @pytest.mark.parametrize("option", [{"offline": True}, {"search": False}], ids=["offline", "no-search"])
 def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
     """The offline copy opens from file://, where the index could not be read, and --no-search skips it:
@@ -578,4 +609,4 @@ def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
     write_archive(project, 3)
     build(project, tmp_path / "site", today=TODAY, **option)
     assert not (tmp_path / "site" / DATA_DIR).exists()
-    assert (tmp_path / "site" / "search" / "index.html").is_file()
+    assert (tmp_path / "site" / "search" / "index.html").is_file() and inline_manifest(tmp_path / "site") is None

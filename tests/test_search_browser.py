@@ -10,6 +10,7 @@ first results are in #search-results, "none" when nothing was found.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from urllib.parse import quote, unquote, urlsplit
 
@@ -231,7 +232,28 @@ def test_typing_more_fetches_only_what_it_lacks(site, page):
         count = int(page.get_attribute("#search-status", "data-count"))
         assert count == len(site["brute"].search(query))
     assert len(fetched) == len(set(fetched))
-    assert sum(u.endswith("index.json") for u in fetched) == 1
+    assert not any(u.endswith("index.json") for u in fetched)  # the page carries the manifest
+
+
+def test_the_page_and_a_query_cost_at_most_eight_requests(site, page):
+    """Issue 10: the page brings its stylesheet, enhance.js and the index's manifest inside it and
+    has one module; a query then fetches only its gram's shards and the store files it shows."""
+    requested = []
+    page.on("request", lambda r: requested.append(urlsplit(r.url).path))
+    page.goto(site["root"] + "search/")
+    page.wait_for_function("document.getElementById('search-status').dataset.state === 'idle'")
+    page.fill("#search-q", "心理健康")
+    page.press("#search-q", "Enter")
+    wait_for_results(page)
+    assert int(page.get_attribute("#search-status", "data-count")) == len(site["brute"].search("心理健康"))
+    assert page.locator("#search-results li").count() == 10
+    # Chromium asks for the icon again when the query is written into the address (this server sends no
+    # Cache-Control; a host's max-age answers that one from the cache): the icon counts once.
+    files = [path for path in requested if not path.startswith("/search/data/") and path != "/static/favicon.svg"]
+    assert sorted(files) == ["/search/", "/static/search-query.js", "/static/site.css"]
+    data = [path for path in requested if path.startswith("/search/data/")]
+    assert data and all(re.fullmatch(r"/search/data/[itd]/[0-9a-f-]+\.bin", path) for path in data), data
+    assert len(data) == len(set(data)) and len(files) + 1 + len(data) <= 8, requested
 
 
 def test_a_long_query_shows_first_results_then_the_exact_count(site, page):

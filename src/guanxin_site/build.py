@@ -32,7 +32,7 @@ from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, m
                                  rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
-from guanxin_site.planner import Page, left_out, plan
+from guanxin_site.planner import SEARCH_PAGE, Page, left_out, plan
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
 from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
@@ -322,10 +322,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     try:
         with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
             previous_pages = writer.previous.get("pages", {}) if use_cache else {}
-            fingerprints = {page.url: _fingerprint(build_key, page) for page in pages}
+            # The search page carries the index's manifest: it is rendered after the index is written.
+            search_page = next(page for page in pages if page.url == SEARCH_PAGE)
+            fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
             stale = []
             for n, page in enumerate(pages):
-                reused = previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path)
+                reused = (page is search_page
+                          or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
                 if not reused:
                     stale.append(n)
             bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
@@ -348,8 +351,12 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             if progress and search:
                 progress("search", 0, 1)
             # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
-            search_files = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
-                            if search and not project.config.offline else None)
+            search_files, manifest = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
+                                      if search and not project.config.offline else (None, None))
+            search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
+                                  deps=(*search_page.deps, _digest(manifest)))
+            fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
+            rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                      "photos": photo_sources, "search": search_files}, jobs=jobs)
     finally:
@@ -358,7 +365,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     if use_cache:
         _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
     return BuildResult(
-        issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale),
+        issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale) + rendered,
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
         drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
         photos_made=photos_made,
@@ -379,10 +386,27 @@ def _save_summary(project_dir: Path, key: str, project: Project, issues: int, sk
     })
 
 
+def _digest(text: str | None) -> str:
+    return "" if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) -> int:
+    """Render the search page unless the previous build's is current (same fingerprint, manifest
+    included); returns the number of pages rendered."""
+    if unchanged and writer.keep(page.output_path):
+        return 0
+    try:
+        writer.put(page.output_path, render_page(env, page))
+    except TemplateProblem as exc:
+        raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
+    return 1
+
+
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
-                  jobs: int) -> dict:
-    """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed."""
-    from guanxin_site.search import search_key, write_search  # a --no-search build never loads it
+                  jobs: int) -> tuple[dict, str]:
+    """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed.
+    Returns the record for the next build and the text of the index's manifest."""
+    from guanxin_site.search import MANIFEST, search_key, write_search  # a --no-search build never loads it
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
@@ -392,16 +416,16 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
     if reusable:
         for rel in files:
             writer.keep(rel)
-        return previous
+        return previous, (writer.target / MANIFEST).read_text(encoding="utf-8")
     if jobs > 1:
         writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}
     if use_cache:
-        written = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
+        written, manifest = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
     else:
         with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
-            written = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
-    return {"key": key, **written}
+            written, manifest = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
+    return {"key": key, **written}, manifest
 
 
 def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:

@@ -16,6 +16,7 @@ from guanxin_site.config import SiteConfig
 from guanxin_site.editions import wechat
 from guanxin_site.models import Issue
 
+SEARCH_PAGE = "search/"
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
 
 
@@ -65,8 +66,10 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         Page("regions/", "regions.html", {"archive": archive}, (site_shape,), latest),
         _stats_page(archive, site_shape, latest),
         Page("404.html", "404.html", {}, ()),
-        # The region list comes from the gazetteer, already part of every page's build key.
-        Page("search/", "search.html", {"regions": tuple(index.region for index in archive.regions)}, ()),
+        # The region list comes from the gazetteer, already part of every page's build key. The index's
+        # manifest is added by the build once the index is written (build.py, _render_search_page).
+        Page(SEARCH_PAGE, "search.html", {"regions": tuple(index.region for index in archive.regions),
+                                          "search_manifest": None}, ()),
     ]
     for issue in archive.issues:
         issue_page = _issue_page(issue, archive)

@@ -78,6 +78,22 @@ def wechat_inline(fragment: str) -> markupsafe.Markup:
     return markupsafe.Markup(inline(str(fragment)))
 
 
+@jinja2.pass_environment
+def inline_file(env: jinja2.Environment, name: str) -> markupsafe.Markup:
+    """A theme file's text for a <style> or <script> of a page (templates/search.html): the same file
+    the site also serves, a project's own first. Never escaped, so it must not close its element."""
+    text = env.loader.get_source(env, name)[0]
+    if re.search(r"</(script|style)", text, re.IGNORECASE):
+        raise ValueError(f"{name} cannot be inlined: it contains a closing </script> or </style>")
+    return markupsafe.Markup(text)
+
+
+def script_json(text: str) -> markupsafe.Markup:
+    """JSON text as the content of a <script type="application/json">: "<" written as \\u003c, so
+    nothing in it can close the element or open a comment."""
+    return markupsafe.Markup(text.replace("<", "\\u003c"))
+
+
 def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
     if bytecode_dir is not None:
@@ -95,7 +111,9 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     env.filters["cn_date"] = cn_date
     env.filters["excerpt"] = excerpt
     env.filters["wechat_inline"] = wechat_inline
+    env.filters["script_json"] = script_json
     env.globals["site"] = config
+    env.globals["inline_file"] = inline_file
     env.globals["generator"] = f"guanxin-site {__version__}"
     return env
 

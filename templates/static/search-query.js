@@ -1,6 +1,7 @@
 // The browser side of guanxin_site/search: reads the index in search/data/ (format: README.md,
-// "Search index format"). No dependencies; everything is fetched from this site, relative to
-// this file, so the site works under any subpath. Keep fold(), keywords() and the lookup in
+// "Search index format"), and runs the /search/ page when that page loads it (the end of this
+// file). No dependencies; everything is fetched from this site, relative to this file, so the
+// site works under any subpath. Keep fold(), keywords() and the lookup in
 // step with guanxin_site/search/terms.py and reader.py (tests/search_vectors.json checks both).
 
 export const DATA = new URL("../search/data/", import.meta.url);
@@ -57,7 +58,11 @@ function fetchFile(path, parse) {
   return promise;
 }
 
+// The index's manifest: the search page carries it (no request before the first search); anywhere
+// else it is fetched.
 export function manifest() {
+  const inline = globalThis.document?.getElementById("search-manifest");
+  if (inline && !files.has("index.json")) files.set("index.json", Promise.resolve(JSON.parse(inline.textContent)));
   return fetchFile("index.json", (r) => r.json());
 }
 
@@ -318,4 +323,198 @@ function letterIndex(text) {
     i += char.length;
   }
   return { letters, at };
+}
+
+// -- the /search/ page ---------------------------------------------------------------------------
+// templates/search.html loads this module from its inline loader (which says "offline" from
+// file://, where modules are refused); imported anywhere else, the module only exports.
+// #search-status carries data-state: loading (in the HTML), idle, searching, checking (first
+// results shown, the rest of a long query still being checked), results (with data-count), none,
+// invalid, unavailable, offline.
+
+const PAGE_SIZE = 10;
+
+function startPage() {
+  const form = document.getElementById("search-form");
+  if (form) searchPage(form);
+}
+
+if (globalThis.document) {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startPage);
+  else startPage();
+}
+
+function searchPage(form) {
+  const input = document.getElementById("search-q");
+  const regionSelect = document.getElementById("search-region");
+  const sortSelect = document.getElementById("search-sort");
+  const status = document.getElementById("search-status");
+  const list = document.getElementById("search-results");
+  const more = document.getElementById("search-more");
+  const baseTitle = document.title;
+  let current = { ids: [], shown: 0, query: "" };
+  let generation = 0; // a newer search makes an older one stop rendering
+
+  function setStatus(state, parts) {
+    status.dataset.state = state;
+    status.replaceChildren(...parts);
+  }
+
+  // The archive and region links the page holds for when searching cannot be done.
+  function elsewhere(before) {
+    return [before, document.getElementById("search-elsewhere").content.cloneNode(true)];
+  }
+
+  function readParams() {
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    regionSelect.value = params.get("region") || "";
+    if (regionSelect.value !== (params.get("region") || "")) regionSelect.value = "";
+    sortSelect.value = params.get("sort") === "old" ? "old" : "";
+  }
+
+  function writeParams() {
+    const params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value.trim());
+    if (regionSelect.value) params.set("region", regionSelect.value);
+    if (sortSelect.value) params.set("sort", sortSelect.value);
+    const search = params.toString();
+    history.replaceState(null, "", search ? "?" + search : location.pathname);
+  }
+
+  function showCounts(counts) {
+    for (const option of regionSelect.options) {
+      if (!option.value) continue;
+      option.textContent = counts ? `${option.value}（${counts[option.value] || 0}）` : option.value;
+    }
+  }
+
+  async function run() {
+    const mine = ++generation;
+    const query = input.value.trim();
+    list.replaceChildren();
+    more.hidden = true;
+    delete status.dataset.count;
+    document.title = query ? `“${query}” · ${baseTitle}` : baseTitle;
+    if (!query) {
+      setStatus("idle", ["请输入要搜索的词语，例如：心理健康、五老、留守儿童。"]);
+      showCounts(null);
+      return;
+    }
+    if (!keywords(query).length) {
+      setStatus("invalid", [`“${query}”中没有可以搜索的文字，请换一个词语。`]);
+      showCounts(null);
+      return;
+    }
+    setStatus("searching", ["正在搜索……"]);
+    const where = regionSelect.value ? `在${regionSelect.value}的报告中` : "";
+    try {
+      const found = await candidates(query);
+      if (mine !== generation) return;
+      const order = sortSelect.value === "old" ? found.ids : found.ids.slice().reverse();
+      current = { query, order, unchecked: found.unchecked, at: 0, all: [], ids: [], shown: 0 };
+      if (!found.unchecked.length) { // the index answered exactly: nothing to check
+        current.at = order.length;
+        current.all = order;
+        current.ids = regionSelect.value ? await inRegion(order, regionSelect.value) : order;
+      }
+      await showMore(mine);
+      if (mine !== generation) return;
+      if (current.at < order.length) {
+        setStatus("checking", [`${where}已找到 ${current.ids.length} 篇，正在核对其余的报告……`]);
+        await fill(mine, Infinity);
+        if (mine !== generation) return;
+        more.hidden = current.shown >= current.ids.length;
+      }
+      showCounts(await regionCounts(current.all));
+    } catch (error) {
+      if (mine === generation) setStatus("unavailable", elsewhere("搜索索引没有载入，暂时无法搜索。"));
+      console.error(error);
+      return;
+    }
+    if (mine !== generation) return;
+    const count = current.ids.length;
+    if (!count) {
+      setStatus("none", [`${where}没有找到包含“${query}”的报告。`]);
+      return;
+    }
+    setStatus("results", [`${where}找到 ${count} 篇包含“${query}”的报告。`]);
+    status.dataset.count = String(count);
+  }
+
+  // Check candidates in the order shown until `wanted` results are known (or none are left):
+  // only long keywords that the index cannot answer alone need it.
+  async function fill(mine, wanted) {
+    while (current.ids.length < wanted && current.at < current.order.length && mine === generation) {
+      const batch = current.order.slice(current.at, current.at + 32);
+      current.at += batch.length;
+      const ok = await Promise.all(batch.map((id) => check(id, current.unchecked)));
+      const kept = batch.filter((id, n) => ok[n]);
+      current.all = current.all.concat(kept);
+      current.ids = current.ids.concat(regionSelect.value ? await inRegion(kept, regionSelect.value) : kept);
+    }
+  }
+
+  // The next PAGE_SIZE results; `focus` moves the keyboard to the first of them.
+  async function showMore(mine, focus) {
+    await fill(mine, current.shown + PAGE_SIZE);
+    const batch = current.ids.slice(current.shown, current.shown + PAGE_SIZE);
+    current.shown += batch.length;
+    const docs = await Promise.all(batch.map(doc));
+    if (mine !== generation) return;
+    const items = docs.map((d) => renderResult(d, current.query));
+    list.append(...items);
+    more.hidden = current.shown >= current.ids.length && current.at >= current.order.length;
+    if (focus && items.length) items[0].querySelector("a").focus();
+  }
+
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    writeParams();
+    run();
+  });
+  for (const select of [regionSelect, sortSelect]) {
+    select.addEventListener("change", () => {
+      writeParams();
+      run();
+    });
+  }
+  more.addEventListener("click", () => showMore(generation, true));
+  readParams();
+  run();
+}
+
+function renderResult(d, query) {
+  const item = document.createElement("li");
+  item.className = "search-result";
+  const heading = document.createElement("h2");
+  const a = document.createElement("a");
+  a.href = new URL(d.url, ROOT).href;
+  const region = document.createElement("span");
+  region.className = "search-result-region";
+  region.textContent = d.region || "导语";
+  a.append(region, " ", d.title);
+  heading.append(a);
+
+  const line = document.createElement("p");
+  line.className = "search-result-meta";
+  const time = document.createElement("time");
+  time.dateTime = d.date;
+  time.textContent = chineseDate(d.date);
+  line.append(`${d.label} · `, time);
+
+  const excerpt = document.createElement("p");
+  excerpt.className = "search-result-excerpt";
+  for (const [text, marked] of excerptParts(d.text, query)) {
+    if (marked) {
+      const mark = document.createElement("mark");
+      mark.textContent = text;
+      excerpt.append(mark);
+    } else {
+      excerpt.append(text);
+    }
+  }
+  item.append(heading, line, excerpt);
+  return item;
 }

@@ -18,7 +18,9 @@ from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.search.index import DATA_DIR, LAYOUT, MAX_GRAM, write_index
 
-__all__ = ["DATA_DIR", "MAX_GRAM", "search_key", "write_search"]
+__all__ = ["DATA_DIR", "MANIFEST", "MAX_GRAM", "search_key", "write_search"]
+
+MANIFEST = f"{DATA_DIR}/index.json"  # also inlined in the search page, which then needs no request for it
 
 
 def _version(gazetteer: Gazetteer) -> str:
@@ -37,9 +39,28 @@ def search_key(archive: Archive, gazetteer: Gazetteer) -> str:
 
 
 def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict, cache_dir: Path,
-                 jobs: int = 1) -> dict:
-    """Write the index of the archive through a SiteWriter (stage, record, keep). previous: what this
-    returned for the previous build. Returns what the next build needs: {"sealed", "files"}."""
+                 jobs: int = 1) -> tuple[dict, str]:
+    """Write the index of the archive through a SiteWriter (stage, record, keep). previous: the record
+    this returned for the previous build. Returns the record for the next build ({"sealed", "files"})
+    and the text of the manifest (MANIFEST), for the search page to carry."""
     regions = [region.name for region in gazetteer.regions]
-    return write_index(list(reversed(archive.issues)), gazetteer, regions, writer, previous, cache_dir,
-                       _version(gazetteer), jobs)
+    capture = _ManifestCapture(writer)
+    record = write_index(list(reversed(archive.issues)), gazetteer, regions, capture, previous, cache_dir,
+                         _version(gazetteer), jobs)
+    return record, capture.manifest
+
+
+class _ManifestCapture:
+    """A SiteWriter that also keeps the manifest's bytes as they are staged (write_index writes it last)."""
+
+    def __init__(self, writer):
+        self._writer = writer
+        self.manifest = ""
+
+    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
+        if rel == MANIFEST:
+            self.manifest = data.decode("utf-8")
+        return self._writer.stage(rel, data)
+
+    def __getattr__(self, name: str):  # record, keep, reusable, previous_files, prepare: the writer's own
+        return getattr(self._writer, name)
