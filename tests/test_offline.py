@@ -163,11 +163,14 @@ def test_click_through_the_offline_copy_in_chromium(offline_site, browser):
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
+        # Each page loads completely before the next click: a request our own click cuts short would count as failed.
         page.goto((offline_site / "index.html").as_uri())
         assert page.locator("main h1, main h2").first.is_visible()
         page.locator("main a[href='2023/index.html']").first.click()
+        page.wait_for_load_state("load")
         assert page.url == (offline_site / "2023/index.html").as_uri()
         page.locator("main a[href='../2023/30/index.html']").first.click()
+        page.wait_for_load_state("load")
         assert page.url == (offline_site / "2023/30/index.html").as_uri()
         images = page.locator("figure.photo img")
         assert images.count() == 2
@@ -175,12 +178,15 @@ def test_click_through_the_offline_copy_in_chromium(offline_site, browser):
             images.nth(n).scroll_into_view_if_needed()
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(n).element_handle())
         page.locator("section.report h2 a").first.click()
+        page.wait_for_load_state("load")
         assert re.fullmatch(re.escape((offline_site / "regions").as_uri()) + r"/[a-z]+/index\.html", page.url)
         assert page.locator(".entry-list li").count() >= 1
         page.locator("header nav a", has_text="统计").click()
+        page.wait_for_load_state("load")
         assert page.url == (offline_site / "stats/index.html").as_uri()
-        page.go_back()
+        page.go_back(wait_until="load")
         page.locator("a.site-name").click()
+        page.wait_for_load_state("load")
         assert page.url == (offline_site / "index.html").as_uri()
     finally:
         page.close()
