@@ -74,10 +74,9 @@ def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarra
                   bits: int) -> list[Entry]:
     """The same for grams too wide for one integer with their doc (a large alphabet): the gram in
     several words, the doc in the last one's low bits when they have room, sorted together."""
-    window = np.stack([ranks[starts + k] for k in range(n)], axis=1)  # positions x n ranks
     per_word = 64 // bits
     doc_bits = max(1, int(docs.max()).bit_length())
-    words = [_pack(window[:, k : k + per_word], bits) for k in range(0, n, per_word)]
+    words = [_pack([ranks[starts + k] for k in range(at, min(at + per_word, n))], bits) for at in range(0, n, per_word)]
     spare = 64 - bits * (n - per_word * (len(words) - 1))
     if spare >= doc_bits:
         words[-1] = words[-1] << np.uint64(doc_bits) | docs.astype(np.uint64)
@@ -93,13 +92,15 @@ def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarra
     keep = new_gram.copy()
     keep[1:] |= pair_docs[1:] != pair_docs[:-1]
     pair_docs, new_gram = pair_docs[keep], new_gram[keep]
-    return _encode(n, window[order][keep][new_gram], alphabet, pair_docs, new_gram)
+    first = starts[order[keep][new_gram]]  # where each distinct gram is first seen: its characters, once
+    return _encode(n, np.stack([ranks[first + k] for k in range(n)], axis=1), alphabet, pair_docs, new_gram)
 
 
-def _pack(window: np.ndarray, bits: int) -> np.ndarray:
-    key = np.zeros(len(window), dtype=np.uint64)
-    for k in range(window.shape[1]):
-        key = key << np.uint64(bits) | window[:, k]
+def _pack(columns: list[np.ndarray], bits: int) -> np.ndarray:
+    """Columns of ranks (first character first) packed into one integer each."""
+    key = columns[0]
+    for column in columns[1:]:
+        key = key << np.uint64(bits) | column
     return key
 
 
