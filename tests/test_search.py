@@ -439,6 +439,13 @@ def test_excerpt_shows_the_match_highlighted_across_punctuation(served, page):
 # -- the build: deterministic, incremental, parallel ----------------------------------------------
 
 
+def new_project(tmp_path: Path, issues: int) -> tuple[Path, list[Path]]:
+    """A project with the shipped site.yaml and generated issues 0..issues-1; their files."""
+    project = tmp_path / "project"
+    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
+    return project, write_archive(project, issues)
+
+
 def index_files(site: Path) -> dict[str, bytes]:
     """The index's files, and the search page, which carries its manifest."""
     root = site / DATA_DIR
@@ -462,9 +469,7 @@ def test_two_builds_write_the_same_bytes_whatever_the_processes(factory_site, tm
 
 
 def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segment(tmp_path):
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 140)
+    project, _ = new_project(tmp_path, 140)
     build_site(project, tmp_path / "site")
     segments = project / ".guanxin-cache" / "search"
     before = {p.name: p.stat().st_mtime_ns for p in segments.glob("*.seg")}
@@ -488,9 +493,7 @@ def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segmen
 
 def test_an_added_issue_rewrites_only_the_tail(tmp_path):
     """The sealed part (all segments but the last) is kept as it is: its files are not even read."""
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 130)
+    project, _ = new_project(tmp_path, 130)
     build_site(project, tmp_path / "site")
     data = tmp_path / "site" / DATA_DIR
     before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
@@ -511,9 +514,7 @@ def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tm
     it: the whole sealed part is merged again, and the result is still the clean build's."""
     from guanxin_site.search import index
 
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    paths = write_archive(project, 200)  # segments of issues 0-63, 64-127, 128-191 (sealed), 192-199 (tail)
+    project, paths = new_project(tmp_path, 200)  # segments of issues 0-63, 64-127, 128-191 (sealed), 192-199 (tail)
     build_site(project, tmp_path / "site", jobs=1)
     merged: list[int] = []  # the sealed shards merged (the sealed part has three segments, the tail one)
     stored: list[int] = []
@@ -549,9 +550,7 @@ def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tm
 def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tmp_path):
     """An issue dated before the others shifts every segment's boundary; a segment file cut short
     (a killed build) is made again."""
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 140)
+    project, _ = new_project(tmp_path, 140)
     build_site(project, tmp_path / "site")
     (project / "issues/2018").mkdir()
     (project / "issues/2018/050.md").write_text(
@@ -567,9 +566,7 @@ def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tm
 
 
 def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 8)
+    project, _ = new_project(tmp_path, 8)
     build_site(project, tmp_path / "site")
     files = {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*")}
     segments = {p: p.stat().st_mtime_ns for p in (project / ".guanxin-cache" / "search").glob("*")}
@@ -581,9 +578,7 @@ def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
 
 def test_a_theme_change_renders_the_search_page_again_with_the_kept_index_manifest(tmp_path):
     """No issue changed: the index is kept whole and the page takes its manifest from the kept file."""
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 8)
+    project, _ = new_project(tmp_path, 8)
     build_site(project, tmp_path / "site")
     files = {p: p.stat().st_mtime_ns for p in (tmp_path / "site" / DATA_DIR).rglob("*.*")}
     (project / "templates" / "static").mkdir(parents=True)
@@ -604,9 +599,7 @@ def test_a_theme_change_renders_the_search_page_again_with_the_kept_index_manife
 def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
     """The offline copy opens from file://, where the index could not be read, and --no-search skips it:
     neither writes an index, and the search page says why instead."""
-    project = tmp_path / "project"
-    shutil.copy(REPO / "site.yaml", (project.mkdir() or project) / "site.yaml")
-    write_archive(project, 3)
+    project, _ = new_project(tmp_path, 3)
     build(project, tmp_path / "site", today=TODAY, **option)
     assert not (tmp_path / "site" / DATA_DIR).exists()
     assert (tmp_path / "site" / "search" / "index.html").is_file() and inline_manifest(tmp_path / "site") is None
