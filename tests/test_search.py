@@ -436,6 +436,23 @@ def test_excerpt_shows_the_match_highlighted_across_punctuation(served, page):
     assert all(len("".join(t for t, _ in p).replace("……", "")) <= 42 for p in parts)
 
 
+def test_excerpt_marks_the_name_as_written_when_found_through_its_other_form(served, page):
+    """A report that says 关工委 is found by 关心下一代工作委员会: its excerpt marks 关工委, with the
+    part of a longer keyword that runs into the text around it."""
+    page.goto(served + "search/")
+    text = "会议指出，伊春市今年以来成效明显。" * 4 + "传达了省关工委第33次全委会精神，嘉荫县关工委作了发言。"
+    forms = [["关工委", ["关心下一代工作委员会"]], ["嘉荫县", ["嘉荫"]]]
+    parts = page.evaluate("""async ([text, forms, queries]) => {
+      const q = await import(new URL("../static/search-query.js", location.href).href);
+      return queries.map((query) => q.excerptParts(text, query, 40, forms));
+    }""", [text, forms, ["关心下一代工作委员会", "省关心下一代工作委员会第33", "嘉荫关工委", "火星"]])
+    marked = [[t for t, m in p if m] for p in parts]
+    assert marked[0] == ["关工委", "关工委"] and "".join(t for t, _ in parts[0]).startswith("……")
+    assert marked[1] == ["省关工委第33"]
+    assert marked[2] == ["嘉荫县关工委"]  # 嘉荫 for 嘉荫县, and 关工委 in its context
+    assert marked[3] == [] and "".join(t for t, _ in parts[3]).startswith("会议指出")
+
+
 # -- the build: deterministic, incremental, parallel ----------------------------------------------
 
 

@@ -179,7 +179,7 @@ export async function doc(id) {
   const rows = await fetchFile(path, async (r) => JSON.parse(text8.decode(await inflate(r))));
   const [url, title, label, date, region, text, names, forms] = rows[offset % m.store];
   const terms = [...(names ? names.split("\n") : []), ...expandRewrites(fold(text), forms)];
-  return { id, url, title, label, date, region, text, terms };
+  return { id, url, title, label, date, region, text, terms, forms };
 }
 
 const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CONTEXT)
@@ -187,18 +187,41 @@ const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CO
 // Each occurrence of a form in the folded text (forms tried in the order given, the first that
 // fits taken), in each of its other forms, with CONTEXT characters (code points) each side.
 export function expandRewrites(folded, forms) {
-  if (!forms.length) return [];
+  return [...new Set(rewrites(folded, forms).map((r) => r.before + r.other + r.after))];
+}
+
+// The occurrences behind expandRewrites: where the form is in the folded text (code units), and
+// the rewritten text's three pieces.
+function rewrites(folded, forms) {
+  if (!forms || !forms.length) return [];
   const others = new Map(forms);
   const pattern = new RegExp(forms.map(([form]) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gu");
-  const found = new Set();
+  const out = [];
   for (const match of folded.matchAll(pattern)) {
     const end = match.index + match[0].length;
     // 12 code units hold at least CONTEXT whole code points after a possibly cut first one.
     const before = Array.from(folded.slice(Math.max(0, match.index - 12), match.index)).slice(-CONTEXT).join("");
     const after = Array.from(folded.slice(end, end + 10)).slice(0, CONTEXT).join("");
-    for (const other of others.get(match[0])) found.add(before + other + after);
+    for (const other of others.get(match[0])) out.push({ from: match.index, to: end, before, other, after });
   }
-  return [...found];
+  return out;
+}
+
+// Where a keyword lies in the folded text when it is found only through a rewritten name (关心下一代
+// 工作委员会 in a text that says 关工委): the span of the name as written, widened by the part of the
+// keyword that runs into its context. Spans in code units of the folded text.
+function rewriteSpans(folded, keyword, forms) {
+  const spans = [];
+  for (const r of rewrites(folded, forms)) {
+    const whole = r.before + r.other + r.after;
+    for (let j = whole.indexOf(keyword); j >= 0; j = whole.indexOf(keyword, j + 1)) {
+      const end = j + keyword.length;
+      const from = j < r.before.length ? r.from - (r.before.length - j) : r.from;
+      const past = end - r.before.length - r.other.length;
+      spans.push([from, past > 0 ? r.to + past : r.to]);
+    }
+  }
+  return spans;
 }
 
 function docContains(d, keyword) {
@@ -277,12 +300,17 @@ export function chineseDate(iso) {
 // An excerpt of about `length` characters around the first place a keyword occurs, as
 // [text, highlighted] parts. Matching is on the folded text, as the index's is; the keywords
 // found are highlighted (none, if the report was found by its headline or another form of a name).
-export function excerptParts(text, query, length = 90) {
+// An excerpt of the text around the first match of the query, as [piece, marked] pairs. forms: the
+// doc's stored forms of names, so that a keyword found only in a rewritten name marks the name as
+// written (关工委 for 关心下一代工作委员会).
+export function excerptParts(text, query, length = 90, forms = []) {
   const { letters, at } = letterIndex(text);
   const spans = [];
   for (const target of keywords(query)) {
-    for (let i = letters.indexOf(target); i >= 0; i = letters.indexOf(target, i + 1)) {
-      spans.push([at[i], endOf(text, at[i + target.length - 1])]);
+    const literal = [];
+    for (let i = letters.indexOf(target); i >= 0; i = letters.indexOf(target, i + 1)) literal.push([i, i + target.length]);
+    for (const [from, to] of literal.length ? literal : rewriteSpans(letters, target, forms)) {
+      spans.push([at[from], endOf(text, at[to - 1])]);
     }
   }
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
@@ -506,7 +534,7 @@ function renderResult(d, query) {
 
   const excerpt = document.createElement("p");
   excerpt.className = "search-result-excerpt";
-  for (const [text, marked] of excerptParts(d.text, query)) {
+  for (const [text, marked] of excerptParts(d.text, query, 90, d.forms)) {
     if (marked) {
       const mark = document.createElement("mark");
       mark.textContent = text;
