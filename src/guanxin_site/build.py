@@ -405,8 +405,8 @@ def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) ->
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
                   jobs: int) -> tuple[dict, str]:
     """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed.
-    Returns the record for the next build and the text of the index's manifest."""
-    from guanxin_site.search import MANIFEST, search_key, write_search  # a --no-search build never loads it
+    Returns the record for the next build and the manifest the search page carries."""
+    from guanxin_site.search import MANIFEST, page_manifest, search_key, write_search  # --no-search never loads it
     key = search_key(archive, gazetteer)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
@@ -416,7 +416,7 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
     if reusable:
         for rel in files:
             writer.keep(rel)
-        return previous, (writer.target / MANIFEST).read_text(encoding="utf-8")
+        return previous, page_manifest((writer.target / MANIFEST).read_text(encoding="utf-8"))
     if jobs > 1:
         writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}

@@ -59,11 +59,19 @@ function fetchFile(path, parse) {
 }
 
 // The index's manifest: the search page carries it (no request before the first search); anywhere
-// else it is fetched.
+// else it is fetched. The page's copy leaves out the region of every doc (it grows with the archive):
+// regionString() fetches index.json for it when regions are first needed.
 export function manifest() {
   const inline = globalThis.document?.getElementById("search-manifest");
-  if (inline && !files.has("index.json")) files.set("index.json", Promise.resolve(JSON.parse(inline.textContent)));
-  return fetchFile("index.json", (r) => r.json());
+  if (!inline) return fetchFile("index.json", (r) => r.json());
+  if (!files.has("#search-manifest")) files.set("#search-manifest", Promise.resolve(JSON.parse(inline.textContent)));
+  return files.get("#search-manifest");
+}
+
+// One character per doc: "A" plus its region's place in manifest.regions, "-" for a lead text.
+async function regionString() {
+  const m = await manifest();
+  return m.region ?? (await fetchFile("index.json", (r) => r.json())).region;
 }
 
 // -- the n-gram index ------------------------------------------------------------------------
@@ -274,9 +282,10 @@ export async function search(query) {
 // How many of the docs are in each region: { region name: count }.
 export async function regionCounts(ids) {
   const m = await manifest();
+  const region = await regionString();
   const counts = {};
   for (const id of ids) {
-    const code = m.region.charCodeAt(id) - 65;
+    const code = region.charCodeAt(id) - 65;
     if (code >= 0) counts[m.regions[code]] = (counts[m.regions[code]] || 0) + 1;
   }
   return counts;
@@ -285,8 +294,9 @@ export async function regionCounts(ids) {
 // The docs of one region.
 export async function inRegion(ids, region) {
   const m = await manifest();
+  const regions = await regionString();
   const code = String.fromCharCode(65 + m.regions.indexOf(region));
-  return ids.filter((id) => m.region[id] === code);
+  return ids.filter((id) => regions[id] === code);
 }
 
 // -- showing results ---------------------------------------------------------------------------
