@@ -11,7 +11,8 @@ event carrying the whole query, as an IME commits it; then Enter where the page 
 submit) and waits until the first ten results (or all of them, when fewer) are on screen.
 Requests and bytes are counted by the server (what actually crossed the wire, compressed,
 headers included), split into "page" (loading the search page) and "query" (from entering the
-query to the ten results shown).
+query to the ten results shown: the requests that reached the server before the page showed them,
+by the page's clock, which is the server's on the same machine; what comes after is "after").
 
 Also measured:
 - the time from entering the query to the first result and to the first ten on screen, under
@@ -149,6 +150,7 @@ class Hit:
     wire_bytes: int  # status line, headers and body as sent (compressed when gzipped)
     body_bytes: int  # the file's own size
     gzipped: bool
+    wall: float = 0.0  # time.time() when the request arrived: the clock the page's Date.now() reads
 
 
 class _CountingWriter:
@@ -178,12 +180,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile = _CountingWriter(self.wfile)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        arrived = time.monotonic()
+        arrived, wall = time.monotonic(), time.time()
         start = self.wfile.count
         status, size, gzipped = self._respond()
         self.wfile.flush()
         self.server.record(Hit(arrived, urllib.parse.urlsplit(self.path).path, status, self.wfile.count - start,
-                               size, gzipped))
+                               size, gzipped, wall))
 
     def _respond(self) -> tuple[int, int, bool]:
         rel = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
@@ -331,8 +333,10 @@ WATCH_JS = """([probeSource, query, ten]) => {
     const now = performance.now();
     if (r.query_seen && !r.busy) {
       if (state.first === null && (r.shown >= 1 || r.total === 0)) state.first = now - state.start;
-      if (state.ten === null && ((r.total !== null && r.shown >= Math.min(ten, r.total)) || (r.partial && r.shown >= ten)))
+      if (state.ten === null && ((r.total !== null && r.shown >= Math.min(ten, r.total)) || (r.partial && r.shown >= ten))) {
         state.ten = now - state.start;
+        state.tenWall = performance.timeOrigin + now; // ms since the epoch: the server's clock on this machine
+      }
     }
     if (state.ten === null) requestAnimationFrame(tick);
   };
@@ -395,10 +399,13 @@ def measure_query(browser, server: CompressingServer, ui: SearchUI, query: str, 
         mark = server.mark()
         _enter(page, ui, query, query)
         state = _wait_ten(page)
-        seen = time.monotonic()
-        result.query_traffic = Traffic.of(server.since(mark, until=seen))
+        # Until ten shown: the requests that reached the server before the page showed them (by the page's
+        # clock, the same machine's), not before this script noticed, up to a polling interval later.
+        shown = state["tenWall"] / 1000
         _wait_idle(server, page)
-        result.after = Traffic.of(server.since(mark)[result.query_traffic.requests:])
+        hits = server.since(mark)
+        result.query_traffic = Traffic.of([h for h in hits if h.wall <= shown])
+        result.after = Traffic.of([h for h in hits if h.wall > shown])
         result.first_ms, result.ten_ms = state["first"], state["ten"]
         # the count, once the page has finished (a page may show its first ten before it has counted them all)
         result.total = page.evaluate(RESULTS_PROBES[ui.name], query)["total"]

@@ -116,6 +116,8 @@ def test_region_filter_narrows_the_results_to_that_region(site, page):
     assert everywhere == site["brute"].search("心理健康")
     in_yichun = {url for url in everywhere if regions[url] == "伊春市"}
     assert in_yichun and everywhere - in_yichun
+    # The counts come once the answer is shown (they need each doc's region, fetched then).
+    page.wait_for_function("document.querySelector('#search-region option[value=\"伊春市\"]').textContent.includes('（')")
     assert page.locator('#search-region option[value="伊春市"]').inner_text() == f"伊春市（{len(in_yichun)}）"
     page.select_option("#search-region", "伊春市")
     page.wait_for_url("**region=*")
@@ -231,6 +233,7 @@ def test_typing_more_fetches_only_what_it_lacks(site, page):
         assert page.text_content("#search-status").startswith("找到 ")
         count = int(page.get_attribute("#search-status", "data-count"))
         assert count == len(site["brute"].search(query))
+    page.wait_for_function("document.querySelector('#search-region option[value]:not([value=\"\"])').textContent.includes('（')")
     assert len(fetched) == len(set(fetched))
     # The page carries the manifest but for each doc's region, fetched once for the region counts.
     assert len([u for u in fetched if u.endswith("/search/data/index.json")]) == 1
@@ -255,6 +258,7 @@ def test_the_page_and_a_query_cost_at_most_eight_requests(site, page):
     assert int(page.get_attribute("#search-status", "data-count")) == len(site["brute"].search("心理健康"))
     assert page.locator("#search-results li").count() == 10
     # The regions of every doc (for the region counts) come once the ten are shown: index.json, once.
+    page.wait_for_function("document.querySelector('#search-region option[value]:not([value=\"\"])').textContent.includes('（')")
     shown_at, asked_at = page.evaluate("""() => [window.tenShownAt,
       performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/search/data/index.json"))
         .map((e) => e.startTime)]""")

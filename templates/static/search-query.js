@@ -281,6 +281,7 @@ export async function search(query) {
 
 // How many of the docs are in each region: { region name: count }.
 export async function regionCounts(ids) {
+  if (!ids.length) return {};
   const m = await manifest();
   const region = await regionString();
   const counts = {};
@@ -430,18 +431,17 @@ function searchPage(form) {
   async function run() {
     const mine = ++generation;
     const query = input.value.trim();
+    showCounts(null); // the last query's counts are not this one's
     list.replaceChildren();
     more.hidden = true;
     delete status.dataset.count;
     document.title = query ? `“${query}” · ${baseTitle}` : baseTitle;
     if (!query) {
       setStatus("idle", ["请输入要搜索的词语，例如：心理健康、五老、留守儿童。"]);
-      showCounts(null);
       return;
     }
     if (!keywords(query).length) {
       setStatus("invalid", [`“${query}”中没有可以搜索的文字，请换一个词语。`]);
-      showCounts(null);
       return;
     }
     setStatus("searching", ["正在搜索……"]);
@@ -464,7 +464,6 @@ function searchPage(form) {
         if (mine !== generation) return;
         more.hidden = current.shown >= current.ids.length;
       }
-      showCounts(await regionCounts(current.all));
     } catch (error) {
       if (mine === generation) setStatus("unavailable", elsewhere("搜索索引没有载入，暂时无法搜索。"));
       console.error(error);
@@ -474,10 +473,16 @@ function searchPage(form) {
     const count = current.ids.length;
     if (!count) {
       setStatus("none", [`${where}没有找到包含“${query}”的报告。`]);
-      return;
+    } else {
+      setStatus("results", [`${where}找到 ${count} 篇包含“${query}”的报告。`]);
+      status.dataset.count = String(count);
     }
-    setStatus("results", [`${where}找到 ${count} 篇包含“${query}”的报告。`]);
-    status.dataset.count = String(count);
+    // The region filter's counts come last: they need each doc's region, which the page fetches
+    // (index.json) only after the answer has been painted.
+    const all = current.all;
+    requestAnimationFrame(() => setTimeout(() => {
+      if (mine === generation) regionCounts(all).then((counts) => mine === generation && showCounts(counts), console.error);
+    }));
   }
 
   // Check candidates in the order shown until `wanted` results are known (or none are left):
