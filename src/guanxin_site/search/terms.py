@@ -53,7 +53,7 @@ class _FoldTable(dict):
 _FOLD = _FoldTable()
 
 
-@lru_cache(maxsize=4096)  # a doc's text is folded for its rewrites and again for the index; names recur
+@lru_cache(maxsize=256)  # a doc's text is folded for its rewrites and, a few docs later, for the index; names recur
 def fold(text: str) -> str:
     """The text as search compares it: NFC, then per character NFKC, lower case, letters and digits only."""
     return unicodedata.normalize("NFC", text).translate(_FOLD)
