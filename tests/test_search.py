@@ -570,6 +570,40 @@ def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tm
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
+def test_an_edit_after_a_new_version_writes_the_whole_sealed_part(tmp_path, monkeypatch):
+    """A new version of the software may write the same lists as other bytes: an edit to an old issue
+    then keeps no shard of the old version's."""
+    import guanxin_site.search as search
+    from guanxin_site.search import index
+
+    project, paths = new_project(tmp_path, 140)
+    build_site(project, tmp_path / "site")
+    version = search._version
+    monkeypatch.setattr(search, "_version", lambda gazetteer: version(gazetteer) + "\0next")
+    monkeypatch.setattr(index, "deflate_lists", lambda data: index.deflate(data))  # other bytes, same lists
+    text = paths[100].read_text(encoding="utf-8")
+    paths[100].write_text(text.replace("快速掀起", "迅速掀起", 1), encoding="utf-8")
+    build_site(project, tmp_path / "site")
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
+def test_an_old_segment_file_cut_after_its_header_is_made_again(tmp_path):
+    """The previous version of an edited segment, damaged in its body: the build writes the sealed part
+    whole instead of comparing with it, and the next builds work too."""
+    project, paths = new_project(tmp_path, 140)
+    build_site(project, tmp_path / "site")
+    for path in sorted((project / ".guanxin-cache" / "search").glob("*.seg")):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) - (len(data) - 40_000) // 2])  # the header (32 KB) and part of the body
+    for word in ("迅速掀起", "快速掀起"):
+        text = paths[100].read_text(encoding="utf-8")
+        paths[100].write_text(text.replace("快速掀起" if word == "迅速掀起" else "迅速掀起", word, 1), encoding="utf-8")
+        build_site(project, tmp_path / "site")
+        build_site(project, tmp_path / "clean", use_cache=False)
+        assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
 def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tmp_path):
     """An issue dated before the others shifts every segment's boundary; a segment file cut short
     (a killed build) is made again."""

@@ -283,3 +283,25 @@ def test_a_long_query_shows_first_results_then_the_exact_count(site, page):
     assert int(page.get_attribute("#search-status", "data-count")) == len(wanted)
     show_all(page)
     assert set(shown_urls(page, site["root"])) == wanted
+
+
+def test_a_search_replaced_while_the_regions_load_changes_nothing_of_the_new_one(site, page):
+    """A search filtered by region waits for the regions of every doc (index.json). If the reader
+    changes the filter meanwhile, the new search's results are its own: none skipped, none added
+    by the old one when the file arrives."""
+    held = []
+    page.route("**/search/data/index.json", lambda route: held.append(route))
+    page.goto(f"{site['root']}search/?q={quote('心理健康')}&region={quote('伊春市')}")
+    for _ in range(200):  # the filtered search asks for index.json at once
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the filtered search did not ask for the regions"
+    page.select_option("#search-region", "")  # a new search, without a filter
+    wait_for_results(page)
+    held[0].continue_()  # the old search's file arrives now
+    page.wait_for_function("document.querySelector('#search-region option[value]:not([value=\"\"])').textContent.includes('（')")
+    show_all(page)
+    shown = shown_urls(page, site["root"])
+    assert len(shown) == len(set(shown)) and set(shown) == site["brute"].search("心理健康")
+    assert int(page.get_attribute("#search-status", "data-count")) == len(shown)

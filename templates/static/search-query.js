@@ -455,6 +455,7 @@ function searchPage(form) {
         current.at = order.length;
         current.all = order;
         current.ids = regionSelect.value ? await inRegion(order, regionSelect.value) : order;
+        if (mine !== generation) return;
       }
       await showMore(mine);
       if (mine !== generation) return;
@@ -487,27 +488,34 @@ function searchPage(form) {
 
   // Check candidates in the order shown until `wanted` results are known (or none are left):
   // only long keywords that the index cannot answer alone need it.
+  // Each run works on its own `current` (cur): a newer search replaces `current` while an older one
+  // may still be waiting for a file, and the older one must then change nothing.
   async function fill(mine, wanted) {
-    while (current.ids.length < wanted && current.at < current.order.length && mine === generation) {
-      const batch = current.order.slice(current.at, current.at + 32);
-      current.at += batch.length;
-      const ok = await Promise.all(batch.map((id) => check(id, current.unchecked)));
+    const cur = current;
+    while (cur.ids.length < wanted && cur.at < cur.order.length && mine === generation) {
+      const batch = cur.order.slice(cur.at, cur.at + 32);
+      cur.at += batch.length;
+      const ok = await Promise.all(batch.map((id) => check(id, cur.unchecked)));
       const kept = batch.filter((id, n) => ok[n]);
-      current.all = current.all.concat(kept);
-      current.ids = current.ids.concat(regionSelect.value ? await inRegion(kept, regionSelect.value) : kept);
+      const shown = regionSelect.value ? await inRegion(kept, regionSelect.value) : kept;
+      if (mine !== generation) return;
+      cur.all = cur.all.concat(kept);
+      cur.ids = cur.ids.concat(shown);
     }
   }
 
   // The next PAGE_SIZE results; `focus` moves the keyboard to the first of them.
   async function showMore(mine, focus) {
-    await fill(mine, current.shown + PAGE_SIZE);
-    const batch = current.ids.slice(current.shown, current.shown + PAGE_SIZE);
-    current.shown += batch.length;
+    const cur = current;
+    await fill(mine, cur.shown + PAGE_SIZE);
+    if (mine !== generation) return;
+    const batch = cur.ids.slice(cur.shown, cur.shown + PAGE_SIZE);
+    cur.shown += batch.length;
     const docs = await Promise.all(batch.map(doc));
     if (mine !== generation) return;
-    const items = docs.map((d) => renderResult(d, current.query));
+    const items = docs.map((d) => renderResult(d, cur.query));
     list.append(...items);
-    more.hidden = current.shown >= current.ids.length && current.at >= current.order.length;
+    more.hidden = cur.shown >= cur.ids.length && cur.at >= cur.order.length;
     if (focus && items.length) items[0].querySelector("a").focus();
   }
 

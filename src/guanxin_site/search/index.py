@@ -162,6 +162,8 @@ class Segment:
             raise ValueError(f"not a search segment: {path}")
         values = struct.unpack(f"<QQ{FINE + 2}Q", head[len(_MAGIC):])
         self.total, self.docs, self._offsets = values[0], values[1], values[2:]
+        if os.path.getsize(path) != _HEAD + self._offsets[-1]:  # cut short (or grown) after its header
+            raise ValueError(f"not a whole search segment: {path}")
 
     def lists(self, fines) -> dict:
         """gram -> (first, last, count, differences) of the grams in some fine sections."""
@@ -246,7 +248,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
         items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
         sealed_files: list[str] = old["files"] if keep_sealed else []
         if not keep_sealed:
-            edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer)
+            edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
             if edit is None:
                 items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
             else:
@@ -270,19 +272,20 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     writer.record(rel, *writer.stage(rel, manifest.encode()))
     all_files = sorted(set(files) | set(sealed_files) | {rel})
     return {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
-                       "bases": bases[:-1]},
+                       "bases": bases[:-1], "version": version},
             "files": all_files}
 
 
 def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[int], sealed: int,
-               cache_dir: Path, writer) -> tuple[list[int], list[int], list[str]] | None:
+               cache_dir: Path, writer, version: str) -> tuple[list[int], list[int], list[str]] | None:
     """When only some older segments changed, and none of them changed its number of docs (so every
     doc number stays), the sealed shards to write again, those segments, and the kept files (kept
-    through the writer already). None when the whole sealed part must be written."""
+    through the writer already). None when the whole sealed part must be written: also after a new
+    version of the software or layout (a kept shard's bytes are those of the version that wrote them)."""
     old_keys = old.get("segments")
     last = len(keys) - 1
     if (not old_keys or len(old_keys) != last or old.get("shards") != sealed or old.get("bases") != bases[:last]
-            or old.get("files") is None):
+            or old.get("files") is None or old.get("version") != version):
         return None
     changed = [n for n in range(last) if keys[n] != old_keys[n]]
     shards: set[int] = set()
@@ -290,7 +293,11 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
         before = cache_dir / f"{old_keys[n]}.seg"
         if not _valid(before) or Segment(before).docs != segments[n].docs:
             return None
-        shards.update(gram_hash(gram) % sealed for gram in changed_grams(Segment(before), segments[n]))
+        try:
+            grams = changed_grams(Segment(before), segments[n])
+        except (OSError, ValueError, EOFError, TypeError):  # a damaged old file: write everything instead
+            return None
+        shards.update(gram_hash(gram) % sealed for gram in grams)
     rewritten = {f"{DATA_DIR}/i/{shard:x}.bin" for shard in shards}
     kept = [rel for rel in old["files"]
             if rel not in rewritten and not any(rel.startswith(f"{DATA_DIR}/d/{n}-") for n in changed)]
