@@ -17,12 +17,9 @@ from pathlib import Path
 
 from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.search.index import DATA_DIR, LAYOUT, MAX_GRAM, write_index
+from guanxin_site.search.index import DATA_DIR, LAYOUT, MANIFEST, MAX_GRAM, write_index
 
 __all__ = ["DATA_DIR", "MANIFEST", "MAX_GRAM", "page_manifest", "search_key", "write_search"]
-
-MANIFEST = f"{DATA_DIR}/index.json"  # also inlined in the search page, which then needs no request for it
-
 
 def _version(gazetteer: Gazetteer) -> str:
     from guanxin_site import __version__
@@ -45,10 +42,9 @@ def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict,
     this returned for the previous build. Returns the record for the next build ({"sealed", "files"})
     and the manifest the search page carries (page_manifest)."""
     regions = [region.name for region in gazetteer.regions]
-    capture = _ManifestCapture(writer)
-    record = write_index(list(reversed(archive.issues)), gazetteer, regions, capture, previous, cache_dir,
-                         _version(gazetteer), jobs)
-    return record, page_manifest(capture.manifest)
+    record, manifest = write_index(list(reversed(archive.issues)), gazetteer, regions, writer, previous, cache_dir,
+                                   _version(gazetteer), jobs)
+    return record, page_manifest(manifest)
 
 
 def page_manifest(text: str) -> str:
@@ -57,19 +53,3 @@ def page_manifest(text: str) -> str:
     shown, for the region filter's counts; search-query.js then fetches index.json for it."""
     return json.dumps({key: value for key, value in json.loads(text).items() if key != "region"},
                       ensure_ascii=False, separators=(",", ":"))
-
-
-class _ManifestCapture:
-    """A SiteWriter that also keeps the manifest's bytes as they are staged (write_index writes it last)."""
-
-    def __init__(self, writer):
-        self._writer = writer
-        self.manifest = ""
-
-    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
-        if rel == MANIFEST:
-            self.manifest = data.decode("utf-8")
-        return self._writer.stage(rel, data)
-
-    def __getattr__(self, name: str):  # record, keep, reusable, previous_files, prepare: the writer's own
-        return getattr(self._writer, name)

@@ -48,6 +48,7 @@ from guanxin_site.workers import fork_map
 
 FORMAT = 3
 DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
+MANIFEST = f"{DATA_DIR}/index.json"
 # MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
 # characters have no lists of their own: they are the prefixes of the MAX_GRAM grams kept with them, in
 # the shard of their first PREFIXED characters (and a text's last PREFIXED characters are kept as a
@@ -210,17 +211,17 @@ _WORK: dict = {}  # state the forked children inherit
 
 
 def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], writer, previous: dict,
-                cache_dir: Path, version: str, jobs: int) -> dict:
+                cache_dir: Path, version: str, jobs: int) -> tuple[dict, str]:
     """Write the index of the issues (oldest first) through a SiteWriter (stage, record, keep).
 
     The last segment is the tail, indexed in shards of its own (t/); the others make the sealed
-    part (i/), which is kept from the previous build (previous: what this returned then) when its
+    part (i/), which is kept from the previous build (previous: the record this returned then) when its
     segments are the same: adding an issue rewrites only the tail's files. When an older segment
     changed without changing its number of docs (an edit to an old issue), only the sealed shards
     holding a gram whose list changed, and that segment's store files, are written again. Returns
-    the record for the next build: {"sealed": {"key", "files", "segments", "shards", "bases"},
-    "files": every file}. cache_dir holds the segment files (those of segments that no longer
-    exist are removed).
+    the record for the next build ({"sealed": {"key", "files", "segments", "shards", "bases",
+    "version"}, "files": every file}) and the text of the manifest (MANIFEST). cache_dir holds the
+    segment files (those of segments that no longer exist are removed).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
@@ -268,12 +269,12 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
                            "store": STORE_DOCS, "bases": bases, "regions": regions,
                            "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
-    rel = f"{DATA_DIR}/index.json"
-    writer.record(rel, *writer.stage(rel, manifest.encode()))
-    all_files = sorted(set(files) | set(sealed_files) | {rel})
-    return {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
-                       "bases": bases[:-1], "version": version},
-            "files": all_files}
+    writer.record(MANIFEST, *writer.stage(MANIFEST, manifest.encode()))
+    all_files = sorted(set(files) | set(sealed_files) | {MANIFEST})
+    record = {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
+                         "bases": bases[:-1], "version": version},
+              "files": all_files}
+    return record, manifest
 
 
 def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[int], sealed: int,
