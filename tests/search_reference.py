@@ -32,21 +32,16 @@ def reference_rewrites(folded: str, pairs: list[tuple[str, str]]) -> list[str]:
     CONTEXT characters each side."""
     import re
 
-    from guanxin_site.search.terms import CONTEXT, fold
+    from guanxin_site.search.terms import CONTEXT, other_forms
 
-    other: dict[str, set[str]] = {}
-    for a, b in pairs:
-        a, b = fold(a), fold(b)
-        if a != b:
-            other.setdefault(a, set()).add(b)
-            other.setdefault(b, set()).add(a)
+    other = other_forms(pairs)  # the table of forms is not what is compared: the matching is
     if not other:
         return []
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(other, key=lambda f: (-len(f), f))))
+    pattern = re.compile("|".join(map(re.escape, other)))
     found: dict[str, None] = {}
     for match in pattern.finditer(folded):
         before = folded[max(0, match.start() - CONTEXT) : match.start()]
         after = folded[match.end() : match.end() + CONTEXT]
-        for replacement in sorted(other[match.group()]):
+        for replacement in other[match.group()]:
             found[before + replacement + after] = None
     return list(found)

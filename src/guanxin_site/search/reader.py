@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
-from guanxin_site.search.terms import expand_rewrites, fold
+from guanxin_site.search.terms import extra_forms, fold
 
 # Keyword separators, as search-query.js SEPARATORS: str.isspace() characters plus U+FEFF.
 SEPARATORS = re.compile("[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
@@ -90,7 +90,7 @@ class IndexReader:
         offset = doc_id - bases[segment]
         url, title, label, date, region, text, names, forms = self._store(segment, offset // size)[offset % size]
         rewrites = tuple((form, tuple(others)) for form, others in forms)
-        terms = (*(names.split("\n") if names else ()), *expand_rewrites(fold(text), rewrites))
+        terms = extra_forms(tuple(names.split("\n")) if names else (), text, rewrites)
         return StoredDoc(doc_id, url, title, label, date, region, text, terms)
 
     def keyword_docs(self, keyword: str) -> list[int]:

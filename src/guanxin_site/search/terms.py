@@ -79,8 +79,7 @@ class Doc:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """Every extra form the doc is findable by: its names, then each rewrite with its context."""
-        return tuple(dict.fromkeys((*self.names, *expand_rewrites(fold(self.text), self.rewrites))))
+        return extra_forms(self.names, self.text, self.rewrites)
 
     def texts(self) -> tuple[str, ...]:
         """The folded texts a query is looked for in; a match never spans two of them."""
@@ -110,11 +109,10 @@ def _doc(issue: Issue, report: Report | None, text: str, gazetteer: Gazetteer) -
                names=names, rewrites=met_forms(fold(text), pairs))
 
 
-def extra_terms(text: str, report: Report | None, gazetteer: Gazetteer) -> list[str]:
-    """The other forms a doc is findable by (see the module's docstring)."""
-    names, pairs = _names_and_pairs(text, report, gazetteer)
-    folded = fold(text)
-    return list(dict.fromkeys((*names, *expand_rewrites(folded, met_forms(folded, pairs)))))
+def extra_forms(names: tuple[str, ...], text: str, rewrites: tuple[Rewrite, ...]) -> tuple[str, ...]:
+    """Every extra form a doc is findable by (see the module's docstring): its names, then each
+    rewrite of a name met in its text, with context. reader.py makes them from the stored doc."""
+    return tuple(dict.fromkeys((*names, *expand_rewrites(fold(text), rewrites))))
 
 
 def _names_and_pairs(text: str, report: Report | None,
@@ -150,6 +148,18 @@ def _place_pairs(place: Place) -> list[tuple[str, str]]:
     return [(place.name, form) for form in forms if form != place.name]
 
 
+def other_forms(pairs: list[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """Each folded form of the pairs with its other forms (sorted), in the order forms are tried:
+    longest first, so that 关工委 is taken before 关工."""
+    other: dict[str, set[str]] = {}
+    for a, b in pairs:
+        a, b = fold(a), fold(b)
+        if a != b:
+            other.setdefault(a, set()).add(b)
+            other.setdefault(b, set()).add(a)
+    return {form: tuple(sorted(other[form])) for form in sorted(other, key=lambda f: (-len(f), f))}
+
+
 _FORMS: dict[tuple, tuple[re.Pattern, dict]] = {}
 
 
@@ -159,15 +169,8 @@ def met_forms(folded: str, pairs: list[tuple[str, str]]) -> tuple[Rewrite, ...]:
     of them: a form never met never takes a place from another."""
     key = tuple(pairs)
     if key not in _FORMS:
-        other: dict[str, set[str]] = {}
-        for a, b in pairs:
-            a, b = fold(a), fold(b)
-            if a != b:
-                other.setdefault(a, set()).add(b)
-                other.setdefault(b, set()).add(a)
-        order = sorted(other, key=lambda f: (-len(f), f))
-        _FORMS[key] = (re.compile("|".join(map(re.escape, order))), {f: (n, tuple(sorted(other[f])))
-                                                                     for n, f in enumerate(order)})
+        other = other_forms(pairs)
+        _FORMS[key] = (re.compile("|".join(map(re.escape, other))), {f: (n, other[f]) for n, f in enumerate(other)})
     pattern, forms = _FORMS[key]
     met = sorted({forms[m.group()] + (m.group(),) for m in pattern.finditer(folded)})
     return tuple((form, others) for _, others, form in met)
