@@ -27,8 +27,8 @@ def site(tmp_path_factory):
     project = root / "project"
     copy_shipped_archive(project)
     write_generated_archive(project, 40)
-    archive = build_site(project, root / "serve" / SUBPATH)
-    _, gazetteer = load_archive(project)
+    build_site(project, root / "serve" / SUBPATH)
+    archive, gazetteer = load_archive(project)
     brute = BruteForce(archive, gazetteer)
     at_root, under_subpath = Server(root / "serve" / SUBPATH), Server(root / "serve")
     yield {"archive": archive, "gazetteer": gazetteer, "brute": brute, "dir": root / "serve" / SUBPATH, "root": at_root.url,
