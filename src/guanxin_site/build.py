@@ -337,14 +337,11 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
-            try:
-                with _shared_with_workers(env=env, pages=pages, writer=writer):
-                    for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
-                        writer.record(pages[stale[index]].output_path, *staged)
-                        if progress and (done % 200 == 0 or done == len(stale)):
-                            progress("render", done, len(stale))
-            except TemplateProblem as exc:
-                raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
+            with _located_template_errors(), _shared_with_workers(env=env, pages=pages, writer=writer):
+                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+                    writer.record(pages[stale[index]].output_path, *staged)
+                    if progress and (done % 200 == 0 or done == len(stale)):
+                        progress("render", done, len(stale))
             _write_static(writer, dirs)
             attachments = _write_attachments(writer, archive, project_dir)
             photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
@@ -395,11 +392,18 @@ def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) ->
     included); returns the number of pages rendered."""
     if unchanged and writer.keep(page.output_path):
         return 0
-    try:
+    with _located_template_errors():
         writer.put(page.output_path, render_page(env, page))
+    return 1
+
+
+@contextmanager
+def _located_template_errors():
+    """A mistake in a (project's) template, as the located error the editor is shown."""
+    try:
+        yield
     except TemplateProblem as exc:
         raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
-    return 1
 
 
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
