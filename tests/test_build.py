@@ -280,19 +280,20 @@ def test_builds_stage_into_the_previous_site_and_match_clean_builds(project, tmp
         assert all(any(d.iterdir()) for d in site.rglob("*") if d.is_dir())
 
 
-def test_template_mistakes_are_reported_with_file_and_line(project, tmp_path):
+@pytest.mark.parametrize("template", ["year.html", "search.html"])  # search.html: rendered after the index
+def test_template_mistakes_are_reported_with_file_and_line(project, tmp_path, template):
     write_archive(project, 2)
     site = tmp_path / "site"
     build(project, site)
     before = snapshot(site)
     (project / "templates").mkdir()
-    (project / "templates" / "year.html").write_text('{% extends "base.html" %}\n{% block main %}\n{% for x in %}\n{% endblock %}\n', encoding="utf-8")
+    (project / "templates" / template).write_text('{% extends "base.html" %}\n{% block main %}\n{% for x in %}\n{% endblock %}\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(site)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "templates/year.html:3: 模板语法错误" in result.output
-    (project / "templates" / "year.html").write_text('{% extends "base.html" %}{% block main %}{{ no_such_thing.x }}{% endblock %}', encoding="utf-8")
+    assert f"templates/{template}:3: 模板语法错误" in result.output
+    (project / "templates" / template).write_text('{% extends "base.html" %}{% block main %}{{ no_such_thing.x }}{% endblock %}', encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(site)])
-    assert result.exit_code == 1 and "templates/year.html:1: 模板出错（UndefinedError" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and f"templates/{template}:1: 模板出错（UndefinedError" in result.output and "Traceback" not in result.output
     assert snapshot(site) == before
 
 
