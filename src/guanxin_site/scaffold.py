@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+import os
 from pathlib import Path
 
 from guanxin_site.errors import ContentError, OutputError
-from guanxin_site.fsutil import replace_file
+from guanxin_site.fsutil import sync_directory, write_file
 from guanxin_site.models import issue_label
 from guanxin_site.parser import normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
@@ -62,10 +63,13 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
         try:
             with open(path, "xb") as handle:  # exclusive: a file that appeared meanwhile is not replaced
                 handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
         except FileExistsError:
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
+        sync_directory(path.parent)
         return
-    replace_file(path, data)  # never leave half a file behind
+    write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:

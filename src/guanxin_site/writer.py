@@ -219,7 +219,7 @@ class _Staging:
         path = os.path.join(self.path, rel)
         self._make_dir(os.path.dirname(path))
         if rel in self.files:
-            replace_file(Path(path), data)  # may be a hard link to the live site: never write through it
+            replace_file(Path(path), data, sync=False)  # staged, synced before the swap; may be a hard link to the live site: never write through it
         else:
             _write_new(path, data)
 

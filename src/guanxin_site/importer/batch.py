@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from guanxin_site.errors import OutputError, display_path
+from guanxin_site.fsutil import write_file
 from guanxin_site.importer.core import BulletinImportError, ImportNote
 from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
 from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
@@ -254,6 +255,4 @@ def _read(path: Path) -> bytes | None:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_file(path, data)
