@@ -176,3 +176,30 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CheckReport(len(parsed.issues), tuple(problems + site_problems), tuple(parsed.drafts), site_pages,
                        files=parsed.files)
+
+
+stand_in = _stand_in  # the desk's numbering of the files it is not editing
+
+
+def check_one(project_dir: Path, source: SourceFile, config, gazetteer, others: list[Issue], drafts: list[Issue],
+              today: dt.date) -> tuple[Problem, ...]:
+    """What `check` reports about one file, among the numbering of the other files (`others`: the
+    published ones, `drafts`: the drafts; stand-ins will do): the desk checks the text an editor is
+    typing, before it is saved, with exactly the checks of `check`."""
+    mine = (source.rel,)
+    try:
+        issue = parse_issue(source, project_dir, gazetteer, config.publisher)
+    except ContentErrors as exc:
+        problems = _as_problems(exc.errors, FILE)
+        numbered = _stand_in(source, config.publisher)
+        if numbered is not None and not exc.draft:
+            problems += _as_problems([e for e in archive_errors([*others, numbered]) if e.path in mine], ARCHIVE)
+        return tuple(sorted(problems, key=lambda p: (p.line or 0, p.message)))
+    if issue.draft:
+        return tuple(_as_problems(draft_conflicts([issue], [*others, *drafts]), ARCHIVE_WARNING))
+    numbered = [*others, issue]
+    problems = _as_problems([e for e in archive_errors(numbered) if e.path in mine], ARCHIVE)
+    problems += _as_problems([e for e in archive_warnings(numbered, today) if e.path in mine], ARCHIVE_WARNING)
+    if not issue.proofread:
+        problems.append(_unproofread(issue))
+    return tuple(sorted(problems, key=lambda p: (p.line or 0, p.message)))

@@ -427,6 +427,7 @@ def serve(port: int | None, source: Path, drafts: bool, no_open: bool) -> None:
         if server.moved:
             click.secho(f"提醒：端口 {server.port} 已被占用，改用端口 {server.bound_port}", fg="yellow", err=True)
         click.echo(f"预览地址：{server.url}（只有这台电脑能访问）")
+        click.echo(f"编辑台：{server.desk_url}（在浏览器中导入、校对、预览和发布；每个预览页面右下角也有链接）")
         click.echo("修改 issues/、templates/、site.yaml 或地名表文件并保存，网站会自动重新生成，浏览器中的页面会自动刷新。按 Ctrl+C 停止预览。")
         if not no_open:
             webbrowser.open(server.url)

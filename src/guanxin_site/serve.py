@@ -10,6 +10,8 @@
   folders and everything else under the project are not watched at all.
 - A build that fails leaves the server running: the errors go to the reporter (the
   terminal) and over every page, until a save fixes them.
+- The editor's desk (guanxin_site.desk) is served under /__desk/; every preview page gets a
+  link to it (to the issue shown, on an issue page), added as served like the reload script.
 
 Nothing here prints: what happens is passed to a `report` callback as events.
 """
@@ -20,6 +22,7 @@ import html
 import os
 import json
 import queue
+import re
 import sys
 import threading
 import time
@@ -173,13 +176,31 @@ class _PreviewState:
             self._changed.notify_all()
 
 
+_DESK_LINK_STYLE = ("position:fixed;right:.75rem;bottom:.75rem;z-index:2147483646;padding:.45rem .9rem;"
+                    "background:#c00000;color:#fff;border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,.3);"
+                    "font:15px/1.4 system-ui,'Noto Sans CJK SC',sans-serif;text-decoration:none;")
+_ISSUE_PAGE = re.compile(r"/(\d{4})/(\d{1,6})/(?:index\.html)?")
+
+
+def desk_link(path: str) -> str:
+    """The link to the desk added to a preview page: to the issue shown, on an issue page."""
+    from guanxin_site.desk.server import PREFIX
+
+    issue = _ISSUE_PAGE.fullmatch(path)
+    href, text = (f"{PREFIX}#edit/{issue.group(1)}-{int(issue.group(2))}", "在编辑台中修改本期") if issue \
+        else (PREFIX, "编辑台")
+    return (f'<a id="guanxin-desk-link" href="{href}" target="_top" style="{_DESK_LINK_STYLE}">{text}</a>'
+            "<!-- guanxin-site serve：只在预览中加入 -->\n")
+
+
 class _PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a waiting live-reload request must not hold up Ctrl-C
 
-    def __init__(self, port: int, state: _PreviewState, root: Path, report: Reporter):
+    def __init__(self, port: int, state: _PreviewState, root: Path, report: Reporter, desk=None):
         self.state = state
         self.root = root
         self.report = report
+        self.desk = desk  # guanxin_site.desk.server.Desk, answering /__desk/
         super().__init__((HOST, port), functools.partial(_PreviewHandler, directory=str(root)))
 
     def handle_error(self, request, client_address) -> None:
@@ -203,13 +224,26 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
         if not self._host_allowed():  # the same guard as GET against DNS rebinding
             self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"")
             return
+        if self._is_desk():
+            self._desk("HEAD")
+            return
         super().do_HEAD()
+
+    def do_POST(self) -> None:
+        """Only the desk takes writes; it checks Host, Origin, the body's type and its secret itself."""
+        if not self._host_allowed() or not self._is_desk():
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "拒绝\n".encode())
+            return
+        self._desk("POST")
 
     def do_GET(self) -> None:
         if not self._host_allowed():
             self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", "只能通过 127.0.0.1 或 localhost 访问预览。\n".encode())
             return
         url = urlsplit(self.path)
+        if self._is_desk():
+            self._desk("GET")
+            return
         if url.path == LIVERELOAD_PATH:
             self._livereload(url.query)
             return
@@ -223,6 +257,28 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
             self._html(target)
             return
         super().do_GET()
+
+    def _is_desk(self) -> bool:
+        return self.server.desk is not None and urlsplit(self.path).path.startswith("/__desk")
+
+    def _desk(self, method: str) -> None:
+        from guanxin_site.desk.server import PREFIX, Request, parse_query
+
+        url = urlsplit(self.path)
+        if not url.path.startswith(PREFIX):
+            self._redirect(PREFIX)
+            return
+        request = Request(method, url.path[len(PREFIX):], parse_query(url.query), self.headers, self.rfile.read)
+        response = self.server.desk.respond(request)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(response.body)
 
     def _host_allowed(self) -> bool:
         """Refuse other host names: a web page must not read the preview through DNS rebinding."""
@@ -247,6 +303,8 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
         elif page is None:
             page = _standalone_page("页面不存在", "<h1>页面不存在</h1>\n<p>预览中没有这个网页。</p>\n")
         addition = (error_panel(errors) if errors else "") + _RELOAD_SCRIPT % (generation, LIVERELOAD_PATH)
+        if self.server.desk is not None:
+            addition += desk_link(urlsplit(self.path).path)
         self._send(status, "text/html; charset=utf-8", inject(page, addition))
 
     def _redirect(self, location: str) -> None:
@@ -393,6 +451,11 @@ class PreviewServer:
         self.drafts = drafts
         self.report = report
         self.state = _PreviewState()
+        self.build_lock = threading.Lock()  # one build at a time: the preview's rebuilds and the desk's publish
+        from guanxin_site.desk.server import Desk
+
+        self.desk = Desk(self.project_dir, lambda: self.bound_port, build_lock=self.build_lock, drafts=drafts,
+                         report_failure=lambda message: report(RequestFailed(message)))
         self._changes: queue.Queue = queue.Queue()
         self._watcher = _Watcher(self.project_dir, self._changes)
         self._httpd: _PreviewHTTPServer | None = None
@@ -401,6 +464,10 @@ class PreviewServer:
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.bound_port}/"
+
+    @property
+    def desk_url(self) -> str:
+        return f"http://{HOST}:{self.bound_port}/__desk/"
 
     @property
     def bound_port(self) -> int:
@@ -426,7 +493,7 @@ class PreviewServer:
         last = min(self.port + PORTS_TRIED - 1, 65535) if self.next_free_port and self.port else self.port
         for port in range(self.port, last + 1):
             try:
-                return _PreviewHTTPServer(port, self.state, self.output_dir, self.report)
+                return _PreviewHTTPServer(port, self.state, self.output_dir, self.report, self.desk)
             except OSError as exc:
                 reason = exc.strerror or str(exc)
         if last > self.port:
@@ -471,7 +538,8 @@ class PreviewServer:
         # Rebuilds after the first run beside the server and watcher threads: one process only,
         # since forking a threaded process can deadlock the children.
         try:
-            result = build(self.project_dir, self.output_dir, drafts=self.drafts, jobs=jobs, search=False)  # no re-index per edit
+            with self.build_lock:
+                result = build(self.project_dir, self.output_dir, drafts=self.drafts, jobs=jobs, search=False)  # no re-index per edit
         except Exception as exc:  # noqa: BLE001 - whatever broke, the preview must stay up and say what
             errors = describe_failure(exc, self.project_dir)
             self.state.publish(errors)

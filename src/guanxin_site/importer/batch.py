@@ -22,6 +22,7 @@ from guanxin_site.errors import OutputError, display_path
 from guanxin_site.fsutil import write_file
 from guanxin_site.importer.core import BulletinImportError, ImportNote
 from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
+from guanxin_site.importer.layout import LAYOUT_NAME
 from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
 from guanxin_site.models import issue_label
 from guanxin_site.reader import ISSUES_DIR
@@ -130,9 +131,9 @@ class _Run:
             if content is not None:
                 self.originals[hashlib.sha256(content).hexdigest()] = shown
 
-    def read(self, file: Path) -> Outcome | tuple[ImportedIssue, bool]:
-        """(the issue, whether to keep the file as its original), or the Outcome of a file that stops here.
-        Runs in worker processes: returns everything, raises nothing, changes nothing."""
+    def read(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
+        """(the issue, whether to keep the file as its original, its layout sidecar), or the Outcome of a
+        file that stops here. Runs in worker processes: returns everything, raises nothing, changes nothing."""
         from guanxin_site.importer.core import parse_lines
 
         try:
@@ -144,8 +145,8 @@ class _Run:
                 return Outcome(file, PRESENT, f"已经导入过（{imported_as} 旁边保存的原件与它相同）", target=imported_as)
             on_ocr = (lambda page, pages: self.on_ocr(file, page, pages)) if self.on_ocr else None
             extracted = extract(file, data, ocr=self.ocr, on_ocr=on_ocr)
-            return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), \
-                extracted.kind == "pdf" and self.keep_original
+            issue = _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted)
+            return issue, extracted.kind == "pdf" and self.keep_original, _layout(extracted, issue, file)
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:
@@ -154,17 +155,17 @@ class _Run:
             return Outcome(file, ATTENTION, f"读取这个文件时程序出错（{type(exc).__name__}），没有导入；"
                                             "请把这个文件和这句话发给网站的维护人员")
 
-    def finish(self, file: Path, result: Outcome | tuple[ImportedIssue, bool]) -> Outcome:
+    def finish(self, file: Path, result: Outcome | tuple[ImportedIssue, bool, bytes]) -> Outcome:
         if isinstance(result, Outcome):
             return result
-        issue, keep = result
+        issue, keep, layout = result
         try:
             original = file.read_bytes() if keep else None
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法读取文件（{exc.strerror or exc}）")
-        return self._save(file, issue, original)
+        return self._save(file, issue, original, layout)
 
-    def _converted(self, file: Path) -> Outcome | tuple[ImportedIssue, bool]:
+    def _converted(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
         kind = _OLD_KINDS[file.suffix.lower()]
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
         if soffice is None:
@@ -186,9 +187,10 @@ class _Run:
                                                 "请在 Word 或 WPS 中把它另存为 .docx 后再导入")
             from guanxin_site.importer.core import parse_lines
 
-            return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), False
+            issue = _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted)
+            return issue, False, _layout(extracted, issue, file)
 
-    def _save(self, file: Path, issue: ImportedIssue, original: bytes | None) -> Outcome:
+    def _save(self, file: Path, issue: ImportedIssue, original: bytes | None, layout: bytes = b"") -> Outcome:
         from guanxin_site.scaffold import issue_path, write_new_file
 
         label = issue_label(issue.year, issue.number, issue.total)
@@ -219,6 +221,8 @@ class _Run:
                 _write(assets / figure_name(figure), figure.data)
             if original is not None:
                 _write(assets / f"{ORIGINAL_NAME}.pdf", original)
+            if layout and self.output is None and self.keep_original:  # for proofreading in the desk (never published)
+                _write(assets / LAYOUT_NAME, layout)
             write_new_file(target, text, overwrite=self.force)
         except OutputError:
             return Outcome(file, PRESENT, "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入",
@@ -228,6 +232,12 @@ class _Run:
         self.known[(issue.year, issue.number)] = shown
         self.written[target] = file
         return Outcome(file, IMPORTED, "", target=shown, **common)
+
+
+def _layout(extracted, issue: ImportedIssue, file: Path) -> bytes:
+    from guanxin_site.importer.layout import encode_layout
+
+    return encode_layout(extracted.lines, extracted.kind, issue.notes, file.name)
 
 
 def _with_notes(issue: ImportedIssue, extracted) -> ImportedIssue:

@@ -69,6 +69,7 @@ class Line:
     ends: bool | None = None  # the source knows this line ends its paragraph (True) or goes on (False)
     figure: Figure | None = None
     ocr: bool = False  # read by OCR from a scan: the issue needs proof-reading
+    rows: tuple = ()  # a PDF's printed lines this line was made of: (page, x0, x1, y, em, text), for proofreading
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")

@@ -11,7 +11,7 @@ import yaml
 
 from guanxin_site.importer.core import Figure, ImportNote
 
-__all__ = ["ImportedIssue", "ORIGINAL_NAME"]
+__all__ = ["ImportedIssue", "ORIGINAL_NAME", "escape_caption", "escape_markdown", "yaml_scalar"]
 
 ORIGINAL_NAME = "原件"  # the received PDF, kept beside the issue as 原件.pdf
 
@@ -63,9 +63,13 @@ class ImportedIssue:
     @staticmethod
     def _block(paragraph: str | Figure, folder: str) -> str:
         if isinstance(paragraph, Figure):
-            caption = _escape_markdown(paragraph.caption).replace("]", "\\]")
-            return f"![{caption}]({folder}/{figure_name(paragraph)})"
+            return f"![{escape_caption(paragraph.caption)}]({folder}/{figure_name(paragraph)})"
         return _escape_markdown(paragraph)
+
+
+def escape_caption(text: str) -> str:
+    """A photo's description as written between ![ and ]."""
+    return _escape_markdown(text).replace("]", "\\]")
 
 
 def figure_name(figure: Figure) -> str:
@@ -127,3 +131,8 @@ def _escape_char(text: str, i: int) -> str:
     ):
         return "\\" + ch
     return ch
+
+
+# What the desk writes into an issue file is escaped and quoted exactly as an import writes it.
+escape_markdown = _escape_markdown
+yaml_scalar = _yaml_scalar

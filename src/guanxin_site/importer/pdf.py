@@ -244,7 +244,8 @@ def paragraph_lines(rows: list[Row]) -> list[Line]:
         paragraphs.append((row.page, [row], kind))
     lines = []
     for number, (page, members, _) in enumerate(paragraphs, 1):
-        lines.append(Line(number, _join(members), page=page, ends=True, ocr=any(row.ocr for row in members)))
+        rows = tuple((row.page, row.x0, row.x1, row.y, row.em, row.text) for row in members)
+        lines.append(Line(number, _join(members), page=page, ends=True, ocr=any(row.ocr for row in members), rows=rows))
     return lines
 
 

@@ -1,0 +1,120 @@
+"""`check`'s problems for the desk: for the text an editor is typing (placed next to the field, paragraph
+or report a message's line belongs to), and for every issue of the list (its state).
+
+Nothing here validates anything itself: the parser, checker and validate do, exactly as for `check`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+from guanxin_site.build import load_site_config
+from guanxin_site.cache import identity
+from guanxin_site.checker import ARCHIVE, FILE, PROOFREAD, Problem, check_one, check_project
+from guanxin_site.clock import bulletin_today
+from guanxin_site.config import CONFIG_FILE
+from guanxin_site.desk.store import Entry, Store, digest_of
+from guanxin_site.errors import ContentErrors
+from guanxin_site.models import Issue
+from guanxin_site.reader import SourceFile
+
+# The list's states, in the order they matter to an editor (the first that applies is shown first).
+DRAFT, UNPROOFREAD, PROBLEMS, PUBLISHED, READY = "draft", "unproofread", "problems", "published", "ready"
+STATE_NAMES = {DRAFT: "草稿", UNPROOFREAD: "已导入，未校对", PROBLEMS: "有问题", PUBLISHED: "已发布", READY: "待发布"}
+
+
+def problems_of_text(store: Store, entry: Entry, data: bytes, targets: list) -> list[dict]:
+    """What `check` would say about the file if it held data; each with where it belongs in the form."""
+    try:
+        config, gazetteer = load_site_config(store.project, None)
+    except ContentErrors as exc:
+        return [{"target": None, "line": None, "message": f"{CONFIG_FILE}：{e.message}"} for e in exc.errors]
+    source = SourceFile(entry.path, entry.rel, data, digest_of(data))
+    others, drafts = _numbering(store, entry)
+    found = check_one(store.project, source, config, gazetteer, others, drafts, bulletin_today())
+    return [{"target": _target(targets, p.line), "line": p.line, "message": p.message, "kind": p.kind} for p in found]
+
+
+def _target(targets: list, line: int | None):
+    if line is None or not 1 <= line <= len(targets):
+        return None
+    return targets[line - 1]
+
+
+def _numbering(store: Store, editing: Entry) -> tuple[list[Issue], list[Issue]]:
+    """Stand-ins for every other issue file that names its issue: (published, drafts)."""
+    others, drafts = [], []
+    for entry in store.entries():
+        if entry.rel == editing.rel or entry.year is None:
+            continue
+        stand_in = Issue(source=entry.rel, digest="", number=entry.number, date=dt.date.fromisoformat(entry.date),
+                         title=entry.title, publisher="", total=entry.total)
+        (drafts if entry.draft else others).append(stand_in)
+    return others, drafts
+
+
+class Listing:
+    """Every issue with its states, from one `check` of the project, run again only when a file changed."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._report = None
+
+    def issues(self) -> list[dict]:
+        entries = self.store.entries()
+        with self._lock:
+            key = (identity(self.store.project / CONFIG_FILE), tuple((e.rel, e.identity) for e in entries))
+            if key != self._key:
+                self._report = check_project(self.store.project)
+                self._key = key
+            report = self._report
+        by_file: dict[str, list[Problem]] = {}
+        for problem in report.problems:
+            by_file.setdefault(problem.path, []).append(problem)
+        drafts = {d.path: d for d in report.drafts}
+        published = self.store.record("published").get("files", {})
+        rows = [_row(e, by_file.get(e.rel, []), drafts.get(e.rel), published.get(e.rel)) for e in entries]
+        rows.sort(key=lambda r: (r["date"], r["number"] or 0, r["rel"]), reverse=True)
+        return rows
+
+
+def _row(entry: Entry, problems: list[Problem], draft, published: str | None) -> dict:
+    states = []
+    if entry.draft or draft is not None:
+        states.append(DRAFT)
+    if any(p.kind == PROOFREAD for p in problems):
+        states.append(UNPROOFREAD)
+    faults = [p for p in problems if p.kind != PROOFREAD] + list(draft.unfinished if draft is not None else ())
+    if faults:
+        states.append(PROBLEMS)
+    digest = _file_digest(entry.path)
+    if published is not None and published == digest:
+        states.append(PUBLISHED)
+    elif not states:
+        states.append(READY)
+    return {"id": entry.id, "rel": entry.rel, "year": entry.year, "number": entry.number, "total": entry.total,
+            "date": entry.date, "title": entry.title, "states": states,
+            "state_names": [STATE_NAMES[s] for s in states], "problems": len(faults),
+            "first_problem": _first(faults)}
+
+
+def _first(faults) -> str:
+    if not faults:
+        return ""
+    first = faults[0]
+    return getattr(first, "message", "")
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return digest_of(path.read_bytes())
+    except OSError:
+        return ""
+
+
+def blocking(problems: list[dict]) -> int:
+    """How many of the problems stop a build (a file's own problems and the archive's errors)."""
+    return sum(1 for p in problems if p.get("kind") in (FILE, ARCHIVE))

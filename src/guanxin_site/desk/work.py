@@ -1,0 +1,121 @@
+"""The desk's two long tasks, run as jobs: importing received files, and publishing (build, then deploy).
+
+Publishing builds into site/ as `guanxin-site build` does, then hands the site to `guanxin_site.deploy`
+(imported only here, when the editor publishes) for the target set in site.yaml. Without a target (or
+without the deploy package) the site is only built, and the page says how to add a target.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+from guanxin_site.build import build, load_site_config
+from guanxin_site.desk.jobs import Job
+from guanxin_site.desk.original import PDFIUM
+from guanxin_site.desk.store import Store, digest_of
+
+SITE_DIR = "site"  # where `guanxin-site build` writes by default, and what `deploy` publishes
+STATUS_NAMES = {"imported": "已导入", "present": "已存在", "attention": "需要处理"}
+BUILD_STAGES = {"parse": "读取各期", "render": "生成网页", "search": "生成搜索索引", "photos": "处理照片",
+                "write": "写入文件"}
+NO_TARGET = ("还没有设置发布地址，这次只生成了网站（在项目的 site 文件夹中），没有上传。要发布到网上，请在 site.yaml 中"
+             "加上发布地址（deploy:），写法见编辑指南的“发布”一节；设置后再点“发布”。")
+
+
+def import_received(store: Store, files: list[tuple[Path, str]], job: Job) -> dict:
+    """Import the received files (path, the name the editor's file had) into the project."""
+    from guanxin_site.importer.batch import import_paths
+
+    _, gazetteer = load_site_config(store.project, None)
+    names = {path: name for path, name in files}
+    job.progress(f"正在读取 {len(files)} 个文件……", 0, len(files))
+
+    def progress(done: int, total: int, file: Path) -> None:
+        job.progress(f"已读完“{names.get(file, file.name)}”", done, total)
+
+    def on_ocr(file: Path, page: int, pages: int) -> None:
+        job.progress(f"正在用文字识别（OCR）读“{names.get(file, file.name)}”第 {page}/{pages} 页（每页要几秒钟）",
+                     job.done, job.total)
+
+    with PDFIUM:  # the import reads PDFs in this thread: no page may be rendered meanwhile
+        outcomes = import_paths([path for path, _ in files], store.project, gazetteer, jobs=1,
+                                progress=progress, on_ocr=on_ocr)
+    ids = {entry.rel: entry.id for entry in store.entries()}
+    rows = []
+    for outcome in outcomes:
+        rows.append({"name": names.get(outcome.file, outcome.file.name), "status": outcome.status,
+                     "status_name": STATUS_NAMES.get(outcome.status, outcome.status), "message": outcome.message,
+                     "place": outcome.place, "target": outcome.target, "label": outcome.label,
+                     "reports": outcome.reports, "id": ids.get(outcome.target or ""),
+                     "notes": [{"page": n.page, "line": n.line, "message": n.message} for n in outcome.notes]})
+    return {"outcomes": rows}
+
+
+def deploy_module():
+    """guanxin_site.deploy, or None where this installation has none yet."""
+    try:
+        from guanxin_site import deploy
+    except ImportError:
+        return None
+    return deploy
+
+
+def targets(project: Path) -> dict[str, str]:
+    deploy = deploy_module()
+    if deploy is None:
+        return {}
+    return dict(deploy.configured_targets(project))
+
+
+def publish(store: Store, job: Job, build_lock: threading.Lock, target: str | None, password: str | None) -> dict:
+    """Build site/, then deploy it to the target (by name) if one is set. Returns what the page shows."""
+    site = store.project / SITE_DIR
+    job.progress("正在生成网站……")
+
+    def building(stage: str, done: int, total: int) -> None:
+        job.progress(f"正在生成网站：{BUILD_STAGES.get(stage, stage)}", done, total)
+
+    with build_lock:  # one build at a time in this process: serve's preview rebuilds share the cache
+        built = build(store.project, site, jobs=1, progress=building)
+    result = {"issues": built.issues, "pages": built.pages, "written": built.written, "seconds": round(built.seconds, 2),
+              "warnings": [str(w) for w in built.warnings], "deployed": False}
+    named = targets(store.project)
+    if not named:
+        _remember(store, deployed=False, url="")
+        return {**result, "message": NO_TARGET}
+    if target is None and len(named) == 1:
+        target = next(iter(named))
+    if target not in named:
+        return {**result, "message": "site.yaml 中设置了几个发布地址，请选择发布到哪一个", "choose": sorted(named)}
+    report = _deploy(job, site, named[target], password)
+    _remember(store, deployed=True, url=report.site_url or named[target])
+    return {**result, "deployed": True, "target": target, "uploaded": report.uploaded,
+            "uploaded_bytes": report.uploaded_bytes, "unchanged": report.unchanged, "deleted": report.deleted,
+            "site_url": report.site_url}
+
+
+def _deploy(job: Job, site: Path, url: str, password: str | None):
+    deploy = deploy_module()
+    job.progress("正在上传……")
+
+    def uploading(*args, **_) -> None:  # the deploy package's progress: counts and perhaps a file name
+        numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+        done, total = (numbers + [0, 0])[:2]
+        job.progress("正在上传到网站……", done, total)
+
+    return deploy.deploy_site(site, url, progress=uploading, password=password or None)
+
+
+def _remember(store: Store, *, deployed: bool, url: str) -> None:
+    """What was published, so the list can say which issues are live as they are now."""
+    files = {}
+    for entry in store.entries():
+        if entry.draft:
+            continue
+        try:
+            files[entry.rel] = digest_of(entry.path.read_bytes())
+        except OSError:
+            continue
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    store.write_record("published", {"files": files, "deployed": deployed, "url": url, "at": stamp})
