@@ -22,6 +22,7 @@ from guanxin_site.reader import SourceFile
 # The list's states, in the order they matter to an editor (the first that applies is shown first).
 DRAFT, UNPROOFREAD, PROBLEMS, PUBLISHED, READY = "draft", "unproofread", "problems", "published", "ready"
 STATE_NAMES = {DRAFT: "草稿", UNPROOFREAD: "已导入，未校对", PROBLEMS: "有问题", PUBLISHED: "已发布", READY: "待发布"}
+BUILT_ONLY = "已生成网站（未上传）"  # PUBLISHED when no target was set: built into site/, not deployed
 
 
 def problems_of_text(store: Store, entry: Entry, data: bytes, targets: list) -> list[dict]:
@@ -75,13 +76,15 @@ class Listing:
         for problem in report.problems:
             by_file.setdefault(problem.path, []).append(problem)
         drafts = {d.path: d for d in report.drafts}
-        published = self.store.record("published").get("files", {})
-        rows = [_row(e, by_file.get(e.rel, []), drafts.get(e.rel), published.get(e.rel)) for e in entries]
+        record = self.store.record("published")
+        published = record.get("files", {}) if isinstance(record.get("files"), dict) else {}
+        rows = [_row(e, by_file.get(e.rel, []), drafts.get(e.rel), published.get(e.rel), record.get("deployed") is True)
+                for e in entries]
         rows.sort(key=lambda r: (r["date"], r["number"] or 0, r["rel"]), reverse=True)
         return rows
 
 
-def _row(entry: Entry, problems: list[Problem], draft, published: str | None) -> dict:
+def _row(entry: Entry, problems: list[Problem], draft, published: str | None, deployed: bool) -> dict:
     states = []
     if entry.draft or draft is not None:
         states.append(DRAFT)
@@ -97,15 +100,13 @@ def _row(entry: Entry, problems: list[Problem], draft, published: str | None) ->
         states.append(READY)
     return {"id": entry.id, "rel": entry.rel, "year": entry.year, "number": entry.number, "total": entry.total,
             "date": entry.date, "title": entry.title, "states": states,
-            "state_names": [STATE_NAMES[s] for s in states], "problems": len(faults),
+            "state_names": [BUILT_ONLY if s == PUBLISHED and not deployed else STATE_NAMES[s] for s in states],
+            "problems": len(faults),
             "first_problem": _first(faults)}
 
 
 def _first(faults) -> str:
-    if not faults:
-        return ""
-    first = faults[0]
-    return getattr(first, "message", "")
+    return faults[0].message if faults else ""
 
 
 def _file_digest(path: Path) -> str:

@@ -54,6 +54,7 @@ class Block:
     lines: list[str]  # the source lines, verbatim
     text: str  # what the form shows: prose unescaped, a photo's description, or the raw Markdown
     src: str = ""  # a photo's file as written
+    start: int = 0  # its first line's index in its section's lines
 
 
 @dataclass
@@ -146,7 +147,10 @@ def split_body(lines: list[str]) -> list[Section]:
         sections[-1].lines.append(line)
         fence = _next_fence(fence, line)
     for section in sections:
-        section.blocks = _blocks(section.lines[0 if section.heading is None else 1:])
+        first = 0 if section.heading is None else 1
+        section.blocks = _blocks(section.lines[first:])
+        for block in section.blocks:
+            block.start += first
     return sections
 
 
@@ -163,17 +167,22 @@ def _blocks(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     current: list[str] = []
     fence = None
-    for line in lines:
+    for number, line in enumerate(lines):
         if not line.strip() and fence is None:
             if current:
-                blocks.append(classify(current))
+                blocks.append(_placed(classify(current), number - len(current)))
                 current = []
             continue
         current.append(line)
         fence = _next_fence(fence, line)
     if current:
-        blocks.append(classify(current))
+        blocks.append(_placed(classify(current), len(lines) - len(current)))
     return blocks
+
+
+def _placed(block: Block, start: int) -> Block:
+    block.start = start
+    return block
 
 
 def classify(lines: list[str]) -> Block:
@@ -421,7 +430,7 @@ def _write_body(document: Document, form: dict, out: _Out, photo_src) -> None:
     original = document.sections
     blocks = _blocks_of(document, lead, photo_src)
     if _unchanged(original[0], blocks):
-        out.add(original[0].lines, {"report": "lead"})
+        _add_section(out, original[0], blocks, {"report": "lead"})
     else:
         out.add([""], {"report": "lead"})
         _add_blocks(out, blocks)
@@ -432,13 +441,22 @@ def _write_body(document: Document, form: dict, out: _Out, photo_src) -> None:
         region = " ".join(_text(report.get("region")).split())
         source = _original_section(document, report.get("orig"))
         if source is not None and region == source.region and _unchanged(source, blocks):
-            out.add(source.lines, {"report": number})
+            _add_section(out, source, blocks, {"report": number})
             continue
         heading = source.heading if source is not None and region == source.region else f"## {region}"
         out.add([heading, ""], {"report": number})
         _add_blocks(out, blocks)
         if not blocks:
             out.targets[-1] = {"report": number}
+
+
+def _add_section(out: _Out, section: Section, blocks: list, target: dict) -> None:
+    """An unchanged section, its bytes as they were; each block's lines still belong to the block."""
+    targets = [target] * len(section.lines)
+    for block, (lines, block_target, _) in zip(section.blocks, blocks):
+        targets[block.start:block.start + len(lines)] = [block_target] * len(lines)
+    out.lines += section.lines
+    out.targets += targets
 
 
 def _blocks_of(document: Document, blocks, photo_src) -> list[tuple[list[str], dict, tuple | None]]:

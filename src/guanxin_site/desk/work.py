@@ -41,6 +41,9 @@ def import_received(store: Store, files: list[tuple[Path, str]], job: Job) -> di
     with PDFIUM:  # the import reads PDFs in this thread: no page may be rendered meanwhile
         outcomes = import_paths([path for path, _ in files], store.project, gazetteer, jobs=1,
                                 progress=progress, on_ocr=on_ocr)
+    for outcome in outcomes:
+        if outcome.status == "imported" and outcome.target:
+            _name_received(store.project / outcome.target, names.get(outcome.file, outcome.file.name))
     ids = {entry.rel: entry.id for entry in store.entries()}
     rows = []
     for outcome in outcomes:
@@ -50,6 +53,23 @@ def import_received(store: Store, files: list[tuple[Path, str]], job: Job) -> di
                      "reports": outcome.reports, "id": ids.get(outcome.target or ""),
                      "notes": [{"page": n.page, "line": n.line, "message": n.message} for n in outcome.notes]})
     return {"outcomes": rows}
+
+
+def _name_received(issue: Path, name: str) -> None:
+    """The received file's own name in 原件.json (the import read it from the desk's store, named by its hash)."""
+    import json
+
+    from guanxin_site.fsutil import write_file
+    from guanxin_site.importer.layout import LAYOUT_NAME
+
+    path = issue.with_suffix("") / LAYOUT_NAME
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return
+    if isinstance(data, dict):
+        data["received"] = name
+        write_file(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def deploy_module():

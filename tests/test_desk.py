@@ -1,0 +1,342 @@
+"""The editor's desk end to end: real serve processes, real files made at test time (a PDF printed by
+Chromium, a .docx, a scan), headless Chromium doing what an editor does, and the files on disk checked."""
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from desk_support import SHIPPED, new_project, open_desk, start_desk, wait_until
+from guanxin_site.cli import main
+from guanxin_site.desk.model import read_document, to_form
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.importer import parse_bulletin
+from pdf_factory import bulletin_docx, chromium_pdf, scanned_pdf
+from test_importer import SEED_TEXT
+
+ISSUE = "issues/2023/053.md"
+
+
+@pytest.fixture(scope="module")
+def seed_pdf(browser, tmp_path_factory) -> Path:
+    """The seed bulletin as received: its text imported, printed to PDF by Chromium (six A4 pages)."""
+    markdown = parse_bulletin(SEED_TEXT, Gazetteer.load("heilongjiang")).to_markdown()
+    return chromium_pdf(browser, markdown, tmp_path_factory.mktemp("seed") / "第53期.pdf")
+
+
+@pytest.fixture
+def desk(tmp_path):
+    """A serve process on an empty project (stopped after the test)."""
+    running = start_desk(new_project(tmp_path / "project"))
+    yield running
+    running.stop()
+
+
+def cli_import(received: Path, root: Path) -> str:
+    """What `guanxin-site import` makes of the file, in a project of its own."""
+    project = new_project(root)
+    result = CliRunner().invoke(main, ["import", "--source", str(project), str(received)])
+    assert result.exit_code == 0, result.output
+    return (project / ISSUE).read_text(encoding="utf-8")
+
+
+def drop_files(page, selector: str, paths: list[Path]) -> None:
+    """Drop files on an element as a file manager does (a DataTransfer with File objects)."""
+    files = [(path.name, base64.b64encode(path.read_bytes()).decode()) for path in paths]
+    transfer = page.evaluate_handle("""files => {
+        const transfer = new DataTransfer();
+        for (const [name, text] of files) {
+            const bytes = Uint8Array.from(atob(text), c => c.charCodeAt(0));
+            transfer.items.add(new File([bytes], name));
+        }
+        return transfer; }""", files)
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def receive(page, paths: list[Path], *, choose: bool = False) -> str:
+    page.goto(page.url.split("#")[0] + "#receive")
+    if choose:
+        page.set_input_files("#file-input", [str(p) for p in paths])
+    else:
+        drop_files(page, "#drop", paths)
+    page.wait_for_selector("table.outcomes", timeout=120_000)
+    return page.inner_text("#receive-result")
+
+
+def save(page) -> str:
+    page.click("#save")
+    page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+    return page.inner_text("#save-state")
+
+
+def moved_and_renamed(text: str) -> str:
+    """The edits of the first test made by hand: 鹤岗市's first paragraph to the end of 黑河市, 伊春市 → 绥化市."""
+    first = text.split("## 鹤岗市\n\n")[1].split("\n\n")[0]
+    return (text.replace(f"## 鹤岗市\n\n{first}\n\n", "## 鹤岗市\n\n")
+            .replace("\n\n## 鹤岗市", f"\n\n{first}\n\n## 鹤岗市").replace("## 伊春市", "## 绥化市"))
+
+
+def test_drop_a_pdf_move_a_paragraph_change_a_region_and_save(browser, desk, seed_pdf, tmp_path):
+    page = open_desk(browser, desk, "receive")
+    result = receive(page, [seed_pdf])
+    assert "已导入" in result and "2023年第53期·总第509期" in result and "issues/2023/053.md" in result
+    page.click("text=开始校对")
+    page.wait_for_selector('[data-block="o2-0"]')
+    page.wait_for_selector("#original .page img")
+    # Pointing at a paragraph marks its printed lines on the original's page.
+    page.focus('[data-block="o2-0"]')
+    wait_until(lambda: page.locator("#original .box").count() >= 10, what="the paragraph's lines marked")
+    marked = page.evaluate("[...document.querySelectorAll('#original .box')].map(b => b.parentNode.dataset.page)")
+    assert set(marked) <= {"1", "2"}
+    page.select_option("#move-o2-0", "0")  # to 黑河市, the report before: it goes to its end
+    page.click('[data-act="move"][data-id="o2-0"]')
+    page.select_option("#region-3", "绥化市")
+    assert "已保存" in save(page)
+    expected = moved_and_renamed(cli_import(seed_pdf, tmp_path / "by-cli"))
+    assert (desk.project / ISSUE).read_text(encoding="utf-8") == expected
+    assert (desk.project / "issues/2023/053.md.bak").is_file()  # one step of undo
+    assert page.desk_errors == []
+
+
+def test_a_file_changed_on_disk_is_never_overwritten_and_both_versions_are_offered(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "edit/2023-53")
+        page.wait_for_selector("#field-title")
+        path = server.project / ISSUE
+        theirs = path.read_text(encoding="utf-8").replace("市委副书记到会并讲话", "市委副书记到会并作重要讲话")
+        path.write_text(theirs, encoding="utf-8")  # a text editor saves meanwhile
+        page.fill("#field-title", "编辑台中改的标题")
+        page.click("#save")
+        page.wait_for_selector("#conflict:not([hidden])")
+        assert path.read_text(encoding="utf-8") == theirs
+        versions = page.inner_text("#conflict")
+        assert "到会并作重要讲话" in versions and "title: 编辑台中改的标题" in versions
+        page.click("#conflict-mine")  # the editor chooses theirs after seeing both
+        page.wait_for_selector("#conflict", state="hidden")
+        text = path.read_text(encoding="utf-8")
+        assert "title: 编辑台中改的标题" in text and "到会并讲话" in text
+        assert (server.project / "issues/2023/053.md.bak").read_text(encoding="utf-8") == theirs
+    finally:
+        server.stop()
+
+
+def test_a_full_width_colon_gives_the_located_message_as_the_editor_types(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "edit/2023-53")
+        page.wait_for_selector("#field-title")
+        page.click("text=其他设置")
+        page.fill("#field-other", "summary：本期介绍全省学习情况")
+        page.wait_for_function("document.getElementById('problem-field-other').textContent.includes('中文冒号')")
+        message = page.inner_text("#problem-field-other")
+        assert "summary" in message and "英文冒号" in message
+        assert page.get_attribute("#field-other", "aria-invalid") == "true"
+        page.fill("#field-other", "summary: 本期介绍全省学习情况")
+        page.wait_for_function("document.getElementById('problem-field-other').textContent === ''")
+        page.fill("#field-number", "五十三")
+        page.wait_for_function("document.getElementById('problem-field-number').textContent.includes('整数')")
+        assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()  # checking writes nothing
+    finally:
+        server.stop()
+
+
+SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+def test_a_script_typed_into_a_paragraph_is_text_everywhere(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "edit/2023-53")
+        page.wait_for_selector('[data-block="o1-0"]')
+        page.fill('[data-block="o1-0"]', "黑河市关工委召开会议。" + SCRIPT)
+        page.fill("#field-title", "标题" + SCRIPT)
+        save(page)
+        saved = to_form(read_document((server.project / ISSUE).read_bytes()))
+        assert saved["reports"][0]["blocks"][0]["text"].endswith(SCRIPT) and saved["fields"]["title"] == "标题" + SCRIPT
+        page.reload()
+        page.wait_for_selector('[data-block="o1-0"]')
+        assert page.input_value('[data-block="o1-0"]').endswith(SCRIPT)
+        page.goto(server.desk + "#issues")
+        page.wait_for_selector("#issues-list .issue-table")
+        assert SCRIPT in page.inner_text("#issues-list .issue-table")
+        preview = server.url + "2023/53/"
+        wait_until(lambda: "__pwned" in page.context.request.get(preview).text(), what="the preview rebuilt")
+        page.goto(preview)
+        assert SCRIPT in page.inner_text("main")
+        for shown in (page,):
+            assert shown.evaluate("window.__pwned") is None
+        page.goto(server.desk + "#edit/2023-53")
+        page.wait_for_selector('[data-block="o1-0"]')
+        assert page.evaluate("window.__pwned") is None and page.desk_errors == []
+    finally:
+        server.stop()
+
+
+def test_a_docx_is_shown_as_its_text_and_can_be_chosen_instead_of_dropped(browser, desk, tmp_path):
+    received = bulletin_docx(SHIPPED.read_text(encoding="utf-8"), tmp_path / "第53期.docx")
+    page = open_desk(browser, desk, "receive")
+    assert "已导入" in receive(page, [received], choose=True)
+    page.click("text=开始校对")
+    page.wait_for_selector(".original-text p")
+    assert "第53期.docx" in page.inner_text("#original")
+    page.focus('[data-block="o3-0"]')
+    page.wait_for_selector(".original-text p.marked")
+    assert page.inner_text(".original-text p.marked").startswith("伊春市关工委于")
+    again = receive(page, [received])
+    assert "已存在" in again  # importing the same file twice never makes a second issue
+
+
+def test_a_scan_stays_unproofread_until_every_report_is_ticked(browser, desk, seed_pdf, tmp_path):
+    scan = scanned_pdf(seed_pdf, tmp_path / "扫描件.pdf", pages=1, dpi=200)
+    page = open_desk(browser, desk, "receive")
+    assert "已导入" in receive(page, [scan])
+    page.click("text=开始校对")
+    page.wait_for_selector("[data-tick]")
+    assert "文字识别" in page.inner_text("#form")
+    ticks = page.locator("[data-tick]")
+    assert ticks.count() >= 1
+    for n in range(ticks.count() - 1):
+        ticks.nth(n).check()
+    save(page)
+    assert "proofread: false" in (desk.project / ISSUE).read_text(encoding="utf-8")
+    ticks.nth(ticks.count() - 1).check()
+    assert "校对完" in save(page)
+    assert "proofread" not in (desk.project / ISSUE).read_text(encoding="utf-8")
+
+
+def test_undo_puts_the_previous_version_back_and_redo_is_a_second_undo(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "edit/2023-53")
+        page.wait_for_selector("#field-title")
+        assert page.is_disabled("#undo")
+        page.fill("#field-total", "510")
+        save(page)
+        path = server.project / ISSUE
+        edited = path.read_bytes()
+        assert b"\ntotal: 510\n" in edited
+        page.click("#undo")
+        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已撤销')")
+        assert path.read_bytes() == SHIPPED.read_bytes() and page.input_value("#field-total") == "509"
+        page.click("#undo")
+        page.wait_for_function("document.getElementById('field-total').value === '510'")
+        assert path.read_bytes() == edited
+    finally:
+        server.stop()
+
+
+def test_keyboard_enter_splits_backspace_joins_and_ctrl_s_saves(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "edit/2023-53")
+        area = '[data-block="o4-0"]'  # 齐齐哈尔市, its only paragraph
+        page.wait_for_selector(area)
+        text = page.input_value(area)
+        cut = text.index("会议结束后，") + len("会议结束后，")
+        page.focus(area)
+        page.evaluate(f"document.querySelector('{area}').setSelectionRange({cut}, {cut})")
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 2")
+        assert page.evaluate("document.activeElement.value").startswith("市委副书记")
+        page.keyboard.press("Control+s")
+        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+        saved = (server.project / ISSUE).read_text(encoding="utf-8")
+        assert f"\n\n{text[:cut]}\n\n{text[cut:]}\n" in saved
+        second = page.locator('[data-part="3"] .para textarea').nth(1)
+        second.focus()
+        page.evaluate("document.activeElement.setSelectionRange(0, 0)")
+        page.keyboard.press("Backspace")
+        page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 1")
+        page.keyboard.press("Control+s")
+        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+        assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()
+    finally:
+        server.stop()
+
+
+def test_a_photo_is_added_to_a_report_with_its_description(browser, tmp_path):
+    from photo_support import phone_jpeg
+
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        photo = phone_jpeg(tmp_path / "IMG_0001.jpg", 800, 600)
+        page = open_desk(browser, server, "edit/2023-53")
+        page.wait_for_selector('[data-photo-part="1"]')
+        page.set_input_files('[data-photo-part="1"]', str(photo))
+        page.wait_for_selector('[data-part="1"] .photo-block img')
+        assert page.evaluate("document.querySelector('[data-part=\"1\"] .photo-block img').naturalWidth") == 800
+        page.keyboard.type("鹤岗市关心下一代工作联席会议现场")
+        save(page)
+        name = re.search(r"!\[鹤岗市关心下一代工作联席会议现场\]\((053/照片-[0-9a-f]{12}\.jpg)\)\n\n## 伊春市",
+                         (server.project / ISSUE).read_text(encoding="utf-8")).group(1)
+        assert (server.project / "issues/2023" / name).read_bytes() == photo.read_bytes()
+        assert "问题" not in page.inner_text("#save-state")
+    finally:
+        server.stop()
+
+
+def test_every_preview_page_links_to_the_desk(tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        _, _, home = server.request("GET", "/")
+        _, _, issue = server.request("GET", "/2023/53/")
+        assert b'id="guanxin-desk-link" href="/__desk/"' in home
+        assert b'href="/__desk/#edit/2023-53"' in issue and "在编辑台中修改本期".encode() in issue
+        assert not list((server.project / ".guanxin-cache/serve-site").rglob("*.html"))[0].read_text(
+            encoding="utf-8").count("guanxin-desk-link")  # added as served, never written into the site
+    finally:
+        server.stop()
+
+
+def test_publish_without_a_target_builds_and_says_how_to_add_one(browser, tmp_path):
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        page = open_desk(browser, server, "publish")
+        page.wait_for_selector("#publish-target .notice")
+        assert "还没有设置发布地址" in page.inner_text("#publish-target")
+        page.click("#publish-button")
+        page.wait_for_selector("#publish-result .notice", timeout=60_000)
+        result = page.inner_text("#publish-result")
+        assert "已生成网站：1 期" in result and "deploy:" in result
+        assert (server.project / "site/2023/53/index.html").is_file()
+        page.goto(server.desk + "#issues")
+        page.wait_for_selector("#issues-list .issue-table")
+        assert "已生成网站（未上传）" in page.inner_text("#issues-list .issue-table")
+    finally:
+        server.stop()
+
+
+def test_the_seed_bulletin_from_receipt_to_a_built_site_through_the_page_alone(browser, desk, seed_pdf):
+    """What the editors' guide walks through: 收件, 校对 (every report ticked), 预览, 发布."""
+    page = open_desk(browser, desk)
+    page.click("nav >> text=收件")
+    drop_files(page, "#drop", [seed_pdf])
+    page.wait_for_selector("table.outcomes", timeout=120_000)
+    page.click("text=开始校对")
+    page.wait_for_selector("[data-tick]")
+    for n in range(page.locator("[data-tick]").count()):
+        page.locator("[data-tick]").nth(n).check()
+    save(page)
+    page.click("#show-preview")
+    frame = page.frame_locator("#preview-frame")
+    assert "全省各地关工委认真学习贯彻" in frame.locator("h1.headline, .headline").first.inner_text()
+    page.click("nav >> text=发布")
+    page.click("#publish-button")
+    page.wait_for_selector("#publish-result .notice", timeout=60_000)
+    expected = SHIPPED.read_text(encoding="utf-8").replace(
+        "publisher: 黑龙江省关心下一代工作委员会办公室\n",
+        "publisher: 黑龙江省关心下一代工作委员会办公室\nattachments:\n  - 053/原件.pdf\ndistribution:\n"
+        "  - 报：省委、省政府领导，中国关工委办公室\n  - 送：省委组织部、省委宣传部、省委老干部局\n"
+        "  - 发：各市（地）、县（市、区）关工委，省直各成员单位\n")
+    assert (desk.project / ISSUE).read_text(encoding="utf-8") == expected
+    built = (desk.project / "site/2023/53/index.html").read_text(encoding="utf-8")
+    assert "黑河市关工委11月9日上午召开" in built and "原件（PDF）" in built
+    assert (desk.project / "site/2023/53/原件.pdf").read_bytes() == seed_pdf.read_bytes()
+    page.click("nav >> text=全部期")
+    page.wait_for_selector("#issues-list .issue-table")
+    assert "已生成网站" in page.inner_text("#issues-list .issue-table")
+    assert page.desk_errors == []
