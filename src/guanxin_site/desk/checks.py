@@ -34,7 +34,22 @@ def problems_of_text(store: Store, entry: Entry, data: bytes, targets: list) -> 
     source = SourceFile(entry.path, entry.rel, data, digest_of(data))
     others, drafts = _numbering(store, entry)
     found = check_one(store.project, source, config, gazetteer, others, drafts, bulletin_today())
-    return [{"target": _target(targets, p.line), "line": p.line, "message": p.message, "kind": p.kind} for p in found]
+    shown = []
+    for problem in found:
+        target = _target(targets, problem.line)
+        shown.append({"target": target, "line": problem.line, "message": _in_form_words(problem.message, target),
+                      "kind": problem.kind})
+    return shown
+
+
+# The parser names front-matter keys; next to a form field the field's own label is clearer.
+FIELD_LABELS = {"number": "期号", "total": "总期号", "date": "出版日期", "title": "标题", "publisher": "编印单位",
+                "summary": "摘要", "draft": "草稿", "distribution": "报送单位"}
+
+
+def _in_form_words(message: str, target) -> str:
+    key = target.get("field") if isinstance(target, dict) else None
+    return message.replace(f"“{key}”", f"“{FIELD_LABELS[key]}”") if key in FIELD_LABELS else message
 
 
 def _target(targets: list, line: int | None):

@@ -48,11 +48,19 @@ def import_received(store: Store, files: list[tuple[Path, str]], job: Job) -> di
     rows = []
     for outcome in outcomes:
         rows.append({"name": names.get(outcome.file, outcome.file.name), "status": outcome.status,
-                     "status_name": STATUS_NAMES.get(outcome.status, outcome.status), "message": outcome.message,
+                     "status_name": STATUS_NAMES.get(outcome.status, outcome.status),
+                     "message": _named(outcome.message, names),
                      "place": outcome.place, "target": outcome.target, "label": outcome.label,
                      "reports": outcome.reports, "id": ids.get(outcome.target or ""),
                      "notes": [{"page": n.page, "line": n.line, "message": n.message} for n in outcome.notes]})
     return {"outcomes": rows}
+
+
+def _named(message: str, names: dict[Path, str]) -> str:
+    """A message naming a received file by the editor's name for it, not by where the desk keeps it."""
+    for path, name in names.items():
+        message = message.replace(str(path), f"“{name}”")
+    return message
 
 
 def _name_received(issue: Path, name: str) -> None:
