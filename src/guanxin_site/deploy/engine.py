@@ -60,11 +60,17 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"这次发布要删除 {len(plan.deletions)} 个文件，超过了上限 {max_deletes} 个，所以什么都没有做。"
                               "请先用 --dry-run 查看要删除哪些文件；确认无误后加上 --max-deletes "
                               f"{len(plan.deletions)} 再运行")
-        _upload(target, local, remote, plan, progress)
-        _finish(target, local, remote, plan)
+        if plan.uploads or plan.deletions or not _settled(remote):
+            _upload(target, local, remote, plan, progress)
+            _finish(target, local, remote, plan)
         return _report(plan, local, done=True)
     finally:
         target.close()
+
+
+def _settled(remote: RemoteState) -> bool:
+    """The target's record is complete and clean: a deploy with nothing to do writes nothing at all."""
+    return remote.id is not None and not remote.records and not remote.internal and not remote.leftover
 
 
 def _report(plan: Plan, local: LocalSite, done: bool) -> DeployReport:
