@@ -175,8 +175,8 @@ def init(directory: Path, province: str | None, city: str | None) -> None:
     """新建简报网站项目（默认在当前文件夹）。
 
     写入 site.yaml（每项设置都有中文说明，地名表、编印单位、网站名称和简介按所选省份或城市填好）、
-    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）和发布到 GitHub Pages 的流程
-    .github/workflows/publish.yml。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
+    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）、发布网站的流程 .github/workflows/publish.yml
+    和它所用的安装包（.guanxin-site/ 中，与这次运行的 guanxin-site 版本相同）。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
     """
     from guanxin_site.project_init import init_project
 
