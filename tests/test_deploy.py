@@ -597,3 +597,23 @@ def test_the_deploy_command_chooses_the_target_from_site_yaml(project, sites, mo
     unknown = runner.invoke(main, ["deploy", "测试", "--source", str(project)])
     assert unknown.exit_code == 2 and "没有名为“测试”的发布地址" in unknown.output
     assert str(DEFAULT_MAX_DELETES) in runner.invoke(main, ["deploy", "--help"]).output
+
+
+@pytest.mark.parametrize("scheme", ["sftp", "ftp", "s3"])
+def test_a_server_that_never_answers_times_out_with_a_chinese_message(sites, scheme, monkeypatch, capfd):
+    import socket
+
+    from guanxin_site.deploy import ftp, s3, sftp
+
+    for module in (ftp, s3, sftp):
+        monkeypatch.setattr(module, "TIMEOUT", 1)
+    monkeypatch.setattr(s3, "ATTEMPTS", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts connections, never says a word
+        port = silent.getsockname()[1]
+        url = {"sftp": f"sftp://web@127.0.0.1:{port}/var/www", "ftp": f"ftp://web@127.0.0.1:{port}/www",
+               "s3": f"s3://b/?endpoint=http://127.0.0.1:{port}"}[scheme]
+        with pytest.raises(DeployError, match="超时"):
+            deploy_site(sites["v1"].root, url, env={**S3_ENV, "GUANXIN_DEPLOY_PASSWORD": "x"})
+    assert "Traceback" not in capfd.readouterr().err

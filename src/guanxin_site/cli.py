@@ -486,6 +486,11 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
             except DeployError as exc:
                 progress.pause()
                 _fail(exc)
+            except KeyboardInterrupt:
+                progress.pause()
+                click.secho("已中断：网上的网站保持完整（首页等入口最后才更新，旧文件还没有删除）；"
+                            "重新运行同一个命令，会接着上传还没有上传的文件", fg="yellow", err=True)
+                sys.exit(130)
     if not quiet:
         _echo_deploy(report, target, dry_run, limit)
 

@@ -39,6 +39,8 @@ PRESETS = {
 STYLES = {"path": "path", "virtual": "virtual"}
 PATH_STYLE_OPTIONS = ("s3ForcePathStyle", "use_path_style", "force_path_style")  # Hugo (gocloud) and rclone spell it so
 KEY_VARIABLE, SECRET_VARIABLE, TOKEN_VARIABLE = "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
+TIMEOUT = 30  # seconds for a connection or an answer; a stalled storage is given up on after ATTEMPTS tries
+ATTEMPTS = 3
 KNOWN_OPTIONS = frozenset({"endpoint", "region", "preset", "style", "key_env", "secret_env", *PATH_STYLE_OPTIONS})
 
 
@@ -99,7 +101,7 @@ def _client(conn: Connection, env: Mapping[str, str], key_variable: str, secret_
                                     aws_session_token=env.get(TOKEN_VARIABLE) or None, region_name=conn.region)
     config = Config(signature_version="s3v4", s3={"addressing_style": conn.style},
                     request_checksum_calculation="when_required", response_checksum_validation="when_required",
-                    connect_timeout=15, read_timeout=60, retries={"max_attempts": 4, "mode": "standard"},
+                    connect_timeout=TIMEOUT, read_timeout=TIMEOUT, retries={"max_attempts": ATTEMPTS, "mode": "standard"},
                     max_pool_connections=S3Target.parallel + 2)
     return session.client("s3", endpoint_url=conn.endpoint, config=config)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import posixpath
 import stat
 from collections.abc import Mapping
@@ -20,7 +21,12 @@ from pathlib import Path
 from guanxin_site.deploy.base import DeployError, PasswordNeeded, Target, env_password, is_internal, network_error, upload_name
 from guanxin_site.deploy.targets import Address
 
+# paramiko logs a failed handshake with its traceback from its own thread; with no handler configured,
+# Python would print that to the editor's screen beside our message.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+
 DEFAULT_PORT = 22
+_NO_HANDSHAKE = ("banner", "No existing session")  # paramiko's words for a server that never spoke SSH
 KEY_FILES = ("id_ed25519", "id_ecdsa", "id_rsa")
 TIMEOUT = 20  # seconds, for the connection, the banner, the login and each reply
 
@@ -103,6 +109,9 @@ class SftpTarget(Target):
             raise
         except (paramiko.SSHException, OSError, EOFError) as exc:
             client.close()
+            if isinstance(exc, paramiko.SSHException) and any(text in str(exc) for text in _NO_HANDSHAKE):
+                raise DeployError(f"服务器 {address.host}:{port} 没有按 SSH 协议回应（等待超时）：请确认地址和端口"
+                                  "（SFTP 一般是 22 端口），以及这台电脑的网络是否通畅") from None
             raise network_error(exc, address.host, port) or DeployError(
                 f"无法通过 SFTP 连接服务器 {address.host}:{port}（{exc}）；请确认这个端口是 SSH 服务") from None
         return cls(address, client, sftp, root)
