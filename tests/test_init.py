@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from guanxin_site import __version__
 from guanxin_site.cli import main
 from guanxin_site.config import SiteConfig, load_config
-from guanxin_site.project_init import InitError, init_project, workflow_text
+from guanxin_site.project_init import WHEEL_DIR, InitError, init_project, workflow_text
+from guanxin_site.selfwheel import wheel_bytes, wheel_name
 from guanxin_site.serve import PreviewServer
 from guanxin_site.serve_messages import NO_ISSUES_YET, ServeMessages
 
@@ -39,7 +40,7 @@ def test_province_by_name_pinyin_or_code(tmp_path, province):
     assert config.title == "关心下一代工作"
     assert config.description == "吉林省关心下一代工作委员会办公室编印的工作简报《关心下一代工作》历年各期存档。"
     assert files_in(tmp_path / "p") == [".github", ".github/workflows", ".github/workflows/publish.yml", ".gitignore",
-                                         "issues", "site.yaml"]
+                                         ".guanxin-site", f".guanxin-site/{wheel_name()}", "issues", "site.yaml"]
     assert not any((tmp_path / "p" / "issues").iterdir())
     assert "吉林省的简报" in result.output and "guanxin-site import" in result.output
 
@@ -136,17 +137,20 @@ def test_a_file_in_the_way(tmp_path):
         init_project(tmp_path / "p")
 
 
-def test_workflow_is_the_repositorys_installing_the_package(tmp_path):
+def test_workflow_is_the_repositorys_installing_the_wheel_kept_in_the_project(tmp_path):
     init_project(tmp_path / "p")
     written = (tmp_path / "p" / ".github/workflows/publish.yml").read_text(encoding="utf-8")
     assert written == workflow_text()
     repo = (REPO / ".github/workflows/publish.yml").read_text(encoding="utf-8")
     assert "pip install ." in repo and "pip install ." not in written
-    assert re.search(r'pip install "guanxin-site==\d+\.\d+\.\d+"', written)
     # Everything else is the repository's workflow, line for line.
     assert [line for line in repo.split("\n") if "pip install" not in line] == [
         line for line in written.split("\n") if "pip install" not in line and "安装 guanxin-site" not in line]
-    assert yaml.safe_load(written)["jobs"]["build"]["steps"][3]["run"] == f'python -m pip install "guanxin-site=={__version__}"'
+    install = f'python -m pip install "{WHEEL_DIR}/{wheel_name()}"'
+    jobs = yaml.safe_load(written)["jobs"]
+    assert [step["run"] for job in jobs.values() for step in job["steps"] if step.get("name") == "Install"] == [install] * 2
+    assert (tmp_path / "p" / WHEEL_DIR / wheel_name()).read_bytes() == wheel_bytes()
+    assert __version__ in wheel_name()
 
 
 def test_gitignore_keeps_output_and_cache_out(tmp_path):

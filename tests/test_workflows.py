@@ -9,6 +9,7 @@ No workflow runs an install or test command that the README does not show.
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -156,9 +157,12 @@ def test_workflow_runs_only_commands_from_the_readme(readme, name):
     workflow = load_workflow(name)
     for line in project_commands(run_lines(workflow)):
         assert any(same_command(line, command) for command in readme), f"{name} runs {line!r}, which README.md does not show"
-    setup = step_using(workflow, "actions/setup-python")
-    assert str(setup["with"]["python-version"]) == "3.11"
-    step_using(workflow, "actions/checkout")
+    for job in workflow["jobs"].values():  # every job that runs commands checks out and sets up Python 3.11
+        if any("run" in step for step in job["steps"]):
+            job_steps = {"steps": job["steps"]}
+            setup = step_using({"jobs": {"job": job_steps}}, "actions/setup-python")
+            assert str(setup["with"]["python-version"]) == "3.11"
+            step_using({"jobs": {"job": job_steps}}, "actions/checkout")
 
 
 def test_every_guanxin_site_subcommand_in_the_workflows_exists(publish, tests_workflow):
@@ -199,11 +203,64 @@ def test_publish_deploys_with_githubs_pages_actions(publish):
     upload = step_using(publish, "actions/upload-pages-artifact")
     assert upload["with"]["path"] == DEFAULT_OUTPUT  # what `guanxin-site build` writes by default
     deploy_job = next(job for job in publish["jobs"].values() if any(s.get("uses", "").startswith("actions/deploy-pages@") for s in job["steps"]))
-    build_job = next(name for name, job in publish["jobs"].items() if job is not deploy_job)
+    build_job = deploy_job["needs"]
+    assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") for s in publish["jobs"][build_job]["steps"])
     assert deploy_job["needs"] == build_job
     assert deploy_job["environment"]["name"] == "github-pages"
     order = [s.get("uses", "").split("@")[0] or s.get("run", "").split()[0] for s in publish["jobs"][build_job]["steps"]]
     assert order.index("actions/configure-pages") < order.index("guanxin-site") < order.index("actions/upload-pages-artifact")
+
+
+def test_publish_goes_to_pages_or_with_secrets_to_the_offices_own_target(publish):
+    """DEPLOY_TARGET (a repository variable) chooses: unset, GitHub Pages; set, `guanxin-site deploy` with secrets."""
+    jobs = publish["jobs"]
+    own = jobs["deploy-own"]
+    assert jobs["build"]["if"] == "vars.DEPLOY_TARGET == ''" and own["if"] == "vars.DEPLOY_TARGET != ''"
+    runs = [step.get("run", "") for step in own["steps"]]
+    pages_runs = [step["run"] for step in jobs["build"]["steps"] if "run" in step]
+    assert runs.index(pages_runs[0]) < runs.index(pages_runs[1]) < runs.index("guanxin-site build")  # install, check, build
+    deploy = next(step for step in own["steps"] if step.get("run", "").startswith("guanxin-site deploy"))
+    assert shlex.split(deploy["run"]) == ["guanxin-site", "deploy", "$DEPLOY_TARGET"]
+    assert deploy["env"]["DEPLOY_TARGET"] == "${{ vars.DEPLOY_TARGET }}"
+    for secret in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GUANXIN_DEPLOY_PASSWORD"):
+        assert deploy["env"][secret] == f"${{{{ secrets.{secret} }}}}"  # from the repository's secrets, never the files
+    ssh = next(step for step in own["steps"] if "SSH_KNOWN_HOSTS" in step.get("env", {}))
+    assert ssh["if"] == "env.SSH_PRIVATE_KEY != ''" and own["env"]["SSH_PRIVATE_KEY"] == "${{ secrets.SSH_PRIVATE_KEY }}"
+    assert "known_hosts" in ssh["run"]  # the server's key comes from a secret too: never accepted blindly
+
+
+def test_the_wheel_carries_what_pyproject_force_includes():
+    tomllib = pytest.importorskip("tomllib")
+    from guanxin_site.selfwheel import FORCE_INCLUDE
+
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == FORCE_INCLUDE
+
+
+def test_a_new_projects_workflow_installs_and_builds_as_written_on_a_clean_venv(tmp_path):
+    """The Install, Check and Build steps of the workflow `init` writes, run as written in a fresh venv,
+    in the project folder: the wheel it keeps installs (with its dependencies) and builds the site."""
+    from archive_factory import write_archive
+    from guanxin_site.project_init import init_project
+
+    project = tmp_path / "project"
+    init_project(project)  # Heilongjiang, the archive factory's province
+    write_archive(project, 2)
+    workflow = yaml.safe_load((project / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    named = {step.get("name"): step["run"] for step in workflow["jobs"]["build"]["steps"] if "run" in step}
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(Path.home()), "PIP_DISABLE_PIP_VERSION_CHECK": "1",  # pip's cache
+           "SOURCE_DATE_EPOCH": "1796491800", "LANG": "C.UTF-8",
+           **{name: value for name, value in os.environ.items() if name.startswith("PIP_")}}  # this machine's index settings
+    for name in ("Install", "Check", "Build"):
+        command = named[name].replace("${{ steps.pages.outputs.base_url }}", "https://example.github.io/jianbao/")
+        proc = subprocess.run(["bash", "-c", command], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"{name}: {command}\n{proc.stdout}\n{proc.stderr}"
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import guanxin_site; print(guanxin_site.__file__)"],
+                           capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(venv)), where  # the kept wheel, not this checkout
+    assert "https://example.github.io/jianbao/" in (project / "site" / "index.html").read_text(encoding="utf-8")
 
 
 # -- tests.yml -----------------------------------------------------------------------

@@ -355,7 +355,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
             rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
             changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "photos": photo_sources, "search": search_files}, jobs=jobs)
+                                     "photos": photo_sources, "search": search_files,
+                                     "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     finally:
         gc.unfreeze()
     skipped = left_out(project.config)

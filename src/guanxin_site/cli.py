@@ -175,8 +175,8 @@ def init(directory: Path, province: str | None, city: str | None) -> None:
     """新建简报网站项目（默认在当前文件夹）。
 
     写入 site.yaml（每项设置都有中文说明，地名表、编印单位、网站名称和简介按所选省份或城市填好）、
-    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）和发布到 GitHub Pages 的流程
-    .github/workflows/publish.yml。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
+    空的 issues/ 文件夹、.gitignore（不提交生成的网站和缓存）、发布网站的流程 .github/workflows/publish.yml
+    和它所用的安装包（.guanxin-site/ 中，与这次运行的 guanxin-site 版本相同）。只在空文件夹或已有的项目中运行；已有的文件不会被覆盖。
     """
     from guanxin_site.project_init import init_project
 
@@ -437,3 +437,147 @@ def serve(port: int | None, source: Path, drafts: bool, no_open: bool) -> None:
     finally:
         server.close()
     click.echo("已停止预览。")
+
+
+# -- deploy ------------------------------------------------------------------------
+
+DEPLOY_SHOWN_STEPS = 30  # a dry run lists this many uploads (every deletion is listed)
+
+
+@main.command(epilog="\b\n例如：\n  guanxin-site deploy                 （发布到 site.yaml 中 deploy: 写的地址）\n"
+                     "  guanxin-site deploy 正式            （site.yaml 中有几个地址时，写明哪一个）\n"
+                     "  guanxin-site deploy --dry-run       （只看要上传、删除哪些文件，什么都不改）\n"
+                     "  guanxin-site deploy --to oss://存储桶名/?region=cn-hangzhou")
+@click.argument("name", required=False, metavar="[名称]")
+@click.option("--to", "url", default=None, metavar="地址", help="发布到这个地址，不用 site.yaml 中的 deploy:，"
+              "例如 oss://存储桶名/?region=cn-hangzhou、sftp://用户名@服务器/var/www/site")
+@_source_option
+@click.option("--output", "output", type=click.Path(path_type=Path), default=None,
+              help="要发布的网站文件夹，默认为项目目录下的 site/（与 build 的 --output 相同）")
+@click.option("--dry-run", is_flag=True, help="只列出要上传和删除的文件（和大小），不改动发布位置")
+@click.option("--force", is_flag=True, help="发布位置已有别的文件（不是本工具发布的）时也发布；那些文件不会被删除，同名的会被替换")
+@click.option("--max-deletes", type=click.IntRange(0), default=None,
+              help="最多删除多少个文件（默认 256）；要删除的更多时，什么都不做就停下")  # engine.DEFAULT_MAX_DELETES
+@click.option("--quiet", "-q", is_flag=True, help="只显示错误")
+def deploy(name: str | None, url: str | None, source: Path, output: Path | None, dry_run: bool, force: bool,
+           max_deletes: int | None, quiet: bool) -> None:
+    """把生成的网站发布到网上：阿里云 OSS、腾讯云 COS、华为云 OBS、七牛 Kodo 等对象存储，自己的服务器（SFTP）或虚拟主机（FTP）。
+
+    只上传内容有变化的文件，先上传照片等文件和新网页，最后更新首页；中途断网或中断时网站保持完整，重新运行会接着完成。
+    只删除以前由本工具发布、现在网站中已经没有的文件。密钥和密码不写在 site.yaml 中：对象存储的密钥用环境变量
+    AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY，服务器密码用 GUANXIN_DEPLOY_PASSWORD 或运行时输入。
+    """
+    from guanxin_site.deploy import DEFAULT_MAX_DELETES, DeployError, PasswordNeeded, deploy_site
+
+    output = output if output is not None else source / DEFAULT_OUTPUT
+    target = _deploy_address(name, url, source)
+    limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
+    password = None
+    with _DeployProgress(quiet) as progress:
+        while True:
+            try:
+                report = deploy_site(output, target, dry_run=dry_run, force=force, max_deletes=limit,
+                                     progress=progress, password=password)
+                break
+            except PasswordNeeded as exc:
+                if password is not None or not sys.stdin.isatty():
+                    _fail(exc)
+                progress.pause()
+                password = click.prompt(f"{exc}\n密码（输入时不显示）", hide_input=True, err=True)
+            except DeployError as exc:
+                progress.pause()
+                _fail(exc)
+            except KeyboardInterrupt:
+                progress.pause()
+                click.secho("已中断：网上的网站保持完整（首页等入口最后才更新，旧文件还没有删除）；"
+                            "重新运行同一个命令，会接着上传还没有上传的文件", fg="yellow", err=True)
+                sys.exit(130)
+    if not quiet:
+        _echo_deploy(report, target, dry_run, limit)
+
+
+def _deploy_address(name: str | None, url: str | None, source: Path) -> str:
+    """--to, or the named (or only) address of site.yaml's deploy:."""
+    from guanxin_site.deploy import DeployError, configured_targets
+
+    if url is not None:
+        if name is not None:
+            click.secho(f"错误：写了 --to 就不用再写名称“{name}”；请去掉其中一个", fg="red", err=True)
+            sys.exit(2)
+        return url
+    _require_project(source)
+    try:
+        targets = configured_targets(source)
+    except DeployError as exc:
+        _fail(exc)
+    if not targets:
+        click.secho("错误：site.yaml 中还没有发布地址。请在 site.yaml 中加一行，例如\n"
+                    "  deploy: oss://存储桶名/?region=cn-hangzhou\n"
+                    "或用 --to 指定地址（各种地址的写法见使用说明的“发布”一节）", fg="red", err=True)
+        sys.exit(2)
+    if name is None and len(targets) == 1:
+        return next(iter(targets.values()))
+    if name not in targets:
+        names = "、".join(targets)
+        what = f"没有名为“{name}”的发布地址" if name is not None else "有几个发布地址"
+        click.secho(f"错误：site.yaml 的 deploy: 中{what}（有 {names}）；请写明发布到哪一个，例如 guanxin-site deploy "
+                    f"{next(iter(targets))}", fg="red", err=True)
+        sys.exit(2)
+    return targets[name]
+
+
+class _DeployProgress:
+    """A progress bar on stderr while files go up (from the first file; hidden with --quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar = quiet, None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="正在上传", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def pause(self) -> None:
+        """End the bar before a prompt or a message."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self.pause()
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _echo_deploy(report, target: str, dry_run: bool, limit: int) -> None:
+    from guanxin_site.deploy import DELETE, UPLOAD
+
+    uploads = [(name, size) for action, name, size in report.planned if action == UPLOAD]
+    deletions = [name for action, name, _ in report.planned if action == DELETE]
+    upload_bytes = sum(size for _, size in uploads)
+    if dry_run:
+        for name, size in uploads[:DEPLOY_SHOWN_STEPS]:
+            click.echo(f"将上传  {name}（{size:,} 字节）")
+        if len(uploads) > DEPLOY_SHOWN_STEPS:
+            click.echo(f"……另外还有 {len(uploads) - DEPLOY_SHOWN_STEPS} 个文件要上传")
+        for name in deletions:
+            click.echo(f"将删除  {name}")
+        click.echo(f"预演（没有改动发布位置）：将上传 {len(uploads)} 个文件（{_megabytes(upload_bytes)}），"
+                   f"未变 {report.unchanged} 个，将删除 {len(deletions)} 个 → {target}")
+        if len(deletions) > limit:
+            click.secho(f"提醒：要删除的文件超过了上限 {limit} 个，正式发布时会停下；确认无误后加上 --max-deletes {len(deletions)}",
+                        fg="yellow", err=True)
+        return
+    address = f"网址：{report.site_url}" if report.site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
+    click.echo(f"发布完成：上传 {report.uploaded} 个文件（{_megabytes(report.uploaded_bytes)}），未变 {report.unchanged} 个，"
+               f"删除 {report.deleted} 个 → {target}。{address}")
+    if report.uploaded and report.site_url:
+        click.echo("网站前面有 CDN 时，网页最多 5 分钟后更新（照片等文件最多 1 小时）；急用时可以在 CDN 控制台刷新首页。")

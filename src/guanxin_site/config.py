@@ -64,6 +64,7 @@ def default_description(publisher: str, title: str) -> str:
 
 
 _STRING_KEYS = ("title", "publisher", "description", "language", "gazetteer")
+_OTHER_STAGES_KEYS = ("deploy",)  # read by the stage that needs it (deploy.settings), not part of SiteConfig
 
 
 def normalize_base_url(url: str | None) -> str | None:
@@ -104,7 +105,7 @@ def load_config(project_dir: Path) -> SiteConfig:
 
     values: dict[str, object] = {}
     errors: list[ContentError] = []
-    known = {*_STRING_KEYS, "base_url", "recent_issues", *_CHINA_KEYS, "offline"}
+    known = {*_STRING_KEYS, "base_url", "recent_issues", *_CHINA_KEYS, "offline", *_OTHER_STAGES_KEYS}
     for key, entry in entries.items():
         if key not in known:
             errors.append(ContentError(CONFIG_FILE, entry.line, f"不认识的设置“{key}”；可用的设置：{'、'.join(sorted(known))}"))

@@ -2,29 +2,30 @@
 
 Writes site.yaml (every setting explained in Chinese, the gazetteer, publisher, title and
 description of the chosen province or city), an empty issues/, a .gitignore for the output
-and the cache, and the GitHub Pages workflow (.github/workflows/publish.yml, the same as this
-repository's, installing the released package instead of a checkout). Never overwrites: in
-an existing project only what is missing is added. Returns what it did; the CLI prints it.
+and the cache, and the publish workflow (.github/workflows/publish.yml, the same as this
+repository's, installing a wheel of this very guanxin-site kept in .guanxin-site/, since no
+package index has it: selfwheel.py). Never overwrites: in an existing project only what is
+missing is added. Returns what it did; the CLI prints it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from guanxin_site import __version__
 from guanxin_site.config import CONFIG_FILE, ICP_PREFIX, POLICE_PREFIX, SiteConfig, default_description
 from guanxin_site.errors import GuanxinError
 from guanxin_site.gazetteer import Gazetteer, GazetteerError, resolve
 from guanxin_site.reader import ISSUES_DIR
+from guanxin_site.selfwheel import wheel_bytes, wheel_name
 
 DEFAULT_GAZETTEER = SiteConfig.gazetteer  # today's default: heilongjiang
 WORKFLOW = ".github/workflows/publish.yml"
 GITIGNORE = ".gitignore"
 # The repository's workflow installs the checkout it runs in; a project installs the package.
 _CHECKOUT_INSTALL = "        run: python -m pip install .\n"
-_PACKAGE_INSTALL = ("        # 安装 guanxin-site（与生成本项目时的版本相同；升级时改这里的版本号）。从源代码仓库安装时改为\n"
-                    '        # python -m pip install "guanxin-site @ git+https://github.com/所有者/guanxin-site@v{version}"\n'
-                    '        run: python -m pip install "guanxin-site=={version}"\n')
+_PACKAGE_INSTALL = ("        # 安装 guanxin-site：.guanxin-site/ 中保存的安装包，与生成本项目时的版本相同（升级方法见使用说明“发布”一节）\n"
+                    '        run: python -m pip install "{wheel}"\n')
+WHEEL_DIR = ".guanxin-site"  # the wheel of the guanxin-site that made the project, which its workflow installs
 
 
 class InitError(GuanxinError):
@@ -80,6 +81,7 @@ def init_project(project_dir: Path, province: str | None = None, city: str | Non
         CONFIG_FILE: site_yaml(setting, gazetteer),
         GITIGNORE: gitignore_text(),
         WORKFLOW: workflow_text(),
+        f"{WHEEL_DIR}/{wheel_name()}": wheel_bytes(),
     }
     written, kept = [], []
     try:
@@ -93,8 +95,8 @@ def init_project(project_dir: Path, province: str | None = None, city: str | Non
             path = project_dir / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with open(path, "x", encoding="utf-8", newline="\n") as handle:  # never replace a file
-                    handle.write(text)
+                with open(path, "xb") as handle:  # never replace a file
+                    handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
                 written.append(rel)
             except FileExistsError:
                 kept.append(rel)
@@ -182,11 +184,11 @@ def gitignore_text() -> str:
 
 
 def workflow_text() -> str:
-    """This repository's publish workflow, installing the released package."""
+    """This repository's publish workflow, installing the wheel init keeps in the project."""
     text = _workflow_source().read_text(encoding="utf-8")
     if _CHECKOUT_INSTALL not in text:
         raise InitError(f"发布流程模板中找不到安装步骤（{_workflow_source()}）；请重新安装 guanxin-site")
-    return text.replace(_CHECKOUT_INSTALL, _PACKAGE_INSTALL.format(version=__version__))
+    return text.replace(_CHECKOUT_INSTALL, _PACKAGE_INSTALL.format(wheel=f"{WHEEL_DIR}/{wheel_name()}"))
 
 
 def _project_file(name: str) -> Path:
