@@ -340,3 +340,44 @@ def test_the_seed_bulletin_from_receipt_to_a_built_site_through_the_page_alone(b
     page.wait_for_selector("#issues-list .issue-table")
     assert "已生成网站" in page.inner_text("#issues-list .issue-table")
     assert page.desk_errors == []
+
+
+def test_publish_deploys_to_the_target_with_the_password_typed_in_the_page(browser, tmp_path):
+    """Against the deploy tests' real FTP server: the page asks for the password, uploads the built
+    site, and a second publish uploads nothing."""
+    from deploy_servers import FTP_PASSWORD, FTP_USER, ftp_server
+
+    with ftp_server(tmp_path / "ftp") as ftpd:
+        project = new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8")))
+        with open(project / "site.yaml", "a", encoding="utf-8") as settings:
+            settings.write(f"deploy: ftp://{FTP_USER}@127.0.0.1:{ftpd.port}/www\n")
+        server = start_desk(project)
+        try:
+            page = open_desk(browser, server, "publish")
+            page.wait_for_selector("#publish-password")
+            assert "发布到：默认" in page.inner_text("#publish-target")
+            page.click("#publish-button")
+            page.wait_for_selector("#publish-result .notice", timeout=120_000)
+            assert "发布没有完成" in page.inner_text("#publish-result") and "密码" in page.inner_text("#publish-result")
+            page.fill("#publish-password", FTP_PASSWORD)
+            page.click("#publish-button")
+            page.wait_for_selector("#publish-result .notice.ok", timeout=120_000)
+            assert "已上传到“默认”" in page.inner_text("#publish-result")
+            site = project / "site"
+            built = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+                     if p.is_file() and not p.relative_to(site).as_posix().startswith(".")}  # the build's own records
+            assert "2023/53/index.html" in built
+            remote = ftpd.home / "www"
+            for name, data in built.items():
+                assert (remote / name).read_bytes() == data, name
+            assert page.input_value("#publish-password") == ""  # never kept in the page
+            page.fill("#publish-password", FTP_PASSWORD)
+            page.click("#publish-button")
+            page.wait_for_function("document.querySelector('#publish-result .notice.ok') !== null "
+                                   "&& document.querySelector('#publish-result').textContent.includes('上传 0 个文件')",
+                                   timeout=120_000)
+            page.goto(server.desk + "#issues")
+            page.wait_for_selector("#issues-list .issue-table")
+            assert "已发布" in page.inner_text("#issues-list .issue-table")
+        finally:
+            server.stop()

@@ -178,9 +178,13 @@ class Desk:
             config, gazetteer = load_site_config(self.store.project, None)
         except ContentErrors as exc:
             return _json({"error": "\n".join(str(e) for e in exc.errors)}, 409)
+        try:
+            targets, targets_problem = sorted(work.targets(self.store.project)), None
+        except GuanxinError as exc:  # a wrong deploy: setting: said on the publish page
+            targets, targets_problem = [], str(exc)
         return _json({"title": config.title, "area": gazetteer.area, "region_word": gazetteer.region_word,
                       "regions": [r.name for r in gazetteer.regions], "drafts_in_preview": self.drafts,
-                      "targets": sorted(work.targets(self.store.project))})
+                      "targets": targets, "targets_problem": targets_problem})
 
     def _issues(self, query: dict) -> Response:
         return _json({"issues": self.listing.issues()})
@@ -403,4 +407,4 @@ def parse_query(query: str) -> dict:
     return parse_qs(query, keep_blank_values=True)
 
 
-__all__ = ["Desk", "PREFIX", "Request", "Response", "GuanxinError", "parse_query"]
+__all__ = ["Desk", "PREFIX", "Request", "Response", "parse_query"]

@@ -81,7 +81,7 @@ def _name_received(issue: Path, name: str) -> None:
 
 
 def deploy_module():
-    """guanxin_site.deploy, or None where this installation has none yet."""
+    """guanxin_site.deploy, or None where this installation has none."""
     try:
         from guanxin_site import deploy
     except ImportError:
@@ -90,10 +90,9 @@ def deploy_module():
 
 
 def targets(project: Path) -> dict[str, str]:
+    """site.yaml's publishing addresses by name ({} when none). Raises DeployError for a wrong setting."""
     deploy = deploy_module()
-    if deploy is None:
-        return {}
-    return dict(deploy.configured_targets(project))
+    return {} if deploy is None else dict(deploy.configured_targets(project))
 
 
 def publish(store: Store, job: Job, build_lock: threading.Lock, target: str | None, password: str | None) -> dict:
@@ -125,12 +124,10 @@ def publish(store: Store, job: Job, build_lock: threading.Lock, target: str | No
 
 def _deploy(job: Job, site: Path, url: str, password: str | None):
     deploy = deploy_module()
-    job.progress("正在上传……")
+    job.progress("正在连接发布地址……")
 
-    def uploading(*args, **_) -> None:  # the deploy package's progress: counts and perhaps a file name
-        numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
-        done, total = (numbers + [0, 0])[:2]
-        job.progress("正在上传到网站……", done, total)
+    def uploading(done: int, total: int, name: str) -> None:
+        job.progress(f"正在上传：{name}", done, total)
 
     return deploy.deploy_site(site, url, progress=uploading, password=password or None)
 

@@ -957,6 +957,10 @@
     var box = clear($("publish-target"));
     get("api/config").then(function (answer) {
       if (answer.status === 200) { config = answer.data; }
+      if (config.targets_problem) {
+        box.appendChild(el("p", {"class": "notice bad", text: "site.yaml 中的发布地址（deploy:）有误：" + config.targets_problem}));
+        return;
+      }
       if (!config.targets.length) {
         box.appendChild(el("p", {"class": "notice warn", text: "还没有设置发布地址：点“发布”只生成网站（项目中的 site 文件夹），不上传。" +
           "要发布到网上，请在 site.yaml 中加上发布地址（deploy:），写法见编辑指南的“发布”一节。"}));
