@@ -381,3 +381,34 @@ def test_publish_deploys_to_the_target_with_the_password_typed_in_the_page(brows
             assert "已发布" in page.inner_text("#issues-list .issue-table")
         finally:
             server.stop()
+
+
+AXE_RUN = "axe.run(document, {resultTypes: ['violations']})"
+SCREENS = {"receive": "#drop", "issues": "#issues-list .issue-table", "edit/2023-53": '[data-block="o1-0"]',
+           "publish": "#publish-target .notice"}
+
+
+def test_axe_finds_no_serious_violation_on_the_desk_screens_and_the_list_fits_a_phone(browser, tmp_path):
+    axe = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+    assert axe.is_file(), "run `npm ci` in the repository (package.json pins axe-core)"
+    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    try:
+        found = {}
+        for width in (1280, 360):
+            context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+            context.add_init_script(script=axe.read_text(encoding="utf-8"))
+            page = context.new_page()
+            for screen, ready in SCREENS.items():
+                page.goto(server.desk + "#" + screen)
+                page.wait_for_selector(ready)
+                result = page.evaluate(AXE_RUN)
+                serious = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+                           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+                if serious:
+                    found[f"{screen}@{width}"] = serious
+                if width == 360 and screen == "issues":
+                    assert page.evaluate("document.documentElement.scrollWidth") == 360
+            context.close()
+        assert found == {}
+    finally:
+        server.stop()

@@ -223,7 +223,7 @@
             return el("span", {"class": "state state-" + state, text: issue.state_names[n]});
           })),
           el("td", {"data-label": "操作", "class": "actions"}, [
-            el("a", {href: "#edit/" + issue.id, "class": "button", "aria-label": "校对和修改 " + label, text: "校对/修改"}),
+            el("a", {href: "#edit/" + issue.id, "class": "button", "aria-label": "校对/修改 " + label, text: "校对/修改"}),
             issue.year ? el("a", {href: "/" + issue.year + "/" + issue.number + "/", target: "_blank", rel: "noopener",
               "aria-label": "预览 " + label, text: "预览"}) : null])]);
       }))]));
