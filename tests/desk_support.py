@@ -9,23 +9,14 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from test_serve import wait_until  # noqa: F401 - the desk's tests wait the same way
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "issues" / "2023" / "053.md"
 WAIT = 30
-
-
-def wait_until(condition, timeout: float = WAIT, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def new_project(root: Path, *issues: tuple[str, str]) -> Path:
@@ -116,7 +107,7 @@ def start_desk(project: Path, *args: str) -> DeskServer:
 
     threading.Thread(target=read, daemon=True).start()
     try:
-        wait_until(lambda: "port" in found or process.poll() is not None, what="serve to start")
+        wait_until(lambda: "port" in found or process.poll() is not None, WAIT, what="serve to start")
     except AssertionError:
         process.kill()
         raise

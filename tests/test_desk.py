@@ -35,6 +35,14 @@ def desk(tmp_path):
     running.stop()
 
 
+@pytest.fixture
+def server(tmp_path):
+    """A serve process on a project holding the shipped issue (2023年第53期)."""
+    running = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    yield running
+    running.stop()
+
+
 def cli_import(received: Path, root: Path) -> str:
     """What `guanxin-site import` makes of the file, in a project of its own."""
     project = new_project(root)
@@ -101,79 +109,67 @@ def test_drop_a_pdf_move_a_paragraph_change_a_region_and_save(browser, desk, see
     assert page.desk_errors == []
 
 
-def test_a_file_changed_on_disk_is_never_overwritten_and_both_versions_are_offered(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "edit/2023-53")
-        page.wait_for_selector("#field-title")
-        path = server.project / ISSUE
-        theirs = path.read_text(encoding="utf-8").replace("市委副书记到会并讲话", "市委副书记到会并作重要讲话")
-        path.write_text(theirs, encoding="utf-8")  # a text editor saves meanwhile
-        page.fill("#field-title", "编辑台中改的标题")
-        page.click("#save")
-        page.wait_for_selector("#conflict:not([hidden])")
-        assert path.read_text(encoding="utf-8") == theirs
-        versions = page.inner_text("#conflict")
-        assert "到会并作重要讲话" in versions and "title: 编辑台中改的标题" in versions
-        page.click("#conflict-mine")  # the editor chooses theirs after seeing both
-        page.wait_for_selector("#conflict", state="hidden")
-        text = path.read_text(encoding="utf-8")
-        assert "title: 编辑台中改的标题" in text and "到会并讲话" in text
-        assert (server.project / "issues/2023/053.md.bak").read_text(encoding="utf-8") == theirs
-    finally:
-        server.stop()
+def test_a_file_changed_on_disk_is_never_overwritten_and_both_versions_are_offered(browser, server, tmp_path):
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector("#field-title")
+    path = server.project / ISSUE
+    theirs = path.read_text(encoding="utf-8").replace("市委副书记到会并讲话", "市委副书记到会并作重要讲话")
+    path.write_text(theirs, encoding="utf-8")  # a text editor saves meanwhile
+    page.fill("#field-title", "编辑台中改的标题")
+    page.click("#save")
+    page.wait_for_selector("#conflict:not([hidden])")
+    assert path.read_text(encoding="utf-8") == theirs
+    versions = page.inner_text("#conflict")
+    assert "到会并作重要讲话" in versions and "title: 编辑台中改的标题" in versions
+    page.click("#conflict-mine")  # the editor chooses theirs after seeing both
+    page.wait_for_selector("#conflict", state="hidden")
+    text = path.read_text(encoding="utf-8")
+    assert "title: 编辑台中改的标题" in text and "到会并讲话" in text
+    assert (server.project / "issues/2023/053.md.bak").read_text(encoding="utf-8") == theirs
 
 
-def test_a_full_width_colon_gives_the_located_message_as_the_editor_types(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "edit/2023-53")
-        page.wait_for_selector("#field-title")
-        page.click("text=其他设置")
-        page.fill("#field-other", "summary：本期介绍全省学习情况")
-        page.wait_for_function("document.getElementById('problem-field-other').textContent.includes('中文冒号')")
-        message = page.inner_text("#problem-field-other")
-        assert "summary" in message and "英文冒号" in message
-        assert page.get_attribute("#field-other", "aria-invalid") == "true"
-        page.fill("#field-other", "summary: 本期介绍全省学习情况")
-        page.wait_for_function("document.getElementById('problem-field-other').textContent === ''")
-        page.fill("#field-number", "五十三")
-        page.wait_for_function("document.getElementById('problem-field-number').textContent.includes('整数')")
-        assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()  # checking writes nothing
-    finally:
-        server.stop()
+def test_a_full_width_colon_gives_the_located_message_as_the_editor_types(browser, server, tmp_path):
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector("#field-title")
+    page.click("text=其他设置")
+    page.fill("#field-other", "summary：本期介绍全省学习情况")
+    page.wait_for_function("document.getElementById('problem-field-other').textContent.includes('中文冒号')")
+    message = page.inner_text("#problem-field-other")
+    assert "summary" in message and "英文冒号" in message
+    assert page.get_attribute("#field-other", "aria-invalid") == "true"
+    page.fill("#field-other", "summary: 本期介绍全省学习情况")
+    page.wait_for_function("document.getElementById('problem-field-other').textContent === ''")
+    page.fill("#field-number", "五十三")
+    page.wait_for_function("document.getElementById('problem-field-number').textContent.includes('整数')")
+    assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()  # checking writes nothing
 
 
 SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
-def test_a_script_typed_into_a_paragraph_is_text_everywhere(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "edit/2023-53")
-        page.wait_for_selector('[data-block="o1-0"]')
-        page.fill('[data-block="o1-0"]', "黑河市关工委召开会议。" + SCRIPT)
-        page.fill("#field-title", "标题" + SCRIPT)
-        save(page)
-        saved = to_form(read_document((server.project / ISSUE).read_bytes()))
-        assert saved["reports"][0]["blocks"][0]["text"].endswith(SCRIPT) and saved["fields"]["title"] == "标题" + SCRIPT
-        page.reload()
-        page.wait_for_selector('[data-block="o1-0"]')
-        assert page.input_value('[data-block="o1-0"]').endswith(SCRIPT)
-        page.goto(server.desk + "#issues")
-        page.wait_for_selector("#issues-list .issue-table")
-        assert SCRIPT in page.inner_text("#issues-list .issue-table")
-        preview = server.url + "2023/53/"
-        wait_until(lambda: "__pwned" in page.context.request.get(preview).text(), what="the preview rebuilt")
-        page.goto(preview)
-        assert SCRIPT in page.inner_text("main")
-        for shown in (page,):
-            assert shown.evaluate("window.__pwned") is None
-        page.goto(server.desk + "#edit/2023-53")
-        page.wait_for_selector('[data-block="o1-0"]')
-        assert page.evaluate("window.__pwned") is None and page.desk_errors == []
-    finally:
-        server.stop()
+def test_a_script_typed_into_a_paragraph_is_text_everywhere(browser, server, tmp_path):
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector('[data-block="o1-0"]')
+    page.fill('[data-block="o1-0"]', "黑河市关工委召开会议。" + SCRIPT)
+    page.fill("#field-title", "标题" + SCRIPT)
+    save(page)
+    saved = to_form(read_document((server.project / ISSUE).read_bytes()))
+    assert saved["reports"][0]["blocks"][0]["text"].endswith(SCRIPT) and saved["fields"]["title"] == "标题" + SCRIPT
+    page.reload()
+    page.wait_for_selector('[data-block="o1-0"]')
+    assert page.input_value('[data-block="o1-0"]').endswith(SCRIPT)
+    page.goto(server.desk + "#issues")
+    page.wait_for_selector("#issues-list .issue-table")
+    assert SCRIPT in page.inner_text("#issues-list .issue-table")
+    preview = server.url + "2023/53/"
+    wait_until(lambda: "__pwned" in page.context.request.get(preview).text(), what="the preview rebuilt")
+    page.goto(preview)
+    assert SCRIPT in page.inner_text("main")
+    for shown in (page,):
+        assert shown.evaluate("window.__pwned") is None
+    page.goto(server.desk + "#edit/2023-53")
+    page.wait_for_selector('[data-block="o1-0"]')
+    assert page.evaluate("window.__pwned") is None and page.desk_errors == []
 
 
 def test_a_docx_is_shown_as_its_text_and_can_be_chosen_instead_of_dropped(browser, desk, tmp_path):
@@ -208,106 +204,86 @@ def test_a_scan_stays_unproofread_until_every_report_is_ticked(browser, desk, se
     assert "proofread" not in (desk.project / ISSUE).read_text(encoding="utf-8")
 
 
-def test_undo_puts_the_previous_version_back_and_redo_is_a_second_undo(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "edit/2023-53")
-        page.wait_for_selector("#field-title")
-        assert page.is_disabled("#undo")
-        page.fill("#field-total", "510")
-        save(page)
-        path = server.project / ISSUE
-        edited = path.read_bytes()
-        assert b"\ntotal: 510\n" in edited
-        page.click("#undo")
-        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已撤销')")
-        assert path.read_bytes() == SHIPPED.read_bytes() and page.input_value("#field-total") == "509"
-        page.click("#undo")
-        page.wait_for_function("document.getElementById('field-total').value === '510'")
-        assert path.read_bytes() == edited
-    finally:
-        server.stop()
+def test_undo_puts_the_previous_version_back_and_redo_is_a_second_undo(browser, server, tmp_path):
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector("#field-title")
+    assert page.is_disabled("#undo")
+    page.fill("#field-total", "510")
+    save(page)
+    path = server.project / ISSUE
+    edited = path.read_bytes()
+    assert b"\ntotal: 510\n" in edited
+    page.click("#undo")
+    page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已撤销')")
+    assert path.read_bytes() == SHIPPED.read_bytes() and page.input_value("#field-total") == "509"
+    page.click("#undo")
+    page.wait_for_function("document.getElementById('field-total').value === '510'")
+    assert path.read_bytes() == edited
 
 
-def test_keyboard_enter_splits_backspace_joins_and_ctrl_s_saves(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "edit/2023-53")
-        area = '[data-block="o4-0"]'  # 齐齐哈尔市, its only paragraph
-        page.wait_for_selector(area)
-        text = page.input_value(area)
-        cut = text.index("会议结束后，") + len("会议结束后，")
-        page.focus(area)
-        page.evaluate(f"document.querySelector('{area}').setSelectionRange({cut}, {cut})")
-        page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 2")
-        assert page.evaluate("document.activeElement.value").startswith("市委副书记")
-        page.keyboard.press("Control+s")
-        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
-        saved = (server.project / ISSUE).read_text(encoding="utf-8")
-        assert f"\n\n{text[:cut]}\n\n{text[cut:]}\n" in saved
-        second = page.locator('[data-part="3"] .para textarea').nth(1)
-        second.focus()
-        page.evaluate("document.activeElement.setSelectionRange(0, 0)")
-        page.keyboard.press("Backspace")
-        page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 1")
-        page.keyboard.press("Control+s")
-        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
-        assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()
-    finally:
-        server.stop()
+def test_keyboard_enter_splits_backspace_joins_and_ctrl_s_saves(browser, server, tmp_path):
+    page = open_desk(browser, server, "edit/2023-53")
+    area = '[data-block="o4-0"]'  # 齐齐哈尔市, its only paragraph
+    page.wait_for_selector(area)
+    text = page.input_value(area)
+    cut = text.index("会议结束后，") + len("会议结束后，")
+    page.focus(area)
+    page.evaluate(f"document.querySelector('{area}').setSelectionRange({cut}, {cut})")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 2")
+    assert page.evaluate("document.activeElement.value").startswith("市委副书记")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+    saved = (server.project / ISSUE).read_text(encoding="utf-8")
+    assert f"\n\n{text[:cut]}\n\n{text[cut:]}\n" in saved
+    second = page.locator('[data-part="3"] .para textarea').nth(1)
+    second.focus()
+    page.evaluate("document.activeElement.setSelectionRange(0, 0)")
+    page.keyboard.press("Backspace")
+    page.wait_for_function("document.querySelectorAll('[data-part=\"3\"] .para').length === 1")
+    page.keyboard.press("Control+s")
+    page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+    assert (server.project / ISSUE).read_bytes() == SHIPPED.read_bytes()
 
 
-def test_a_photo_is_added_to_a_report_with_its_description(browser, tmp_path):
+def test_a_photo_is_added_to_a_report_with_its_description(browser, server, tmp_path):
     from photo_support import phone_jpeg
 
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        photo = phone_jpeg(tmp_path / "IMG_0001.jpg", 800, 600)
-        page = open_desk(browser, server, "edit/2023-53")
-        page.wait_for_selector('[data-photo-part="1"]')
-        page.set_input_files('[data-photo-part="1"]', str(photo))
-        page.wait_for_selector('[data-part="1"] .photo-block img')
-        assert page.evaluate("document.querySelector('[data-part=\"1\"] .photo-block img').naturalWidth") == 800
-        page.keyboard.type("鹤岗市关心下一代工作联席会议现场")
-        save(page)
-        name = re.search(r"!\[鹤岗市关心下一代工作联席会议现场\]\((053/照片-[0-9a-f]{12}\.jpg)\)\n\n## 伊春市",
-                         (server.project / ISSUE).read_text(encoding="utf-8")).group(1)
-        assert (server.project / "issues/2023" / name).read_bytes() == photo.read_bytes()
-        assert "问题" not in page.inner_text("#save-state")
-    finally:
-        server.stop()
+    photo = phone_jpeg(tmp_path / "IMG_0001.jpg", 800, 600)
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector('[data-photo-part="1"]')
+    page.set_input_files('[data-photo-part="1"]', str(photo))
+    page.wait_for_selector('[data-part="1"] .photo-block img')
+    assert page.evaluate("document.querySelector('[data-part=\"1\"] .photo-block img').naturalWidth") == 800
+    page.keyboard.type("鹤岗市关心下一代工作联席会议现场")
+    save(page)
+    name = re.search(r"!\[鹤岗市关心下一代工作联席会议现场\]\((053/照片-[0-9a-f]{12}\.jpg)\)\n\n## 伊春市",
+                     (server.project / ISSUE).read_text(encoding="utf-8")).group(1)
+    assert (server.project / "issues/2023" / name).read_bytes() == photo.read_bytes()
+    assert "问题" not in page.inner_text("#save-state")
 
 
-def test_every_preview_page_links_to_the_desk(tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        _, _, home = server.request("GET", "/")
-        _, _, issue = server.request("GET", "/2023/53/")
-        assert b'id="guanxin-desk-link" href="/__desk/"' in home
-        assert b'href="/__desk/#edit/2023-53"' in issue and "在编辑台中修改本期".encode() in issue
-        assert not list((server.project / ".guanxin-cache/serve-site").rglob("*.html"))[0].read_text(
-            encoding="utf-8").count("guanxin-desk-link")  # added as served, never written into the site
-    finally:
-        server.stop()
+def test_every_preview_page_links_to_the_desk(server):
+    _, _, home = server.request("GET", "/")
+    _, _, issue = server.request("GET", "/2023/53/")
+    assert b'id="guanxin-desk-link" href="/__desk/"' in home
+    assert b'href="/__desk/#edit/2023-53"' in issue and "在编辑台中修改本期".encode() in issue
+    assert not list((server.project / ".guanxin-cache/serve-site").rglob("*.html"))[0].read_text(
+        encoding="utf-8").count("guanxin-desk-link")  # added as served, never written into the site
 
 
-def test_publish_without_a_target_builds_and_says_how_to_add_one(browser, tmp_path):
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        page = open_desk(browser, server, "publish")
-        page.wait_for_selector("#publish-target .notice")
-        assert "还没有设置发布地址" in page.inner_text("#publish-target")
-        page.click("#publish-button")
-        page.wait_for_selector("#publish-result .notice", timeout=60_000)
-        result = page.inner_text("#publish-result")
-        assert "已生成网站：1 期" in result and "deploy:" in result
-        assert (server.project / "site/2023/53/index.html").is_file()
-        page.goto(server.desk + "#issues")
-        page.wait_for_selector("#issues-list .issue-table")
-        assert "已生成网站（未上传）" in page.inner_text("#issues-list .issue-table")
-    finally:
-        server.stop()
+def test_publish_without_a_target_builds_and_says_how_to_add_one(browser, server, tmp_path):
+    page = open_desk(browser, server, "publish")
+    page.wait_for_selector("#publish-target .notice")
+    assert "还没有设置发布地址" in page.inner_text("#publish-target")
+    page.click("#publish-button")
+    page.wait_for_selector("#publish-result .notice", timeout=60_000)
+    result = page.inner_text("#publish-result")
+    assert "已生成网站：1 期" in result and "deploy:" in result
+    assert (server.project / "site/2023/53/index.html").is_file()
+    page.goto(server.desk + "#issues")
+    page.wait_for_selector("#issues-list .issue-table")
+    assert "已生成网站（未上传）" in page.inner_text("#issues-list .issue-table")
 
 
 def test_the_seed_bulletin_from_receipt_to_a_built_site_through_the_page_alone(browser, desk, seed_pdf):
@@ -388,27 +364,23 @@ SCREENS = {"receive": "#drop", "issues": "#issues-list .issue-table", "edit/2023
            "publish": "#publish-target .notice"}
 
 
-def test_axe_finds_no_serious_violation_on_the_desk_screens_and_the_list_fits_a_phone(browser, tmp_path):
+def test_axe_finds_no_serious_violation_on_the_desk_screens_and_the_list_fits_a_phone(browser, server, tmp_path):
     axe = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
     assert axe.is_file(), "run `npm ci` in the repository (package.json pins axe-core)"
-    server = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
-    try:
-        found = {}
-        for width in (1280, 360):
-            context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
-            context.add_init_script(script=axe.read_text(encoding="utf-8"))
-            page = context.new_page()
-            for screen, ready in SCREENS.items():
-                page.goto(server.desk + "#" + screen)
-                page.wait_for_selector(ready)
-                result = page.evaluate(AXE_RUN)
-                serious = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
-                           for v in result["violations"] if v["impact"] in ("serious", "critical")]
-                if serious:
-                    found[f"{screen}@{width}"] = serious
-                if width == 360 and screen == "issues":
-                    assert page.evaluate("document.documentElement.scrollWidth") == 360
-            context.close()
-        assert found == {}
-    finally:
-        server.stop()
+    found = {}
+    for width in (1280, 360):
+        context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+        context.add_init_script(script=axe.read_text(encoding="utf-8"))
+        page = context.new_page()
+        for screen, ready in SCREENS.items():
+            page.goto(server.desk + "#" + screen)
+            page.wait_for_selector(ready)
+            result = page.evaluate(AXE_RUN)
+            serious = [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+                       for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            if serious:
+                found[f"{screen}@{width}"] = serious
+            if width == 360 and screen == "issues":
+                assert page.evaluate("document.documentElement.scrollWidth") == 360
+        context.close()
+    assert found == {}

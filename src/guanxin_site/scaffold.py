@@ -91,18 +91,30 @@ def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:
 
 def read_numbering(rel: str, data: bytes) -> KnownIssue | ContentError:
     """Number, date and total from a file's front matter, whatever the state of the rest of it."""
-    unreadable = ContentError(rel, 1, "读不出这个文件的 number 和 date，计算下一期的期号时没有算进去；请运行 guanxin-site check 查看原因")
+    entries = front_entries(data)
+    known = numbering(rel, entries) if entries is not None else None
+    if known is None:
+        return ContentError(rel, 1, "读不出这个文件的 number 和 date，计算下一期的期号时没有算进去；请运行 guanxin-site check 查看原因")
+    return known
+
+
+def front_entries(data: bytes) -> dict | None:
+    """The front matter's settings of a file (as the build reads them), or None if they cannot be read."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return unreadable
+        return None
     split = split_front_matter(normalize_newlines(text))  # exactly as the build reads it
     if split is None:
-        return unreadable
+        return None
     try:
-        entries = load_mapping(split.front, first_line=2)
+        return load_mapping(split.front, first_line=2)
     except YamlError:
-        return unreadable
+        return None
+
+
+def numbering(rel: str, entries: dict) -> KnownIssue | None:
+    """Number, date and total from front-matter settings, or None if number or date is unusable."""
     number = _value(entries, "number")
     total = _value(entries, "total")
     date = _value(entries, "date")
@@ -112,7 +124,7 @@ def read_numbering(rel: str, data: bytes) -> KnownIssue | ContentError:
         except ValueError:
             date = None
     if not _is_count(number) or not isinstance(date, dt.date) or isinstance(date, dt.datetime):
-        return unreadable
+        return None
     lines = tuple((key, entry.line) for key, entry in entries.items())
     return KnownIssue(rel, number, date, total if _is_count(total) else None, lines)
 

@@ -16,9 +16,7 @@ from pathlib import Path
 from guanxin_site.cache import CACHE_DIR, identity
 from guanxin_site.errors import ContentError
 from guanxin_site.fsutil import backup_path, write_file
-from guanxin_site.parser import normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, SourceFile, discover, read_source
-from guanxin_site.yamlmap import YamlError, load_mapping
 
 DESK_DIR = "desk"  # under .guanxin-cache/
 PHOTO_PREFIX = "照片-"
@@ -247,34 +245,23 @@ def photo_format(data: bytes) -> str:
         raise StoreError("这不是 JPEG、PNG、GIF 或 WebP 照片；请另存为 JPG 后再添加") from None
 
 
-def _entry(path: Path, rel: str, identity: tuple) -> Entry | None:
+def _entry(path: Path, rel: str, stamp: tuple) -> Entry | None:
     """The list's facts from a file's front matter (None for a file that cannot be read at all)."""
-    import datetime as dt
+    from guanxin_site.scaffold import front_entries, numbering
 
     try:
-        text = normalize_newlines(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
+        entries = front_entries(path.read_bytes())
+    except OSError:
         return None
-    split = split_front_matter(text)
-    if split is None:
+    if entries is None:
         return None
-    try:
-        entries = load_mapping(split.front, first_line=2)
-    except YamlError:
-        return None
-    value = {key: setting.value for key, setting in entries.items()}
-    date = value.get("date")
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            date = None
-    number, total = value.get("number"), value.get("total")
-    readable = isinstance(date, dt.date) and not isinstance(date, dt.datetime) and type(number) is int and number > 0
-    title = value.get("title")
-    return Entry("", rel, path, date.year if readable else None, number if readable else None,
-                 total if type(total) is int else None, date.isoformat() if isinstance(date, dt.date) else "",
-                 title if isinstance(title, str) else "", value.get("draft") is True, identity)
+    known = numbering(rel, entries)
+    title = entries["title"].value if "title" in entries else None
+    draft = "draft" in entries and entries["draft"].value is True
+    date = entries["date"].value if "date" in entries else None
+    return Entry("", rel, path, known.date.year if known else None, known.number if known else None,
+                 known.total if known else None, known.date.isoformat() if known else str(date or ""),
+                 title if isinstance(title, str) else "", draft, stamp)
 
 
 def _with_id(entry: Entry, issue_id: str) -> Entry:
