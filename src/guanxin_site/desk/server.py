@@ -83,6 +83,7 @@ class Desk:
         self.originals = Originals(self.store)
         self.listing = checks.Listing(self.store)
         self.jobs = Jobs(report_failure)
+        self._report_failure = report_failure
         self._loaded: OrderedDict[str, bytes] = OrderedDict()  # digest -> bytes, the versions pages hold
         self._loaded_lock = threading.Lock()
 
@@ -109,6 +110,11 @@ class Desk:
             return _refuse(409, exc.message)
         except model.FormError as exc:
             return _refuse(400, f"编辑台收到的内容无法读取（{exc}）；请刷新页面后重试")
+        except Exception as exc:  # noqa: BLE001 - the page must hear what happened; the terminal gets the trace
+            import traceback
+
+            self._report_failure(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            return _refuse(500, f"编辑台出现意外错误（{type(exc).__name__}: {exc}）；文件没有改动。请把这段话告诉技术人员")
 
     def _token_ok(self, request: Request) -> bool:
         return hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), self.secret.encode())

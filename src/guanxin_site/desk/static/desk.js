@@ -95,6 +95,7 @@
         return;
       }
       edit.dirty = false;
+      edit.form = null;  // discarded: opened again, the issue is read from its file
     }
     currentHash = hash;
     var name = hash.split("/")[0];
