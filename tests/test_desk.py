@@ -384,3 +384,36 @@ def test_axe_finds_no_serious_violation_on_the_desk_screens_and_the_list_fits_a_
                 assert page.evaluate("document.documentElement.scrollWidth") == 360
         context.close()
     assert found == {}
+
+
+def test_the_preview_beside_the_form_updates_on_save(browser, server):
+    page = open_desk(browser, server, "edit/2023-53")
+    page.wait_for_selector("#field-title")
+    page.click("#show-preview")
+    headline = page.frame_locator("#preview-frame").locator(".headline")
+    assert "全省各地关工委" in headline.inner_text()
+    page.fill("#field-title", "预览随保存更新")
+    save(page)
+    wait_until(lambda: headline.inner_text() == "预览随保存更新", what="the preview to show the saved title")
+
+
+def test_the_list_shows_each_issues_state(server):
+    shipped = SHIPPED.read_text(encoding="utf-8")
+    issues = server.project / "issues/2023"
+    (issues / "054.md").write_text(shipped.replace("number: 53", "number: 54").replace("total: 509", "total: 510")
+                                   .replace("2023-11-17", "2023-11-24"), encoding="utf-8")
+    (issues / "055.md").write_text(shipped.replace("number: 53", "number: 55").replace("total: 509", "total: 511")
+                                   .replace("2023-11-17", "2023-12-01").replace("---\n\n", "proofread: false\n---\n\n", 1),
+                                   encoding="utf-8")
+    (issues / "056.md").write_text(shipped.replace("number: 53", "number: 56").replace("total: 509", "total: 512")
+                                   .replace("2023-11-17", "2023-12-08").replace("---\n\n", "draft: true\n---\n\n", 1),
+                                   encoding="utf-8")
+    status, answer = server.api("GET", "api/issues")
+    assert status == 200
+    states = {issue["id"]: issue["state_names"] for issue in answer["issues"]}
+    assert states == {"2023-53": ["待发布"], "2023-54": ["待发布"], "2023-55": ["已导入，未校对"], "2023-56": ["草稿"]}
+    (issues / "054.md").write_text(shipped.replace("number: 53", "number: 54").replace("total: 509", "total: 510")
+                                   .replace("2023-11-17", "2023-11-24").replace("## 黑河市", "## 黑河县"), encoding="utf-8")
+    status, answer = server.api("GET", "api/issues")
+    problem = next(issue for issue in answer["issues"] if issue["id"] == "2023-54")
+    assert problem["state_names"] == ["有问题"] and "黑河县" in problem["first_problem"]
