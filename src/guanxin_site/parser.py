@@ -92,7 +92,8 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     try:
         entries = load_mapping(split.front, first_line=2)  # the front matter starts on file line 2
     except YamlError as exc:
-        fail(exc.line or 1, exc.message)
+        for line, message in exc.problems:  # every input-method slip of the file at once
+            fail(line or 1, message)
         raise ContentErrors(errors) from None
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)

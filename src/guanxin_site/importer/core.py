@@ -350,6 +350,10 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
             notes.append(ImportNote(line, f"“{text}”像是页码，已删去"))
             continue
         distribution = _DISTRIBUTION.match(text) is not None
+        if not distribution and paragraphs and _distribution_goes_on(paragraphs[-1]):
+            # 报/送/发 wrapped (…省直各系统关工 / 委。): whatever the source said about where the line ended
+            paragraphs[-1].text, paragraphs[-1].last = _glue([paragraphs[-1].text, text]), line
+            continue
         opens, county = (None, None) if distribution else _opening(text, current, gazetteer)
         if paragraphs and paragraphs[-1].takes_more(closed) and not distribution:
             if opens is None:
@@ -361,16 +365,40 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
                 "所以没有接在上一段后面，请核对")))
         if county is not None:
             notes.append(_county_note(line, county, current))
+        elif opens is None and not distribution and (unit := gazetteer.unknown_unit_at_start(text)) is not None:
+            notes.append(_unknown_unit_note(line, unit, current, gazetteer))
         paragraphs.append(_Paragraph(line, text, opens or current, line, distribution))
     return paragraphs
 
 
+def _distribution_goes_on(previous: _Paragraph) -> bool:
+    """A 报/送/发 line not yet ended (no closing punctuation): the next line is the rest of it."""
+    return previous.distribution and isinstance(previous.text, str) and _is_open(previous.text)
+
+
+def _unknown_unit_note(line: int, unit: str, current: str | None, gazetteer) -> ImportNote:
+    hint = gazetteer.suggest_region(unit)
+    guess = f"（是不是“{hint}”？）" if hint else ""
+    placed = f"已接在{current}的报道后面" if current is not None else "已作为导语保留"
+    return ImportNote(line, (
+        f"这一段以“{unit}关工委”开头，像是一篇报道的开头，但“{unit}”不在地名表中{guess}，{placed}；请核对："
+        f"如果是错字，请改正并放到正确的地区下；如果它是地名表以外的单位，请在 site.yaml 的 units 中加上“{unit}”"))
+
+
 def _take_distribution(paragraphs: list[_Paragraph]) -> tuple[str, ...]:
-    """The 报/送/发 lines at the end, taken out of the body."""
+    """The 报/送/发 lines at the end, taken out of the body (one entry per 报/送/发, however they were set)."""
     taken: list[str] = []
     while paragraphs and paragraphs[-1].distribution:
-        taken.insert(0, paragraphs.pop().text)
+        taken[:0] = _split_distribution(paragraphs.pop().text)
     return tuple(taken)
+
+
+# A second 送：/发： inside one distribution paragraph: the lines were set on one line, or joined.
+_DISTRIBUTION_INSIDE = re.compile(r"(?<=[^\s报抄分])(?=(?:抄报|抄送|报送|分送|送|发)[:：])")
+
+
+def _split_distribution(text: str) -> list[str]:
+    return [part for part in _DISTRIBUTION_INSIDE.split(text) if part]
 
 
 def _opening(text: str, current: str | None, gazetteer) -> tuple[str | None, Place | None]:

@@ -35,6 +35,9 @@ _FULL = 1.6  # a line ending within this many characters of the right margin run
 _SAME_SIZE = 0.12  # relative difference of character widths that still counts as the same type
 _EDGE_ZONE = 0.12  # share of the page height at top and bottom where headers and footers stand
 _GAP = 1.4  # a line this many usual line distances below the one above starts a new paragraph
+_SHORT = 4.0  # a line ending within this many characters of the right margin may have been cut by line-breaking rules
+_SENTENCE_END = re.compile(r"[。！？…!?.][”’」』）)]*$")
+_DISTRIBUTION_START = re.compile(r"(?:报|送|发|抄报|抄送|报送|分送)\s*[:：]")
 
 
 @dataclass
@@ -295,7 +298,21 @@ def _continues(previous: tuple[int, list[Row], str], row: Row, kind: str, right:
         # a headline over two centred lines of the same large type
         return kind == "apart" and len(members) == 1 and _centred(last, row) and abs(last.y - row.y) < 2.5 * row.em \
             and last.page == row.page
-    return kind == "flush" and last.x1 >= right - _FULL * last.em
+    if kind != "flush":
+        return False
+    if last.x1 >= right - _FULL * last.em:
+        return True
+    # A line a character or two short of the margin: the line-breaking rules took its last character down
+    # with a 。 or 》 that may not start a line, or Latin digits packed it differently. It goes on when the
+    # next line is not indented (checked above), its text does not end a sentence there, and it does not
+    # start a 报/送/发 line.
+    return (last.x1 >= right - _SHORT * last.em and not _ends_sentence(last.text)
+            and not _DISTRIBUTION_START.match(row.text.lstrip()))
+
+
+def _ends_sentence(text: str) -> bool:
+    """。！？ at the end, perhaps inside a closing quote or bracket (……。” / ……。）)."""
+    return _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def _centred(a: Row, b: Row) -> bool:
