@@ -55,8 +55,9 @@ def issue_path(project_dir: Path, year: int, number: int) -> Path:
     return project_dir / ISSUES_DIR / str(year) / f"{number:03d}.md"
 
 
-def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
-    """Write text as UTF-8 with LF line ends; refuse to replace a file unless told to."""
+def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> Path | None:
+    """Write text as UTF-8 with LF line ends; refuse to replace a file unless told to.
+    Returns where the replaced version was kept (<name>.bak), if a file was replaced."""
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite:
@@ -68,8 +69,8 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
         except FileExistsError:
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
         sync_directory(path.parent)
-        return
-    write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
+        return None
+    return write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:
