@@ -73,7 +73,14 @@ _REPORT_OPENING = re.compile(r"([\u4e00-\u9fff]{2,16}?)(?:关工委|关心下一
 _UNIT_SUFFIX = re.compile(r"(?:市|县|区|州|盟|旗|地区|林区|管委会|管理委员会|管理局|师|团|局|厅|委|办|系统|公司|集团|油田|"
                           r"大学|学院|学校|中心|协会|街道|乡|镇|农场|垦区|社区|村)$")
 # Openings that name the area's own bodies or many at once (市关工委, 各级, 中国关工委), not one unit's report.
-_GENERIC_OPENING = re.compile(r"^(?:各|全|我|本|该|此|其|省|市|县|区|州|盟|旗|乡|镇|上级|基层|两级|三级|所属|有关|以上|部分)")
+# A verb before 市/县关工委 (组织市关工委全体人员…) makes it "the city's committee", not a unit's name.
+_GENERIC_OPENING = re.compile(r"^(?:各|全|我|本|该|此|其|省|市|县|区|州|盟|旗|乡|镇|上级|基层|两级|三级|所属|有关|以上|部分|"
+                              r"组织|召开|协助|配合|联合|邀请|参加|会同|督促|指导|带领|按照|根据|通过|围绕|针对|结合|推动|"
+                              r"动员|发动|支持|协调|陪同|率领|牵头|受|请|经|随)")
+
+
+# Words that make the text before 关工委 a phrase, not a name (会议由市关工委…, 在省关工委…, 我们和市关工委…).
+_PHRASE = re.compile(r"[由在的了与及对向为是把被从经同等也都将已于以并而或就让使据按之这那每所其今近要]")
 
 
 class GazetteerError(Exception):
@@ -227,7 +234,7 @@ class Gazetteer:
         if match is None:
             return None
         name = match.group(1)
-        if (not _UNIT_SUFFIX.search(name) or _GENERIC_OPENING.match(name) or self.is_area_name(name)
+        if (not _UNIT_SUFFIX.search(name) or _GENERIC_OPENING.match(name) or _PHRASE.search(name) or self.is_area_name(name)
                 or any(name.startswith(area) for area in self._area_names if len(area) > 2)):
             return None
         if self.region_at_start(name) is not None or self.county_at_start(name) is not None:
