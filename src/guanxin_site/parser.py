@@ -230,7 +230,19 @@ def _positive_int(value):
     return value, None
 
 
-_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_from_text(text: str) -> dt.date | None:
+    """A date written 年-月-日, with or without leading zeros (2024-04-12, 2024-4-12); None if it is none.
+    One reading for the parser and for `new`'s numbering (scaffold.read_numbering)."""
+    match = _DATE_SHAPE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def _date(value):
@@ -239,11 +251,13 @@ def _date(value):
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()), None
-        except ValueError:
-            if _DATE_SHAPE.fullmatch(value.strip()):
-                return None, f"不是一个存在的日期（{value.strip()}）；请检查月份和日子"
+        date = date_from_text(value)
+        if date is not None:
+            return date, None  # 2024-4-12: the month and day without their zeros mean the same day
+        if (match := _DATE_SHAPE.fullmatch(value.strip())) is not None:
+            year, month, day = (int(part) for part in match.groups())
+            why = f"没有 {month} 月" if not 1 <= month <= 12 else f"{year}年{month}月没有{day}日"
+            return None, f"不是一个存在的日期（{value.strip()}：{why}）；请检查月份和日子"
     return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 

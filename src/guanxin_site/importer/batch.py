@@ -20,9 +20,9 @@ from typing import Callable
 
 from guanxin_site.errors import OutputError, display_path
 from guanxin_site.fsutil import write_file
-from guanxin_site.importer.core import BulletinImportError, ImportNote
+from guanxin_site.importer.lines import BulletinImportError, ImportNote
 from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
-from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
+from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, READERS, extract
 from guanxin_site.models import issue_label
 from guanxin_site.reader import ISSUES_DIR
 
@@ -146,7 +146,7 @@ class _Run:
             on_ocr = (lambda page, pages: self.on_ocr(file, page, pages)) if self.on_ocr else None
             extracted = extract(file, data, ocr=self.ocr, on_ocr=on_ocr)
             return _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted), \
-                extracted.kind == "pdf" and self.keep_original
+                self.keep_original and any(r.keeps_original for r in READERS if r.kind == extracted.kind)
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:

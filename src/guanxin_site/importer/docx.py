@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from guanxin_site.importer.core import BulletinImportError, Figure, ImportNote, Line
+from guanxin_site.importer.lines import BulletinImportError, Figure, ImportNote, Line
 from guanxin_site.importer.text import SAVE_AS
 
 __all__ = ["docx_lines", "docx_read"]
