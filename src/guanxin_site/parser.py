@@ -100,6 +100,7 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     from guanxin_site.images import PhotoPass  # photos are found while the body is parsed
 
     photo_pass = PhotoPass(source.path, source.rel, project_dir, split.body_line, fail, {a.name for a in attachments})
+    _input_slips(split, fail)
     lead_html, lead_text, reports = _parse_body(split, gazetteer, fail, photo_pass)
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
@@ -128,6 +129,34 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         proofread=fields.get("proofread", True),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
+
+
+# Typed with a Chinese input method on, these look right and are not Markdown: a heading whose ## is
+# followed by a full-width space (or nothing), or written with full-width ＃; an image whose file name has a space.
+_SLIPPED_HEADING = re.compile(r" {0,3}(?:(#{1,6}\u3000+|#{2,6}(?=[\u4e00-\u9fff]))|([＃]{1,6})[ \u3000]*)(?P<name>\S.*)")
+_IMAGE_WITH_SPACE = re.compile(r"!\[[^\]]*\]\((?P<path>[^()<>\"']*?\s[^()<>\"']*?)\)")
+
+
+def _input_slips(split: _Split, fail) -> None:
+    """Report the Markdown a Chinese keyboard breaks, which would otherwise be published as plain text."""
+    fenced = False
+    for number, line in enumerate(split.body.split("\n"), split.body_line):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced:
+            continue
+        heading = _SLIPPED_HEADING.fullmatch(line)
+        if heading is not None:
+            name = heading.group("name").strip("\u3000 ")
+            marks = "#" * len((heading.group(1) or heading.group(2)).rstrip("\u3000"))
+            fail(number, f"这一行像是地区标题，但“{marks}”后面{'没有英文空格' if heading.group(1) else '用了全角的“＃”'}"
+                         f"（中文输入法的全角空格不算），网页上会当成正文，这篇报道会并进上一篇；请改成“{marks} {name}”"
+                         f"（{marks} 后面是一个英文空格）")
+        for image in _IMAGE_WITH_SPACE.finditer(line):
+            path = image.group("path").strip()
+            renamed = re.sub(r"\s+", "_", path)
+            fail(number, f"图片“{_shorten(path)}”的文件名中有空格，网页上会原样显示这串文字而不显示图片；"
+                         f"请把图片文件改名去掉空格（例如 {_shorten(renamed)}），再改这里的文件名")
 
 
 def _decode(source: SourceFile, fail) -> str | None:
