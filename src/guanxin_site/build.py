@@ -196,7 +196,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
-    warnings.extend(archive_warnings(issues, today or bulletin_today()))
+    warnings.extend(archive_warnings(issues, today or bulletin_today(), config.known_gaps))
     return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting))
 
 

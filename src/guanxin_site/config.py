@@ -293,6 +293,58 @@ def _unit(item) -> Unit:
     return Unit(name, tuple(dict.fromkeys(n for n in names if n != name)))
 
 
+# -- known gaps: issues an archive will never have ---------------------------------------------
+
+@dataclass(frozen=True)
+class KnownGap:
+    """Issues recorded as missing for good (a year whose 第3期 was never received), and why."""
+
+    year: int
+    numbers: tuple[int, ...]
+    reason: str
+    line: int = 0  # in site.yaml, for messages about the record itself
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{'、'.join(str(n) for n in self.numbers)}期"
+
+
+_GAP = re.compile(r"\s*(\d{4})\s*年\s*第\s*(\d+(?:\s*[、,，]\s*\d+)*|\d+\s*[-－~～至到]\s*\d+)\s*期\s*[:：]?\s*(.*)")
+_GAP_EXAMPLE = "例如“  - 2019年第3期：当年没有收到”或“  - 2020年第5、6期：停刊”"
+
+
+def _known_gaps(value, ctx: Context) -> tuple[KnownGap, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise Invalid(f"“known_gaps”下面每行写一条缺期记录，以“  - ”开头，{_GAP_EXAMPLE}")
+    gaps, problems = [], []
+    for index, item in enumerate(value):
+        where = _item_line(ctx, index)
+        if isinstance(item, dict) and len(item) == 1:  # written with an English colon: “2019年第3期: 未收到”
+            item = "：".join(str(part) for part in next(iter(item.items())))
+        match = _GAP.fullmatch(str(item)) if isinstance(item, (str, int)) else None
+        if match is None:
+            problems.append((f"“known_gaps”的这一项读不懂（“{item}”）：要写哪一年第几期和原因，{_GAP_EXAMPLE}", where))
+            continue
+        year, numbers, reason = match.groups()
+        if not reason.strip():
+            problems.append((f"“known_gaps”中的“{year}年第{numbers}期”没有写原因：请在冒号后面写上为什么缺，{_GAP_EXAMPLE}", where))
+            continue
+        gaps.append(KnownGap(int(year), _gap_numbers(numbers), reason.strip(), where))
+    if problems:
+        raise Invalid(problems[0][0], problems[0][1], more=tuple(problems[1:]))
+    return tuple(gaps)
+
+
+def _gap_numbers(text: str) -> tuple[int, ...]:
+    ends = re.split(r"\s*[-－~～至到]\s*", text)
+    if len(ends) == 2:
+        first, last = sorted(int(n) for n in ends)
+        return tuple(range(first, last + 1))
+    return tuple(sorted({int(n) for n in re.split(r"\s*[、,，]\s*", text)}))
+
+
 # -- the schema ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -342,6 +394,14 @@ class SiteConfig:
         comment="地名表以外、有自己报道的地区或单位（例如管委会、单独列出的县级市、兵团的师、行业系统）：\n"
                 "删掉下面两行开头的“# ”，每行写一个“  - 名称”；有简称或旧名时写成“  - 长白山管委会: 长白山、长白山管理委员会”。",
         example="units:\n  - {unit_example}", enabled=False)
+    known_gaps: tuple[KnownGap, ...] = setting(
+        (), _known_gaps,
+        doc="确实没有、也不会再有的期（例如当年没有收到、没有印发），每行一条：`- 2019年第3期：当年没有收到`。"
+            "记下的缺期 `check` 不再报错，年份页和往期页上注明缺了哪一期和原因；没有记下的缺期仍然报错。"
+            "见下面“记下确实没有的期”",
+        comment="确实没有、也不会再有的期：删掉下面两行开头的“# ”，每行写一条“  - 哪一年第几期：原因”。\n"
+                "记下后 check 不再报缺期，年份页和往期页上注明缺了哪一期；没有记下的缺期仍然报错。",
+        example="known_gaps:\n  - 2019年第3期：当年没有收到", enabled=False)
     base_url: str | None = setting(  # absolute, ends with "/"; None: feeds/sitemap that need it are left out
         None, _base_url,
         doc="网站的完整地址，例如 `https://example.org/guanxin/`；订阅源、网站地图需要它（用 GitHub Pages 发布时不用写）",
