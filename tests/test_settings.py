@@ -109,3 +109,14 @@ def test_check_names_a_typo_by_sound(tmp_path):
     result = CliRunner().invoke(main, ["check", "--source", str(project)])
     assert result.exit_code == 1
     assert "issues/2024/002.md:11: 这一段以“白成市关工委”开头" in result.output and "是不是“白城市”" in result.output
+
+
+def test_an_own_gazetteer_file_missing_a_key_is_explained_in_chinese(tmp_path):
+    project = tmp_path / "p"
+    write_site(project, "")
+    (project / "site.yaml").write_text("gazetteer: 地名表.json\n", encoding="utf-8")
+    (project / "地名表.json").write_text('{"regions": [{"name": "长白山管委会", "short": "长白山", "slug": "cbs", '
+                                          '"counties": []}]}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--source", str(project)])
+    assert result.exit_code == 1
+    assert "缺少“code”这一项" in result.output and "units" in result.output and "KeyError" not in result.output

@@ -524,8 +524,13 @@ def _parse(name: str, raw: bytes, source: str) -> Gazetteer:
         code = doc.get("province", {}).get("code")
     except (UnicodeDecodeError, ValueError) as exc:
         raise GazetteerError(f"{source}：不是有效的地名表文件（{exc}）") from exc
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise GazetteerError(f"{source}：地名表文件的结构不对（{exc!r}）") from exc
+    except KeyError as exc:
+        raise GazetteerError(f"{source}：地名表文件的结构不对：有一个地区或县缺少“{exc.args[0]}”这一项（每个地区和县都要写 "
+                             "code、name、short、slug，地区还要写 counties）；只是要加几个地区或单位时，不用自己写地名表文件，"
+                             "在 site.yaml 的 units 中写上它们即可") from exc
+    except (TypeError, AttributeError) as exc:
+        raise GazetteerError(f"{source}：地名表文件的结构不对（{exc}）；只是要加几个地区或单位时，"
+                             "在 site.yaml 的 units 中写上它们即可") from exc
     _check_unique(regions, counties, source)
     fingerprint = hashlib.sha256(raw).hexdigest()
     level = MUNICIPALITY if code in MUNICIPALITY_CODES else PROVINCE
