@@ -85,7 +85,7 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
             raise ContentErrors([ContentError("--base-url", None, str(exc))]) from None
     own_file = Gazetteer.file_in(project_dir, config.gazetteer)
     try:
-        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
+        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer).with_units(config.units)
     except GazetteerError as exc:
         raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
                                           f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
@@ -196,7 +196,7 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
-    warnings.extend(archive_warnings(issues, today or bulletin_today()))
+    warnings.extend(archive_warnings(issues, today or bulletin_today(), config.known_gaps))
     return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting))
 
 

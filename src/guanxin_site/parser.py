@@ -92,13 +92,15 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     try:
         entries = load_mapping(split.front, first_line=2)  # the front matter starts on file line 2
     except YamlError as exc:
-        fail(exc.line or 1, exc.message)
+        for line, message in exc.problems:  # every input-method slip of the file at once
+            fail(line or 1, message)
         raise ContentErrors(errors) from None
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
     from guanxin_site.images import PhotoPass  # photos are found while the body is parsed
 
     photo_pass = PhotoPass(source.path, source.rel, project_dir, split.body_line, fail, {a.name for a in attachments})
+    _input_slips(split, fail)
     lead_html, lead_text, reports = _parse_body(split, gazetteer, fail, photo_pass)
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
@@ -127,6 +129,34 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         proofread=fields.get("proofread", True),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
+
+
+# Typed with a Chinese input method on, these look right and are not Markdown: a heading whose ## is
+# followed by a full-width space (or nothing), or written with full-width ＃; an image whose file name has a space.
+_SLIPPED_HEADING = re.compile(r" {0,3}(?:(#{1,6}\u3000+|#{2,6}(?=[\u4e00-\u9fff]))|([＃]{1,6})[ \u3000]*)(?P<name>\S.*)")
+_IMAGE_WITH_SPACE = re.compile(r"!\[[^\]]*\]\((?P<path>[^()<>\"']*?\s[^()<>\"']*?)\)")
+
+
+def _input_slips(split: _Split, fail) -> None:
+    """Report the Markdown a Chinese keyboard breaks, which would otherwise be published as plain text."""
+    fenced = False
+    for number, line in enumerate(split.body.split("\n"), split.body_line):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced:
+            continue
+        heading = _SLIPPED_HEADING.fullmatch(line)
+        if heading is not None:
+            name = heading.group("name").strip("\u3000 ")
+            marks = "#" * len((heading.group(1) or heading.group(2)).rstrip("\u3000"))
+            fail(number, f"这一行像是地区标题，但“{marks}”后面{'没有英文空格' if heading.group(1) else '用了全角的“＃”'}"
+                         f"（中文输入法的全角空格不算），网页上会当成正文，这篇报道会并进上一篇；请改成“{marks} {name}”"
+                         f"（{marks} 后面是一个英文空格）")
+        for image in _IMAGE_WITH_SPACE.finditer(line):
+            path = image.group("path").strip()
+            renamed = re.sub(r"\s+", "_", path)
+            fail(number, f"图片“{_shorten(path)}”的文件名中有空格，网页上会原样显示这串文字而不显示图片；"
+                         f"请把图片文件改名去掉空格（例如 {_shorten(renamed)}），再改这里的文件名")
 
 
 def _decode(source: SourceFile, fail) -> str | None:
@@ -229,7 +259,19 @@ def _positive_int(value):
     return value, None
 
 
-_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_from_text(text: str) -> dt.date | None:
+    """A date written 年-月-日, with or without leading zeros (2024-04-12, 2024-4-12); None if it is none.
+    One reading for the parser and for `new`'s numbering (scaffold.read_numbering)."""
+    match = _DATE_SHAPE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def _date(value):
@@ -238,11 +280,13 @@ def _date(value):
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()), None
-        except ValueError:
-            if _DATE_SHAPE.fullmatch(value.strip()):
-                return None, f"不是一个存在的日期（{value.strip()}）；请检查月份和日子"
+        date = date_from_text(value)
+        if date is not None:
+            return date, None  # 2024-4-12: the month and day without their zeros mean the same day
+        if (match := _DATE_SHAPE.fullmatch(value.strip())) is not None:
+            year, month, day = (int(part) for part in match.groups())
+            why = f"没有 {month} 月" if not 1 <= month <= 12 else f"{year}年{month}月没有{day}日"
+            return None, f"不是一个存在的日期（{value.strip()}：{why}）；请检查月份和日子"
     return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from guanxin_site.importer.core import Figure, ImportNote
+from guanxin_site.importer.lines import Figure, ImportNote
 
 __all__ = ["ImportedIssue", "ORIGINAL_NAME"]
 
