@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from guanxin_site.errors import ContentError
-from guanxin_site.fsutil import Replacement, write_file
+from guanxin_site.fsutil import Replacement, try_lock, write_file
 from guanxin_site.models import Issue
 from guanxin_site.records import RecordError, dumps, issue_from_record, issue_record
 
@@ -139,6 +139,40 @@ def template_cache_dir() -> Path | None:
     except OSError:
         return None
     return folder
+
+
+class SharedUse:
+    """A build using files in a cache folder that builds into other outputs share (build, and
+    build --drafts -o preview, at the same time): while it lasts, a locked marker file tells the
+    others not to remove what they do not use themselves. A killed build's lock goes with it."""
+
+    PREFIX = "in-use."
+
+    def __init__(self, folder: Path):
+        self.marker = folder / f"{self.PREFIX}{os.getpid()}.{os.urandom(4).hex()}"
+        self.handle = open(self.marker, "a+b")
+        try_lock(self.handle)
+
+    def alone(self) -> bool:
+        """No other build is using the folder now (markers of builds that ended are removed)."""
+        alone = True
+        for marker in self.marker.parent.glob(self.PREFIX + "*"):
+            if marker == self.marker:
+                continue
+            try:
+                with open(marker, "a+b") as handle:
+                    ended = try_lock(handle)
+                if ended:
+                    marker.unlink()
+                else:
+                    alone = False
+            except OSError:
+                alone = False  # unsure: keep everything
+        return alone
+
+    def end(self) -> None:
+        self.handle.close()
+        self.marker.unlink(missing_ok=True)
 
 
 # -- the parse cache -----------------------------------------------------------------------------

@@ -102,6 +102,23 @@ def replace_file(path: Path, data: bytes, *, sync: bool = True) -> None:
     write_file(path, data, sync=sync)
 
 
+def try_lock(handle) -> bool:
+    """Lock an open file for this process without waiting; False if another process holds it.
+    The lock goes when the handle is closed, or the process ends (killed included)."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
 def sync_tree(root: Path) -> None:
     """fsync every file and directory under `root` (a staged site before it is swapped in)."""
     if os.name == "nt":
