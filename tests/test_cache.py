@@ -6,9 +6,10 @@ import errno
 import json
 import os
 import pickle
-import shutil
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +158,208 @@ def test_a_killed_builds_temporary_file_is_removed_by_the_next_cold_parse(projec
     assert not old.exists()
     assert fresh.exists()  # young: perhaps another build's, still writing
     assert (folder / PARSE_FILE).is_file()
+
+
+# -- nothing in the cache runs code when read ----------------------------------------------------
+
+class _Payload:
+    """Unpickling this creates the marker file: what a crafted cache on a USB stick could do instead."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _plant(path, marker) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+
+
+def _jinja_bucket_names(project):
+    """The files Jinja's FileSystemBytecodeCache would read for the project's templates."""
+    import hashlib
+
+    from guanxin_site.build import load_site_config
+    from guanxin_site.render import make_environment
+
+    env = make_environment(project, load_site_config(project, None)[0])
+    names = []
+    for name in env.list_templates(extensions=["html", "xml", "txt", "js", "css"]):
+        filename = env.loader.get_source(env, name)[1]
+        key = hashlib.sha1(name.encode("utf-8"))
+        key.update(("|" + filename).encode("utf-8"))
+        names.append(f"__jinja2_{key.hexdigest()}.cache")
+    return names
+
+
+def test_a_crafted_cache_never_runs_code_and_is_rebuilt(project, tmp_path):
+    """A project handed over with a .guanxin-cache whose every file (the parse cache under its old
+    and new names, compiled templates, the last build's summary) is a pickle that writes a marker
+    file when unpickled: the build never runs it, and writes a cache of its own."""
+    build(project, tmp_path / "site", search=False)
+    marker = tmp_path / "ran"
+    cache = project / CACHE_DIR
+    for path in [*(p for p in cache.rglob("*") if p.is_file() and p.name != ".gitignore"),
+                 cache / "parsed.pickle", cache / "parsed-delta.pickle",
+                 *(cache / "templates" / name for name in _jinja_bucket_names(project))]:
+        _plant(path, marker)
+    for name in _jinja_bucket_names(project):  # Jinja's bytecode files start with a magic; its checksum is a pickle
+        from jinja2.bccache import bc_magic
+
+        (cache / "templates" / name).write_bytes(bc_magic + pickle.dumps(_Payload(marker)))
+    edited = sorted((project / "issues").rglob("*.md"))[3]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n补记一句。\n", encoding="utf-8")
+
+    result = build(project, tmp_path / "site", search=False)
+    assert not marker.exists()
+    assert result.changed and result.issues == 12
+    assert len(ParseCache.load(cache, load_project_cache_key(project)).entries) == 12  # a cache of its own, JSON
+    assert not (cache / "parsed.pickle").exists() and not (cache / "parsed-delta.pickle").exists()
+    assert build(project, tmp_path / "site", search=False).inputs_unchanged  # and it is used
+    assert not marker.exists()
+
+
+def test_no_cache_file_is_a_pickle_or_compiled_code(project, tmp_path):
+    """What a build leaves in .guanxin-cache: JSON, images, search segments (their own format), nothing else."""
+    build(project, tmp_path / "site")
+    for path in (project / CACHE_DIR).rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not data.startswith(b"\x80") and b"__jinja2_" not in path.name.encode(), path  # pickle protocol 2+
+            assert path.suffix in (".jsonl", ".json", ".seg", "") or path.name == ".gitignore", path
+
+
+# -- a cache that cannot be written never stops a build ------------------------------------------
+
+def _photo_issue(project):
+    from photo_support import phone_jpeg
+
+    issue = sorted((project / "issues").rglob("*.md"))[0]
+    issue.write_text(issue.read_text(encoding="utf-8") + "\n![会议现场](会议.jpg)\n", encoding="utf-8")
+    phone_jpeg(issue.parent / "会议.jpg", 900, 600)
+    return issue
+
+
+def _cli_build(project, site):
+    from click.testing import CliRunner
+
+    from guanxin_site.cli import main
+
+    return CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(site)], catch_exceptions=False)
+
+
+def test_a_file_where_the_cache_folder_should_be(project, tmp_path):
+    _photo_issue(project)
+    (project / CACHE_DIR).write_text("不是文件夹", encoding="utf-8")
+    result = _cli_build(project, tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("缓存文件夹无法写入（.guanxin-cache 是一个文件而不是文件夹）") == 1, result.output
+    assert "Traceback" not in result.output
+    assert list((tmp_path / "site").rglob("会议-*.jpg"))  # photos made all the same, in a temporary folder
+    assert (project / CACHE_DIR).read_text(encoding="utf-8") == "不是文件夹"
+
+
+@pytest.mark.parametrize("code, said", [(errno.ENOSPC, "磁盘已满"), (errno.EROFS, "磁盘是只读的"), (errno.EACCES, "没有写入权限")])
+def test_a_cache_folder_that_refuses_writes(project, tmp_path, monkeypatch, code, said):
+    """A full disk, a read-only one, a folder without permission (simulated: tests may run as root,
+    whom permissions do not stop): every write into .guanxin-cache fails."""
+    from guanxin_site import fsutil
+
+    build(project, tmp_path / "first", search=False)  # a cache folder with a parse cache in it
+    _photo_issue(project)
+    cache = (project / CACHE_DIR).resolve()
+
+    def refusing_open(path, *args, **kwargs):
+        if Path(path).resolve().is_relative_to(cache):
+            raise OSError(code, os.strerror(code), str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(fsutil, "open", refusing_open, raising=False)
+    before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+    result = build(project, tmp_path / "site")
+    assert [str(w) for w in result.warnings if CACHE_DIR in w.path] == [
+        f"{CACHE_DIR}: 缓存文件夹无法写入（{said}）：这次生成没有使用缓存，照片等要重新处理，会慢一些；网站照常生成。"
+        f"请检查磁盘空间，或删除项目中的 {CACHE_DIR}（它只是缓存，可以随时删除）"]
+    assert result.photos_made == 1 and list((tmp_path / "site").rglob("会议-*.jpg"))
+    assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == before  # left as it was
+
+
+def test_a_disk_that_fills_up_while_the_parse_cache_is_written(project, tmp_path, monkeypatch):
+    from guanxin_site import fsutil
+
+    real_write = fsutil.Replacement.write
+
+    def full_disk(self, data):
+        if self.path.name == PARSE_FILE:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(self, data)
+
+    monkeypatch.setattr(fsutil.Replacement, "write", full_disk)
+    result = build(project, tmp_path / "site", search=False)
+    cache_warnings = [w.message for w in result.warnings if w.path == CACHE_DIR]
+    assert result.issues == 12 and len(cache_warnings) == 1 and cache_warnings[0].startswith("缓存文件夹无法写入（磁盘已满）")
+    folder = project / CACHE_DIR
+    assert not (folder / PARSE_FILE).exists() and not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    edited = sorted((project / "issues").rglob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n补记一句。\n", encoding="utf-8")
+    assert not [w for w in build(project, tmp_path / "site", search=False).warnings if w.path == CACHE_DIR]
+    assert len(ParseCache.load(folder, load_project_cache_key(project)).entries) == 12  # the disk has room again
+
+
+def test_a_full_disk_while_photos_are_stored_is_a_message(project, tmp_path, monkeypatch):
+    """Photos are made into the cache and published from it: when that write fails mid-build, the build
+    stops with a Chinese message, not a traceback, and the site is left as it was."""
+    from click.testing import CliRunner
+
+    from guanxin_site import fsutil
+    from guanxin_site.cli import main
+
+    _photo_issue(project)
+    real_write = fsutil.Replacement.write
+
+    def full_disk(self, data):
+        if self.path.suffix in (".jpg", ".webp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(self, data)
+
+    monkeypatch.setattr(fsutil.Replacement, "write", full_disk)
+    result = CliRunner().invoke(main, ["build", "--source", str(project), "--output", str(tmp_path / "site")])
+    assert result.exit_code == 1 and "无法写入缓存文件夹 .guanxin-cache（磁盘已满）" in result.output, result.output
+    assert not (tmp_path / "site").exists()
+
+
+# -- two builds at once share the cache ----------------------------------------------------------
+
+def test_two_builds_into_different_outputs_at_once_keep_each_others_search_segments(project, tmp_path, monkeypatch):
+    """build, and build --drafts -o preview started while the first is indexing: their archives differ
+    (a draft), so each has segments the other has not. Neither removes the other's while it runs."""
+    from guanxin_site.search import index
+
+    draft = project / "issues/2030/001.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text("---\nnumber: 1\ndate: 2030-01-04\ntitle: 草稿\ndraft: true\n---\n\n## 黑河市\n\n黑河市关工委召开会议。\n",
+                     encoding="utf-8")
+    real_shard_items, started = index.shard_items, []
+
+    def preview_meanwhile(shards):  # the first build has its segments on disk and is about to read them
+        if not started:
+            started.append(subprocess.run([sys.executable, "-m", "guanxin_site", "build", "--source", str(project), "--drafts",
+                                           "--output", str(tmp_path / "preview"), "-j", "1"], capture_output=True, text=True))
+        return real_shard_items(shards)
+
+    monkeypatch.setattr(index, "shard_items", preview_meanwhile)
+    build(project, tmp_path / "site", jobs=1)
+    assert started[0].returncode == 0, started[0].stderr
+    monkeypatch.undo()
+    build(project, tmp_path / "clean", jobs=1, use_cache=False)
+    site, clean = tmp_path / "site" / index.DATA_DIR, tmp_path / "clean" / index.DATA_DIR
+    assert {p.relative_to(site): p.read_bytes() for p in site.rglob("*.*")} == \
+        {p.relative_to(clean): p.read_bytes() for p in clean.rglob("*.*")}
+    # Alone again: a later build removes the segments no build uses any more.
+    draft.unlink()
+    build(project, tmp_path / "site", jobs=1)
+    assert len(list((project / CACHE_DIR / "search").glob("*.seg"))) == 1
+    assert not list((project / CACHE_DIR / "search").glob("in-use.*"))

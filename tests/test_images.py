@@ -481,3 +481,52 @@ def test_an_image_attachment_that_cannot_be_cleaned_is_refused_in_check_and_buil
         assert f"issues/2023/053.md:{line}: " in output and expected in output, output
         assert "拍摄地点" in output and "Traceback" not in output, output
     assert not (tmp_path / "site").exists()  # nothing published
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("a\0b/原件.pdf", "附件“a\\x00b/原件.pdf”的路径中含有看不见的控制字符"),
+    ("原件\x1b[31m.pdf", "附件“原件\\x1b[31m.pdf”的路径中含有看不见的控制字符"),
+    ("CON.pdf", "附件“CON.pdf”是 Windows 不允许的文件名"),
+    ("sub/nul", "附件“sub/nul”是 Windows 不允许的文件名"),
+    ("原件.pdf.", "附件“原件.pdf.”是 Windows 不允许的文件名"),
+    ("长" * 101 + ".pdf", "的文件名太长（超过 100 个字）"),
+])
+def test_an_attachment_path_the_site_cannot_carry_is_a_located_error(project, tmp_path, name, expected):
+    """A NUL once ended check and build in a ValueError traceback; names Windows refuses would break
+    the offline copy on a USB stick."""
+    import json
+
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("---\n\n", f"attachments: [{json.dumps(name, ensure_ascii=False)}]\n---\n\n", 1),
+                     encoding="utf-8")
+    checked, built = _problems(project, tmp_path)
+    for output in (checked, built):
+        assert "issues/2023/053.md:5: " in output and expected in output, output
+        assert "\0" not in output and "\x1b" not in output and "Traceback" not in output
+
+
+def test_a_cleaned_attachment_is_neither_cleaned_nor_read_again(project, tmp_path, monkeypatch):
+    """The published file of a cleaned image never has the source's digest: the build compares it with
+    the cleaned version's, kept in the cache, and keeps the file without reading the source."""
+    from guanxin_site import images
+
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    with_attachments(issue, "原图.jpg", "原件.pdf")
+    loaded_jpeg(issue.parent / "原图.jpg")
+    (issue.parent / "原件.pdf").write_bytes("%PDF-1.4 原件".encode())
+    other = write_issue(project, "## 伊春市\n\n伊春市关工委召开会议。\n", number=54, date="2023-11-24")
+    site = tmp_path / "site"
+    build(project, site, search=False)
+    published = (site / "2023/53/原图.jpg").stat()
+
+    cleaned, read = [], []
+    real_clean, real_read = images._reencoded, Path.read_bytes
+    monkeypatch.setattr(images, "_reencoded", lambda data, fmt: cleaned.append(fmt) or real_clean(data, fmt))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read(self))
+    other.write_text(other.read_text(encoding="utf-8") + "\n补记一句。\n", encoding="utf-8")  # a build, not the no-change path
+    assert build(project, site, search=False).changed
+    assert cleaned == [] and "原图.jpg" not in read and "原件.pdf" not in read
+    assert (site / "2023/53/原图.jpg").stat().st_mtime_ns == published.st_mtime_ns
+    build(project, tmp_path / "other", search=False)  # another output: from the cache, not cleaned again
+    assert cleaned == [] and metadata_found((tmp_path / "other/2023/53/原图.jpg").read_bytes()) == []

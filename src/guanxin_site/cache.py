@@ -382,7 +382,11 @@ class _EntryWriter:
     def __init__(self, path: Path, header: dict):
         self.header = {**header, "id": os.urandom(8).hex()} if header.get("id") == "pending" else header
         self.replacement = Replacement(path, sync=False)
-        self.replacement.write(dumps(self.header).encode() + b"\n")
+        try:
+            self.replacement.write(dumps(self.header).encode() + b"\n")
+        except BaseException:
+            self.replacement.abort()
+            raise
 
     def add(self, rel: str, entry: Entry | None, encoded: bytes | None = None) -> None:
         self.replacement.write(_entry_line(rel, entry, encoded))

@@ -31,6 +31,8 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
 
+from guanxin_site.cache import CACHE_DIR, write_problem
+from guanxin_site.errors import OutputError, visible
 from guanxin_site.fsutil import sync_directory, sync_tree, write_file
 from guanxin_site.models import Photo, Rendition
 from guanxin_site.reader import ISSUES_DIR
@@ -287,7 +289,7 @@ class PhotoPass:
 
     def _resolve(self, src: str, line: int) -> tuple[Path | None, str]:
         parts = urlsplit(src)
-        shown = unquote(src)
+        shown = visible(unquote(src))
         if len(shown) > 60:
             shown = shown[:60] + "……"
         if parts.scheme or parts.netloc:
@@ -516,15 +518,20 @@ def _bare(image, keep: tuple[str, ...] = ()):
 
 def _store(folder: Path, files: dict[str, bytes], index: dict[str, str]) -> None:
     """Write a stored folder whole or not at all: into a temporary folder, synced, then renamed
-    into place and the rename synced. A power cut never leaves an index naming empty files."""
-
+    into place and the rename synced. A power cut never leaves an index naming empty files.
+    Raises OutputError (in Chinese) when the cache cannot be written: the build needs these files."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    for name, data in [*files.items(), ("index.json", json.dumps(index, sort_keys=True).encode())]:
-        write_file(tmp / name, data, sync=False)  # synced once, all together, below
-    sync_tree(tmp)
+    try:
+        tmp.mkdir()
+        for name, data in [*files.items(), ("index.json", json.dumps(index, sort_keys=True).encode())]:
+            write_file(tmp / name, data, sync=False)  # synced once, all together, below
+        sync_tree(tmp)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"无法写入缓存文件夹 {CACHE_DIR}（{write_problem(exc)}），图片无法处理；"
+                          "请检查磁盘空间后重新生成") from None
     shutil.rmtree(folder, ignore_errors=True)  # an incomplete folder from an older run
     try:
         os.rename(tmp, folder)

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from typing import TYPE_CHECKING
 
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, has_control, visible
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.images import ImageProblem, check_whole_image
 from guanxin_site.models import MAX_ISSUE_NUMBER, Attachment, Issue, Report, opening
@@ -46,7 +46,6 @@ ACTIVE_EXTENSIONS = frozenset({  # a browser runs scripts in these when served f
     ".js", ".mjs", ".wasm", ".swf",
 })
 _URL_BREAKING = re.compile(r"[\x00-\x1f\x7f:?#%\\\"<>|*]")  # would end, redirect or corrupt a relative link
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # invisible: pasted in from a web page or another program
 # Names Windows keeps for devices (CON.pdf too): the site could not be copied to a Windows computer or a USB stick.
 _WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
 MAX_ATTACHMENT_NAME = 100  # characters: Windows limits a whole path (the offline copy's folders included) to 260
@@ -339,8 +338,8 @@ def _attachments(entry: Setting | None, source: SourceFile, project_dir: Path, f
 
 def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int, fail) -> Path | None:
     """Resolve an attachment beside the issue file; refuse what leaves issues/ or cannot be published safely."""
-    if _CONTROL.search(name):
-        shown = _shorten(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name))
+    if has_control(name):
+        shown = _shorten(visible(name))
         fail(line, f"附件“{shown}”的路径中含有看不见的控制字符（例如从网页或其他软件复制时带进来的），无法使用；"
                    "请删掉这一行，重新输入文件名")
         return None
