@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 
 from typing import TYPE_CHECKING
 
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, has_control, visible
 from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.images import ImageProblem, check_whole_image
 from guanxin_site.models import MAX_ISSUE_NUMBER, Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
@@ -45,6 +46,9 @@ ACTIVE_EXTENSIONS = frozenset({  # a browser runs scripts in these when served f
     ".js", ".mjs", ".wasm", ".swf",
 })
 _URL_BREAKING = re.compile(r"[\x00-\x1f\x7f:?#%\\\"<>|*]")  # would end, redirect or corrupt a relative link
+# Names Windows keeps for devices (CON.pdf too): the site could not be copied to a Windows computer or a USB stick.
+_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
+MAX_ATTACHMENT_NAME = 100  # characters: Windows limits a whole path (the offline copy's folders included) to 260
 
 
 def safe_link(url: str) -> bool:
@@ -367,12 +371,22 @@ def _attachments(entry: Setting | None, source: SourceFile, project_dir: Path, f
         except OSError as exc:
             fail(entry.line, f"无法读取附件“{name}”（{exc.strerror or exc}）")
             continue
+        try:  # an image is published only cleaned of its metadata: refuse here one that cannot be
+            check_whole_image(data, published, f"附件“{_shorten(name)}”")
+        except ImageProblem as exc:
+            fail(entry.line, str(exc))
+            continue
         found.append(Attachment(published, path.relative_to(project_dir.resolve()).as_posix(), len(data), hashlib.sha256(data).hexdigest()))
     return found
 
 
 def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int, fail) -> Path | None:
     """Resolve an attachment beside the issue file; refuse what leaves issues/ or cannot be published safely."""
+    if has_control(name):
+        shown = _shorten(visible(name))
+        fail(line, f"附件“{shown}”的路径中含有看不见的控制字符（例如从网页或其他软件复制时带进来的），无法使用；"
+                   "请删掉这一行，重新输入文件名")
+        return None
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
         fail(line, f"附件“{_shorten(name)}”必须是与本期文件放在同一文件夹（或其子文件夹）中的文件，不能使用绝对路径或“..”")
@@ -389,7 +403,7 @@ def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int
             fail(line, f"附件“{_shorten(name)}”指向 {ISSUES_DIR}/ 以外或不是普通文件（例如是指向别处的链接），不能发布")
             return None
         size = real.stat().st_size
-    except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
+    except (OSError, RuntimeError, ValueError):  # missing, unreadable, a symlink loop, a name the system refuses
         fail(line, f"找不到附件“{_shorten(name)}”；请把它放在 {PurePosixPath(source.rel).parent}/ 文件夹中")
         return None
     if size > MAX_ATTACHMENT_BYTES:
@@ -408,6 +422,10 @@ def _published_name_problem(name: str) -> str | None:
         return "是网页或脚本类文件，发布后会在读者的浏览器中运行，不能作为附件；请转换为 PDF 再附上"
     if _URL_BREAKING.search(name):
         return "的文件名中含有 : ? # % \\ \" < > | * 或控制字符，网址中无法使用；请改名（中文、空格、括号都可以）"
+    if _WINDOWS_RESERVED.fullmatch(name) or name.endswith((".", " ")):
+        return "是 Windows 不允许的文件名（CON、NUL、COM1 等，或以“.”或空格结尾），网站复制到 Windows 电脑或 U 盘时会出错；请改名"
+    if len(name) > MAX_ATTACHMENT_NAME:
+        return f"的文件名太长（超过 {MAX_ATTACHMENT_NAME} 个字），网站复制到 Windows 电脑或 U 盘时会出错；请改短些"
     return None
 
 
