@@ -182,8 +182,7 @@ def recording_proxy(upstream_port: int):
             pass
 
         def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._body()
             headers = {name.lower(): value for name, value in self.headers.items()}
             with lock:
                 proxy.requests.append(Recorded(self.command, self.path, headers))
@@ -195,8 +194,10 @@ def recording_proxy(upstream_port: int):
             try:
                 upstream.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
                 for name, value in self.headers.items():
-                    if name.lower() not in ("proxy-connection", "connection"):
+                    if name.lower() not in ("proxy-connection", "connection", "transfer-encoding", "content-length"):
                         upstream.putheader(name, value)
+                if body or self.command in ("PUT", "POST"):
+                    upstream.putheader("Content-Length", str(len(body)))
                 upstream.endheaders(body)
                 response = upstream.getresponse()
                 data = response.read()
@@ -206,10 +207,25 @@ def recording_proxy(upstream_port: int):
             for name, value in response.getheaders():
                 if name.lower() not in ("connection", "transfer-encoding", "content-length"):
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
+            # A HEAD answer has no body but the length of the object it describes.
+            length = response.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+            self.send_header("Content-Length", length)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            """The request body, as sent with a length or in chunks (rclone streams some uploads)."""
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                parts = []
+                while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
