@@ -149,6 +149,10 @@ recent_issues: 10
 # 网站的完整地址；发布在子路径下时写上子路径。用 GitHub Pages 发布时不用写（发布流程自动填上）。
 # base_url: https://example.org/guanxin/
 
+# 发布地址：guanxin-site deploy 把网站发布到哪里（阿里云 OSS、腾讯云 COS、华为云 OBS、七牛 Kodo、SFTP 服务器或 FTP）。
+# 写法见使用说明“发布”一节；密钥和密码不要写在这里。
+# deploy: oss://存储桶名/?region=cn-hangzhou
+
 # 离线版：写 true 时生成的网站可以直接从磁盘打开（每个链接都写明文件名）；发布到网上的网站不要写。
 # offline: true
 
