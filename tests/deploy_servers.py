@@ -29,15 +29,19 @@ HOST = "127.0.0.1"
 S3_KEY, S3_SECRET = "guanxin-test-key", "guanxin-test-secret"
 
 
-def free_port(offset: int = 0) -> int:
-    """A port free now (and, with offset, port + offset free too: SeaweedFS puts gRPC at port + 10000)."""
+def free_port(offset: int = 0, taken: set[int] | None = None) -> int:
+    """A port free now (and, with offset, port + offset free too: SeaweedFS puts gRPC at port + 10000),
+    none of them among `taken` (to which they are added)."""
+    taken = set() if taken is None else taken
     for _ in range(200):
         with socket.socket() as sock:
             sock.bind((HOST, 0))
             port = sock.getsockname()[1]
-        if port + offset > 65535:
+        wanted = {port, port + offset}
+        if port + offset > 65535 or wanted & taken:
             continue
         if not offset or _bindable(port + offset):
+            taken |= wanted
             return port
     raise RuntimeError("no free port pair")
 
@@ -111,7 +115,8 @@ def seaweedfs(directory: Path):
                                   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
     (directory / "s3.json").write_text(json.dumps(identities), encoding="utf-8")
     (directory / "data").mkdir(exist_ok=True)
-    ports = {name: free_port(10000) for name in ("master", "volume", "filer", "s3", "admin")}
+    taken: set[int] = set()
+    ports = {name: free_port(10000, taken) for name in ("master", "volume", "filer", "s3", "admin")}
     command = [binary, "mini", f"-dir={directory / 'data'}", f"-ip={HOST}", f"-ip.bind={HOST}",
                f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
                f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-s3.config={directory / 's3.json'}",

@@ -23,6 +23,8 @@ from guanxin_site.deploy.targets import TARGETS, parse_address
     ("s3://site/public?endpoint=http://minio.office.lan:9000&region=us-west-1", "http://minio.office.lan:9000", "path", "public/", "us-west-1"),
     ("s3://site?endpoint=minio.example.cn&s3ForcePathStyle=true", "https://minio.example.cn", "path", "", "us-east-1"),
     ("s3://site?endpoint=https://s3.example.cn&style=virtual", "https://s3.example.cn", "virtual", "", "us-east-1"),
+    ("s3://site/www?region=cn-north-1&endpoint=https://s3.example.cn&awssdk=v2", "https://s3.example.cn", "path", "www/",
+     "cn-north-1"),  # copied from a Hugo deployment target
 ])
 def test_s3_addresses_fill_endpoint_and_addressing_style(url, endpoint, style, prefix, region):
     conn = connection(parse_address(url))

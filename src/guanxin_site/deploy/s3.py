@@ -41,7 +41,9 @@ PATH_STYLE_OPTIONS = ("s3ForcePathStyle", "use_path_style", "force_path_style") 
 KEY_VARIABLE, SECRET_VARIABLE, TOKEN_VARIABLE = "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"
 TIMEOUT = 30  # seconds for a connection or an answer; a stalled storage is given up on after ATTEMPTS tries
 ATTEMPTS = 3
-KNOWN_OPTIONS = frozenset({"endpoint", "region", "preset", "style", "key_env", "secret_env", *PATH_STYLE_OPTIONS})
+IGNORED_OPTIONS = ("awssdk",)  # Hugo's (gocloud's) choice of AWS SDK version: nothing to choose here
+KNOWN_OPTIONS = frozenset({"endpoint", "region", "preset", "style", "key_env", "secret_env", *PATH_STYLE_OPTIONS,
+                           *IGNORED_OPTIONS})
 
 
 @dataclass(frozen=True)
