@@ -486,7 +486,7 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
                                      progress=progress, password=password)
                 break
             except PasswordNeeded as exc:
-                if password is not None or not sys.stdin.isatty():
+                if password is not None or not _can_prompt():
                     _fail(exc)
                 progress.pause()
                 password = click.prompt(f"{exc}\n密码（输入时不显示）", hide_input=True, err=True)
@@ -500,6 +500,11 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
                 sys.exit(130)
     if not quiet:
         _echo_deploy(report, target, dry_run, limit)
+
+
+def _can_prompt() -> bool:
+    """Someone at the keyboard (not CI, not a pipe) who can type a password."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _deploy_address(name: str | None, url: str | None, source: Path) -> str:

@@ -425,7 +425,8 @@ class SiteConfig:
         None, _deploy,
         doc="发布地址：`guanxin-site deploy` 把生成的网站发布到哪里（对象存储、自己的服务器、FTP 空间），"
             "可以写一个地址，或每行一个“名称: 地址”；密码和密钥不写在这里。见下面“发布”",
-        comment="发布地址：guanxin-site deploy 把网站发布到哪里（见使用说明“发布”一节）；密码和密钥不要写在这里。",
+        comment="发布地址：guanxin-site deploy 把网站发布到哪里（阿里云 OSS、腾讯云 COS、华为云 OBS、七牛 Kodo、SFTP 服务器或 FTP）。\n"
+                "写法见使用说明“发布”一节；密钥和密码不要写在这里。",
         example="deploy: oss://存储桶名/?region=cn-hangzhou", enabled=False, empty_default=True)
     # Where the bulletin is read in China (issue 12): filings shown in the footer, government metadata, share card.
     icp: str | None = setting(
