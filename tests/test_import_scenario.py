@@ -145,3 +145,24 @@ def test_a_unit_added_in_site_yaml_gets_its_own_report(received, tmp_path):
     assert placed["长白山管委会"] == list(CHANGBAISHAN)
     assert "不在地名表中" not in result.stderr
     assert not [p for p in check_project(project).problems if p.kind == PLACEMENT]
+
+
+@pytest.mark.parametrize("tail", [
+    # as copied out of a PDF: the 发 line wrapped, its last character pulled down with the 。
+    "报：省委、省政府领导，中国关工委办公室\n送：省委组织部、省委宣传部、省委老干部局\n"
+    "发：各市（州）、县（市、区）关工委，长白山管委会关工委，梅河口市关工委，省直各系统关工\n委。\n",
+    # 报 and 送 set on one line, 发 wrapped after a comma
+    "报：省委、省政府领导，中国关工委办公室  送：省委组织部、省委宣传部、省委老干部局\n"
+    "发：各市（州）、县（市、区）关工委，长白山管委会关工委，\n梅河口市关工委，省直各系统关工委。\n",
+])
+def test_distribution_is_recognised_however_it_wraps(tail):
+    from guanxin_site.gazetteer import Gazetteer
+    from guanxin_site.importer import parse_bulletin
+    from test_importer import SEED_TEXT
+
+    issue = parse_bulletin(SEED_TEXT.rstrip("\n") + "\n\n" + tail, Gazetteer.load())
+    assert issue.distribution == (
+        "报：省委、省政府领导，中国关工委办公室", "送：省委组织部、省委宣传部、省委老干部局",
+        "发：各市（州）、县（市、区）关工委，长白山管委会关工委，梅河口市关工委，省直各系统关工委。")
+    last_report = issue.reports[-1][1]
+    assert not any("委。" == p or "关工委" in p[:3] for p in last_report if isinstance(p, str))

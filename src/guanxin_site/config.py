@@ -32,6 +32,11 @@ class Invalid(Exception):
         super().__init__(message)
         self.problems = ((message, line), *more)
 
+    @classmethod
+    def every(cls, problems: list[tuple[str, int | None]]) -> Invalid:
+        """One Invalid for several problems of one setting (each with its line)."""
+        return cls(problems[0][0], problems[0][1], more=tuple(problems[1:]))
+
 
 @dataclass(frozen=True)
 class Context:
@@ -236,7 +241,7 @@ def _government(value, ctx: Context) -> GovernmentSite:
         else:
             fields[sub] = sub_value
     if problems:
-        raise Invalid(problems[0][0], problems[0][1], more=tuple(problems[1:]))
+        raise Invalid.every(problems)
     return GovernmentSite(**fields)
 
 
@@ -281,7 +286,7 @@ def _units(value, ctx: Context) -> tuple[Unit, ...]:
         seen.update((unit.name, *unit.aliases))
         units.append(unit)
     if problems:
-        raise Invalid(problems[0][0], problems[0][1], more=tuple(problems[1:]))
+        raise Invalid.every(problems)
     return tuple(units)
 
 
@@ -342,7 +347,7 @@ def _known_gaps(value, ctx: Context) -> tuple[KnownGap, ...]:
             continue
         gaps.append(KnownGap(int(year), _gap_numbers(numbers), reason.strip(), where))
     if problems:
-        raise Invalid(problems[0][0], problems[0][1], more=tuple(problems[1:]))
+        raise Invalid.every(problems)
     return tuple(gaps)
 
 

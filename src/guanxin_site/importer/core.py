@@ -352,7 +352,7 @@ def _take_distribution(paragraphs: list[_Paragraph]) -> tuple[str, ...]:
 
 
 # A second 送：/发： inside one distribution paragraph: the lines were set on one line, or joined.
-_DISTRIBUTION_INSIDE = re.compile(r"(?<=[^\s报抄分])(?=(?:抄报|抄送|报送|分送|送|发)[:：])")
+_DISTRIBUTION_INSIDE = re.compile(r"(?<=[^\s报抄分])(?=(?:抄报|抄送|报送|分送|报|送|发)[:：])")
 
 
 def _split_distribution(text: str) -> list[str]:
