@@ -29,15 +29,19 @@ HOST = "127.0.0.1"
 S3_KEY, S3_SECRET = "guanxin-test-key", "guanxin-test-secret"
 
 
-def free_port(offset: int = 0) -> int:
-    """A port free now (and, with offset, port + offset free too: SeaweedFS puts gRPC at port + 10000)."""
+def free_port(offset: int = 0, taken: set[int] | None = None) -> int:
+    """A port free now (and, with offset, port + offset free too: SeaweedFS puts gRPC at port + 10000),
+    none of them among `taken` (to which they are added)."""
+    taken = set() if taken is None else taken
     for _ in range(200):
         with socket.socket() as sock:
             sock.bind((HOST, 0))
             port = sock.getsockname()[1]
-        if port + offset > 65535:
+        wanted = {port, port + offset}
+        if port + offset > 65535 or wanted & taken:
             continue
         if not offset or _bindable(port + offset):
+            taken |= wanted
             return port
     raise RuntimeError("no free port pair")
 
@@ -111,7 +115,8 @@ def seaweedfs(directory: Path):
                                   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
     (directory / "s3.json").write_text(json.dumps(identities), encoding="utf-8")
     (directory / "data").mkdir(exist_ok=True)
-    ports = {name: free_port(10000) for name in ("master", "volume", "filer", "s3", "admin")}
+    taken: set[int] = set()
+    ports = {name: free_port(10000, taken) for name in ("master", "volume", "filer", "s3", "admin")}
     command = [binary, "mini", f"-dir={directory / 'data'}", f"-ip={HOST}", f"-ip.bind={HOST}",
                f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
                f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}", f"-s3.config={directory / 's3.json'}",
@@ -182,8 +187,7 @@ def recording_proxy(upstream_port: int):
             pass
 
         def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._body()
             headers = {name.lower(): value for name, value in self.headers.items()}
             with lock:
                 proxy.requests.append(Recorded(self.command, self.path, headers))
@@ -195,8 +199,10 @@ def recording_proxy(upstream_port: int):
             try:
                 upstream.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
                 for name, value in self.headers.items():
-                    if name.lower() not in ("proxy-connection", "connection"):
+                    if name.lower() not in ("proxy-connection", "connection", "transfer-encoding", "content-length"):
                         upstream.putheader(name, value)
+                if body or self.command in ("PUT", "POST"):
+                    upstream.putheader("Content-Length", str(len(body)))
                 upstream.endheaders(body)
                 response = upstream.getresponse()
                 data = response.read()
@@ -206,10 +212,25 @@ def recording_proxy(upstream_port: int):
             for name, value in response.getheaders():
                 if name.lower() not in ("connection", "transfer-encoding", "content-length"):
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
+            # A HEAD answer has no body but the length of the object it describes.
+            length = response.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+            self.send_header("Content-Length", length)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            """The request body, as sent with a length or in chunks (rclone streams some uploads)."""
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                parts = []
+                while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 

@@ -74,8 +74,14 @@ def chromium_pdf(browser, markdown: str, path: Path, distribution=DISTRIBUTION, 
     return path
 
 
-def reportlab_pdf(markdown: str, path: Path, distribution=DISTRIBUTION) -> Path:
-    """The bulletin set in STSong-Light (a CID font reportlab does not embed), wrapped by hand."""
+# What Chinese line-breaking rules (禁则) keep from starting a line: the character before goes down with it.
+NO_LINE_START = set("。，、；：？！”’）》」』】")
+
+
+def reportlab_pdf(markdown: str, path: Path, distribution=DISTRIBUTION, kinsoku: bool = False) -> Path:
+    """The bulletin set in STSong-Light (a CID font reportlab does not embed), wrapped by hand; with kinsoku,
+    wrapped as some layout programs do (not justified): a line that would have to start with 。 or ” ends
+    two characters early, taking them down with it, so it stops about two characters short of the margin."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -119,6 +125,8 @@ def reportlab_pdf(markdown: str, path: Path, distribution=DISTRIBUTION) -> Path:
             end = start
             while end < len(text) and x + pdfmetrics.stringWidth(text[start:end + 1], "STSong-Light", size) <= right:
                 end += 1
+            if kinsoku and end < len(text) and text[end] in NO_LINE_START and end - start > 2:
+                end -= 2  # the mark takes the two characters before it down (a word kept whole), as some programs do
             line(text[start:end], x)
             start, x = end, left
 

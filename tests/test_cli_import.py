@@ -77,12 +77,17 @@ def test_refuses_to_overwrite_without_force(project, tmp_path):
     result = run(project, str(received))
     assert result.exit_code == 0  # already present: skipped, so a folder import can be re-run
     assert (project / TARGET).read_text(encoding="utf-8") == "编辑改过的内容\n"
-    assert "已经存在，没有覆盖" in result.stderr and "--force" in result.stderr
+    assert "issues/2023/053.md 已经存在，没有覆盖" in result.stderr  # names the file
+    assert "--force 会丢掉你在 issues/2023/053.md 中手工改过的内容" in result.stderr
     assert "已导入 0 个，已存在 1 个，需要处理 0 个" in result.stdout
 
     result = run(project, str(received), "--force")
     assert result.exit_code == 0, result.output
     assert (project / TARGET).read_bytes() == SHIPPED.read_bytes()
+    backup = project / "issues/2023/053.md.bak"  # the hand edits are kept
+    assert backup.read_text(encoding="utf-8") == "编辑改过的内容\n"
+    assert "已保存为 issues/2023/053.md.bak" in result.stderr
+    assert not [p for p in backup.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 def test_output_dash_prints_and_writes_nothing(project, tmp_path):
@@ -153,16 +158,29 @@ def test_one_output_file_for_several_inputs_is_refused(project, tmp_path):
     assert "-o" in result.stderr and not (tmp_path / "x.md").exists()
 
 
-def test_import_into_an_empty_folder_without_site_yaml(tmp_path, monkeypatch):
+def test_import_outside_a_project_refuses_as_build_does(tmp_path, monkeypatch):
     received = tmp_path / "seed.txt"
     received.write_text(SEED_TEXT, encoding="utf-8")
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.chdir(empty)
     result = CliRunner().invoke(main, ["import", str(received)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert (empty / TARGET).read_bytes() == SHIPPED.read_bytes()
-    assert "guanxin-site check" in result.stdout  # says what to do next
+    assert result.exit_code == 1
+    assert "不像是简报网站的项目目录" in result.stderr and "guanxin-site init" in result.stderr
+    assert list(empty.iterdir()) == []  # no issues/ made here, with another province's gazetteer
+
+
+def test_import_inside_issues_names_the_project(project, tmp_path, monkeypatch):
+    received = tmp_path / "seed.txt"
+    received.write_text(SEED_TEXT, encoding="utf-8")
+    monkeypatch.chdir(project / "issues")
+    result = CliRunner().invoke(main, ["import", str(received)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"它在项目 {project.resolve()} 里面" in result.stderr and f"--source {project.resolve()}" in result.stderr
+    assert list((project / "issues").iterdir()) == []  # no issues/issues/2023/...
+    monkeypatch.chdir(project)
+    assert CliRunner().invoke(main, ["import", str(received)]).exit_code == 0
+    assert (project / TARGET).read_bytes() == SHIPPED.read_bytes()
 
 
 def test_broken_site_yaml_is_reported(project, tmp_path):

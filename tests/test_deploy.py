@@ -318,6 +318,7 @@ def test_s3_requests_carry_content_md5_and_no_flexible_checksums_in_path_style(s
         assert headers.get("content-md5"), request.target
         assert "aws-chunked" not in headers.get("content-encoding", "")
         assert not headers.get("x-amz-content-sha256", "").startswith("STREAMING")
+        assert "expect" not in headers  # no extra round trip per file
         assert not [name for name in headers if name.startswith("x-amz-checksum") or name in ("x-amz-trailer", "x-amz-sdk-checksum-algorithm")]
         assert request.path.startswith(f"/{bucket}/jianbao/") and request.host == f"127.0.0.1:{proxy.port}"
     md5 = {request.path.removeprefix(f"/{bucket}/jianbao/"): request.headers["content-md5"] for request in uploads}
@@ -617,3 +618,24 @@ def test_a_server_that_never_answers_times_out_with_a_chinese_message(sites, sch
         with pytest.raises(DeployError, match="超时"):
             deploy_site(sites["v1"].root, url, env={**S3_ENV, "GUANXIN_DEPLOY_PASSWORD": "x"})
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_deploy_command_asks_for_a_password_when_the_server_wants_one(sites, ftpd, monkeypatch):
+    from click.testing import CliRunner
+
+    import guanxin_site.cli as cli
+
+    place = ftp_place(ftpd, "ftp")
+    monkeypatch.delenv("GUANXIN_DEPLOY_PASSWORD", raising=False)
+    runner = CliRunner()
+    command = ["deploy", "--to", place.url, "--output", str(sites["v1"].root)]
+    refused = runner.invoke(cli.main, command)  # no keyboard (CI, a pipe): the message, no prompt
+    assert refused.exit_code == 1 and "GUANXIN_DEPLOY_PASSWORD" in refused.output and "密码（输入时不显示）" not in refused.output
+    monkeypatch.setattr(cli, "_can_prompt", lambda: True)
+    typed = runner.invoke(cli.main, command, input=servers.FTP_PASSWORD + "\n")
+    assert typed.exit_code == 0, typed.output
+    assert "密码（输入时不显示）" in typed.output and servers.FTP_PASSWORD not in typed.output
+    assert place.site_files() == sites["v1"].content()
+    wrong = runner.invoke(cli.main, ["deploy", "--to", ftp_place(ftpd, "ftp").url, "--output", str(sites["v1"].root)],
+                          input="wrong\n")
+    assert wrong.exit_code == 1 and "用户名 editor 或密码不对" in wrong.output

@@ -23,6 +23,8 @@ from guanxin_site.deploy.targets import TARGETS, parse_address
     ("s3://site/public?endpoint=http://minio.office.lan:9000&region=us-west-1", "http://minio.office.lan:9000", "path", "public/", "us-west-1"),
     ("s3://site?endpoint=minio.example.cn&s3ForcePathStyle=true", "https://minio.example.cn", "path", "", "us-east-1"),
     ("s3://site?endpoint=https://s3.example.cn&style=virtual", "https://s3.example.cn", "virtual", "", "us-east-1"),
+    ("s3://site/www?region=cn-north-1&endpoint=https://s3.example.cn&awssdk=v2", "https://s3.example.cn", "path", "www/",
+     "cn-north-1"),  # copied from a Hugo deployment target
 ])
 def test_s3_addresses_fill_endpoint_and_addressing_style(url, endpoint, style, prefix, region):
     conn = connection(parse_address(url))
@@ -95,3 +97,22 @@ def test_cache_control_is_short_for_what_changes_under_its_name(name, policy):
 ])
 def test_upload_groups(name, new, group):
     assert upload_group(name, new) == group
+
+
+def test_the_seam_other_callers_use_keeps_its_shape():
+    """The editor's desk calls exactly this (issue 19): renaming any of it breaks the desk."""
+    import dataclasses
+    import inspect
+
+    from guanxin_site.deploy import DEFAULT_MAX_DELETES, DeployReport, configured_targets, deploy_site
+    from guanxin_site.errors import GuanxinError
+
+    parameters = inspect.signature(deploy_site).parameters
+    assert list(parameters) == ["site_dir", "url", "dry_run", "force", "max_deletes", "progress", "password", "env"]
+    assert [name for name, p in parameters.items() if p.kind is p.KEYWORD_ONLY] == list(parameters)[2:]
+    assert parameters["max_deletes"].default == DEFAULT_MAX_DELETES == 256
+    assert [field.name for field in dataclasses.fields(DeployReport)] == [
+        "uploaded", "uploaded_bytes", "unchanged", "deleted", "planned", "site_url"]
+    assert DeployReport.__dataclass_params__.frozen
+    assert issubclass(DeployError, GuanxinError)
+    assert list(inspect.signature(configured_targets).parameters) == ["project_dir"]

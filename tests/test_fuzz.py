@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
+import shutil
 from pathlib import Path
 
 import lxml.html
@@ -180,6 +182,74 @@ def assert_inert(html: str) -> None:
     for url in root.xpath("//a/@href | //img/@src"):
         scheme = url.split(":", 1)[0].lower() if ":" in url.split("/", 1)[0] else ""
         assert scheme in ("", "http", "https", "mailto", "tel"), url
+
+
+# -- paths of attachments and photos -------------------------------------------------------
+# Control characters (NUL included), names Windows reserves, characters it refuses, a trailing dot or
+# space, very long names: in a front-matter attachment and in a photo reference. Where the file system
+# allows, the file exists (so the publishing path runs too); the build publishes it or gives a located error.
+
+PATH_PARTS = st.one_of(
+    st.sampled_from(["原件.pdf", "照片.jpg", "sub", "CON", "nul", "COM1", "lpt9.pdf", "aux.pdf", "con.txt", "Con.jpg",
+                     "原件.pdf.", "原件.pdf ", " 原件.pdf", "a<b>.pdf", 'a"b.pdf', "a|b.pdf", "a?b.pdf", "a*b.pdf",
+                     "a:b.pdf", "a\\b.pdf", "..", ".", "", "\x00", "a\x00b", "\t", "\x1b[31m", "\x7f", "\x85", "\u2028"]),
+    st.text(st.characters(codec="utf-8", categories=("Cc",)), min_size=1, max_size=3).map(lambda c: f"a{c}.pdf"),
+    st.text(st.sampled_from(list("关心下一代工作abc ._-")), min_size=90, max_size=300).map(lambda t: t + ".pdf"),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+)
+NASTY_PATHS = st.lists(PATH_PARTS, min_size=1, max_size=3).map("/".join)
+
+
+def _create(folder: Path, rel: str, data: bytes) -> None:
+    """Make the file if the file system allows that name (no NUL, not too long, not . or ..)."""
+    try:
+        path = folder / rel
+        if path.resolve().is_relative_to(folder.resolve()) and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except (OSError, ValueError):
+        pass
+
+
+_JPEG: list[bytes] = []
+
+
+def _small_jpeg(tmp_path_factory) -> bytes:
+    """A small phone photo (EXIF, GPS), made once."""
+    from photo_support import phone_jpeg
+
+    if not _JPEG:
+        _JPEG.append(phone_jpeg(tmp_path_factory.mktemp("jpeg") / "a.jpg", 120, 80).read_bytes())
+    return _JPEG[0]
+
+
+def _build_or_located_error(root: Path, tmp: Path) -> None:
+    from guanxin_site.build import build
+
+    try:
+        build(root, tmp / "site", search=False, jobs=1)
+    except ContentErrors as exc:
+        for error in exc.errors:
+            assert error.path == "issues/2023/053.md" and error.line and error.message, error
+            assert "\x00" not in error.message and "Traceback" not in error.message
+
+
+@settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 3))  # each example is a whole build
+@given(attachment=NASTY_PATHS, photo=NASTY_PATHS)
+def test_any_attachment_or_photo_path_builds_or_gives_a_located_error(tmp_path_factory, attachment, photo):
+    from urllib.parse import quote
+
+    root = tmp_path_factory.mktemp("paths")
+    shutil.copy(Path(__file__).parents[1] / "site.yaml", root / "site.yaml")
+    issues = root / "issues/2023"
+    issues.mkdir(parents=True)
+    _create(issues, attachment, b"%PDF-1.4 a")
+    _create(issues, photo, _small_jpeg(tmp_path_factory))
+    front = f"---\nnumber: 53\ndate: 2023-11-17\ntitle: 路径\nattachments:\n  - {json.dumps(attachment, ensure_ascii=False)}\n---\n"
+    body = f"\n## 黑河市\n\n黑河市关工委召开会议。\n\n![会议现场]({quote(photo, safe='/')})\n"
+    (issues / "053.md").write_text(front + body, encoding="utf-8", errors="surrogatepass")
+    check_parse(root, (front + body).encode("utf-8", "surrogatepass"))
+    _build_or_located_error(root, root)
 
 
 # -- yamlmap -------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from guanxin_site.cli import main
 from guanxin_site.errors import ContentErrors
 from guanxin_site.images import MAX_BYTES, plan_renditions, rendition_widths
 from guanxin_site.models import html_text
-from photo_support import GPS_IFD, metadata_found, phone_jpeg, picture, png_with_text, write_photo_issue
+from photo_support import (GPS_IFD, LOADED, fake_heic, image_format, loaded_gif, loaded_jpeg, loaded_png, loaded_tiff,
+                           loaded_webp, metadata_found, phone_jpeg, picture, png_with_text, structure_metadata,
+                           write_photo_issue)
 
 TODAY = "2026-12-01"
 
@@ -372,3 +374,159 @@ def test_check_site_finds_a_missing_rendition(photo_project, tmp_path):
     (site / "2023/53/活动-480.webp").unlink()  # named only in a srcset
     broken = runner.invoke(main, ["check", "--source", str(photo_project), "--site", str(site), "--today", TODAY])
     assert broken.exit_code == 1 and "2023/53/index.html: 链接“活动-480.webp”无效" in broken.output, broken.output
+
+
+# --- Whatever is published is clean; whatever cannot be cleaned is not published -------------------
+
+def with_attachments(issue: Path, *names: str) -> int:
+    """List attachments in an issue's front matter; returns the line of `attachments:`."""
+    text = issue.read_text(encoding="utf-8")
+    listed = "".join(f"  - {name}\n" for name in names)
+    issue.write_text(text.replace("---\n\n", f"attachments:\n{listed}---\n\n", 1), encoding="utf-8")
+    return text.split("\n").index("---", 1) + 1
+
+
+def _no_metadata(path: Path) -> None:
+    """The published bytes, walked and scanned, and Pillow's view of them: no metadata at all."""
+    data = path.read_bytes()
+    assert image_format(data) in ("jpeg", "png", "webp", "gif", "tiff"), path
+    assert structure_metadata(data) == [], path
+    assert metadata_found(data) == [], path
+    with Image.open(path) as image:
+        for frame in range(getattr(image, "n_frames", 1)):
+            image.seek(frame)
+            exif = image.getexif()  # a TIFF's holds its structural tags, walked by structure_metadata
+            assert exif.get_ifd(GPS_IFD) == {} and (image.format == "TIFF" or not exif), (path, frame)
+            assert not {"exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "Author", "Comment"} & set(image.info), \
+                (path, frame, image.info.keys())
+
+
+def test_no_published_image_carries_metadata_on_any_path(project, tmp_path):
+    """Photos in the text, image attachments of every format that can be cleaned, and the project's own
+    share image: each made with EXIF+GPS, XMP, IPTC, comments, text chunks and an ICC profile naming its
+    owner. Every image file in the built site (found by its bytes, whatever its name) is clean."""
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n\n" + "".join(
+        f"![活动{ext}](照片/活动.{ext})\n\n" for ext in ("jpg", "png", "webp", "gif")))
+    for ext in ("jpg", "png", "webp", "gif"):
+        LOADED[ext](issue.parent / f"照片/活动.{ext}")
+    attachments = [f"原图.{ext}" for ext in LOADED]
+    for name in attachments:
+        LOADED[name.rsplit(".", 1)[1]](issue.parent / name)
+    loaded_jpeg(issue.parent / "改了扩展名.dat")  # a photo under another name: found by its bytes
+    with_attachments(issue, *attachments, "改了扩展名.dat")
+    loaded_jpeg(project / "templates/static/分享图.jpg", 600, 315)
+    with open(project / "site.yaml", "a", encoding="utf-8") as settings:
+        settings.write("\nshare_image: static/分享图.jpg\n")
+    site = tmp_path / "site"
+    build(project, site, search=False)
+
+    images = [p for p in site.rglob("*") if p.is_file() and image_format(p.read_bytes()[:16])]
+    published = {p.relative_to(site).as_posix() for p in images}
+    assert {f"2023/53/{name}" for name in [*attachments, "改了扩展名.dat"]} <= published
+    assert {f"2023/53/活动-{w}.{ext}" for w in (320, 480, 640) for ext in ("jpg", "webp")} & published
+    assert "static/分享图.jpg" in published and "static/share.png" in published
+    for path in images:
+        _no_metadata(path)
+    with Image.open(site / "2023/53/原图.gif") as gif, Image.open(issue.parent / "原图.gif") as original:
+        assert gif.n_frames == original.n_frames == 2  # still animated
+    with Image.open(site / "2023/53/原图.tif") as tiff:
+        assert tiff.n_frames == 2  # every page of a scan
+
+
+def test_a_photos_colours_survive_dropping_its_profile(project, tmp_path):
+    """The ICC profile goes (it can name a camera or its owner); the pixels are turned into sRGB,
+    which browsers assume for an image without one, so the colours stay."""
+    issue = write_issue(project, "## 黑河市\n\n![会议](会议.png)\n")
+    with_attachments(issue, "会议.png")
+    loaded_png(issue.parent / "会议.png", 600, 400)
+    build(project, tmp_path / "site", search=False)
+    with Image.open(issue.parent / "会议.png") as source, Image.open(tmp_path / "site/2023/53/会议.png") as published:
+        assert published.convert("RGB").tobytes() == source.convert("RGB").tobytes()  # the profile was sRGB
+    with Image.open(tmp_path / "site/2023/53/会议-600.jpg") as rendition, Image.open(issue.parent / "会议.png") as source:
+        assert all(abs(a - b) < 24 for a, b in zip(rendition.getpixel((300, 200)), source.convert("RGB").getpixel((300, 200))))
+
+
+def _huge_phone_jpeg(folder: Path) -> None:
+    """8,000 x 5,100 (40.8 megapixels) with camera model and GPS: the case the review found published as it was."""
+    from photo_support import _phone_exif
+
+    Image.new("RGB", (8000, 5100), (90, 120, 160)).save(folder / "原图.jpg", "JPEG", quality=60, exif=_phone_exif().tobytes())
+
+
+def _avif(folder: Path) -> None:
+    from photo_support import _phone_exif
+
+    picture(200, 150).save(folder / "原图.avif", "AVIF", exif=_phone_exif().tobytes())
+
+
+@pytest.mark.parametrize("name, make, expected", [
+    ("原图.jpg", _huge_phone_jpeg, "附件“原图.jpg”有 8000×5100 像素，超过 40 百万像素"),
+    ("原图.jpg", lambda d: (d / "原图.jpg").write_bytes(loaded_jpeg(d / "x.jpg").read_bytes()[:4000]), "附件“原图.jpg”已损坏或不完整"),
+    ("原图.png", lambda d: (d / "原图.png").write_bytes(loaded_png(d / "x.png").read_bytes()[:-3000]), "附件“原图.png”已损坏或不完整"),
+    ("原图.webp", lambda d: (d / "原图.webp").write_bytes(loaded_webp(d / "x.webp").read_bytes()[:600]), "附件“原图.webp”已损坏或不完整"),
+    ("原图.gif", lambda d: (d / "原图.gif").write_bytes(loaded_gif(d / "x.gif").read_bytes()[:900]), "附件“原图.gif”已损坏或不完整"),
+    ("原图.tif", lambda d: (d / "原图.tif").write_bytes(loaded_tiff(d / "x.tif").read_bytes()[:5000]), "附件“原图.tif”已损坏或不完整"),
+    ("原图.png", lambda d: (d / "原图.png").write_bytes(_png_header(30000, 30000)), "超过 40 百万像素"),
+    ("原图.heic", lambda d: fake_heic(d / "原图.heic"), "附件“原图.heic”是 HEIC/HEIF 图片"),
+    ("原图.avif", _avif, "附件“原图.avif”是 AVIF 图片"),
+    ("原图.dng", lambda d: loaded_tiff(d / "原图.dng"), "附件“原图.dng”是相机原始格式（RAW）"),
+    ("照片.pdf", lambda d: fake_heic(d / "照片.pdf"), "附件“照片.pdf”是 HEIC/HEIF 图片"),  # by its bytes, not its name
+])
+def test_an_image_attachment_that_cannot_be_cleaned_is_refused_in_check_and_build(project, tmp_path, name, make, expected):
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    line = with_attachments(issue, name)
+    make(issue.parent)
+    checked, built = _problems(project, tmp_path)
+    for output in (checked, built):
+        assert f"issues/2023/053.md:{line}: " in output and expected in output, output
+        assert "拍摄地点" in output and "Traceback" not in output, output
+    assert not (tmp_path / "site").exists()  # nothing published
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("a\0b/原件.pdf", "附件“a\\x00b/原件.pdf”的路径中含有看不见的控制字符"),
+    ("原件\x1b[31m.pdf", "附件“原件\\x1b[31m.pdf”的路径中含有看不见的控制字符"),
+    ("CON.pdf", "附件“CON.pdf”是 Windows 不允许的文件名"),
+    ("sub/nul", "附件“sub/nul”是 Windows 不允许的文件名"),
+    ("原件.pdf.", "附件“原件.pdf.”是 Windows 不允许的文件名"),
+    ("长" * 101 + ".pdf", "的文件名太长（超过 100 个字）"),
+])
+def test_an_attachment_path_the_site_cannot_carry_is_a_located_error(project, tmp_path, name, expected):
+    """A NUL once ended check and build in a ValueError traceback; names Windows refuses would break
+    the offline copy on a USB stick."""
+    import json
+
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("---\n\n", f"attachments: [{json.dumps(name, ensure_ascii=False)}]\n---\n\n", 1),
+                     encoding="utf-8")
+    checked, built = _problems(project, tmp_path)
+    for output in (checked, built):
+        assert "issues/2023/053.md:5: " in output and expected in output, output
+        assert "\0" not in output and "\x1b" not in output and "Traceback" not in output
+
+
+def test_a_cleaned_attachment_is_neither_cleaned_nor_read_again(project, tmp_path, monkeypatch):
+    """The published file of a cleaned image never has the source's digest: the build compares it with
+    the cleaned version's, kept in the cache, and keeps the file without reading the source."""
+    from guanxin_site import images
+
+    issue = write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    with_attachments(issue, "原图.jpg", "原件.pdf")
+    loaded_jpeg(issue.parent / "原图.jpg")
+    (issue.parent / "原件.pdf").write_bytes("%PDF-1.4 原件".encode())
+    other = write_issue(project, "## 伊春市\n\n伊春市关工委召开会议。\n", number=54, date="2023-11-24")
+    site = tmp_path / "site"
+    build(project, site, search=False)
+    published = (site / "2023/53/原图.jpg").stat()
+
+    cleaned, read = [], []
+    real_clean, real_read = images._reencoded, Path.read_bytes
+    monkeypatch.setattr(images, "_reencoded", lambda data, fmt: cleaned.append(fmt) or real_clean(data, fmt))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real_read(self))
+    other.write_text(other.read_text(encoding="utf-8") + "\n补记一句。\n", encoding="utf-8")  # a build, not the no-change path
+    assert build(project, site, search=False).changed
+    assert cleaned == [] and "原图.jpg" not in read and "原件.pdf" not in read
+    assert (site / "2023/53/原图.jpg").stat().st_mtime_ns == published.st_mtime_ns
+    build(project, tmp_path / "other", search=False)  # another output: from the cache, not cleaned again
+    assert cleaned == [] and metadata_found((tmp_path / "other/2023/53/原图.jpg").read_bytes()) == []

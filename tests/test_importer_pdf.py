@@ -35,6 +35,7 @@ def pdfs(tmp_path_factory, browser) -> dict[str, Path]:
     made = {
         "chromium": chromium_pdf(browser, shipped, folder / "chromium.pdf"),
         "reportlab": reportlab_pdf(shipped, folder / "reportlab.pdf"),
+        "kinsoku": reportlab_pdf(shipped, folder / "kinsoku.pdf", kinsoku=True),
         "block-paragraphs": chromium_pdf(browser, shipped, folder / "block.pdf", block=True),
     }
     made["no-map"] = without_unicode_maps(made["chromium"], folder / "no-map.pdf")
@@ -48,7 +49,7 @@ def with_distribution(markdown: str) -> str:
     return markdown.replace("\n---\n", "\n" + extra + "---\n", 1)
 
 
-@pytest.mark.parametrize("kind", ["chromium", "reportlab", "block-paragraphs"])
+@pytest.mark.parametrize("kind", ["chromium", "reportlab", "block-paragraphs", "kinsoku"])
 def test_printed_bulletin_imports_to_the_shipped_issue(pdfs, kind):
     extracted = extract(pdfs[kind])
     assert extracted.kind == "pdf" and extracted.proofread and extracted.ocr_pages == ()
@@ -60,6 +61,23 @@ def test_printed_bulletin_imports_to_the_shipped_issue(pdfs, kind):
         (expected.number, expected.total, expected.date, expected.title, expected.publisher)
     assert issue.distribution == DISTRIBUTION
     assert issue.to_markdown() == with_distribution(SHIPPED.read_text(encoding="utf-8"))
+
+
+def test_lines_cut_short_by_line_breaking_rules_are_really_there(pdfs):
+    """The kinsoku PDF has body lines ending a character or more short of the margin in mid-sentence
+    (their last characters went down with a 。 or ”): the old rule (a line ending short ends its paragraph)
+    would cut the paragraph there."""
+    from guanxin_site.importer.pdf import _drop_furniture, _margins, _page_rows
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdfs["kinsoku"]))
+    rows = [row for i in range(len(document)) for row in _page_rows(document, i)]
+    document.close()
+    rows = _drop_furniture(rows)
+    left, right = _margins(rows)
+    short = [a for a, b in zip(rows, rows[1:]) if right - 4 * a.em < a.x1 < right - 1.6 * a.em
+             and a.text.rstrip()[-1:] not in "。！？" and abs(b.x0 - left) < 0.5 * b.em and b.text[2:3] in "。，、”；：）"]
+    assert len(short) >= 3, [r.text for r in short]
 
 
 def test_chromium_pdf_has_page_numbers_and_a_running_header_that_are_dropped(pdfs):
@@ -123,6 +141,7 @@ def test_scan_without_the_ocr_extra_names_file_page_and_how_to_get_ocr(pdfs, pro
     assert result.exit_code == 1
     assert f"{pdfs['scan']}:第1页: 第1页是扫描的图片" in result.stderr
     assert "pip install 'guanxin-site[ocr]'" in result.stderr
+    assert "正在识别" not in result.output  # no promise of OCR before saying it is not installed
     assert "Traceback" not in result.output
     assert not list((project / "issues").rglob("*.md"))
 

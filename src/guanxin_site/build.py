@@ -14,7 +14,6 @@ import datetime as dt
 import gc
 import hashlib
 import os
-import pickle
 import tempfile
 import time
 from contextlib import contextmanager
@@ -24,15 +23,17 @@ from typing import Callable
 
 from guanxin_site import __version__
 from guanxin_site.archive import Archive, organise
-from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs_key, load_last_build, save_last_build
+from guanxin_site.cache import (CacheFolder, Identity, ParseCache, identity, inputs_key, load_last_build, no_cache_warning,
+                                open_cache, save_last_build, template_cache_dir)
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
-from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, make_renditions, rendition_bytes,
-                                 rendition_digest)
+from guanxin_site.images import (HEAD_BYTES, ImageProblem, cached_index, cleaned_digest, file_kind, make_renditions,
+                                 publishable, rendition_bytes, rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import SEARCH_PAGE, Page, left_out, plan
+from guanxin_site.records import decode_issue, encode_issue
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
 from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
@@ -54,6 +55,7 @@ class Project:
     issues: tuple[Issue, ...]
     warnings: tuple[ContentError, ...]
     drafts_waiting: tuple[str, ...]  # draft files left out of this build
+    cache_problem: str | None = None  # why the parse cache could not be written (cache.write_problem)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfi
             raise ContentErrors([ContentError("--base-url", None, str(exc))]) from None
     own_file = Gazetteer.file_in(project_dir, config.gazetteer)
     try:
-        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer)
+        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer).with_units(config.units)
     except GazetteerError as exc:
         raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
                                           f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
@@ -130,25 +132,30 @@ def _parse_path(path: Path) -> tuple:
 
 
 def _parse_in_worker(path: Path) -> tuple:
-    """Parse in a forked child and pickle the issue there: the parent unpickles it and writes
-    the same bytes to the parse cache, instead of pickling every issue a second time."""
+    """Parse in a forked child and encode the issue there (records.py): the parent decodes it and
+    writes the same bytes to the parse cache, instead of encoding every issue a second time."""
     kind, payload, extra = _parse_path(path)
     if kind == "ok":
-        return (kind, None, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        return (kind, None, encode_issue(payload))
     return (kind, payload, extra)
 
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
                  today: dt.date | None = None, use_cache: bool = False, jobs: int = 1,
-                 paths: list[Path] | None = None, identities: dict[Path, Identity] | None = None) -> Project:
+                 paths: list[Path] | None = None, identities: dict[Path, Identity] | None = None,
+                 cache_folder: CacheFolder | None = None) -> Project:
     """Read, parse and validate every input. Raises ContentErrors with every problem found.
 
-    paths and identities: the issue files and their identities, if the caller has them already."""
+    paths and identities: the issue files and their identities, if the caller has them already.
+    cache_folder: the build's (cache.open_cache); the parse cache is used only if it is the project's."""
     project_dir = project_dir.resolve()
     config, gazetteer = load_site_config(project_dir, base_url)
     paths = discover(project_dir) if paths is None else paths
     cache_key = f"{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
-    cache = ParseCache.load(project_dir, cache_key) if use_cache else ParseCache(cache_key)
+    if use_cache:
+        cache_folder = cache_folder or open_cache(project_dir)
+        use_cache = cache_folder.persistent
+    cache = ParseCache.load(cache_folder.path, cache_key) if use_cache else ParseCache(cache_key)
 
     results: dict[Path, tuple] = {}
     identities = identities if identities is not None else {path: identity(path) for path in paths}
@@ -164,15 +171,15 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     try:
         with _shared_with_workers(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={}):
             if use_cache:
-                cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
+                cache.stream_base(cache_folder.path)  # a cold parse writes the cache as results arrive
             for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
                 path = todo[index]
                 if kind == "ok":
-                    payload = payload if extra is None else pickle.loads(extra)
+                    payload = payload if extra is None else decode_issue(extra)
                     cache.put(rels[path], identities[path], payload, project_dir, extra)
-                results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
+                results[path] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
         if use_cache:
-            cache.save(project_dir, set(rels.values()))
+            cache.save(cache_folder.path, set(rels.values()))
     finally:
         cache.discard_stream()
         gc.unfreeze()
@@ -196,8 +203,8 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     errors.extend(archive_errors(issues))
     if errors:
         raise ContentErrors(errors)
-    warnings.extend(archive_warnings(issues, today or bulletin_today()))
-    return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting))
+    warnings.extend(archive_warnings(issues, today or bulletin_today(), config.known_gaps))
+    return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting), cache.problem)
 
 
 def _build_key(project: Project, themes_digest: str, drafts: bool) -> str:
@@ -250,14 +257,14 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
     return files
 
 
-def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: Path, started: float,
+def _unchanged_result(output_dir: Path, manifest: dict, key: str, cache_dir: Path, started: float,
                       today: dt.date) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do."""
     if not manifest or manifest.get("inputs") != key:
         return None
     if not all((output_dir / rel).is_file() for rel in manifest["files"]):
         return None
-    last = load_last_build(project_dir)
+    last = load_last_build(cache_dir)
     if last.get("inputs") != key:
         return None
     # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
@@ -307,11 +314,12 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
     key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
-    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started, today)):
+    cache = open_cache(project_dir)  # or a temporary folder (removed with this object) if it cannot be written
+    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, cache.path, started, today)):
         return unchanged
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
-                           paths=paths, identities=identities)
+                           paths=paths, identities=identities, cache_folder=cache)
     if offline and not project.config.offline:
         project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
@@ -331,7 +339,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                           or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
                 if not reused:
                     stale.append(n)
-            bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
+            bytecode = template_cache_dir() if use_cache else None  # compiled templates run as code: not in the project
             env = make_environment(project_dir, project.config, bytecode)
             env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
             if uses_workers(jobs, len(stale)):
@@ -342,13 +350,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                     writer.record(pages[stale[index]].output_path, *staged)
                     if progress and (done % 200 == 0 or done == len(stale)):
                         progress("render", done, len(stale))
-            _write_static(writer, dirs)
-            attachments = _write_attachments(writer, archive, project_dir)
-            photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
+            _write_static(writer, dirs, cache.path, project_dir)
+            attachments = _write_attachments(writer, archive, project_dir, cache.path)
+            photo_sources, photos_made = _write_photos(writer, archive, project_dir, cache.path, jobs)
             if progress and search:
                 progress("search", 0, 1)
             # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
-            search_files, manifest = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
+            search_files, manifest = (_write_search(writer, archive, project.gazetteer, cache.path, use_cache, jobs)
                                       if search and not project.config.offline else (None, None))
             search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
                                   deps=(*search_page.deps, _digest(manifest)))
@@ -360,23 +368,25 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     finally:
         gc.unfreeze()
     skipped = left_out(project.config)
-    if use_cache:
-        _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
+    unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today) \
+        if use_cache and cache.persistent else None
+    cache_problem = cache.problem or project.cache_problem or unsaved  # said once
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale) + rendered,
-        changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
+        changed=changed, seconds=time.perf_counter() - started,
+        warnings=project.warnings + ((no_cache_warning(cache_problem),) if cache_problem else ()),
         drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
         photos_made=photos_made,
     )
 
 
-def _save_summary(project_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
-                  today: dt.date) -> None:
+def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
+                  today: dt.date) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
-    so that build can recompute them for its own day."""
+    so that build can recompute them for its own day. Returns why it could not be saved, or None."""
     future = [i for i in project.issues if i.date > today]
     future_warnings = {future_warning(i.source, i.line_of("date"), i.date, today) for i in future}
-    save_last_build(project_dir, {
+    return save_last_build(cache_dir, {
         "inputs": key, "issues": issues,
         "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
         "future": [[i.source, i.line_of("date"), i.date.isoformat()] for i in future],
@@ -407,7 +417,7 @@ def _located_template_errors():
         raise ContentErrors([ContentError(exc.path, exc.line, exc.message)]) from None
 
 
-def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, project_dir: Path, use_cache: bool,
+def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, cache_dir: Path, use_cache: bool,
                   jobs: int) -> tuple[dict, str]:
     """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed.
     Returns the record for the next build and the manifest the search page carries."""
@@ -426,15 +436,16 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
         writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}
     if use_cache:
-        written, manifest = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
+        written, manifest = write_search(archive, gazetteer, writer, previous, cache_dir / "search", jobs)
     else:
         with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
             written, manifest = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
     return {"key": key, **written}, manifest
 
 
-def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
-    """Copy static/ of the theme; a project's file overrides the bundled one of the same name."""
+def _write_static(writer: SiteWriter, dirs: list[Path], cache_dir: Path, project_dir: Path) -> None:
+    """Copy static/ of the theme; a project's file overrides the bundled one of the same name.
+    Images (a project's share image is often a photo) are published without their metadata."""
     seen: set[str] = set()
     for d in dirs:
         static = d / "static"
@@ -444,21 +455,25 @@ def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
             rel = "static/" + path.relative_to(static).as_posix()
             if rel not in seen:
                 seen.add(rel)
-                writer.put(rel, path.read_bytes())
+                data = path.read_bytes()
+                try:
+                    writer.put(rel, publishable(cache_dir, hashlib.sha256(data).hexdigest(), data, path.name, f"图片“{rel}”"))
+                except ImageProblem as exc:
+                    raise ContentErrors([ContentError(relative_posix(path, project_dir), None, str(exc))]) from None
 
 
 def _make_photo(photo) -> dict[str, str]:
-    return make_renditions(_WORK["project_dir"], photo)
+    return make_renditions(_WORK["project_dir"], _WORK["cache_dir"], photo)
 
 
-def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs: int) -> tuple[list[str], int]:
+def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, cache_dir: Path, jobs: int) -> tuple[list[str], int]:
     """Publish every photo's renditions beside its issue page. Renditions missing from the photo
     cache are made first, spread over the build's processes; returns the photos' sources (inputs
     of the nothing-changed check) and how many photos were processed."""
     unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
-    indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
+    indexes = {digest: cached_index(cache_dir, photo) for digest, photo in unique.items()}
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
-    _WORK.update(project_dir=project_dir)
+    _WORK.update(project_dir=project_dir, cache_dir=cache_dir)
     try:
         for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
             indexes[todo[n].digest] = index
@@ -475,23 +490,31 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
                     continue  # the same photo twice in one issue
                 digest = rendition_digest(indexes[photo.digest], rendition)
                 if writer.previous_files.get(rel) != digest or not writer.keep(rel):
-                    writer.put(rel, rendition_bytes(project_dir, photo, rendition))
+                    writer.put(rel, rendition_bytes(cache_dir, photo, rendition))
     return sorted(sources), len(todo)
 
 
-def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
-    """Copy attachments beside their issue page; returns their sources for change detection."""
+def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path, cache_dir: Path) -> list[str]:
+    """Copy attachments beside their issue page, images cleaned of their metadata (images.publishable);
+    returns their sources for change detection. A published file still current is kept without
+    reading its source: the digest it must have is the source's, or its cleaned version's (cached)."""
     sources = []
     for issue in archive.issues:
         for attachment in issue.attachments:
             sources.append(attachment.source)
             rel = issue.url + attachment.name
-            if writer.previous_files.get(rel) != attachment.digest or not writer.keep(rel):
-                try:
-                    data = (project_dir / attachment.source).read_bytes()
-                except OSError:  # removed or renamed while the build ran
-                    raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
-                                                      f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
-                cleaned = clean_attachment(project_dir, attachment.digest, data)  # a photo: without EXIF/GPS
-                writer.put(rel, data if cleaned is None else cleaned)
+            path, where = project_dir / attachment.source, (issue.source, issue.line_of("attachments"))
+            try:
+                with open(path, "rb") as handle:
+                    head = handle.read(HEAD_BYTES)
+                current = cleaned_digest(cache_dir, attachment.digest) if file_kind(head, attachment.name) else attachment.digest
+                if current is not None and writer.previous_files.get(rel) == current and writer.keep(rel):
+                    continue
+                data = path.read_bytes()
+            except OSError:  # removed or renamed while the build ran
+                raise ContentErrors([ContentError(*where, f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
+            try:
+                writer.put(rel, publishable(cache_dir, attachment.digest, data, attachment.name, f"附件“{attachment.name}”"))
+            except ImageProblem as exc:
+                raise ContentErrors([ContentError(*where, str(exc))]) from None
     return sorted(sources)

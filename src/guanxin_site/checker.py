@@ -31,6 +31,7 @@ ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards or in
 # total or date taken by another file; build only warns (or, for drafts, leaves them out)
 LINK = "link"  # a link or #anchor of the built site leads nowhere
 PROOFREAD = "proofread"  # imported by OCR and not yet proof-read (proofread: false); build publishes it
+PLACEMENT = "placement"  # a paragraph opens like the report of a unit the gazetteer does not know; build publishes it
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,39 @@ def _parse_files(project_dir: Path, config, gazetteer) -> _Parsed:
     return parsed
 
 
+def _unknown_unit_paragraphs(issue: Issue, project_dir: Path, gazetteer, data: bytes | None = None) -> list[Problem]:
+    """Paragraphs that open the way a report does (白成市关工委…, 长白山管委会关工委…) with a name the
+    gazetteer does not know: a typo, or a unit of its own, published inside another report.
+    data: the file's bytes, when they are not (yet) what is on disk (the desk checks what is being typed)."""
+    from guanxin_site.parser import normalize_newlines, split_front_matter
+
+    try:
+        data = (project_dir / issue.source).read_bytes() if data is None else data
+        text = normalize_newlines(data.decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    split = split_front_matter(text)
+    if split is None:
+        return []
+    problems = []
+    previous, fenced = "", False
+    for number, line in enumerate(split.body.split("\n"), split.body_line):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        starts = not fenced and not previous.strip() and line.strip()
+        previous = line
+        unit = gazetteer.unknown_unit_at_start(line) if starts else None
+        if unit is None:
+            continue
+        hint = gazetteer.suggest_region(unit)
+        problems.append(Problem(issue.source, number, (
+            f"这一段以“{unit}关工委”开头，像是一篇报道，但“{unit}”不在地名表中"
+            f"{f'（是不是“{hint}”？）' if hint else ''}，现在发布在它前面那篇报道里；如果是错字，请改正并移到"
+            f"“## {hint or '地区名'}”下；如果它是地名表以外的单位，请在 site.yaml 的 units 中加上“{unit}”，"
+            f"再把这一段放到“## {unit}”下"), PLACEMENT))
+    return problems
+
+
 def _unproofread(issue: Issue) -> Problem:
     original = next((a.name for a in issue.attachments if a.name.lower().endswith(".pdf")), None)
     against = f"附件 {original}" if original else "原件"
@@ -170,9 +204,10 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     numbered = parsed.issues + parsed.stand_ins
     problems = list(parsed.problems)
     problems += _as_problems(archive_errors(numbered), ARCHIVE)
-    problems += _as_problems(archive_warnings(numbered, today), ARCHIVE_WARNING)
+    problems += _as_problems(archive_warnings(numbered, today, config.known_gaps), ARCHIVE_WARNING)
     problems += _as_problems(draft_conflicts(parsed.draft_numbering, numbered), ARCHIVE_WARNING)
     problems += [_unproofread(issue) for issue in parsed.issues if not issue.proofread]
+    problems += [p for issue in parsed.issues for p in _unknown_unit_paragraphs(issue, project_dir, gazetteer)]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CheckReport(len(parsed.issues), tuple(problems + site_problems), tuple(parsed.drafts), site_pages,
                        files=parsed.files)
@@ -199,7 +234,9 @@ def check_one(project_dir: Path, source: SourceFile, config, gazetteer, others: 
         return tuple(_as_problems(draft_conflicts([issue], [*others, *drafts]), ARCHIVE_WARNING))
     numbered = [*others, issue]
     problems = _as_problems([e for e in archive_errors(numbered) if e.path in mine], ARCHIVE)
-    problems += _as_problems([e for e in archive_warnings(numbered, today) if e.path in mine], ARCHIVE_WARNING)
+    problems += _as_problems([e for e in archive_warnings(numbered, today, config.known_gaps) if e.path in mine],
+                             ARCHIVE_WARNING)
     if not issue.proofread:
         problems.append(_unproofread(issue))
+    problems += _unknown_unit_paragraphs(issue, project_dir, gazetteer, source.data)
     return tuple(sorted(problems, key=lambda p: (p.line or 0, p.message)))

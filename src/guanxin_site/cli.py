@@ -35,10 +35,12 @@ def _echo_errors(exc: ContentErrors) -> None:
 
 
 def _require_project(source: Path) -> None:
-    """A mistyped --source must not quietly produce an empty site (or new folders) somewhere."""
-    if not (source / "issues").is_dir() and not (source / "site.yaml").is_file():
-        click.secho(f"错误：{source} 中没有 issues/ 文件夹，也没有 site.yaml，不像是简报网站的项目目录；"
-                    "请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）", fg="red", err=True)
+    """A mistyped --source (or a command run inside issues/) must not quietly make an empty site or new folders."""
+    from guanxin_site.config import not_a_project
+
+    why = not_a_project(source)
+    if why is not None:
+        click.secho(f"错误：{why}", fg="red", err=True)
         sys.exit(1)
 
 
@@ -226,6 +228,8 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
     if output not in (None, "-") and (len(files) > 1 or files[0].is_dir()):
         click.secho("错误：一次导入多个文件时不能用 -o 指定一个文件名；去掉 -o，每期会按期号分别保存", fg="red", err=True)
         sys.exit(2)
+    if output is None:  # -o names where the file goes: no project needed
+        _require_project(source)
     try:
         _, gazetteer = load_site_config(source.resolve(), None)
     except GuanxinError as exc:
@@ -277,6 +281,9 @@ def _echo_import(outcomes, output: str | None) -> None:
             click.echo(outcome.markdown, nl=False)
         elif outcome.status == IMPORTED:
             click.echo(f"已导入：{shown} → {outcome.target}（{outcome.label}，{outcome.reports} 篇地区报道）")
+            if outcome.backup:
+                click.secho(f"提醒：替换前的 {outcome.target} 已保存为 {outcome.backup}；需要找回手工改过的内容时打开它",
+                            fg="yellow", err=True)
             if outcome.notes:
                 click.secho(f"提醒：上面 {len(outcome.notes)} 处请对照原件核对，需要时直接修改 {outcome.target}", fg="yellow", err=True)
         elif outcome.status == ATTENTION or not table:  # what was skipped is listed in the table
@@ -480,7 +487,7 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
                                      progress=progress, password=password)
                 break
             except PasswordNeeded as exc:
-                if password is not None or not sys.stdin.isatty():
+                if password is not None or not _can_prompt():
                     _fail(exc)
                 progress.pause()
                 password = click.prompt(f"{exc}\n密码（输入时不显示）", hide_input=True, err=True)
@@ -494,6 +501,11 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
                 sys.exit(130)
     if not quiet:
         _echo_deploy(report, target, dry_run, limit)
+
+
+def _can_prompt() -> bool:
+    """Someone at the keyboard (not CI, not a pipe) who can type a password."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _deploy_address(name: str | None, url: str | None, source: Path) -> str:

@@ -5,8 +5,22 @@ Messages are Simplified Chinese because editors read them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Control characters written as \\xNN: quoted in a message, a NUL or a terminal escape would be
+    invisible, or garble the editor's window."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
 
 
 def located(path: str, line: int | None, message: str) -> str:

@@ -58,24 +58,65 @@ def write_file(path: Path, data: bytes, *, sync: bool = True, backup: bool = Fal
     if backup and path.is_file():
         kept = backup_path(path)
         write_file(kept, path.read_bytes(), sync=sync)
-    tmp = temp_path(path)
+    replacement = Replacement(path, sync=sync)
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    if sync:
-        sync_directory(path.parent)
+        replacement.write(data)
+    except BaseException:
+        replacement.abort()
+        raise
+    replacement.commit()
     return kept
+
+
+class Replacement:
+    """A new version of `path`, written piece by piece (data too large to hold at once, such as a
+    cache streamed as it is made): commit() puts it in place as write_file does, abort() drops it."""
+
+    def __init__(self, path: Path, *, sync: bool = True):
+        self.path, self.sync = Path(path), sync
+        self.tmp = temp_path(self.path)
+        self.handle = open(self.tmp, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+
+    def commit(self) -> None:
+        try:
+            if self.sync:
+                self.handle.flush()
+                os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.replace(self.tmp, self.path)
+        finally:
+            self.abort()  # after a failure: no temporary file left behind
+        if self.sync:
+            sync_directory(self.path.parent)
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def replace_file(path: Path, data: bytes, *, sync: bool = True) -> None:
     """`write_file` without a backup (kept for the callers that only replace)."""
     write_file(path, data, sync=sync)
+
+
+def try_lock(handle) -> bool:
+    """Lock an open file for this process without waiting; False if another process holds it.
+    The lock goes when the handle is closed, or the process ends (killed included)."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
 
 
 def sync_tree(root: Path) -> None:

@@ -59,6 +59,30 @@ def _interned_place(*fields) -> Place:
     return place
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A region an office adds in site.yaml (`units:`): a name, and other names it goes by."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+# A paragraph that opens the way a report does: a place or unit name, then 关工委.
+_REPORT_OPENING = re.compile(r"([\u4e00-\u9fff]{2,16}?)(?:关工委|关心下一代工作委员会)")
+# What the names of places and units end with (a name without one is a phrase: 全省各级, 近年来).
+_UNIT_SUFFIX = re.compile(r"(?:市|县|区|州|盟|旗|地区|林区|管委会|管理委员会|管理局|师|团|局|厅|委|办|系统|公司|集团|油田|"
+                          r"大学|学院|学校|中心|协会|街道|乡|镇|农场|垦区|社区|村)$")
+# Openings that name the area's own bodies or many at once (市关工委, 各级, 中国关工委), not one unit's report.
+# A verb before 市/县关工委 (组织市关工委全体人员…) makes it "the city's committee", not a unit's name.
+_GENERIC_OPENING = re.compile(r"^(?:各|全|我|本|该|此|其|省|市|县|区|州|盟|旗|乡|镇|上级|基层|两级|三级|所属|有关|以上|部分|"
+                              r"组织|召开|协助|配合|联合|邀请|参加|会同|督促|指导|带领|按照|根据|通过|围绕|针对|结合|推动|"
+                              r"动员|发动|支持|协调|陪同|率领|牵头|受|请|经|随)")
+
+
+# Words that make the text before 关工委 a phrase, not a name (会议由市关工委…, 在省关工委…, 我们和市关工委…).
+_PHRASE = re.compile(r"[由在的了与及对向为是把被从经同等也都将已于以并而或就让使据按之这那每所其今近要]")
+
+
 class GazetteerError(Exception):
     """The setting names no known area, or the data file is missing or malformed (message in Chinese)."""
 
@@ -89,6 +113,7 @@ class Gazetteer:
         self.area = area  # 黑龙江省 / 北京市 / 伊春市: whose bulletin this is
         self.level = level  # PROVINCE, MUNICIPALITY or CITY
         self.province = province or area  # the provincial-level division the area is in
+        self._area_short = area_short
         self._area_names = frozenset(n for n in (area, self.province, area_short or _area_short(area),
                                                  _area_short(self.province)) if n)
         self._counties = counties
@@ -185,7 +210,7 @@ class Gazetteer:
         return self._region_index[m.group()] if m else None
 
     def suggest_region(self, name: str) -> str | None:
-        """Closest region name for an unknown one (黑河 -> 黑河市), or None."""
+        """Closest region name for an unknown one (黑河 -> 黑河市, 松源市 -> 松原市), or None."""
         name = name.strip().translate(_TRADITIONAL)
         if not name or self.is_area_name(name):
             return None
@@ -198,10 +223,46 @@ class Gazetteer:
         if _strip_suffix(name) in by_short:
             return by_short[_strip_suffix(name)]
         candidates = {**by_short, **{n: p.name for n, p in self._region_index.items()}}
-        import difflib  # only when suggesting a name for a mistake
+        return closest_name(name, candidates)
 
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=_SUGGEST_CUTOFF)
-        return candidates[close[0]] if close else None
+    def unknown_unit_at_start(self, text: str) -> str | None:
+        """The name of a place or unit a paragraph opens with, the way a report opens (长白山管委会关工委…,
+        白成市关工委…), when this gazetteer knows no such region or county; None for any other paragraph.
+
+        Generic openings (市关工委…, 各级关工委…, 省教育厅关工委…: the area's own bodies) do not count."""
+        match = _REPORT_OPENING.match(text.lstrip())
+        if match is None:
+            return None
+        name = match.group(1)
+        if (not _UNIT_SUFFIX.search(name) or _GENERIC_OPENING.match(name) or _PHRASE.search(name) or self.is_area_name(name)
+                or any(name.startswith(area) for area in self._area_names if len(area) > 2)):
+            return None
+        if self.region_at_start(name) is not None or self.county_at_start(name) is not None:
+            return None
+        return name
+
+    def with_units(self, units: tuple[Unit, ...]) -> Gazetteer:
+        """This gazetteer with regions of the office's own (site.yaml `units`): a unit the data does not have
+        (长白山管委会, 兵团第一师, 省教育系统) or a county that reports as a region of its own (梅河口市).
+        Raises GazetteerError for a name the gazetteer already has as a region."""
+        if not units:
+            return self
+        taken = {p.slug for p in self.regions} | {c.slug for cs in self._counties.values() for c in cs}
+        added = []
+        for unit in units:
+            for name in (unit.name, *unit.aliases):
+                if name in self._region_index:
+                    raise GazetteerError(f"“{name}”已经是地名表中的地区（{self._region_index[name].name}），"
+                                         "不用写在 units 中")
+            slug = _unique_slug(_sound_slug(_strip_suffix(unit.name)), taken)
+            taken.add(slug)
+            added.append(_interned_place(None, unit.name, _strip_suffix(unit.name), slug, None, unit.aliases))
+        regions = self.regions + tuple(added)
+        counties = {**self._counties, **{p.name: () for p in added}}
+        _check_unique(regions, counties, "site.yaml units")
+        digest = hashlib.sha256((self.fingerprint + repr(units)).encode()).hexdigest()
+        return Gazetteer(self.name, digest, regions, counties, area=self.area, level=self.level,
+                         province=self.province, area_short=self._area_short)
 
     # -- counties --------------------------------------------------------
 
@@ -306,6 +367,34 @@ def _area_short(name: str) -> str:
     return re.sub(r"(?:壮族|回族|维吾尔)?(?:省|市|自治区)$", "", name)
 
 
+def closest_name(name: str, candidates: dict[str, str], cutoff: float = _SUGGEST_CUTOFF) -> str | None:
+    """candidates[the key most like name], by characters and by sound: a pinyin input slip gives a character
+    of the same sound (松源市 for 松原市, 白成市 for 白城市), which must outrank one merely shared (辽源市)."""
+    import difflib  # only when suggesting a name for a mistake
+
+    from guanxin_site.sounds import same_sound_share
+
+    def score(key: str) -> float:
+        chars = difflib.SequenceMatcher(None, name, key).ratio()
+        return max(chars, (chars + same_sound_share(name, key)) / 2)
+
+    scored = sorted(((score(key), key) for key in candidates), key=lambda pair: (-pair[0], pair[1]))
+    return candidates[scored[0][1]] if scored and scored[0][0] >= cutoff else None
+
+
+def _sound_slug(name: str) -> str:
+    from guanxin_site.sounds import slug
+
+    return slug(name)
+
+
+def _unique_slug(slug: str, taken: set[str]) -> str:
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    return candidate
+
+
 def _strip_suffix(name: str) -> str:
     for suffix in _REGION_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
@@ -396,7 +485,7 @@ def resolve(setting: str, within: str | None = None) -> Choice:
             return Choice(p["slug"])
     found = [(p, r) for p in provinces for r in p["regions"]
              if setting in (r[0], r[1], f"{p['slug']}-{r[2]}", r[2], *r[4])
-             or (len(setting) > 1 and setting == _strip_suffix(r[1]))]
+             or (len(setting) > 1 and setting in (_strip_suffix(r[1]), _region_short(r[1])))]
     if len({(p["slug"], r[0]) for p, r in found}) > 1:
         options = "；".join(f"{r[1]}（{p['name']}）写 {p['slug']}-{r[2]}" for p, r in found)
         raise GazetteerError(f"“{setting}”不止一个地方：{options}")
@@ -413,11 +502,18 @@ def resolve(setting: str, within: str | None = None) -> Choice:
 
 
 def _closest(setting: str, provinces: list) -> str:
-    import difflib  # only when explaining a mistake
-
     names = [p["name"] for p in provinces] + [p["slug"] for p in provinces] + [r[1] for p in provinces for r in p["regions"]]
-    close = difflib.get_close_matches(setting, names, n=1, cutoff=0.6)
-    return f"（是不是“{close[0]}”？）" if close else ""
+    close = closest_name(setting, {n: n for n in names})
+    return f"（是不是“{close}”？）" if close else ""
+
+
+# An autonomous prefecture or league goes by its place name alone: 延边 for 延边朝鲜族自治州, 海西 for 海西蒙古族藏族自治州.
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,8}族)+自治(?:州|县|旗)$")
+
+
+def _region_short(name: str) -> str:
+    match = _AUTONOMOUS.match(name)
+    return match.group(1) if match else _strip_suffix(name)
 
 
 def _parse(name: str, raw: bytes, source: str) -> Gazetteer:
@@ -428,8 +524,13 @@ def _parse(name: str, raw: bytes, source: str) -> Gazetteer:
         code = doc.get("province", {}).get("code")
     except (UnicodeDecodeError, ValueError) as exc:
         raise GazetteerError(f"{source}：不是有效的地名表文件（{exc}）") from exc
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise GazetteerError(f"{source}：地名表文件的结构不对（{exc!r}）") from exc
+    except KeyError as exc:
+        raise GazetteerError(f"{source}：地名表文件的结构不对：有一个地区或县缺少“{exc.args[0]}”这一项（每个地区和县都要写 "
+                             "code、name、short、slug，地区还要写 counties）；只是要加几个地区或单位时，不用自己写地名表文件，"
+                             "在 site.yaml 的 units 中写上它们即可") from exc
+    except (TypeError, AttributeError) as exc:
+        raise GazetteerError(f"{source}：地名表文件的结构不对（{exc}）；只是要加几个地区或单位时，"
+                             "在 site.yaml 的 units 中写上它们即可") from exc
     _check_unique(regions, counties, source)
     fingerprint = hashlib.sha256(raw).hexdigest()
     level = MUNICIPALITY if code in MUNICIPALITY_CODES else PROVINCE

@@ -31,6 +31,9 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
 
+from guanxin_site.cache import CACHE_DIR, write_problem
+from guanxin_site.errors import OutputError, visible
+from guanxin_site.fsutil import sync_directory, sync_tree, write_file
 from guanxin_site.models import Photo, Rendition
 from guanxin_site.reader import ISSUES_DIR
 
@@ -44,9 +47,10 @@ DEFAULT_WIDTH = 960  # what <img src> names, for browsers without srcset
 CLOSE = 0.9  # a rendition within 10 % of the source's width adds nothing: the source width replaces it
 JPEG_SETTINGS = {"quality": 82, "optimize": True, "progressive": True, "subsampling": 2}
 WEBP_SETTINGS = {"quality": 78, "method": 4}
+MAX_FRAME_PIXELS = 10 * MAX_PIXELS  # all pages of a TIFF scan, all frames of an animation, together
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what Pillow may read a photo as (a GIF: its first frame)
-ATTACHMENT_FORMATS = ("JPEG", "PNG", "WEBP")  # attachments re-saved without metadata in their own format
-SETTINGS_VERSION = "3"  # bump when renditions change for the same source (widths, settings, pipeline)
+_FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP", "TIFF": "TIFF"}
+SETTINGS_VERSION = "4"  # bump when renditions change for the same source (widths, settings, pipeline)
 # Shown width of a photo: the content column is 46rem with 1rem padding on each side.
 SIZES = "(max-width: 46rem) calc(100vw - 2rem), 44rem"
 CACHE_SUBDIR = "photos"
@@ -78,8 +82,6 @@ class Facts:
 
 def read_facts(path: Path, shown: str) -> Facts:
     """Check a photo file by its bytes; raise ImageProblem with a Chinese message."""
-    from PIL import Image, UnidentifiedImageError
-
     try:
         size = path.stat().st_size
     except OSError:
@@ -91,32 +93,46 @@ def read_facts(path: Path, shown: str) -> Facts:
         data = path.read_bytes()
     except OSError as exc:
         raise ImageProblem(f"无法读取图片“{shown}”（{exc.strerror or exc}）") from None
-    too_many = f"图片“{shown}”的像素过多（超过 {MAX_PIXELS // 1_000_000} 百万像素）；请缩小后再用（长边 3000 像素足够）"
-    try:
-        with warnings.catch_warnings():  # Pillow warns of large images on stderr, in English; we refuse them below
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-        with image:
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageProblem(f"图片“{shown}”有 {width}×{height} 像素，超过 {MAX_PIXELS // 1_000_000} 百万像素；"
-                                   "请缩小后再用（长边 3000 像素足够）")
-            if image.format == "JPEG":
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # decode at 1/8 scale: cheap
-            image.load()  # a truncated or corrupt file fails here, not in the build
-            orientation = image.getexif().get(0x0112, 1)
-    except ImageProblem:
-        raise
-    except UnidentifiedImageError:
-        raise ImageProblem(f"“{shown}”不是 JPEG、PNG、GIF 或 WebP 图片（按文件内容判断，与扩展名无关）；"
-                           "请另存为 JPG 格式后再用") from None
-    except Image.DecompressionBombError:  # claims hundreds of megapixels: a decompression bomb
-        raise ImageProblem(too_many) from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageProblem(f"图片“{shown}”已损坏或不完整，无法读取（{exc}）；请重新导出或重新拷贝这张图片") from None
+    width, height, orientation = _decodable(data, FORMATS, f"图片“{shown}”")
     if orientation in (5, 6, 7, 8):  # turned a quarter: the displayed image is the other way round
         width, height = height, width
     return Facts(hashlib.sha256(data).hexdigest(), size, width, height)
+
+
+def _decodable(data: bytes, formats: tuple[str, ...], shown: str, why: str = "") -> tuple[int, int, int]:
+    """Check that an image decodes, cheaply: its size, then its pixels (a JPEG at 1/8 scale, which
+    still reads every byte, so a truncated file fails here). Returns width, height and EXIF
+    orientation; raises ImageProblem (shown: 图片“…” or 附件“…”; why: what refusing it means)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns (of large images, corrupt EXIF) on stderr, in English
+            with Image.open(io.BytesIO(data), formats=list(formats)) as image:
+                width, height = image.size
+                frames = getattr(image, "n_frames", 1)
+                if width * height > MAX_PIXELS or frames * width * height > MAX_FRAME_PIXELS:
+                    many = f"{width}×{height} 像素" + (f"、{frames} 帧（页）" if frames > 1 else "")
+                    raise ImageProblem(f"{shown}有 {many}，超过 {MAX_PIXELS // 1_000_000} 百万像素{why}；"
+                                       "请缩小后再用（长边 3000 像素足够）")
+                if image.format in ("JPEG", "MPO"):
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))  # decode at 1/8 scale: cheap
+                image.load()  # a truncated or corrupt file fails here, not in the build
+                orientation = image.getexif().get(0x0112, 1)
+    except ImageProblem:
+        raise
+    except UnidentifiedImageError:
+        if len(formats) == 1:  # it starts as that format does, and goes on as no such file does
+            raise ImageProblem(f"{shown}已损坏或不完整，无法读取{why}；请重新导出或重新拷贝这张图片") from None
+        names = "、".join(_FORMAT_NAMES[f] for f in formats[:-1]) + f" 或 {_FORMAT_NAMES[formats[-1]]}"
+        raise ImageProblem(f"{shown}不是 {names} 图片（按文件内容判断，与扩展名无关）{why}；"
+                           "请另存为 JPG 格式后再用") from None
+    except Image.DecompressionBombError:  # claims hundreds of megapixels: a decompression bomb
+        raise ImageProblem(f"{shown}的像素过多（超过 {MAX_PIXELS // 1_000_000} 百万像素）{why}；"
+                           "请缩小后再用（长边 3000 像素足够）") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file makes Pillow's decoders raise almost anything
+        raise ImageProblem(f"{shown}已损坏或不完整，无法读取（{exc}）{why}；请重新导出或重新拷贝这张图片") from None
+    return width, height, orientation
 
 
 def rendition_widths(width: int) -> tuple[int, ...]:
@@ -273,7 +289,7 @@ class PhotoPass:
 
     def _resolve(self, src: str, line: int) -> tuple[Path | None, str]:
         parts = urlsplit(src)
-        shown = unquote(src)
+        shown = visible(unquote(src))
         if len(shown) > 60:
             shown = shown[:60] + "……"
         if parts.scheme or parts.netloc:
@@ -374,6 +390,8 @@ def figure_html(photo: Photo, eager: bool) -> str:
 
 
 # --- Building: renditions, cached by source digest and settings -----------------------------
+# Every function here takes the build's cache folder (cache.CacheFolder.path: the project's
+# .guanxin-cache, or a temporary folder when that cannot be written).
 
 def _codec_versions() -> str:
     from PIL import __version__ as pillow, features
@@ -388,24 +406,25 @@ def cache_key(digest: str) -> str:
     return hashlib.sha256(f"{digest}\0{settings}".encode()).hexdigest()
 
 
-def cache_folder(project_dir: Path, digest: str) -> Path:
-    from guanxin_site.cache import CACHE_DIR
-
+def cache_folder(cache_dir: Path, digest: str) -> Path:
     key = cache_key(digest)
-    return project_dir / CACHE_DIR / CACHE_SUBDIR / key[:2] / key
+    return cache_dir / CACHE_SUBDIR / key[:2] / key
 
 
-def cached_index(project_dir: Path, photo: Photo) -> dict[str, str] | None:
-    """rendition file (width.ext) -> sha256 of its bytes, if the cache holds every rendition of this photo."""
-    folder = cache_folder(project_dir, photo.digest)
+def _read_index(folder: Path, wanted: set[str]) -> dict[str, str] | None:
+    """A stored folder's index (file -> sha256 of its bytes), if it holds every wanted file."""
     try:
         index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    wanted = {_cache_name(r) for r in photo.renditions}
     if not isinstance(index, dict) or not wanted <= set(index) or not all((folder / n).is_file() for n in wanted):
         return None
     return index
+
+
+def cached_index(cache_dir: Path, photo: Photo) -> dict[str, str] | None:
+    """rendition file (width.ext) -> sha256 of its bytes, if the cache holds every rendition of this photo."""
+    return _read_index(cache_folder(cache_dir, photo.digest), {_cache_name(r) for r in photo.renditions})
 
 
 def _cache_name(rendition: Rendition) -> str:
@@ -416,11 +435,11 @@ def rendition_digest(index: dict[str, str], rendition: Rendition) -> str:
     return index[_cache_name(rendition)]
 
 
-def rendition_bytes(project_dir: Path, photo: Photo, rendition: Rendition) -> bytes:
-    return (cache_folder(project_dir, photo.digest) / _cache_name(rendition)).read_bytes()
+def rendition_bytes(cache_dir: Path, photo: Photo, rendition: Rendition) -> bytes:
+    return (cache_folder(cache_dir, photo.digest) / _cache_name(rendition)).read_bytes()
 
 
-def make_renditions(project_dir: Path, photo: Photo) -> dict[str, str]:
+def make_renditions(project_dir: Path, cache_dir: Path, photo: Photo) -> dict[str, str]:
     """Decode, turn upright, drop all metadata, resize and encode; store in the cache. Returns its index.
 
     Raises ImageProblem if the source changed into something unreadable since it was parsed."""
@@ -435,12 +454,12 @@ def make_renditions(project_dir: Path, photo: Photo) -> dict[str, str]:
         raise ImageProblem(f"图片“{photo.source}”在生成过程中被改动了；请重新生成", photo.source)
     try:
         with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
-            icc = opened.info.get("icc_profile")  # colours, not metadata: kept so photos look as shot
-            if opened.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale where the largest rendition allows
+            icc = opened.info.get("icc_profile")
+            if opened.format in ("JPEG", "MPO"):  # decode at 1/2, 1/4 or 1/8 scale where the largest rendition allows
                 turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)
                 opened.draft("RGB", (photo.height, photo.width) if turned else (photo.width, photo.height))
             upright = ImageOps.exif_transpose(opened)
-            image = _flatten(upright)
+            image = _flatten(_to_srgb(upright, icc))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageProblem(f"图片“{photo.source}”无法读取（{exc}）", photo.source) from None
     files: dict[str, bytes] = {}
@@ -450,13 +469,28 @@ def make_renditions(project_dir: Path, photo: Photo) -> dict[str, str]:
         if current.size != (width, height):
             current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
         jpeg, webp = io.BytesIO(), io.BytesIO()
-        extra = {"icc_profile": icc} if icc else {}
-        current.save(jpeg, "JPEG", **JPEG_SETTINGS, **extra)  # no exif=, no xmp=: none is written
-        current.save(webp, "WEBP", **WEBP_SETTINGS, **extra)
+        current.save(jpeg, "JPEG", **JPEG_SETTINGS)  # no exif=, xmp=, icc_profile=: none is written
+        current.save(webp, "WEBP", **WEBP_SETTINGS)
         files[f"{width}.jpg"], files[f"{width}.webp"] = jpeg.getvalue(), webp.getvalue()
     index = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
-    _store(cache_folder(project_dir, photo.digest), files, index)
+    _store(cache_folder(cache_dir, photo.digest), files, index)
     return index
+
+
+def _to_srgb(image, icc: bytes | None):
+    """The pixels in sRGB, which browsers assume for an image without a colour profile: the
+    source's ICC profile is applied here and never published (its description can name the
+    camera or its owner). A profile that cannot be read leaves the pixels as they are."""
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
+                                         outputMode="RGBA" if image.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
 
 
 def _flatten(image):
@@ -471,74 +505,229 @@ def _flatten(image):
         paper = Image.new("RGB", rgba.size, (255, 255, 255))
         paper.paste(rgba, mask=rgba.getchannel("A"))
         return paper
-    rgb = image.convert("RGB")
-    clean = Image.new("RGB", rgb.size)
-    clean.paste(rgb)
-    return clean
+    return _bare(image.convert("RGB"))
+
+
+def _bare(image, keep: tuple[str, ...] = ()):
+    """A copy of the pixels (and palette) with none of the source's info (EXIF, XMP, ICC profile,
+    comments, text chunks) but the keys in `keep`: the encoders write what info holds."""
+    copy = image.copy()
+    copy.info = {key: image.info[key] for key in keep if key in image.info}
+    return copy
 
 
 def _store(folder: Path, files: dict[str, bytes], index: dict[str, str]) -> None:
-    """Write a photo's renditions into a temporary folder, then rename it into place (all or nothing)."""
-    from guanxin_site.cache import _prepare
-
-    _prepare(folder.parents[2])  # .guanxin-cache itself, with its .gitignore
+    """Write a stored folder whole or not at all: into a temporary folder, synced, then renamed
+    into place and the rename synced. A power cut never leaves an index naming empty files.
+    Raises OutputError (in Chinese) when the cache cannot be written: the build needs these files."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    for name, data in files.items():
-        (tmp / name).write_bytes(data)
-    (tmp / "index.json").write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
+    try:
+        tmp.mkdir()
+        for name, data in [*files.items(), ("index.json", json.dumps(index, sort_keys=True).encode())]:
+            write_file(tmp / name, data, sync=False)  # synced once, all together, below
+        sync_tree(tmp)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"无法写入缓存文件夹 {CACHE_DIR}（{write_problem(exc)}），图片无法处理；"
+                          "请检查磁盘空间后重新生成") from None
     shutil.rmtree(folder, ignore_errors=True)  # an incomplete folder from an older run
     try:
         os.rename(tmp, folder)
     except OSError:  # another process stored the same photo meanwhile: same bytes, keep theirs
         shutil.rmtree(tmp, ignore_errors=True)
+    sync_directory(folder.parent)
 
 
-# --- Attachments that are images: published full size, but without metadata -----------------
+# --- Image files published whole (attachments, the theme's images): cleaned, or refused ------
+# An image file is told by its bytes, whatever its name. What can be cleaned is decoded and written
+# again in its own format without any metadata (EXIF with GPS, XMP, IPTC, ICC profile, comments,
+# text chunks), turned upright, at full size; a GIF keeps its frames byte for byte, only its comment
+# and application extensions (XMP, ICC) go. What cannot be cleaned (HEIC, AVIF, camera RAW, too
+# large, damaged) is refused with a located message in check and build: never published as it is.
 
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+CLEAN_VERSION = "1"  # bump when the cleaning of whole files changes for the same source
+_REFUSED = "，其中可能带有拍摄地点（GPS）、相机型号等信息，本程序无法去掉，因此不能发布"
+_AS_JPEG = "；请在手机或电脑上另存为 JPG（或 PNG）格式后再附上"
 
 
-def is_image_bytes(data: bytes) -> bool:
-    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+def _ftyp_brand(head: bytes, brands: tuple[bytes, ...]) -> bool:
+    """An ISO media file (ftyp box) whose major or compatible brands include one of `brands`."""
+    if head[4:8] != b"ftyp":
+        return False
+    size = min(int.from_bytes(head[:4], "big"), len(head))
+    listed = [head[8:12]] + [head[at:at + 4] for at in range(16, size - 3, 4)]
+    return any(brand in brands for brand in listed)
 
 
-def clean_attachment(project_dir: Path, digest: str, data: bytes) -> bytes | None:
-    """An attachment that is a JPEG, PNG or WebP image, turned upright and stripped of its metadata
-    at full size (JPEG at quality 95 without chroma subsampling, PNG and WebP losslessly), from the
-    cache when made before; None for any other file, which is published as it is."""
-    if not is_image_bytes(data):
-        return None  # GIF attachments too: published as they are (animation kept; GIF has no EXIF)
-    from PIL import Image, ImageOps
+@dataclass(frozen=True)
+class FileKind:
+    """A kind of image file: told by its first bytes (or, for camera RAW, its extension), and
+    either cleaned as `pillow` format (GIF: by its blocks) or refused with `refusal`."""
 
-    folder = cache_folder(project_dir, digest)
-    cached = folder.with_name(folder.name + "-original")
+    name: str
+    sniff: Callable[[bytes, str], bool]  # (first HEAD_BYTES bytes, lower-case extension)
+    pillow: str | None = None
+    refusal: str | None = None
+
+
+HEAD_BYTES = 64
+RAW_EXTENSIONS = frozenset({".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
+                            ".raf", ".pef", ".srw", ".x3f", ".3fr", ".erf", ".kdc", ".mrw", ".rwl", ".iiq"})
+FILE_KINDS = (  # in order: the first that matches
+    FileKind("RAW", lambda head, ext: ext in RAW_EXTENSIONS,
+             refusal="是相机原始格式（RAW）的照片" + _REFUSED + "；请用相机软件导出为 JPG 后再附上"),
+    FileKind("JPEG", lambda head, ext: head[:3] == b"\xff\xd8\xff", pillow="JPEG"),
+    FileKind("PNG", lambda head, ext: head[:8] == b"\x89PNG\r\n\x1a\n", pillow="PNG"),
+    FileKind("WebP", lambda head, ext: head[:4] == b"RIFF" and head[8:12] == b"WEBP", pillow="WEBP"),
+    FileKind("GIF", lambda head, ext: head[:6] in (b"GIF87a", b"GIF89a"), pillow="GIF"),
+    FileKind("TIFF", lambda head, ext: head[:4] in (b"II*\x00", b"MM\x00*"), pillow="TIFF"),
+    FileKind("AVIF", lambda head, ext: _ftyp_brand(head, (b"avif", b"avis")), refusal="是 AVIF 图片" + _REFUSED + _AS_JPEG),
+    FileKind("HEIC", lambda head, ext: _ftyp_brand(head, (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
+                                                          b"hevs", b"mif1", b"msf1")),
+             refusal="是 HEIC/HEIF 图片（苹果手机照片的格式）" + _REFUSED + _AS_JPEG),
+    FileKind("JPEG 2000", lambda head, ext: head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51",
+             refusal="是 JPEG 2000 图片" + _REFUSED + _AS_JPEG),
+    FileKind("JPEG XL", lambda head, ext: head[:2] == b"\xff\x0a" or head[:12] == b"\x00\x00\x00\x0cJXL \r\n\x87\n",
+             refusal="是 JPEG XL 图片" + _REFUSED + _AS_JPEG),
+    FileKind("PSD", lambda head, ext: head[:4] == b"8BPS", refusal="是 Photoshop（PSD）文件" + _REFUSED + _AS_JPEG),
+)
+
+
+def file_kind(head: bytes, name: str) -> FileKind | None:
+    """The image kind of a file from its first bytes and name; None: not an image, published as it is."""
+    ext = PurePosixPath(name.casefold()).suffix
+    return next((kind for kind in FILE_KINDS if kind.sniff(head[:HEAD_BYTES], ext)), None)
+
+
+def check_whole_image(data: bytes, name: str, shown: str) -> None:
+    """Raise ImageProblem unless the file is no image, or an image its cleaning can take: cheap
+    enough for `check` (nothing is encoded). shown: 附件“原图.jpg”."""
+    kind = file_kind(data, name)
+    if kind is None:
+        return
+    if kind.refusal:
+        raise ImageProblem(shown + kind.refusal)
+    _decodable(data, (kind.pillow,), shown, "，无法去掉其中的拍摄地点（GPS）等信息，因此不能发布")
+    if kind.name == "GIF":
+        try:
+            _gif_without_extensions(data)
+        except (IndexError, ValueError) as exc:
+            raise ImageProblem(f"{shown}已损坏或不完整（{exc}），无法去掉其中的拍摄地点（GPS）等信息，因此不能发布；"
+                               "请重新导出或重新拷贝这张图片") from None
+
+
+def whole_file_folder(cache_dir: Path, digest: str) -> Path:
+    key = hashlib.sha256(f"{digest}\0whole\0{CLEAN_VERSION}\0{_codec_versions()}".encode()).hexdigest()
+    return cache_dir / CACHE_SUBDIR / key[:2] / f"{key}-whole"
+
+
+def cleaned_digest(cache_dir: Path, digest: str) -> str | None:
+    """The sha256 of the cleaned version of a source, if the cache holds it: the build compares it
+    with the published file's without reading the source."""
+    index = _read_index(whole_file_folder(cache_dir, digest), {"file"})
+    return index["file"] if index else None
+
+
+def publishable(cache_dir: Path, digest: str, data: bytes, name: str, shown: str) -> bytes:
+    """The bytes to publish for a file: as they are when it is no image; an image cleaned of all
+    metadata (from the cache when cleaned before). Raises ImageProblem for an image that cannot be."""
+    kind = file_kind(data, name)
+    if kind is None:
+        return data
+    folder = whole_file_folder(cache_dir, digest)
+    if _read_index(folder, {"file"}) is not None:
+        try:
+            return (folder / "file").read_bytes()
+        except OSError:
+            pass
+    check_whole_image(data, name, shown)
     try:
-        return (cached / "file").read_bytes()
-    except OSError:
-        pass
-    try:
-        with Image.open(io.BytesIO(data), formats=list(ATTACHMENT_FORMATS)) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                return None  # cannot be an attachment anyway: over the attachment size limit in practice
-            fmt, icc = opened.format, opened.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(opened)
-            mode = upright.mode if upright.mode in ("RGB", "RGBA", "L", "LA") else \
-                ("RGBA" if "transparency" in upright.info or upright.mode in ("PA", "P") else "RGB")
-            clean = Image.new(mode, upright.size)
-            clean.paste(upright.convert(mode))
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None  # not an image Pillow can read: published as it is, like any file
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cleaned = _gif_without_extensions(data) if kind.name == "GIF" else _reencoded(data, kind.pillow)
+    except Exception as exc:  # noqa: BLE001 - as in _decodable: whatever a damaged file makes Pillow raise
+        raise ImageProblem(f"{shown}已损坏或不完整（{exc}），无法去掉其中的拍摄地点（GPS）等信息，因此不能发布；"
+                           "请重新导出或重新拷贝这张图片") from None
+    _store(folder, {"file": cleaned}, {"file": hashlib.sha256(cleaned).hexdigest()})
+    return cleaned
+
+
+_ANIMATED = {"PNG", "WEBP", "TIFF"}  # formats whose every frame (page) is kept; a JPEG's further frames (MPO) are not pictures
+_SAVE = {
+    "JPEG": {"format": "JPEG", "quality": 95, "subsampling": 0, "optimize": True},
+    "PNG": {"format": "PNG"},
+    "WEBP": {"format": "WEBP", "lossless": True},
+    "TIFF": {"format": "TIFF", "compression": "tiff_deflate"},
+}
+
+
+def _reencoded(data: bytes, fmt: str) -> bytes:
+    """Decoded and encoded again in its own format, upright, in sRGB, with no metadata at all."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    frames, durations = [], []
+    with Image.open(io.BytesIO(data), formats=[fmt]) as opened:
+        loop = opened.info.get("loop")
+        for frame in ImageSequence.Iterator(opened) if fmt in _ANIMATED else [opened]:
+            icc = frame.info.get("icc_profile")
+            durations.append(frame.info.get("duration", 0))
+            upright = ImageOps.exif_transpose(frame)
+            frames.append(_bare(_saveable(_to_srgb(upright, icc), fmt), keep=("transparency",)))
     out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
+    extra: dict = {}
+    if len(frames) > 1:
+        extra = {"save_all": True, "append_images": frames[1:]}
+        if fmt != "TIFF":
+            extra.update(duration=durations, loop=loop or 0)
+    frames[0].save(out, **_SAVE[fmt], **extra)
+    return out.getvalue()
+
+
+def _saveable(image, fmt: str):
+    """A mode the format's encoder takes (a PNG's palette expanded, a JPEG in RGB or greyscale)."""
     if fmt == "JPEG":
-        clean.convert("RGB").save(out, "JPEG", quality=95, subsampling=0, optimize=True, **extra)
-    elif fmt == "PNG":
-        clean.save(out, "PNG", **extra)
-    else:
-        clean.save(out, "WEBP", lossless=True, **extra)
-    result = out.getvalue()
-    _store(cached, {"file": result}, {"file": hashlib.sha256(result).hexdigest()})
-    return result
+        return image if image.mode in ("RGB", "L") else image.convert("RGB")
+    if fmt == "TIFF":
+        return image if image.mode != "CMYK" else image.convert("RGB")
+    if image.mode in _KEPT_MODES[fmt]:
+        return image
+    transparent = "transparency" in image.info or image.mode in ("PA", "P", "LA", "RGBA")
+    return image.convert("RGBA" if transparent else "RGB")
+
+
+_KEPT_MODES = {"PNG": ("1", "L", "LA", "I;16", "RGB", "RGBA"), "WEBP": ("RGB", "RGBA")}
+_GIF_KEPT = (b"NETSCAPE2.0", b"ANIMEXTS1.0")  # application extensions that only say how often to loop
+
+
+def _gif_without_extensions(data: bytes) -> bytes:
+    """A GIF's header, colour tables, frames and frame timings byte for byte, without its comment,
+    plain-text and application extensions (where XMP and ICC profiles live) and without anything
+    after its end. Raises IndexError or ValueError for a damaged file."""
+    if data[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ValueError("not a GIF")
+    at = 13 + (3 * (2 << (data[10] & 7)) if data[10] & 0x80 else 0)
+    parts = [data[:at]]
+    while True:
+        block = data[at]
+        if block == 0x3B:  # trailer
+            return b"".join(parts) + b"\x3b"
+        start = at
+        if block == 0x2C:  # an image: descriptor, local colour table, LZW code size, data
+            flags = data[at + 9]
+            at = _after_sub_blocks(data, at + 10 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0) + 1)
+            parts.append(data[start:at])
+        elif block == 0x21:  # an extension: label, then sub-blocks
+            label = data[at + 1]
+            at = _after_sub_blocks(data, at + 2)
+            if label == 0xF9 or (label == 0xFF and data[start + 3:start + 14] in _GIF_KEPT):  # frame timing, looping
+                parts.append(data[start:at])
+        else:
+            raise ValueError(f"unknown GIF block {block:#x} at byte {at}")
+
+
+def _after_sub_blocks(data: bytes, at: int) -> int:
+    while data[at]:  # IndexError when cut short
+        at += data[at] + 1
+    return at + 1

@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 
 from typing import TYPE_CHECKING
 
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, has_control, visible
 from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.images import ImageProblem, check_whole_image
 from guanxin_site.models import MAX_ISSUE_NUMBER, Attachment, Issue, Report, opening
 from guanxin_site.plainmd import split_plain
 from guanxin_site.reader import ISSUES_DIR, SourceFile
@@ -45,6 +46,9 @@ ACTIVE_EXTENSIONS = frozenset({  # a browser runs scripts in these when served f
     ".js", ".mjs", ".wasm", ".swf",
 })
 _URL_BREAKING = re.compile(r"[\x00-\x1f\x7f:?#%\\\"<>|*]")  # would end, redirect or corrupt a relative link
+# Names Windows keeps for devices (CON.pdf too): the site could not be copied to a Windows computer or a USB stick.
+_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
+MAX_ATTACHMENT_NAME = 100  # characters: Windows limits a whole path (the offline copy's folders included) to 260
 
 
 def safe_link(url: str) -> bool:
@@ -92,13 +96,15 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
     try:
         entries = load_mapping(split.front, first_line=2)  # the front matter starts on file line 2
     except YamlError as exc:
-        fail(exc.line or 1, exc.message)
+        for line, message in exc.problems:  # every input-method slip of the file at once
+            fail(line or 1, message)
         raise ContentErrors(errors) from None
     fields = _check_front_matter(entries, fail)
     attachments = _attachments(entries.get("attachments"), source, project_dir, fail)
     from guanxin_site.images import PhotoPass  # photos are found while the body is parsed
 
     photo_pass = PhotoPass(source.path, source.rel, project_dir, split.body_line, fail, {a.name for a in attachments})
+    _input_slips(split, fail)
     lead_html, lead_text, reports = _parse_body(split, gazetteer, fail, photo_pass)
     if errors:
         raise ContentErrors(errors, draft=fields.get("draft", False))
@@ -127,6 +133,34 @@ def parse_issue(source: SourceFile, project_dir: Path, gazetteer: Gazetteer, def
         proofread=fields.get("proofread", True),
         lines=tuple((key, entry.line) for key, entry in entries.items()),
     )
+
+
+# Typed with a Chinese input method on, these look right and are not Markdown: a heading whose ## is
+# followed by a full-width space (or nothing), or written with full-width ＃; an image whose file name has a space.
+_SLIPPED_HEADING = re.compile(r" {0,3}(?:(#{1,6}\u3000+|#{2,6}(?=[\u4e00-\u9fff]))|([＃]{1,6})[ \u3000]*)(?P<name>\S.*)")
+_IMAGE_WITH_SPACE = re.compile(r"!\[[^\]]*\]\((?P<path>[^()<>\"']*?\s[^()<>\"']*?)\)")
+
+
+def _input_slips(split: _Split, fail) -> None:
+    """Report the Markdown a Chinese keyboard breaks, which would otherwise be published as plain text."""
+    fenced = False
+    for number, line in enumerate(split.body.split("\n"), split.body_line):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if fenced:
+            continue
+        heading = _SLIPPED_HEADING.fullmatch(line)
+        if heading is not None:
+            name = heading.group("name").strip("\u3000 ")
+            marks = "#" * len((heading.group(1) or heading.group(2)).rstrip("\u3000"))
+            fail(number, f"这一行像是地区标题，但“{marks}”后面{'没有英文空格' if heading.group(1) else '用了全角的“＃”'}"
+                         f"（中文输入法的全角空格不算），网页上会当成正文，这篇报道会并进上一篇；请改成“{marks} {name}”"
+                         f"（{marks} 后面是一个英文空格）")
+        for image in _IMAGE_WITH_SPACE.finditer(line):
+            path = image.group("path").strip()
+            renamed = re.sub(r"\s+", "_", path)
+            fail(number, f"图片“{_shorten(path)}”的文件名中有空格，网页上会原样显示这串文字而不显示图片；"
+                         f"请把图片文件改名去掉空格（例如 {_shorten(renamed)}），再改这里的文件名")
 
 
 def _decode(source: SourceFile, fail) -> str | None:
@@ -229,7 +263,19 @@ def _positive_int(value):
     return value, None
 
 
-_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_from_text(text: str) -> dt.date | None:
+    """A date written 年-月-日, with or without leading zeros (2024-04-12, 2024-4-12); None if it is none.
+    One reading for the parser and for `new`'s numbering (scaffold.read_numbering)."""
+    match = _DATE_SHAPE.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def _date(value):
@@ -238,11 +284,13 @@ def _date(value):
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()), None
-        except ValueError:
-            if _DATE_SHAPE.fullmatch(value.strip()):
-                return None, f"不是一个存在的日期（{value.strip()}）；请检查月份和日子"
+        date = date_from_text(value)
+        if date is not None:
+            return date, None  # 2024-4-12: the month and day without their zeros mean the same day
+        if (match := _DATE_SHAPE.fullmatch(value.strip())) is not None:
+            year, month, day = (int(part) for part in match.groups())
+            why = f"没有 {month} 月" if not 1 <= month <= 12 else f"{year}年{month}月没有{day}日"
+            return None, f"不是一个存在的日期（{value.strip()}：{why}）；请检查月份和日子"
     return None, f"必须是“年-月-日”格式的日期，例如 2023-11-17（现在是“{_shorten(str(value))}”）"
 
 
@@ -323,12 +371,22 @@ def _attachments(entry: Setting | None, source: SourceFile, project_dir: Path, f
         except OSError as exc:
             fail(entry.line, f"无法读取附件“{name}”（{exc.strerror or exc}）")
             continue
+        try:  # an image is published only cleaned of its metadata: refuse here one that cannot be
+            check_whole_image(data, published, f"附件“{_shorten(name)}”")
+        except ImageProblem as exc:
+            fail(entry.line, str(exc))
+            continue
         found.append(Attachment(published, path.relative_to(project_dir.resolve()).as_posix(), len(data), hashlib.sha256(data).hexdigest()))
     return found
 
 
 def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int, fail) -> Path | None:
     """Resolve an attachment beside the issue file; refuse what leaves issues/ or cannot be published safely."""
+    if has_control(name):
+        shown = _shorten(visible(name))
+        fail(line, f"附件“{shown}”的路径中含有看不见的控制字符（例如从网页或其他软件复制时带进来的），无法使用；"
+                   "请删掉这一行，重新输入文件名")
+        return None
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":"):
         fail(line, f"附件“{_shorten(name)}”必须是与本期文件放在同一文件夹（或其子文件夹）中的文件，不能使用绝对路径或“..”")
@@ -345,7 +403,7 @@ def _attachment_path(name: str, source: SourceFile, project_dir: Path, line: int
             fail(line, f"附件“{_shorten(name)}”指向 {ISSUES_DIR}/ 以外或不是普通文件（例如是指向别处的链接），不能发布")
             return None
         size = real.stat().st_size
-    except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
+    except (OSError, RuntimeError, ValueError):  # missing, unreadable, a symlink loop, a name the system refuses
         fail(line, f"找不到附件“{_shorten(name)}”；请把它放在 {PurePosixPath(source.rel).parent}/ 文件夹中")
         return None
     if size > MAX_ATTACHMENT_BYTES:
@@ -364,6 +422,10 @@ def _published_name_problem(name: str) -> str | None:
         return "是网页或脚本类文件，发布后会在读者的浏览器中运行，不能作为附件；请转换为 PDF 再附上"
     if _URL_BREAKING.search(name):
         return "的文件名中含有 : ? # % \\ \" < > | * 或控制字符，网址中无法使用；请改名（中文、空格、括号都可以）"
+    if _WINDOWS_RESERVED.fullmatch(name) or name.endswith((".", " ")):
+        return "是 Windows 不允许的文件名（CON、NUL、COM1 等，或以“.”或空格结尾），网站复制到 Windows 电脑或 U 盘时会出错；请改名"
+    if len(name) > MAX_ATTACHMENT_NAME:
+        return f"的文件名太长（超过 {MAX_ATTACHMENT_NAME} 个字），网站复制到 Windows 电脑或 U 盘时会出错；请改短些"
     return None
 
 

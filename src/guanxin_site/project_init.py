@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from guanxin_site.config import CONFIG_FILE, ICP_PREFIX, POLICE_PREFIX, SiteConfig, default_description
+from guanxin_site.config import CONFIG_FILE, ICP_PREFIX, POLICE_PREFIX, SiteConfig, default_description, settings_file
 from guanxin_site.errors import GuanxinError
 from guanxin_site.gazetteer import Gazetteer, GazetteerError, resolve
 from guanxin_site.reader import ISSUES_DIR
@@ -73,8 +73,9 @@ def init_project(project_dir: Path, province: str | None = None, city: str | Non
                         f"请修改 {CONFIG_FILE} 中的 gazetteer、publisher 和 description")
     if (project_dir / CONFIG_FILE).is_file():
         setting = _current_setting(project_dir) or setting
+    own_file = Gazetteer.file_in(project_dir, setting)  # the project's own file, as build finds it
     try:
-        gazetteer = Gazetteer.load(setting)
+        gazetteer = Gazetteer.load(str(own_file) if own_file else setting)
     except GazetteerError as exc:
         raise InitError(f"{CONFIG_FILE} 中的地名表设置 gazetteer: {setting} 有误：{exc}") from None
     files = {
@@ -115,60 +116,25 @@ def _current_setting(project_dir: Path) -> str | None:
 
 
 def site_yaml(setting: str, gazetteer: Gazetteer) -> str:
-    """site.yaml for a new project: every setting, each explained in Chinese."""
+    """site.yaml for a new project: every setting of the schema (config.SiteConfig), each explained in Chinese."""
     title = SiteConfig.title
     publisher = gazetteer.publisher
     code = _area_code(gazetteer)
-    icp_abbr, police_abbr = ICP_PREFIX.get(code[:2], ""), POLICE_PREFIX.get(code[:2], "")
     level = ("它下辖的县（市、区）" if gazetteer.level == "city"
              else "它的区、县" if gazetteer.level == "municipality" else f"它的{gazetteer.region_word}")
-    return f"""\
-# 网站设置（由 guanxin-site init 生成）。修改后重新运行 guanxin-site build；预览（guanxin-site serve）会自动更新。
-# 以“#”开头的行是说明，不起作用。要启用一项被“#”注释掉的设置，删掉它开头的“# ”。
+    header = ("# 网站设置（由 guanxin-site init 生成）。修改后重新运行 guanxin-site build；预览（guanxin-site serve）会自动更新。\n"
+              "# 以“#”开头的行是说明，不起作用。要启用一项被“#”注释掉的设置，删掉它开头的“# ”。\n\n")
+    return header + settings_file(
+        area=gazetteer.area, level=level, setting=setting, title=title, publisher=publisher,
+        description=default_description(publisher, title), unit_example=_unit_example(gazetteer),
+        icp_abbr=ICP_PREFIX.get(code[:2], ""), police_abbr=POLICE_PREFIX.get(code[:2], ""), code=code, code2=code[:2])
 
-# 地名表：本简报是哪里的简报（现在是 {gazetteer.area}），各篇报道按{level}分类。
-# 可以写省、自治区、直辖市（例如 吉林省、jilin、220000），
-# 或地级市、自治州、盟、地区自己的简报（例如 伊春市、heilongjiang-yichun、230700）。
-gazetteer: {setting}
 
-# 网站名称：显示在每页顶部和浏览器标签上。
-title: {title}
-
-# 编印单位：显示在每页底部。某一期不同时，在那一期开头写 publisher。
-publisher: {publisher}
-
-# 网站简介：搜索引擎显示在网站名称下面。
-description: {default_description(publisher, title)}
-
-# 网站语言（一般不用改）。
-language: zh-CN
-
-# 首页列出最近多少期（1 到 100）。
-recent_issues: 10
-
-# 网站的完整地址；发布在子路径下时写上子路径。用 GitHub Pages 发布时不用写（发布流程自动填上）。
-# base_url: https://example.org/guanxin/
-
-# 离线版：写 true 时生成的网站可以直接从磁盘打开（每个链接都写明文件名）；发布到网上的网站不要写。
-# offline: true
-
-# ICP 备案号：设置后每页页脚显示，并链接到工信部备案网站。
-# icp: {icp_abbr}ICP备12345678号
-
-# 公安机关备案号：设置后每页页脚显示，并链接到这个号码的查询页。
-# police_record: {police_abbr}公网安备{code}02000001号
-
-# 分享到微信、QQ 时显示的图片：static/ 下的图片文件（放在 templates/static/ 中）或完整网址；默认是网站自带的刊头图。
-# share_image: static/分享图.png
-
-# 政府网站的标识信息（《政府网站发展指引》）：是政府网站时才写，删掉下面各行开头的“# ”（保留每行前面的空格）。
-# government:
-#   site_name: {gazetteer.area}关心下一代工作委员会
-#   site_domain: www.example.gov.cn
-#   site_id_code: "{code[:2]}00000001"
-#   column_name: 工作简报
-#   column_type: 政务动态
-"""
+def _unit_example(gazetteer: Gazetteer) -> str:
+    """A unit a bulletin of this area might report on beyond its gazetteer."""
+    if gazetteer.level == "city":
+        return "市直机关工委"
+    return {"吉林省": "长白山管委会", "新疆维吾尔自治区": "兵团第一师"}.get(gazetteer.area, "省直机关工委")
 
 
 def _area_code(gazetteer: Gazetteer) -> str:

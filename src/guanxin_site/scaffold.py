@@ -16,7 +16,7 @@ from pathlib import Path
 from guanxin_site.errors import ContentError, OutputError
 from guanxin_site.fsutil import sync_directory, write_file
 from guanxin_site.models import issue_label
-from guanxin_site.parser import normalize_newlines, split_front_matter
+from guanxin_site.parser import date_from_text, normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
 from guanxin_site.yamlmap import YamlError, load_mapping
 
@@ -55,8 +55,9 @@ def issue_path(project_dir: Path, year: int, number: int) -> Path:
     return project_dir / ISSUES_DIR / str(year) / f"{number:03d}.md"
 
 
-def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
-    """Write text as UTF-8 with LF line ends; refuse to replace a file unless told to."""
+def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> Path | None:
+    """Write text as UTF-8 with LF line ends; refuse to replace a file unless told to.
+    Returns where the replaced version was kept (<name>.bak), if a file was replaced."""
     data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite:
@@ -68,8 +69,8 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> None:
         except FileExistsError:
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
         sync_directory(path.parent)
-        return
-    write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
+        return None
+    return write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:
@@ -119,10 +120,7 @@ def numbering(rel: str, entries: dict) -> KnownIssue | None:
     total = _value(entries, "total")
     date = _value(entries, "date")
     if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            date = None
+        date = date_from_text(date)  # as the parser reads it: 2024-4-12 too
     if not _is_count(number) or not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         return None
     lines = tuple((key, entry.line) for key, entry in entries.items())
@@ -174,7 +172,7 @@ def template(number: int, total: int | None, date: dt.date, examples: str = "") 
         f"{total_line}"
         f"date: {date.isoformat()}\n"
         "title:  # ← 在冒号后面写上本期标题，例如 title: 全省各地关工委认真学习贯彻省关工委第33次全委会议精神\n"
-        "draft: true  # ← 草稿：本期写完并用 guanxin-site serve 预览无误后，删除这一整行，本期才会发布\n"
+        "draft: true  # ← 草稿：用 guanxin-site serve --drafts 预览（不加 --drafts 看不到草稿）；写完无误后删除这一整行，本期才会发布\n"
         "---\n"
         "\n"
         f"[//]: # (在下面写各地区的报道。每个地区以单独一行“## 地区全称”开头{'，例如' + examples if examples else ''}。)\n"

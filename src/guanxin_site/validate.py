@@ -16,8 +16,10 @@ def archive_errors(issues: list[Issue]) -> list[ContentError]:
     return _duplicates(issues) + _totals(issues)
 
 
-def archive_warnings(issues: list[Issue], today: dt.date) -> list[ContentError]:
-    return _gaps(issues) + _dates_backwards(issues) + _future(issues, today) + _photos_undescribed(issues)
+def archive_warnings(issues: list[Issue], today: dt.date, known_gaps=()) -> list[ContentError]:
+    """known_gaps: site.yaml's `known_gaps` (config.KnownGap): numbers recorded as missing for good."""
+    return (_gaps(issues, known_gaps) + _dates_backwards(issues) + _future(issues, today) + _photos_undescribed(issues)
+            + _gaps_that_are_not(issues, known_gaps))
 
 
 def _photos_undescribed(issues: list[Issue]) -> list[ContentError]:
@@ -97,19 +99,32 @@ def _totals(issues: list[Issue]) -> list[ContentError]:
     return errors
 
 
-def _gaps(issues: list[Issue]) -> list[ContentError]:
-    """The archive may begin mid-year, so its first year is counted from its first issue."""
+def _gaps(issues: list[Issue], known_gaps=()) -> list[ContentError]:
+    """The archive may begin mid-year, so its first year is counted from its first issue.
+    Numbers site.yaml records as missing for good are not reported."""
     warnings = []
     years = _by_year(issues)
+    recorded = {(gap.year, number) for gap in known_gaps for number in gap.numbers}
     for year, members in years.items():
         numbers = {i.number for i in members}
         start = min(numbers) if year == min(years) else 1
-        missing = [n for n in range(start, max(numbers)) if n not in numbers]
+        missing = [n for n in range(start, max(numbers)) if n not in numbers and (year, n) not in recorded]
         if missing:
             after = next(i for i in members if i.number > missing[0])
             shown = "、".join(str(n) for n in missing[:20]) + ("……" if len(missing) > 20 else "")
-            warnings.append(ContentError(after.source, after.line_of("number"), f"{year}年缺少第 {shown} 期"))
+            warnings.append(ContentError(after.source, after.line_of("number"),
+                                         f"{year}年缺少第 {shown} 期；如果确实没有这一期（例如当年没有收到），"
+                                         f"请在 site.yaml 的 known_gaps 中记下，例如“  - {year}年第{missing[0]}期：当年没有收到”"))
     return warnings
+
+
+def _gaps_that_are_not(issues: list[Issue], known_gaps) -> list[ContentError]:
+    """A number recorded as missing that the archive has after all: the record is out of date."""
+    present = {issue.key: issue for issue in issues}
+    return [ContentError("site.yaml", gap.line or None,
+                         f"known_gaps 记下了缺{year}年第{number}期，但存档中有这一期（{present[(year, number)].source}）；"
+                         "请从 known_gaps 中删去它")
+            for gap in known_gaps for year, number in ((gap.year, n) for n in gap.numbers) if (year, number) in present]
 
 
 def _dates_backwards(issues: list[Issue]) -> list[ContentError]:

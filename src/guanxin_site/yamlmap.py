@@ -31,11 +31,15 @@ class Setting:
 
 
 class YamlError(Exception):
-    """A YAML problem, with a 1-based file line (None if unknown) and a Chinese message."""
+    """A YAML problem, with a 1-based file line (None if unknown) and a Chinese message.
 
-    def __init__(self, line: int | None, message: str):
+    `problems` lists every (line, message) found, this one first: all the input-method slips of a
+    file are reported in one run, not one per run."""
+
+    def __init__(self, line: int | None, message: str, more: tuple[tuple[int | None, str], ...] = ()):
         self.line = line
         self.message = message
+        self.problems = ((line, message), *more)
         super().__init__(f"{line}: {message}")
 
 
@@ -91,24 +95,31 @@ COLON_ADVICE = "把中文冒号“：”改成英文冒号“:”加一个空格
 
 
 def _keyboard_slip(text: str, first_line: int, failed_line: int | None) -> YamlError | None:
-    """The first line (of a text YAML refused) with a full-width colon or space where YAML
-    needs ASCII, or, on the line YAML stopped at, a value in Chinese quotes."""
-    for number, line in enumerate(text.split("\n"), first_line):
-        match = _KEY_LINE.fullmatch(line)
-        if match is None:
-            if line.startswith(FULL_WIDTH_SPACE):
-                return YamlError(number, f"这一行开头有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
-            continue
-        key = match.group("key")
-        if match.group("colon") == FULL_WIDTH_COLON:
-            return YamlError(number, f"“{key}”后面用了中文冒号；请{COLON_ADVICE}，例如“{key}: ……”")
-        if FULL_WIDTH_SPACE in match.group("lead"):
-            return YamlError(number, f"“{key}”前面有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起")
-        if FULL_WIDTH_SPACE in match.group("before") + match.group("after"):
-            return YamlError(number, f"“{key}”的冒号前后有全角空格“{FULL_WIDTH_SPACE}”；请改成英文冒号“:”加一个英文（半角）空格，"
-                                     f"例如“{key}: ……”")
-        if number == failed_line and match.group("value")[:1] in CHINESE_QUOTES:
-            return YamlError(number, f"“{key}”的值用了中文引号；要给值加引号，请用英文双引号 \"……\"（把“”或＂＂改成 \"\"）")
+    """Every line (of a text YAML refused) with a full-width colon or space where YAML needs ASCII,
+    and, on the line YAML stopped at, a value in Chinese quotes: one error listing them all."""
+    slips = [slip for number, line in enumerate(text.split("\n"), first_line)
+             if (slip := _line_slip(number, line, failed_line)) is not None]
+    if not slips:
+        return None
+    return YamlError(slips[0][0], slips[0][1], tuple(slips[1:]))
+
+
+def _line_slip(number: int, line: str, failed_line: int | None) -> tuple[int, str] | None:
+    match = _KEY_LINE.fullmatch(line)
+    if match is None:
+        if line.startswith(FULL_WIDTH_SPACE):
+            return number, f"这一行开头有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起"
+        return None
+    key = match.group("key")
+    if match.group("colon") == FULL_WIDTH_COLON:
+        return number, f"“{key}”后面用了中文冒号；请{COLON_ADVICE}，例如“{key}: ……”"
+    if FULL_WIDTH_SPACE in match.group("lead"):
+        return number, f"“{key}”前面有全角空格“{FULL_WIDTH_SPACE}”；请删除它，设置从行首写起"
+    if FULL_WIDTH_SPACE in match.group("before") + match.group("after"):
+        return number, (f"“{key}”的冒号前后有全角空格“{FULL_WIDTH_SPACE}”；请改成英文冒号“:”加一个英文（半角）空格，"
+                        f"例如“{key}: ……”")
+    if number == failed_line and match.group("value")[:1] in CHINESE_QUOTES:
+        return number, f"“{key}”的值用了中文引号；要给值加引号，请用英文双引号 \"……\"（把“”或＂＂改成 \"\"）"
     return None
 
 

@@ -20,10 +20,10 @@ from typing import Callable
 
 from guanxin_site.errors import OutputError, display_path
 from guanxin_site.fsutil import write_file
-from guanxin_site.importer.core import BulletinImportError, ImportNote
+from guanxin_site.importer.lines import BulletinImportError, ImportNote
 from guanxin_site.importer.issuefile import ORIGINAL_NAME, ImportedIssue, figure_name
 from guanxin_site.importer.layout import LAYOUT_NAME
-from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, extract
+from guanxin_site.importer.sources import CONVERTIBLE, IMPORTABLE, READERS, extract
 from guanxin_site.models import issue_label
 from guanxin_site.reader import ISSUES_DIR
 
@@ -48,6 +48,7 @@ class Outcome:
     reports: int = 0
     notes: tuple[ImportNote, ...] = ()
     markdown: str | None = field(default=None, repr=False)  # with output "-": the issue file's text
+    backup: str | None = None  # with --force: where the replaced issue file was kept (as shown)
 
 
 def collect(paths: list[Path], skip: tuple[Path, ...] = ()) -> tuple[list[Path], list[Outcome]]:
@@ -146,7 +147,8 @@ class _Run:
             on_ocr = (lambda page, pages: self.on_ocr(file, page, pages)) if self.on_ocr else None
             extracted = extract(file, data, ocr=self.ocr, on_ocr=on_ocr)
             issue = _with_notes(parse_lines(extracted.lines, self.gazetteer), extracted)
-            return issue, extracted.kind == "pdf" and self.keep_original, _layout(extracted, issue, file)
+            keep = self.keep_original and any(r.keeps_original for r in READERS if r.kind == extracted.kind)
+            return issue, keep, _layout(extracted, issue, file)
         except BulletinImportError as exc:
             return Outcome(file, ATTENTION, exc.message, place(exc.line, exc.page))
         except OSError as exc:
@@ -214,7 +216,7 @@ class _Run:
             return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
         if target.is_file() and not self.force:
             same = _read(target) == text.encode("utf-8")
-            why = "已经导入过，内容相同" if same else "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入"
+            why = "已经导入过，内容相同" if same else _exists(shown)
             return Outcome(file, PRESENT, why, target=shown, **common)
         try:  # photos and original first: the issue file, written last, never points at missing files
             for figure in issue.figures:
@@ -223,15 +225,21 @@ class _Run:
                 _write(assets / f"{ORIGINAL_NAME}.pdf", original)
             if layout and self.output is None and self.keep_original:  # for proofreading in the desk (never published)
                 _write(assets / LAYOUT_NAME, layout)
-            write_new_file(target, text, overwrite=self.force)
+            backup = write_new_file(target, text, overwrite=self.force)
         except OutputError:
-            return Outcome(file, PRESENT, "已经存在，没有覆盖。如果要用这次导入的内容替换它，请加上 --force 重新导入",
-                           target=shown, **common)
+            return Outcome(file, PRESENT, _exists(shown), target=shown, **common)
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法保存到 {shown}（{exc.strerror or exc}）", target=shown, **common)
         self.known[(issue.year, issue.number)] = shown
         self.written[target] = file
-        return Outcome(file, IMPORTED, "", target=shown, **common)
+        kept = (display_path(backup, self.project) if not self.output else str(backup)) if backup else None
+        return Outcome(file, IMPORTED, "", target=shown, backup=kept, **common)
+
+
+def _exists(shown: str) -> str:
+    """The issue file is there and differs: what --force would do to it, before the editor uses it."""
+    return (f"{shown} 已经存在，没有覆盖。要用这次导入的内容替换它，请加上 --force 重新导入；注意：--force 会丢掉"
+            f"你在 {shown} 中手工改过的内容（替换前的文件会保存为 {shown}.bak）")
 
 
 def _layout(extracted, issue: ImportedIssue, file: Path) -> bytes:

@@ -13,66 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from guanxin_site.importer.issuefile import ImportedIssue
+from guanxin_site.importer.lines import CONTROL, BulletinImportError, Figure, ImportNote, Line, where
 from guanxin_site.models import MAX_ISSUE_NUMBER
 
 if TYPE_CHECKING:  # only for annotations: parse_lines takes any object with this API
     from guanxin_site.gazetteer import Gazetteer, Place
-    from guanxin_site.importer.issuefile import ImportedIssue
 
-__all__ = ["BulletinImportError", "Figure", "ImportNote", "Line", "parse_bulletin", "parse_lines"]
-
-
-class BulletinImportError(Exception):
-    """The bulletin cannot be imported; .message tells the editor what to fix, .line/.page where."""
-
-    def __init__(self, line: int | None, message: str, page: int | None = None):
-        self.line = line
-        self.message = message
-        self.page = page
-        super().__init__(f"{where(line, page)}：{message}" if line or page else message)
-
-
-def where(line: int | None, page: int | None) -> str:
-    """第3页 for a PDF, 第12行 for text: how an editor finds the place in the original."""
-    if page is not None:
-        return f"第{page}页"
-    return f"第{line}行" if line else ""
-
-
-@dataclass(frozen=True)
-class ImportNote:
-    line: int  # 1-based line (paragraph, for PDF a running number) of the input
-    message: str
-    page: int | None = None  # page of a PDF
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A photo embedded in the received file, kept where it stood."""
-
-    index: int  # 1, 2, ... in the order of the file
-    caption: str
-    ext: str  # file extension without the dot: jpg, png...
-    data: bytes = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line as a source reads it."""
-
-    number: int
-    text: str
-    page: int | None = None
-    ends: bool | None = None  # the source knows this line ends its paragraph (True) or goes on (False)
-    figure: Figure | None = None
-    ocr: bool = False  # read by OCR from a scan: the issue needs proof-reading
-    rows: tuple = ()  # a PDF's printed lines this line was made of: (page, x0, x1, y, em, text), for proofreading
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Line, Figure, ImportNote and BulletinImportError live in lines.py (shared by every reader); named here too.
+__all__ = ["BulletinImportError", "CONTROL", "Figure", "ImportNote", "Line", "parse_bulletin", "parse_lines", "where"]
 
 
 # -- characters as printed -----------------------------------------------------
@@ -296,8 +248,13 @@ def _parse_headline(lines, start: int, gazetteer, notes: _Notes) -> tuple[str, i
     if start >= len(lines):
         raise BulletinImportError(lines[-1][0], "日期之后没有标题和正文；请在日期下面加上标题行和正文")
     line, title = lines[start]
-    if len(title) > _HEADLINE_MAX or title.endswith("。"):
-        raise BulletinImportError(line, "日期之后应是本期标题，这一行却像正文段落；请在它前面加一行标题")
+    if title.endswith("。"):
+        raise BulletinImportError(line, "日期之后应是本期标题，这一行却像正文段落（以“。”结尾）；请在它前面加一行标题")
+    if len(title) > _HEADLINE_MAX:
+        raise BulletinImportError(line, (
+            f"日期之后的这一行有 {len(title)} 个字，当作本期标题太长：标题最多 {_HEADLINE_MAX} 个字"
+            "（网页、搜索结果和公众号都显示不下更长的）。如果它是标题，请把它缩短到 "
+            f"{_HEADLINE_MAX} 字以内再导入（较长的说明可以放进正文第一段）；如果它其实是正文，请在它前面加一行标题"))
     if start + 1 < len(lines) and _is_headline_tail(lines[start + 1][1], gazetteer):
         tail_line, tail = lines[start + 1]
         title = _glue([title, tail])
@@ -351,6 +308,10 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
             notes.append(ImportNote(line, f"“{text}”像是页码，已删去"))
             continue
         distribution = _DISTRIBUTION.match(text) is not None
+        if not distribution and paragraphs and _distribution_goes_on(paragraphs[-1]):
+            # 报/送/发 wrapped (…省直各系统关工 / 委。): whatever the source said about where the line ended
+            paragraphs[-1].text, paragraphs[-1].last = _glue([paragraphs[-1].text, text]), line
+            continue
         opens, county = (None, None) if distribution else _opening(text, current, gazetteer)
         if paragraphs and paragraphs[-1].takes_more(closed) and not distribution:
             if opens is None:
@@ -362,16 +323,40 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
                 "所以没有接在上一段后面，请核对")))
         if county is not None:
             notes.append(_county_note(line, county, current))
+        elif opens is None and not distribution and (unit := gazetteer.unknown_unit_at_start(text)) is not None:
+            notes.append(_unknown_unit_note(line, unit, current, gazetteer))
         paragraphs.append(_Paragraph(line, text, opens or current, line, distribution))
     return paragraphs
 
 
+def _distribution_goes_on(previous: _Paragraph) -> bool:
+    """A 报/送/发 line not yet ended (no closing punctuation): the next line is the rest of it."""
+    return previous.distribution and isinstance(previous.text, str) and _is_open(previous.text)
+
+
+def _unknown_unit_note(line: int, unit: str, current: str | None, gazetteer) -> ImportNote:
+    hint = gazetteer.suggest_region(unit)
+    guess = f"（是不是“{hint}”？）" if hint else ""
+    placed = f"已接在{current}的报道后面" if current is not None else "已作为导语保留"
+    return ImportNote(line, (
+        f"这一段以“{unit}关工委”开头，像是一篇报道的开头，但“{unit}”不在地名表中{guess}，{placed}；请核对："
+        f"如果是错字，请改正并放到正确的地区下；如果它是地名表以外的单位，请在 site.yaml 的 units 中加上“{unit}”"))
+
+
 def _take_distribution(paragraphs: list[_Paragraph]) -> tuple[str, ...]:
-    """The 报/送/发 lines at the end, taken out of the body."""
+    """The 报/送/发 lines at the end, taken out of the body (one entry per 报/送/发, however they were set)."""
     taken: list[str] = []
     while paragraphs and paragraphs[-1].distribution:
-        taken.insert(0, paragraphs.pop().text)
+        taken[:0] = _split_distribution(paragraphs.pop().text)
     return tuple(taken)
+
+
+# A second 送：/发： inside one distribution paragraph: the lines were set on one line, or joined.
+_DISTRIBUTION_INSIDE = re.compile(r"(?<=[^\s报抄分])(?=(?:抄报|抄送|报送|分送|报|送|发)[:：])")
+
+
+def _split_distribution(text: str) -> list[str]:
+    return [part for part in _DISTRIBUTION_INSIDE.split(text) if part]
 
 
 def _opening(text: str, current: str | None, gazetteer) -> tuple[str | None, Place | None]:
@@ -461,8 +446,6 @@ class _Notes(list):
 
 
 def _parse(source: list[Line], gazetteer: Gazetteer, pages: dict[int, int], proofread: bool) -> ImportedIssue:
-    from guanxin_site.importer.issuefile import ImportedIssue
-
     every = _input_lines(source)
     lines = [(n, t) for n, t in every if isinstance(t, str)]
     if not lines:

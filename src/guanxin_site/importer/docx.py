@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import re
 
-from guanxin_site.importer.core import BulletinImportError, Figure, ImportNote, Line
+from guanxin_site.importer.lines import BulletinImportError, Figure, ImportNote, Line
+from guanxin_site.importer.photos import clean_photo
 from guanxin_site.importer.text import SAVE_AS
 
 __all__ = ["docx_lines", "docx_read"]
 
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
-_DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_DOC_PR = _WP + "docPr"
+_DRAWINGS = (_WP + "inline", _WP + "anchor")  # one picture each, with its own description (docPr)
 _IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 # A caption is the short line under a photo: Word's 题注 style, or a line such as “图为……” / “▲……”.
 # Not any line starting with 图: 图书馆… after a photo is text.
@@ -51,8 +54,16 @@ def docx_read(data: bytes) -> tuple[list[Line], list[ImportNote]]:
                 notes.append(ImportNote(number, "这里有一张网页不能显示的图片（例如 EMF/WMF 格式的图），没有导入；"
                                                 "需要时请在 Word 中把它另存为 JPG 或 PNG，放在本期文件旁边，再在正文中引用"))
                 continue
+            cleaned = clean_photo(data_, ext)  # no camera, time or GPS position goes into issues/
+            if cleaned is None:
+                notes.append(ImportNote(number, "这里有一张图片无法读取（可能已损坏），没有导入；需要时请从原稿中另存这张照片，"
+                                                "放在本期文件旁边，再在正文中引用"))
+                continue
             figures += 1
-            lines.append(Line(number, "", figure=Figure(figures, caption or alt or f"图{figures}", ext, data_)))
+            # One picture: the caption under it, else its own description. Several in one paragraph: each its
+            # own description (the caption line under them is kept as text).
+            described = (caption or alt) if len(images) == 1 else (alt or caption)
+            lines.append(Line(number, "", figure=Figure(figures, described or f"图{figures}", ext, cleaned)))
         index += 2 if caption is not None else 1
     return lines, notes
 
@@ -88,16 +99,16 @@ def _blocks(container, part) -> list[tuple[str, list, object]]:
 
 
 def _images(element, part) -> list[tuple[bytes, str | None, str]]:
+    """(bytes, extension or None for a format browsers do not show, description) of each embedded picture,
+    each with the description of its own drawing."""
     found = []
-    for blip in element.iter(_BLIP):
-        rel = blip.get(_EMBED)
-        image = part.related_parts.get(rel) if rel else None
-        if image is None:
-            continue  # a linked (not embedded) picture: nothing to keep
-        ext = _IMAGE_TYPES.get(getattr(image, "content_type", ""))  # None: a format browsers do not show (EMF, WMF)
-        alt = ""
-        for drawing in element.iter(_DOC_PR):
-            alt = (drawing.get("descr") or "").strip()
-            break
-        found.append((image.blob, ext, alt))
+    for drawing in element.iter(*_DRAWINGS):  # in document order
+        properties = next(drawing.iter(_DOC_PR), None)
+        alt = (properties.get("descr") or "").strip() if properties is not None else ""
+        for blip in drawing.iter(_BLIP):
+            rel = blip.get(_EMBED)
+            image = part.related_parts.get(rel) if rel else None
+            if image is None:
+                continue  # a linked (not embedded) picture: nothing to keep
+            found.append((image.blob, _IMAGE_TYPES.get(getattr(image, "content_type", "")), alt))
     return found

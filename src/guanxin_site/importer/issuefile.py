@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from guanxin_site.importer.core import Figure, ImportNote
+from guanxin_site.importer.lines import Figure, ImportNote
 
 __all__ = ["ImportedIssue", "ORIGINAL_NAME", "escape_caption", "escape_markdown", "yaml_scalar"]
 
@@ -103,9 +103,9 @@ def _yaml_escape(match: re.Match) -> str:
 _ASCII_PUNCT = frozenset(string.punctuation)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Block syntax a one-line paragraph can start with (CommonMark): heading, quote, list item, thematic
-# break. Fences need ``` or ~~~, and ` and ~~ are escaped wherever they are.
+# break. Any leading # is escaped: ##黑河市 is no heading, but the parser would report it as a slipped one. Fences need ``` or ~~~, and ` and ~~ are escaped wherever they are.
 _BLOCK_START = re.compile(
-    r"#{1,6}(?=[ \t]|$)|>|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)](?:[ \t]|$))|([-_*])(?:[ \t]*\1){2,}[ \t]*$"
+    r"#|>|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)](?:[ \t]|$))|([-_*])(?:[ \t]*\1){2,}[ \t]*$"
 )
 
 

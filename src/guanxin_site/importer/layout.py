@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from guanxin_site.importer.core import ImportNote, Line, fold_characters
+from guanxin_site.importer.core import fold_characters
+from guanxin_site.importer.lines import ImportNote, Line
 
 __all__ = ["LAYOUT_NAME", "Layout", "encode_layout", "read_layout"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 
-from guanxin_site.importer.core import BulletinImportError
-from guanxin_site.importer.pdf import Row
+from guanxin_site.importer.lines import BulletinImportError
+from guanxin_site.importer.rows import Row, scan_message
 
 __all__ = ["available", "ocr_rows"]
 
@@ -33,10 +33,8 @@ def _engine():
 
 def ocr_rows(document, index: int) -> list[Row]:
     """The printed lines of page index (0-based), read by OCR."""
-    from guanxin_site.importer.pdf import _scan_message
-
     if not available():
-        raise BulletinImportError(None, _scan_message([index + 1]), page=index + 1)
+        raise BulletinImportError(None, scan_message([index + 1]), page=index + 1)
     import numpy
 
     page = document[index]

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from guanxin_site.importer.core import BulletinImportError, Line
+from guanxin_site.importer.lines import BulletinImportError, Line
+from guanxin_site.importer.rows import Row, scan_message
 
-__all__ = ["Row", "pdf_lines", "paragraph_lines"]
+__all__ = ["Row", "pdf_lines", "paragraph_lines"]  # Row lives in rows.py (shared with ocr.py)
 
 # A page is unreadable when this share of its characters has no Unicode map or maps to junk.
 _UNREADABLE_SHARE = 0.1
@@ -35,25 +35,16 @@ _FULL = 1.6  # a line ending within this many characters of the right margin run
 _SAME_SIZE = 0.12  # relative difference of character widths that still counts as the same type
 _EDGE_ZONE = 0.12  # share of the page height at top and bottom where headers and footers stand
 _GAP = 1.4  # a line this many usual line distances below the one above starts a new paragraph
+_SHORT = 4.0  # a line ending within this many characters of the right margin may have been cut by line-breaking rules
+_SENTENCE_END = re.compile(r"[。！？…!?.][”’」』）)]*$")
+_DISTRIBUTION_START = re.compile(r"(?:报|送|发|抄报|抄送|报送|分送)\s*[:：]")
 
 
-@dataclass
-class Row:
-    """One printed line: its text and where it stands (PDF points, y upwards)."""
-
-    page: int  # 1-based
-    text: str
-    x0: float
-    x1: float
-    y: float  # vertical centre
-    em: float  # width of one character of its type
-    page_height: float = 0.0
-    ocr: bool = False  # read by OCR
-
-
-def pdf_lines(data: bytes, *, ocr: bool = True,
+def pdf_lines(data: bytes, *, read_scan: Callable[[object, int], list[Row]] | None = None,
               on_ocr: Callable[[int, int], None] | None = None) -> tuple[list[Line], list[int]]:
     """The lines of a PDF bulletin, and the pages that were read by OCR.
+    read_scan(document, index): the printed lines of a page without extractable text (the OCR reader, which
+    sources.py hands over only when the extra is installed); None: such pages are refused, all named at once.
     on_ocr(page, pages): called before a page is read by OCR (seconds each), to show progress."""
     import pypdfium2 as pdfium
 
@@ -70,14 +61,11 @@ def pdf_lines(data: bytes, *, ocr: bool = True,
             page_rows = _page_rows(document, index)
             if page_rows is None:
                 scans.append(index + 1)
-                if ocr:
-                    from guanxin_site.importer.ocr import ocr_rows
-
-                    if on_ocr is not None:
-                        on_ocr(index + 1, len(document))
-                    page_rows = ocr_rows(document, index)
-                else:
-                    page_rows = []
+                if read_scan is None:
+                    continue
+                if on_ocr is not None:
+                    on_ocr(index + 1, len(document))
+                page_rows = read_scan(document, index)
             rows += page_rows
     except BulletinImportError:
         raise
@@ -87,22 +75,15 @@ def pdf_lines(data: bytes, *, ocr: bool = True,
         document.close()
     if not rows and not scans:
         raise BulletinImportError(None, "这个 PDF 中没有文字")
-    if scans and not ocr:
-        raise BulletinImportError(None, _scan_message(scans), page=scans[0])
-    return paragraph_lines(_drop_furniture(rows)), scans
+    if scans and read_scan is None:
+        raise BulletinImportError(None, scan_message(scans), page=scans[0])
+    return paragraph_lines(_drop_furniture(rows)), scans if read_scan is not None else []
 
 
 def _open_problem(detail: str) -> str:
     if "password" in detail.lower():
         return "这个 PDF 有密码保护，无法读取；请用没有密码的原件（或在 PDF 阅读器中另存一份不加密的）再导入"
     return "无法打开这个 PDF 文件（可能已损坏或不完整）；请重新下载或重新导出 PDF 后再导入"
-
-
-def _scan_message(pages: list[int]) -> str:
-    shown = "、".join(f"第{p}页" for p in pages[:10]) + ("等" if len(pages) > 10 else "")
-    return (f"{shown}是扫描的图片（或字体没有文字编码），无法直接读出文字。"
-            "安装文字识别（OCR）后可以自动识别：pip install 'guanxin-site[ocr]'，再重新导入；"
-            "识别的结果会标记为待校对（proofread: false）。也可以从 Word 原稿导出 PDF 或 .docx 再导入")
 
 
 def _page_rows(document, index: int) -> list[Row] | None:
@@ -296,7 +277,21 @@ def _continues(previous: tuple[int, list[Row], str], row: Row, kind: str, right:
         # a headline over two centred lines of the same large type
         return kind == "apart" and len(members) == 1 and _centred(last, row) and abs(last.y - row.y) < 2.5 * row.em \
             and last.page == row.page
-    return kind == "flush" and last.x1 >= right - _FULL * last.em
+    if kind != "flush":
+        return False
+    if last.x1 >= right - _FULL * last.em:
+        return True
+    # A line a character or two short of the margin: the line-breaking rules took its last character down
+    # with a 。 or 》 that may not start a line, or Latin digits packed it differently. It goes on when the
+    # next line is not indented (checked above), its text does not end a sentence there, and it does not
+    # start a 报/送/发 line.
+    return (last.x1 >= right - _SHORT * last.em and not _ends_sentence(last.text)
+            and not _DISTRIBUTION_START.match(row.text.lstrip()))
+
+
+def _ends_sentence(text: str) -> bool:
+    """。！？ at the end, perhaps inside a closing quote or bracket (……。” / ……。）)."""
+    return _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def _centred(a: Row, b: Row) -> bool:

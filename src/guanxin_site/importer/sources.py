@@ -1,25 +1,97 @@
-"""Which reader a file needs, by its name and its first bytes; the lines it gives."""
+"""The readers, as a table by file kind (as Pelican keeps its readers): which one a file needs, the lines it gives.
+
+Each `Reader` names its kind, the file names it takes, how to recognise its files by their first
+bytes, and a function from bytes to `Extracted` lines; the next kind (WPS, a 公众号 article, a
+web page) is one module and one entry of READERS. Page readers are a second, smaller table: a PDF
+page without extractable text goes to the `scan` reader (OCR), which is there only when the
+`ocr` extra is installed. Readers import their libraries when first used (python-docx and PDFium
+are slow to load), so a text import pays for neither.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from guanxin_site.importer.core import BulletinImportError, ImportNote, Line
+from guanxin_site.importer.lines import BulletinImportError, ImportNote, Line
 
-__all__ = ["IMPORTABLE", "CONVERTIBLE", "Extracted", "extract", "read_bytes", "text_of"]
+__all__ = ["CONVERTIBLE", "IMPORTABLE", "READERS", "Extracted", "Reader", "extract", "read_bytes", "reader_for",
+           "scan_reader", "text_of"]
 
-IMPORTABLE = (".pdf", ".docx", ".txt")
-CONVERTIBLE = (".doc", ".wps")  # older Word and WPS files: LibreOffice converts them to .docx
+CONVERTIBLE = (".doc", ".wps")  # older Word and WPS files: LibreOffice converts them to .docx (batch.py)
 
 
 @dataclass(frozen=True)
 class Extracted:
     lines: list[Line]
-    kind: str  # "text", "docx", "pdf"
+    kind: str  # the Reader's kind: "text", "docx", "pdf"
     proofread: bool = True  # False when some page was read by OCR
     ocr_pages: tuple[int, ...] = ()
     notes: tuple[ImportNote, ...] = ()  # what the reader could not keep
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the import was asked for: whether scans may be read by OCR, and who wants to hear about it."""
+
+    ocr: bool = True
+    on_ocr: Callable[[int, int], None] | None = None  # (page, pages) before a page is read by OCR
+
+
+@dataclass(frozen=True)
+class Reader:
+    kind: str
+    suffixes: tuple[str, ...]  # the file names it takes (lower case)
+    magic: tuple[bytes, ...]  # first bytes that make a file its own, whatever its name
+    read: Callable[[bytes, Options], Extracted] = field(repr=False)
+    keeps_original: bool = False  # the received file is kept beside the issue (原件.pdf)
+
+
+def _read_pdf(data: bytes, options: Options) -> Extracted:
+    from guanxin_site.importer.pdf import pdf_lines
+
+    lines, ocr_pages = pdf_lines(data, read_scan=scan_reader() if options.ocr else None, on_ocr=options.on_ocr)
+    return Extracted(lines, "pdf", proofread=not ocr_pages, ocr_pages=tuple(ocr_pages))
+
+
+def _read_docx(data: bytes, options: Options) -> Extracted:
+    from guanxin_site.importer.docx import docx_read
+
+    lines, notes = docx_read(data)
+    return Extracted(lines, "docx", notes=tuple(notes))
+
+
+def _read_text(data: bytes, options: Options) -> Extracted:
+    from guanxin_site.importer import text
+
+    return Extracted(text.text_lines(text.decode_bulletin(data)), "text")
+
+
+# In order: the first whose magic starts the file, else the first that takes its name, else the last (text).
+READERS: tuple[Reader, ...] = (
+    Reader("pdf", (".pdf",), (b"%PDF",), _read_pdf, keeps_original=True),
+    Reader("docx", (".docx",), (b"PK\x03\x04",), _read_docx),
+    Reader("text", (".txt",), (), _read_text),
+)
+IMPORTABLE = tuple(suffix for reader in READERS for suffix in reader.suffixes)
+
+
+def scan_reader() -> Callable[[object, int], list] | None:
+    """The page reader for scans (OCR), or None when the `ocr` extra is not installed."""
+    from guanxin_site.importer import ocr
+
+    return ocr.ocr_rows if ocr.available() else None
+
+
+def reader_for(path: Path, data: bytes) -> Reader:
+    """The reader a file needs: by its first bytes (a PDF renamed .txt is a PDF), then by its name."""
+    for reader in READERS:
+        if any(data.startswith(magic) for magic in reader.magic):
+            return reader
+    suffix = path.suffix.lower()
+    if suffix == ".pdf" and b"%PDF" in data[:1024]:  # a PDF with bytes before its header
+        return READERS[0]
+    return next((reader for reader in READERS if suffix in reader.suffixes), READERS[-1])
 
 
 def read_bytes(path: Path) -> bytes:
@@ -31,25 +103,10 @@ def read_bytes(path: Path) -> bytes:
         raise BulletinImportError(None, f"无法读取文件（{exc.strerror or exc}）") from None
 
 
-def _kind(path: Path, data: bytes) -> str:
-    if data.startswith(b"%PDF") or (path.suffix.lower() == ".pdf" and b"%PDF" in data[:1024]):
-        return "pdf"
-    if path.suffix.lower() == ".docx" or data.startswith(b"PK\x03\x04"):
-        return "docx"
-    if path.suffix.lower() == ".pdf":
-        return "pdf"  # not a PDF inside: the PDF reader says so
-    return "text"
-
-
 def text_of(path: Path, data: bytes) -> str:
-    """The text of a .txt or .docx (for `read_bulletin`)."""
-    from guanxin_site.importer.text import decode_bulletin
-
-    if _kind(path, data) == "docx":
-        from guanxin_site.importer.docx import docx_lines
-
-        return "\n".join(line.text for line in docx_lines(data) if line.figure is None)
-    return decode_bulletin(data)
+    """The text of a .txt or .docx (for `read_bulletin`): photos left out."""
+    extracted = reader_for(path, data).read(data, Options(ocr=False))
+    return "\n".join(line.text for line in extracted.lines if line.figure is None)
 
 
 def extract(path: Path, data: bytes | None = None, *, ocr: bool = True,
@@ -57,17 +114,4 @@ def extract(path: Path, data: bytes | None = None, *, ocr: bool = True,
     """The lines of a received file. Raises BulletinImportError (with page or line) for what cannot be read.
     on_ocr(page, pages): called before each page OCR reads."""
     data = read_bytes(path) if data is None else data
-    kind = _kind(path, data)
-    if kind == "pdf":
-        from guanxin_site.importer.pdf import pdf_lines
-
-        lines, ocr_pages = pdf_lines(data, ocr=ocr, on_ocr=on_ocr)
-        return Extracted(lines, kind, proofread=not ocr_pages, ocr_pages=tuple(ocr_pages))
-    if kind == "docx":
-        from guanxin_site.importer.docx import docx_read
-
-        lines, notes = docx_read(data)
-        return Extracted(lines, kind, notes=tuple(notes))
-    from guanxin_site.importer.text import decode_bulletin, text_lines
-
-    return Extracted(text_lines(decode_bulletin(data)), kind)
+    return reader_for(path, data).read(data, Options(ocr, on_ocr))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from guanxin_site.importer.core import CONTROL, BulletinImportError, Line
+from guanxin_site.importer.lines import CONTROL, BulletinImportError, Line
 from guanxin_site.parser import normalize_newlines
 
 __all__ = ["decode_bulletin", "text_lines"]

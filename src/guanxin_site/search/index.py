@@ -40,6 +40,7 @@ import struct
 import zlib
 from pathlib import Path
 
+from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
@@ -224,6 +225,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     segment files (those of segments that no longer exist are removed).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
+    use = SharedUse(cache_dir)  # another build may share the segments (build, and build --drafts -o preview)
     cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
     keys = [segment_key(cut, version) for cut in cuts]
     paths = [cache_dir / f"{key}.seg" for key in keys]
@@ -263,9 +265,11 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
                     sealed_files.append(rel)
     finally:
         _WORK.clear()
-    for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
-        if stale not in paths:
-            stale.unlink(missing_ok=True)
+    if use.alone():  # never while another build may be using segments this one does not
+        for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
+            if stale not in paths:
+                stale.unlink(missing_ok=True)
+    use.end()
     manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
                            "store": STORE_DOCS, "bases": bases, "regions": regions,
                            "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
