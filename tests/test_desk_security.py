@@ -213,3 +213,17 @@ def test_a_save_killed_half_way_leaves_the_old_file_or_the_new_never_half(tmp_pa
     from guanxin_site.checker import check_project
 
     assert check_project(project).problems == () or left == "new"
+
+
+def test_what_check_says_of_the_text_being_typed_lands_on_its_block_and_nothing_is_written(server):
+    """The desk checks with check's own rules, on the text not yet saved: here a typo'd unit's paragraph."""
+    before = issue_file(server).read_bytes()
+    status, view = server.api("GET", "api/issue?id=2023-53")
+    view["form"]["reports"][0]["blocks"].append({"id": "n1", "orig": None, "kind": "text",
+                                                 "text": "黑和市关工委召开会议，传达会议精神。"})
+    status, answer = server.api("POST", "api/check", {"id": "2023-53", "base": view["digest"], "form": view["form"],
+                                                     "ticks": []})
+    assert status == 200
+    placed = [p for p in answer["problems"] if "黑和市" in p["message"]]
+    assert placed and placed[0]["target"] == {"block": "n1"}
+    assert issue_file(server).read_bytes() == before
