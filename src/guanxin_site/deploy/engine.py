@@ -69,8 +69,9 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
 
 
 def _settled(remote: RemoteState) -> bool:
-    """The target's record is complete and clean: a deploy with nothing to do writes nothing at all."""
-    return remote.id is not None and not remote.records and not remote.internal and not remote.leftover
+    """The target's record is complete: a deploy with nothing to do writes nothing at all (superseded
+    progress records the manifest still lists were removed already: see _finish)."""
+    return remote.id is not None and not remote.records and not remote.leftover
 
 
 def _report(plan: Plan, local: LocalSite, done: bool) -> DeployReport:
@@ -112,9 +113,9 @@ def _upload(target: Target, local: LocalSite, remote: RemoteState, plan: Plan, p
         if progress is not None:
             progress(done, total, name)
 
+    record.pending([step.name for step in plan.uploads if step.name not in remote.files])
     with ThreadPoolExecutor(max_workers=max(1, target.parallel)) as pool:
         for steps in groups.values():  # in plan order: a group starts when the one before is complete
-            record.pending([step.name for step in steps if step.name not in remote.files])
             futures = {pool.submit(send, step) for step in steps}
             try:
                 while futures:
@@ -128,7 +129,6 @@ def _upload(target: Target, local: LocalSite, remote: RemoteState, plan: Plan, p
             except BaseException:
                 _record_the_rest(record, futures, finished)
                 raise
-            record.flush()
     remote.internal.update(record.written)
 
 
@@ -148,17 +148,19 @@ def _record_the_rest(record: Progress, futures, finished) -> None:
 
 
 def _finish(target: Target, local: LocalSite, remote: RemoteState, plan: Plan) -> None:
-    """The manifest, then the deletions, then the manifest once more without them."""
+    """The manifest, then the deletions, then (only if files of the site were deleted) the manifest
+    once more without them. Progress records it supersedes stay listed as `internal` when they are
+    removed: the next deploy that writes anything removes them again (gone already is fine) and
+    forgets them, so a deploy with nothing to do still writes nothing."""
     deletions = [step.name for step in plan.deletions]
     internal = sorted(remote.internal | set(remote.records))
     manifest_id, data = new_manifest(local.files, deletions, internal)
     target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
-    if not deletions and not internal:
-        return
     for name in [*deletions, *internal]:
         target.delete(name)
-    _, data = new_manifest(local.files, [], [], manifest_id)
-    target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
+    if deletions:
+        _, data = new_manifest(local.files, [], internal, manifest_id)
+        target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
 
 
 __all__ = ["DEFAULT_MAX_DELETES", "DELETE", "UPLOAD", "DeployReport", "deploy_site"]
