@@ -644,3 +644,19 @@ def test_the_deploy_command_asks_for_a_password_when_the_server_wants_one(sites,
     wrong = runner.invoke(cli.main, ["deploy", "--to", ftp_place(ftpd, "ftp").url, "--output", str(sites["v1"].root)],
                           input="wrong\n")
     assert wrong.exit_code == 1 and "用户名 editor 或密码不对" in wrong.output
+
+
+def test_a_target_holding_another_site_of_ours_needs_force(sites, weed, proxy, tmp_path):
+    """Two sites of one office (say the bulletin and another archive) sent to one address by mistake."""
+    place = s3_place(weed, proxy)
+    deploy(sites["v1"], place)
+    other = tmp_path / "other"
+    shutil.copytree(sites["v1"].root, other)
+    manifest = json.loads((other / MANIFEST).read_text(encoding="utf-8"))
+    (other / MANIFEST).write_text(json.dumps({**manifest, "base_url": "https://other.example.cn/"}), encoding="utf-8")
+    before = place.read_all()
+    with pytest.raises(DeployError, match="发布的是另一个网站（https://gwy.example.cn/jianbao/）"):
+        deploy_site(other, place.url, env=place.env)
+    assert place.read_all() == before
+    assert deploy_site(other, place.url, env=place.env, force=True).uploaded == 0  # same files: only the record changes
+    assert deploy_site(other, place.url, env=place.env).uploaded == 0  # the other site's from now on

@@ -52,6 +52,10 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"{target.shown} 中已经有文件，但不是 guanxin-site 发布的（没有发布记录 {REMOTE_MANIFEST}）。"
                               "为免覆盖别人的文件，没有发布。确认这里就是要发布网站的位置后，加上 --force 再运行"
                               "（已有的文件不会被删除，同名文件会被替换）")
+        if remote.site and local.base_url and remote.site != local.base_url and not force:
+            raise DeployError(f"{target.shown} 中发布的是另一个网站（{remote.site}），不是这个网站（{local.base_url}）；"
+                              "为免用这个网站替换它（并删除它的文件），没有发布。请核对发布地址；"
+                              "确实要在这里改发这个网站时，加上 --force 再运行")
         plan = make_plan(local, remote.files, remote.ours)
         report = _report(plan, local, done=False)
         if dry_run:
@@ -60,7 +64,7 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"这次发布要删除 {len(plan.deletions)} 个文件，超过了上限 {max_deletes} 个，所以什么都没有做。"
                               "请先用 --dry-run 查看要删除哪些文件；确认无误后加上 --max-deletes "
                               f"{len(plan.deletions)} 再运行")
-        if plan.uploads or plan.deletions or not _settled(remote):
+        if plan.uploads or plan.deletions or not _settled(remote) or remote.site != local.base_url:
             _upload(target, local, remote, plan, progress)
             _finish(target, local, remote, plan)
         return _report(plan, local, done=True)
@@ -154,12 +158,12 @@ def _finish(target: Target, local: LocalSite, remote: RemoteState, plan: Plan) -
     forgets them, so a deploy with nothing to do still writes nothing."""
     deletions = [step.name for step in plan.deletions]
     internal = sorted(remote.internal | set(remote.records))
-    manifest_id, data = new_manifest(local.files, deletions, internal)
+    manifest_id, data = new_manifest(local.files, deletions, internal, local.base_url)
     target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
     for name in [*deletions, *internal]:
         target.delete(name)
     if deletions:
-        _, data = new_manifest(local.files, [], internal, manifest_id)
+        _, data = new_manifest(local.files, [], internal, local.base_url, manifest_id)
         target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
 
 

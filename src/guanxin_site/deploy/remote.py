@@ -47,6 +47,7 @@ class RemoteState:
     leftover: set[str] = field(default_factory=set)  # ours, no longer in the site, not yet deleted
     records: list[str] = field(default_factory=list)  # progress records read (this manifest's)
     internal: set[str] = field(default_factory=set)  # older bookkeeping files to remove
+    site: str | None = None  # the base_url of the site the manifest records
 
     @property
     def base(self) -> str:
@@ -90,7 +91,8 @@ def read_remote(target: Target) -> RemoteState:
         files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
         state = RemoteState(manifest["id"], {name: str(files[name]) for name in _names(files)},
                             set(_names(manifest.get("leftover"))),
-                            internal={n for n in manifest.get("internal", []) if isinstance(n, str) and n.startswith(INTERNAL_PREFIX)})
+                            internal={n for n in manifest.get("internal", []) if isinstance(n, str) and n.startswith(INTERNAL_PREFIX)},
+                            site=manifest.get("site") if isinstance(manifest.get("site"), str) else None)
     while (record := _load(target.read(record_name(state.base, len(state.records))))) is not None:
         state.records.append(record_name(state.base, len(state.records)))
         for name in _names(record.get("pending")):
@@ -140,7 +142,8 @@ class Progress:
         self._since = self._clock()
 
 
-def new_manifest(files: dict[str, str], leftover: list[str], internal: list[str], manifest_id: str | None = None) -> tuple[str, bytes]:
+def new_manifest(files: dict[str, str], leftover: list[str], internal: list[str], site: str | None,
+                 manifest_id: str | None = None) -> tuple[str, bytes]:
     manifest_id = manifest_id or secrets.token_hex(8)
     return manifest_id, encode({"id": manifest_id, "files": dict(sorted(files.items())), "leftover": sorted(leftover),
-                                "internal": sorted(internal)})
+                                "internal": sorted(internal), "site": site})
