@@ -32,7 +32,9 @@ from guanxin_site.deploy.base import is_internal
 from guanxin_site.deploy.headers import content_type
 from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, GROUP_ORDER, NEW_PAGES, upload_group
 from guanxin_site.deploy.remote import REMOTE_MANIFEST
+from guanxin_site.deploy.ftp import FtpTarget
 from guanxin_site.deploy.s3 import S3Target
+from guanxin_site.deploy.sftp import SftpTarget
 from guanxin_site.writer import MANIFEST
 
 REPO = Path(__file__).resolve().parents[1]
@@ -415,8 +417,12 @@ def resolvable_from_home(files: dict[str, bytes]) -> list[str]:
     return missing
 
 
-def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(sites, weed, proxy):
-    place = s3_place(weed, proxy)
+IN_FLIGHT = {"s3": S3Target.parallel, "sftp": SftpTarget.parallel, "ftp": FtpTarget.parallel}
+
+
+@pytest.mark.parametrize("new_place", ["s3", "sftp", "ftp"], indirect=True)
+def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(sites, new_place, request):
+    place = new_place()
     deploy(sites["v1"], place)
     assert resolvable_from_home(place.site_files()) == []
     todo = changed(sites["v1"], sites["v2"])
@@ -432,7 +438,7 @@ def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(si
     rerun = deploy(sites["v2"], place, progress=lambda done, total, name: sent.append(name))
     # What the progress records name as done is not sent again: at most the uploads since the last record
     # and those running when the process was killed.
-    assert len(sent) == rerun.uploaded <= len(todo) - killed_after + 4 + S3Target.parallel
+    assert len(sent) == rerun.uploaded <= len(todo) - killed_after + 4 + IN_FLIGHT[request.node.callspec.params["new_place"]]
     assert rerun.uploaded < len(todo)
     assert place.site_files() == sites["v2"].content()
     assert deploy(sites["v2"], place).uploaded == 0
