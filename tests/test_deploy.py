@@ -666,3 +666,24 @@ def test_a_target_holding_another_site_of_ours_needs_force(sites, weed, proxy, t
     assert place.read_all() == before
     assert deploy_site(other, place.url, env=place.env, force=True).uploaded == 0  # same files: only the record changes
     assert deploy_site(other, place.url, env=place.env).uploaded == 0  # the other site's from now on
+
+
+def test_a_planted_record_cannot_make_deploy_touch_files_outside_the_target(sites, ftpd):
+    """FTP servers resolve `..` in a path by its text (pyftpdlib does), so a planted name would reach out."""
+    place = ftp_place(ftpd, "ftp")
+    root = place.extra["folder"]
+    outside = root.parent / "outside.txt"
+    outside.parent.mkdir(parents=True, exist_ok=True)
+    outside.write_text("the office's", encoding="utf-8")
+    planted = {"generator": "guanxin-site", "format": 1, "id": "0123456789abcdef", "site": None,
+               "files": {"../outside.txt": "0" * 64, "a//b.html": "0" * 64}, "leftover": ["../outside.txt", "/etc/passwd"],
+               "internal": ["../outside.txt", ".guanxin-deploy-progress-x/../../outside.txt"]}
+    place.put_foreign(REMOTE_MANIFEST, json.dumps(planted).encode())
+    deploy(sites["v1"], place)
+    assert outside.read_text(encoding="utf-8") == "the office's"
+    assert place.site_files() == sites["v1"].content()
+    evil = {**planted, "id": "../../outside"}  # the id names progress records: a path there is refused
+    place.put_foreign(REMOTE_MANIFEST, json.dumps(evil).encode())
+    with pytest.raises(DeployError, match="--force"):
+        deploy(sites["v2"], place)
+    assert outside.read_text(encoding="utf-8") == "the office's"
