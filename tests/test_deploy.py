@@ -687,3 +687,14 @@ def test_a_planted_record_cannot_make_deploy_touch_files_outside_the_target(site
     with pytest.raises(DeployError, match="--force"):
         deploy(sites["v2"], place)
     assert outside.read_text(encoding="utf-8") == "the office's"
+
+
+def test_a_full_disk_on_the_server_is_one_chinese_message(sites, sshd, ssh_home, tmp_path):
+    """The server's write fails with ENOSPC (the upload's temporary name leads to /dev/full there)."""
+    place = sftp_place(sshd, ssh_home, tmp_path)
+    static = place.extra["folder"] / "static"
+    static.mkdir(parents=True)
+    (static / ".site.css.guanxin-upload").symlink_to("/dev/full")
+    with pytest.raises(DeployError, match="服务器拒绝写入.*static/site.css.*磁盘已满"):
+        deploy(sites["v1"], place, force=True)  # the static/ folder made here is not ours
+    assert "index.html" not in place.site_files()  # the entry points never went up

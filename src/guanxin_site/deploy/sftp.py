@@ -161,8 +161,9 @@ class SftpTarget(Target):
         path, temporary = self._path(name), self._path(upload_name(name))
         try:
             self._make_folders(posixpath.dirname(path))
-            # No confirming stat afterwards: SSH checks every byte, and a failed write is an error already.
-            self.sftp.putfo(io.BytesIO(data), temporary, file_size=len(data), confirm=False)
+            # confirm: a stat of the result. paramiko pipelines the writes and does not report a write the
+            # server failed (a full disk), so the size is what shows it.
+            self.sftp.putfo(io.BytesIO(data), temporary, file_size=len(data), confirm=True)
             self.sftp.posix_rename(temporary, path)
         except (OSError, EOFError) as exc:
             raise self._error(exc, name) from None
