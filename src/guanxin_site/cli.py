@@ -492,7 +492,7 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
                             "重新运行同一个命令，会接着上传还没有上传的文件", fg="yellow", err=True)
                 sys.exit(130)
     if not quiet:
-        _echo_deploy(report, target, dry_run, limit)
+        _echo_deploy(report, target, dry_run, limit, report.site_url or _configured_base_url(source))
 
 
 def _can_prompt() -> bool:
@@ -557,11 +557,21 @@ class _DeployProgress:
         self.pause()
 
 
+def _configured_base_url(source: Path) -> str | None:
+    """site.yaml's base_url, for a site whose build did not record it (built by an older version)."""
+    from guanxin_site.config import load_config
+
+    try:
+        return load_config(source).base_url
+    except GuanxinError:
+        return None
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _echo_deploy(report, target: str, dry_run: bool, limit: int) -> None:
+def _echo_deploy(report, target: str, dry_run: bool, limit: int, site_url: str | None) -> None:
     from guanxin_site.deploy import DELETE, UPLOAD
 
     uploads = [(name, size) for action, name, size in report.planned if action == UPLOAD]
@@ -580,8 +590,8 @@ def _echo_deploy(report, target: str, dry_run: bool, limit: int) -> None:
             click.secho(f"提醒：要删除的文件超过了上限 {limit} 个，正式发布时会停下；确认无误后加上 --max-deletes {len(deletions)}",
                         fg="yellow", err=True)
         return
-    address = f"网址：{report.site_url}" if report.site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
+    address = f"网址：{site_url}" if site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
     click.echo(f"发布完成：上传 {report.uploaded} 个文件（{_megabytes(report.uploaded_bytes)}），未变 {report.unchanged} 个，"
                f"删除 {report.deleted} 个 → {target}。{address}")
-    if report.uploaded and report.site_url:
+    if report.uploaded and site_url:
         click.echo("网站前面有 CDN 时，网页最多 5 分钟后更新（照片等文件最多 1 小时）；急用时可以在 CDN 控制台刷新首页。")
