@@ -698,3 +698,28 @@ def test_a_full_disk_on_the_server_is_one_chinese_message(sites, sshd, ssh_home,
     with pytest.raises(DeployError, match="服务器拒绝写入.*static/site.css.*磁盘已满"):
         deploy(sites["v1"], place, force=True)  # the static/ folder made here is not ours
     assert "index.html" not in place.site_files()  # the entry points never went up
+
+
+def test_ctrl_c_says_the_site_is_whole_and_the_rerun_finishes(sites, ftpd, monkeypatch):
+    """Ctrl-C (KeyboardInterrupt in the main thread) after a few uploads: what did go up is recorded."""
+    from click.testing import CliRunner
+
+    import guanxin_site.cli as cli
+
+    place = ftp_place(ftpd, "ftp")
+    monkeypatch.setenv("GUANXIN_DEPLOY_PASSWORD", servers.FTP_PASSWORD)
+    command = ["deploy", "--to", place.url, "--output", str(sites["v1"].root)]
+
+    def interrupted(self, done, total, name):
+        if done == 10:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli._DeployProgress, "__call__", interrupted)
+    stopped = CliRunner().invoke(cli.main, command)
+    assert stopped.exit_code == 130 and "已中断：网上的网站保持完整" in stopped.output
+    assert "index.html" not in place.site_files() and len(place.site_files()) >= 10
+    monkeypatch.undo()
+    monkeypatch.setenv("GUANXIN_DEPLOY_PASSWORD", servers.FTP_PASSWORD)
+    rerun = deploy(sites["v1"], place)
+    assert rerun.uploaded <= len(sites["v1"].files) - 10  # the ten (and one running) recorded at Ctrl-C are not sent again
+    assert place.site_files() == sites["v1"].content()

@@ -131,21 +131,22 @@ def _upload(target: Target, local: LocalSite, remote: RemoteState, plan: Plan, p
                     if failures:
                         raise failures[0]
             except BaseException:
-                _record_the_rest(record, futures, finished)
+                _record_the_rest(record, futures, lambda name: record.done(name, local.files[name]))
                 raise
     remote.internal.update(record.written)
 
 
-def _record_the_rest(record: Progress, futures, finished) -> None:
-    """After a failure (or Ctrl-C): cancel what has not started, wait for what is running, and
-    record every file that did get up, so the rerun does not send it again."""
+def _record_the_rest(record: Progress, futures, note: Callable[[str], None]) -> None:
+    """After a failure (or Ctrl-C, or a progress callback that raised): cancel what has not started,
+    wait for what is running, and record every file that did get up, so the rerun does not send it
+    again. The progress callback is not called again."""
     for future in futures:
         future.cancel()
     wait(futures)
     try:
         for future in futures:
             if not future.cancelled() and future.exception() is None:
-                finished(future)
+                note(future.result())
         record.flush()
     except (DeployError, OSError):
         pass  # the connection is gone: the rerun sends these again
