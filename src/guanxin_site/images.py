@@ -483,8 +483,10 @@ def _to_srgb(image, icc: bytes | None):
     camera or its owner). A profile that cannot be read leaves the pixels as they are."""
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
-    from PIL import ImageCms
-
+    try:
+        from PIL import ImageCms  # LittleCMS, in Pillow's wheels; a Pillow built without it drops the profile only
+    except ImportError:
+        return image
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
