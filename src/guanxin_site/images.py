@@ -459,7 +459,9 @@ def make_renditions(project_dir: Path, cache_dir: Path, photo: Photo) -> dict[st
                 turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)
                 opened.draft("RGB", (photo.height, photo.width) if turned else (photo.width, photo.height))
             upright = ImageOps.exif_transpose(opened)
-            image = _flatten(_to_srgb(upright, icc))
+            if upright.mode == "CMYK":  # the profile gives CMYK its colours: applied before anything else
+                upright, icc = _to_srgb(upright, icc), None
+            image = _flatten(upright)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageProblem(f"图片“{photo.source}”无法读取（{exc}）", photo.source) from None
     files: dict[str, bytes] = {}
@@ -468,6 +470,8 @@ def make_renditions(project_dir: Path, cache_dir: Path, photo: Photo) -> dict[st
         width, height = rendition
         if current.size != (width, height):
             current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if icc:  # to sRGB once, at the largest rendition's size: a third of the work at the decoded size
+            current, icc = _bare(_to_srgb(current, icc)), None
         jpeg, webp = io.BytesIO(), io.BytesIO()
         current.save(jpeg, "JPEG", **JPEG_SETTINGS)  # no exif=, xmp=, icc_profile=: none is written
         current.save(webp, "WEBP", **WEBP_SETTINGS)
