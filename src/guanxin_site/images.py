@@ -642,6 +642,8 @@ def publishable(cache_dir: Path, digest: str, data: bytes, name: str, shown: str
     kind = file_kind(data, name)
     if kind is None:
         return data
+    if kind.refusal:  # before the cache: the same bytes may have been cleaned under another name
+        raise ImageProblem(shown + kind.refusal)
     folder = whole_file_folder(cache_dir, digest)
     if _read_index(folder, {"file"}) is not None:
         try:
