@@ -26,7 +26,7 @@ from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import (CacheFolder, Identity, ParseCache, identity, inputs_key, load_last_build, no_cache_warning,
                                 open_cache, save_last_build, template_cache_dir)
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, display_path
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.images import (HEAD_BYTES, ImageProblem, cached_index, cleaned_digest, file_kind, make_renditions,
                                  publishable, rendition_bytes, rendition_digest)
@@ -459,7 +459,7 @@ def _write_static(writer: SiteWriter, dirs: list[Path], cache_dir: Path, project
                 try:
                     writer.put(rel, publishable(cache_dir, hashlib.sha256(data).hexdigest(), data, path.name, f"图片“{rel}”"))
                 except ImageProblem as exc:
-                    raise ContentErrors([ContentError(relative_posix(path, project_dir), None, str(exc))]) from None
+                    raise ContentErrors([ContentError(display_path(path, project_dir), None, str(exc))]) from None
 
 
 def _make_photo(photo) -> dict[str, str]:
