@@ -162,7 +162,8 @@ def test_chart_text_that_larger_type_enlarges_is_marked_for_the_stylesheet(gappe
     assert {t.text for g in labelled for t in _children(g, "text")} >= {"2019", "2021", "6", "5"}
     width = float(heat.get("viewbox").split()[2])  # the HTML parser lowercases attribute names
     assert heat.get("style") == f"--chart-width:{width:g}"
-    css = (Path(__file__).resolve().parents[1] / "templates" / "static" / "site.css").read_text(encoding="utf-8")
+    css = (site / "static" / "stats.css").read_text(encoding="utf-8")  # the stats page's own stylesheet
+    assert doc.xpath("//head/link[@rel='stylesheet']/@href") == ["../static/site.css", "../static/stats.css"]
     assert "html.large-text .chart-issues .label" in css and "var(--chart-width) * 1.35px" in css
 
 

@@ -1,7 +1,6 @@
-/* In <head>, no defer: 大字 before first paint. README: Architecture. */
+/* In <head>, no defer: 大字 before first paint. docs/architecture.md. */
 (function () {
-  var K = "guanxin-large-text", H = "guanxin-share-hint", root = document.documentElement, mem = {}, store,
-    me = document.currentScript.src;
+  var K = "guanxin-large-text", H = "guanxin-share-hint", root = document.documentElement, mem = {}, store;
   try { store = localStorage; } catch (e) { /* blocked: a cookie instead */ }
   function keep(k, v) {  /* remembered across pages: localStorage, else a cookie, else this page only */
     mem[k] = v;
@@ -35,19 +34,5 @@
       hint.hidden = false;
       hint.querySelector("button").onclick = function () { hint.hidden = true; keep(H, "closed"); };
     }
-    var box = document.querySelector(".wechat-edition"), p;  /* the editors' copy box (preview only) */
-    if (!box) { return; }
-    function load() {
-      return p = p || new Promise(function (ok, no) {
-        var s = document.createElement("script");
-        s.src = me.replace("enhance.js", "wechat-copy.js"); s.onload = ok; s.onerror = no;
-        document.head.appendChild(s);
-      });
-    }
-    ["pointerover", "focusin", "touchstart"].forEach(function (t) { box.addEventListener(t, load, {passive: true}); });
-    all(".wechat-copy").forEach(function (b) {
-      b.hidden = false;
-      b.onclick = function () { if (window.guanxinCopy) { guanxinCopy(b); } else { load().then(function () { guanxinCopy(b); }); } };
-    });
   });
 })();

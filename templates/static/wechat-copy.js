@@ -1,6 +1,6 @@
 /* 复制到公众号: copy the 公众号 edition (wechat.html) to the clipboard as text/html and text/plain.
-   Loaded by enhance.js when an editor reaches for the button (the box is in serve's preview only);
-   it defines window.guanxinCopy(button). */
+   The box and this script are on the issue pages of serve's preview only (build(editor_tools=True)):
+   an editors' tool. The buttons are hidden in the HTML; this shows them. */
 (function () {
   "use strict";
 
@@ -85,5 +85,9 @@
     });
   }
 
-  window.guanxinCopy = copy;
+  var buttons = document.querySelectorAll(".wechat-copy");
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].onclick = function () { copy(this); };
+  }
 })();
