@@ -453,10 +453,13 @@ def test_the_edition_page_has_a_way_back_honours_large_text_and_links_its_origin
         assert original.get_attribute("href") == original.inner_text() == url + "2023/53/"
         icon = page.evaluate("document.querySelector('link[rel=icon]').href")
         assert icon == url + "static/favicon.svg" and page.request.get(icon).ok  # no favicon 404
-        masthead = page.locator("body > section p").first
-        normal = masthead.bounding_box()["height"]
+        title, text = page.locator("body > section h1"), page.locator("body > section > section:nth-of-type(2) p").first
+        normal = [title.bounding_box(), text.bounding_box()]
         page.get_by_role("button", name="大字", exact=True).click()
-        assert masthead.bounding_box()["height"] >= normal * 1.25
+        assert text.bounding_box()["height"] >= normal[1]["height"] * 1.25  # more lines of larger text
+        assert title.bounding_box()["height"] > normal[0]["height"]
+        masthead = page.locator("body > section p").first  # the red 关心下一代工作 keeps to one line
+        assert masthead.bounding_box()["height"] < 2 * float(masthead.evaluate("e => getComputedStyle(e).fontSize")[:-2])
         assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
         # Select all and copy, as the editors' guide says: the way back and 大字 are not taken along.
         page.keyboard.press("Control+A")
