@@ -300,6 +300,10 @@ def test_large_text_is_remembered_applied_before_paint_and_fits_a_phone(browser,
         assert page.evaluate("getComputedStyle(document.querySelector('.text-size')).backgroundColor") == "rgb(0, 0, 0)"
         large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert large >= normal * 1.25
+        page.goto(url + "2024/7/")  # the preview's copy box: 打开公众号版（一） stays on one line
+        lines = page.evaluate("""Array.from(document.querySelectorAll('.wechat-parts a')).map(a =>
+            new Set(Array.from(a.getClientRects()).map(r => Math.round(r.top))).size)""")
+        assert lines == [1, 1, 1]
         wide = {}
         for rel in _pages(www):
             page.goto(url + rel)
