@@ -363,3 +363,57 @@ def test_two_builds_into_different_outputs_at_once_keep_each_others_search_segme
     build(project, tmp_path / "site", jobs=1)
     assert len(list((project / CACHE_DIR / "search").glob("*.seg"))) == 1
     assert not list((project / CACHE_DIR / "search").glob("in-use.*"))
+
+
+# -- records.py: the models as JSON ---------------------------------------------------------------
+
+def test_every_field_of_an_issue_round_trips(project):
+    """An issue with every kind of field filled (photos with renditions, attachments, counties, the
+    distribution lines, None and non-None optionals) comes back equal, with tuples where it had them."""
+    from dataclasses import fields, is_dataclass
+
+    from photo_support import phone_jpeg
+    from guanxin_site.records import decode_issue
+
+    issue_path = _photo_issue(project)
+    text = issue_path.read_text(encoding="utf-8")
+    issue_path.write_text(text.replace("---\n", "---\nsummary: 摘要\nattachments: [原件.pdf]\ndistribution: [报：省关工委]\n", 1)
+                          .replace("黑河市关工委", "黑河市北安市关工委", 1), encoding="utf-8")
+    (issue_path.parent / "原件.pdf").write_bytes(b"%PDF-1.4 a")
+    phone_jpeg(issue_path.parent / "会议.jpg", 900, 600)
+    issues = load_project(project).issues
+    rich = next(i for i in issues if i.photos)
+    assert rich.attachments and rich.summary and rich.distribution and any(r.counties for r in rich.reports)
+
+    def same(a, b):  # equal, and of the same types all the way down (a list is not a tuple)
+        assert type(a) is type(b), (a, b)
+        if is_dataclass(a):
+            for f in fields(a):
+                same(getattr(a, f.name), getattr(b, f.name))
+        elif isinstance(a, tuple):
+            assert len(a) == len(b)
+            for x, y in zip(a, b):
+                same(x, y)
+        else:
+            assert a == b
+
+    for issue in issues:
+        same(decode_issue(encode_issue(issue)), issue)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda r: r.__setitem__(2, "53"),  # number as text
+    lambda r: r.__setitem__(3, 10**9),  # a date beyond year 9999
+    lambda r: r.__setitem__(11, [["x"]]),  # a report that is not one
+    lambda r: r[11][0].__setitem__(0, '["1", 2]'),  # a place that is not one
+    lambda r: r.append(None),  # a field too many
+    lambda r: r.pop(),  # one too few
+    lambda r: r.__setitem__(16, [["date", "5"]]),  # a line that is not a number
+])
+def test_a_damaged_record_is_refused(project, damage):
+    from guanxin_site.records import RecordError, decode_issue, issue_record
+
+    record = json.loads(json.dumps(issue_record(load_project(project).issues[0]), ensure_ascii=False))
+    damage(record)
+    with pytest.raises(RecordError):
+        decode_issue(json.dumps(record, ensure_ascii=False))

@@ -32,6 +32,9 @@ from guanxin_site.deploy.base import is_internal
 from guanxin_site.deploy.headers import content_type
 from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, GROUP_ORDER, NEW_PAGES, upload_group
 from guanxin_site.deploy.remote import REMOTE_MANIFEST
+from guanxin_site.deploy.ftp import FtpTarget
+from guanxin_site.deploy.s3 import S3Target
+from guanxin_site.deploy.sftp import SftpTarget
 from guanxin_site.writer import MANIFEST
 
 REPO = Path(__file__).resolve().parents[1]
@@ -381,7 +384,8 @@ def test_s3_failures_are_one_chinese_message(sites, weed, proxy):
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from guanxin_site.deploy import deploy_site
+from guanxin_site.deploy import deploy_site, remote
+remote.FLUSH_FILES = 4  # a progress record every 4 uploads (200 in real use) in this small site
 after = int(sys.argv[3])
 def progress(done, total, name):
     if done >= after:
@@ -413,8 +417,12 @@ def resolvable_from_home(files: dict[str, bytes]) -> list[str]:
     return missing
 
 
-def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(sites, weed, proxy):
-    place = s3_place(weed, proxy)
+IN_FLIGHT = {"s3": S3Target.parallel, "sftp": SftpTarget.parallel, "ftp": FtpTarget.parallel}
+
+
+@pytest.mark.parametrize("new_place", ["s3", "sftp", "ftp"], indirect=True)
+def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(sites, new_place, request):
+    place = new_place()
     deploy(sites["v1"], place)
     assert resolvable_from_home(place.site_files()) == []
     todo = changed(sites["v1"], sites["v2"])
@@ -428,7 +436,10 @@ def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(si
     assert resolvable_from_home(half) == []
     sent = []
     rerun = deploy(sites["v2"], place, progress=lambda done, total, name: sent.append(name))
-    assert len(sent) == rerun.uploaded < len(todo)  # what the progress records name as done is not sent again
+    # What the progress records name as done is not sent again: at most the uploads since the last record
+    # and those running when the process was killed.
+    assert len(sent) == rerun.uploaded <= len(todo) - killed_after + 4 + IN_FLIGHT[request.node.callspec.params["new_place"]]
+    assert rerun.uploaded < len(todo)
     assert place.site_files() == sites["v2"].content()
     assert deploy(sites["v2"], place).uploaded == 0
     assert [name for name in place.read_all() if is_internal(name)] == [REMOTE_MANIFEST]  # progress records cleaned up
@@ -639,3 +650,76 @@ def test_the_deploy_command_asks_for_a_password_when_the_server_wants_one(sites,
     wrong = runner.invoke(cli.main, ["deploy", "--to", ftp_place(ftpd, "ftp").url, "--output", str(sites["v1"].root)],
                           input="wrong\n")
     assert wrong.exit_code == 1 and "用户名 editor 或密码不对" in wrong.output
+
+
+def test_a_target_holding_another_site_of_ours_needs_force(sites, weed, proxy, tmp_path):
+    """Two sites of one office (say the bulletin and another archive) sent to one address by mistake."""
+    place = s3_place(weed, proxy)
+    deploy(sites["v1"], place)
+    other = tmp_path / "other"
+    shutil.copytree(sites["v1"].root, other)
+    manifest = json.loads((other / MANIFEST).read_text(encoding="utf-8"))
+    (other / MANIFEST).write_text(json.dumps({**manifest, "base_url": "https://other.example.cn/"}), encoding="utf-8")
+    before = place.read_all()
+    with pytest.raises(DeployError, match="发布的是另一个网站（https://gwy.example.cn/jianbao/）"):
+        deploy_site(other, place.url, env=place.env)
+    assert place.read_all() == before
+    assert deploy_site(other, place.url, env=place.env, force=True).uploaded == 0  # same files: only the record changes
+    assert deploy_site(other, place.url, env=place.env).uploaded == 0  # the other site's from now on
+
+
+def test_a_planted_record_cannot_make_deploy_touch_files_outside_the_target(sites, ftpd):
+    """FTP servers resolve `..` in a path by its text (pyftpdlib does), so a planted name would reach out."""
+    place = ftp_place(ftpd, "ftp")
+    root = place.extra["folder"]
+    outside = root.parent / "outside.txt"
+    outside.parent.mkdir(parents=True, exist_ok=True)
+    outside.write_text("the office's", encoding="utf-8")
+    planted = {"generator": "guanxin-site", "format": 1, "id": "0123456789abcdef", "site": None,
+               "files": {"../outside.txt": "0" * 64, "a//b.html": "0" * 64}, "leftover": ["../outside.txt", "/etc/passwd"],
+               "internal": ["../outside.txt", ".guanxin-deploy-progress-x/../../outside.txt"]}
+    place.put_foreign(REMOTE_MANIFEST, json.dumps(planted).encode())
+    deploy(sites["v1"], place)
+    assert outside.read_text(encoding="utf-8") == "the office's"
+    assert place.site_files() == sites["v1"].content()
+    evil = {**planted, "id": "../../outside"}  # the id names progress records: a path there is refused
+    place.put_foreign(REMOTE_MANIFEST, json.dumps(evil).encode())
+    with pytest.raises(DeployError, match="--force"):
+        deploy(sites["v2"], place)
+    assert outside.read_text(encoding="utf-8") == "the office's"
+
+
+def test_a_full_disk_on_the_server_is_one_chinese_message(sites, sshd, ssh_home, tmp_path):
+    """The server's write fails with ENOSPC (the upload's temporary name leads to /dev/full there)."""
+    place = sftp_place(sshd, ssh_home, tmp_path)
+    static = place.extra["folder"] / "static"
+    static.mkdir(parents=True)
+    (static / ".site.css.guanxin-upload").symlink_to("/dev/full")
+    with pytest.raises(DeployError, match="服务器拒绝写入.*static/site.css.*磁盘已满"):
+        deploy(sites["v1"], place, force=True)  # the static/ folder made here is not ours
+    assert "index.html" not in place.site_files()  # the entry points never went up
+
+
+def test_ctrl_c_says_the_site_is_whole_and_the_rerun_finishes(sites, ftpd, monkeypatch):
+    """Ctrl-C (KeyboardInterrupt in the main thread) after a few uploads: what did go up is recorded."""
+    from click.testing import CliRunner
+
+    import guanxin_site.cli as cli
+
+    place = ftp_place(ftpd, "ftp")
+    monkeypatch.setenv("GUANXIN_DEPLOY_PASSWORD", servers.FTP_PASSWORD)
+    command = ["deploy", "--to", place.url, "--output", str(sites["v1"].root)]
+
+    def interrupted(self, done, total, name):
+        if done == 10:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli._DeployProgress, "__call__", interrupted)
+    stopped = CliRunner().invoke(cli.main, command)
+    assert stopped.exit_code == 130 and "已中断：网上的网站保持完整" in stopped.output
+    assert "index.html" not in place.site_files() and len(place.site_files()) >= 10
+    monkeypatch.undo()
+    monkeypatch.setenv("GUANXIN_DEPLOY_PASSWORD", servers.FTP_PASSWORD)
+    rerun = deploy(sites["v1"], place)
+    assert rerun.uploaded <= len(sites["v1"].files) - 10  # the ten (and one running) recorded at Ctrl-C are not sent again
+    assert place.site_files() == sites["v1"].content()

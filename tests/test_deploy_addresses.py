@@ -116,3 +116,14 @@ def test_the_seam_other_callers_use_keeps_its_shape():
     assert DeployReport.__dataclass_params__.frozen
     assert issubclass(DeployError, GuanxinError)
     assert list(inspect.signature(configured_targets).parameters) == ["project_dir"]
+
+
+def test_a_missing_protocol_library_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    import importlib.util
+
+    from guanxin_site.deploy import targets
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "paramiko" else real(name, *a))
+    with pytest.raises(DeployError, match="缺少发布所需的程序库 paramiko"):
+        targets.open_target("sftp://web@host/var/www", password=None, env={})

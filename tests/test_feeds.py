@@ -170,6 +170,64 @@ def test_every_feed_is_valid_and_every_reporting_region_has_one(site, archive):
             assert not feed.exists() and "feed.xml" not in links
 
 
+def _feed_files(site: Path) -> list[Path]:
+    return [site / "feed.xml", *sorted((site / "regions").glob("*/feed.xml"))]
+
+
+def test_every_feed_names_its_browser_stylesheet_and_stays_a_valid_feed(site):
+    """The xml-stylesheet instruction gives a browser a readable page; feed readers must still read the feed."""
+    feeds = _feed_files(site)
+    assert len(feeds) > 5
+    for feed in feeds:
+        data = feed.read_bytes()
+        root = etree.fromstring(data)
+        instructions = [n for n in root.itersiblings(preceding=True) if isinstance(n, etree._ProcessingInstruction)]
+        assert [pi.target for pi in instructions] == ["xml-stylesheet"], feed
+        assert instructions[0].get("type") == "text/xsl"
+        stylesheet = (feed.parent / instructions[0].get("href")).resolve()
+        assert stylesheet == (site / "static" / "feed.xslt.xml").resolve() and stylesheet.is_file()
+        parsed = feedparser.parse(data)
+        assert not parsed.bozo and parsed.version == "atom10" and parsed.entries, feed
+        assert atom_problems(data) == [], feed
+
+
+def test_a_feed_opened_in_the_browser_reads_as_a_chinese_page(site, browser):
+    """Chromium applies the stylesheet: a page that says what a feed is, gives its address and lists its entries."""
+    from browser_support import Server
+
+    axe = (Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+    server = Server(site)
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    failed = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    try:
+        for rel in ("feed.xml", "regions/yichun/feed.xml"):
+            feed = feedparser.parse((site / rel).read_bytes())
+            page.goto(server.url + rel)
+            assert page.title() == f"订阅：{feed.feed.title}"
+            assert page.evaluate("document.documentElement.lang") == "zh-CN"
+            assert "订阅源" in page.locator("main").inner_text() and "阅读器" in page.locator("main").inner_text()
+            assert page.locator("#feed-address").input_value() == BASE + rel
+            entries = page.locator(".entry-list li")
+            assert entries.count() == len(feed.entries)
+            assert entries.first.locator("a").get_attribute("href") == feed.entries[0].link
+            year, month, day = feed.entries[0].published[:10].split("-")
+            assert entries.first.locator("time").inner_text() == f"{year}年{int(month)}月{int(day)}日"  # as the site writes it
+            # The site's own look, and the way home: the stylesheet path comes from the feed's instruction.
+            assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") == "rgb(192, 0, 0)"
+            home = page.locator(".site-name")
+            assert home.inner_text() == "关心下一代工作"
+            assert page.evaluate("document.querySelector('.site-name').href") == server.url
+            assert page.locator("button.text-size").is_visible()  # 大字 works here too
+            page.add_script_tag(content=axe)
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == [], rel
+        assert failed == []
+    finally:
+        page.close()
+        server.close()
+
+
 def test_home_page_announces_the_site_feed(site):
     home = lxml_html.fromstring((site / "index.html").read_bytes())
     assert home.xpath("//head/link[@rel='alternate'][@type='application/atom+xml']/@href") == ["feed.xml"]

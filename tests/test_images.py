@@ -530,3 +530,12 @@ def test_a_cleaned_attachment_is_neither_cleaned_nor_read_again(project, tmp_pat
     assert (site / "2023/53/原图.jpg").stat().st_mtime_ns == published.st_mtime_ns
     build(project, tmp_path / "other", search=False)  # another output: from the cache, not cleaned again
     assert cleaned == [] and metadata_found((tmp_path / "other/2023/53/原图.jpg").read_bytes()) == []
+
+
+def test_a_theme_image_that_cannot_be_cleaned_stops_the_build(project, tmp_path):
+    write_issue(project, "## 黑河市\n\n黑河市关工委召开会议。\n")
+    fake_heic(project / "templates/static/分享图.heic")
+    with pytest.raises(ContentErrors) as raised:
+        build(project, tmp_path / "site", search=False)
+    assert "templates/static/分享图.heic: 图片“static/分享图.heic”是 HEIC/HEIF 图片" in str(raised.value)
+    assert not (tmp_path / "site").exists()

@@ -79,7 +79,8 @@ def test_stats_page_charts_are_accessible_svg_with_tables(gapped):
         assert len(descs) == 1 and len(descs[0].text.strip()) > 20
         for ref in svg.get("aria-labelledby").split():
             assert doc.get_element_by_id(ref) is not None
-        assert svg.getparent().tag == "figure"
+        box = svg.getparent()  # the heat map sits in a box that scrolls sideways, inside its figure
+        assert box.tag == "figure" or (box.get("class") == "chart-scroll" and box.getparent().tag == "figure")
     tables = doc.xpath("//main//table")
     assert len(tables) == 2
     assert all(t.xpath("./caption") and t.xpath(".//th[@scope]") for t in tables)
@@ -136,6 +137,34 @@ def test_heat_map_cells_match_the_region_table(gapped):
     assert {t.get("fill") for t in on_cells} == {"#ffffff", stats.INK}
     # Every cell is drawn with the white grid line, inherited from its group.
     assert {c.getparent().get("stroke") for c in cells} == {"#ffffff"}
+
+
+def test_heat_map_column_labels_are_whole_names_rising_at_45_degrees(gapped):
+    """Not one character under another: each region's short name is one line of text, rotated."""
+    _, site, archive = gapped
+    chart = _svgs(_parse(site / "stats" / "index.html"))[1]
+    labels = [t for t in _children(chart, "text") if t.get("transform")]
+    names = [index.region.short or index.region.name for index in archive.regions]
+    assert [t.text for t in labels] == names and not _children(chart, "tspan")
+    assert all(t.get("transform").startswith("rotate(-45 ") for t in labels)
+    # Each label starts over its own column, left to right.
+    starts = [float(t.get("x")) for t in labels]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_chart_text_that_larger_type_enlarges_is_marked_for_the_stylesheet(gapped):
+    """大字 reaches the charts through site.css: the bar chart's labels by class, the heat map by its width."""
+    _, site, _ = gapped
+    doc = _parse(site / "stats" / "index.html")
+    bars, heat = _svgs(doc)
+    assert "chart-issues" in bars.get("class") and "chart-regions" in heat.get("class")
+    labelled = [g for g in _children(bars, "g") if "label" in (g.get("class") or "").split()]
+    assert {t.text for g in labelled for t in _children(g, "text")} >= {"2019", "2021", "6", "5"}
+    width = float(heat.get("viewbox").split()[2])  # the HTML parser lowercases attribute names
+    assert heat.get("style") == f"--chart-width:{width:g}"
+    css = (site / "static" / "stats.css").read_text(encoding="utf-8")  # the stats page's own stylesheet
+    assert doc.xpath("//head/link[@rel='stylesheet']/@href") == ["../static/site.css", "../static/stats.css"]
+    assert "html.large-text .chart-issues .label" in css and "var(--chart-width) * 1.35px" in css
 
 
 def test_legend_bands_cover_every_count_once(gapped):

@@ -1,5 +1,7 @@
-"""In real Chromium: 复制到公众号 fills the clipboard, the share hint shows in WeChat only, 大字 is
-remembered from page to page and fits a 360 px phone, on a real build of a filed site."""
+"""In real Chromium: 复制到公众号 fills the clipboard (an editors' tool: in serve's preview, never on the
+public site), the share hint shows in WeChat only, covers nothing and stays closed, 大字 is remembered
+from page to page and fits a 360 px phone, and the 公众号 edition reads as a page with a way back; on
+real builds of a filed site."""
 from __future__ import annotations
 
 import re
@@ -50,7 +52,7 @@ def site(tmp_path_factory):
     (project / "issues" / "2024" / "008.md").write_text(LINKED, encoding="utf-8")
     www = tmp_path_factory.mktemp("www")
     server = Server(www)
-    build(project, www, base_url=server.url, search=False)
+    build(project, www, base_url=server.url, search=False, editor_tools=True)  # as serve's preview builds it
     issues = {issue.url: issue for issue in load_project(project).issues}
     yield server.url, www, issues
     server.close()
@@ -182,33 +184,81 @@ def test_without_javascript_the_issue_page_links_to_the_edition(browser, site):
         context.close()
 
 
-def test_share_hint_shows_in_wechat_only_and_can_be_closed(browser, site):
+# Controls the WeChat hint lies over: hit-testing the corners and centre of every link, button and field on screen.
+COVERED_BY_HINT = """() => {
+  const hint = document.querySelector('.wechat-hint'), covered = [];
+  for (const el of document.querySelectorAll('a, button, input')) {
+    const r = el.getBoundingClientRect();
+    if (hint.contains(el) || !r.width || !r.height) continue;
+    for (const [x, y] of [[r.left + 2, r.top + 2], [r.right - 2, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]]) {
+      if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+      const top = document.elementFromPoint(x, y);
+      if (top && hint.contains(top)) { covered.push(el.outerHTML.slice(0, 80)); break; }
+    }
+  }
+  return covered;
+}"""
+BLOCK_STORAGE = """for (const name of ['localStorage', 'sessionStorage']) {
+  Object.defineProperty(window, name, {configurable: true, get() { throw new DOMException('blocked', 'SecurityError'); }});
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}], ids=["360px", "1280px"])
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "大字"])
+def test_share_hint_in_wechat_covers_no_control(browser, site, viewport, large):
     url, _, _ = site
-    wechat_context = browser.new_context(user_agent=WECHAT_UA, viewport=PHONE)
-    page = wechat_context.new_page()
+    context = browser.new_context(user_agent=WECHAT_UA, viewport=viewport)
+    context.add_init_script(f'localStorage.setItem("guanxin-large-text", "{int(large)}");')
+    page = context.new_page()
     try:
         page.goto(url + "2023/53/")
         hint = page.locator(".wechat-hint")
-        hint.wait_for(timeout=10_000)
-        assert hint.inner_text().startswith("点击右上角 ··· 分享给朋友")
-        box = hint.bounding_box()
-        assert box["x"] + box["width"] <= PHONE["width"] and box["y"] < 40  # top right, where the ··· menu is
-        page.get_by_role("button", name="关闭提示").click()
-        assert hint.count() == 0
-        page.reload()
-        page.wait_for_load_state("load")
-        page.wait_for_function("window.guanxinCopy !== undefined")
-        assert page.locator(".wechat-hint").count() == 0  # closed stays closed
+        assert hint.is_visible() and hint.inner_text().startswith("点右上角 ··· 可分享给朋友")
+        assert page.locator("html").get_attribute("class") == ("large-text" if large else None)
+        assert hint.evaluate("e => getComputedStyle(e).position") == "static"  # in the flow: it moves nothing over
+        for y in (0, 300):  # at the top, and scrolled a little
+            page.evaluate(f"window.scrollTo(0, {y})")
+            assert page.evaluate(COVERED_BY_HINT) == [], y
+        header = page.locator(".site-header").bounding_box()
+        assert hint.bounding_box()["y"] >= header["y"] + header["height"]  # below the site name and 大字
+        close = page.get_by_role("button", name="关闭提示")
+        box = close.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
     finally:
-        wechat_context.close()
+        context.close()
+
+
+def test_share_hint_once_closed_stays_closed_even_without_storage(browser, site):
+    url, _, _ = site
+    for blocked in (False, True):
+        context = browser.new_context(user_agent=WECHAT_UA, viewport=PHONE)
+        if blocked:  # storage refused (as some WebViews and private modes do): a cookie remembers instead
+            context.add_init_script(BLOCK_STORAGE)
+        page = context.new_page()
+        try:
+            page.goto(url + "2023/53/")
+            page.get_by_role("button", name="关闭提示").click()
+            assert not page.locator(".wechat-hint").is_visible()
+            page.reload()
+            page.wait_for_load_state("load")
+            assert not page.locator(".wechat-hint").is_visible(), blocked
+            other = context.new_page()  # a new WeChat page, as opening another shared link makes
+            other.goto(url + "2024/8/")
+            assert other.locator(".wechat-hint").count() == 1 and not other.locator(".wechat-hint").is_visible(), blocked
+            if blocked:
+                assert "guanxin-share-hint=closed" in page.evaluate("document.cookie")
+        finally:
+            context.close()
+
+
+def test_share_hint_shows_in_wechat_only(browser, site):
+    url, _, _ = site
     other = browser.new_context(viewport=PHONE)
     page = other.new_page()
     try:
         page.goto(url + "2023/53/")
-        page.locator(".wechat-edition").hover()  # loads the copy code, which also holds the hint
-        page.wait_for_function("window.guanxinCopy !== undefined")
-        assert page.locator(".wechat-hint").count() == 0
-        assert "分享给朋友" not in page.content()
+        page.wait_for_load_state("load")
+        assert not page.locator(".wechat-hint").is_visible()
     finally:
         other.close()
 
@@ -242,19 +292,22 @@ def test_large_text_is_remembered_applied_before_paint_and_fits_a_phone(browser,
         page.goto(url)
         assert page.evaluate("window.__largeBeforeBody") is False
         normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-        button = page.locator("button.text-size")
+        button = page.get_by_role("button", name="大字", exact=True)  # a toggle keeps its name; aria-pressed tells
         assert button.inner_text() == "大字" and button.get_attribute("aria-pressed") == "false"
         button.click()
-        assert button.get_attribute("aria-pressed") == "true" and button.inner_text() == "大字"
+        assert button.get_attribute("aria-pressed") == "true"
+        assert button.inner_text().split() == ["大字：开", "点此恢复"]  # when on, it says how to turn it off
         assert page.evaluate("getComputedStyle(document.querySelector('.text-size')).backgroundColor") == "rgb(0, 0, 0)"
         large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert large >= normal * 1.25
+        page.goto(url + "2024/7/")  # the preview's copy box: 打开公众号版（一） stays on one line
+        lines = page.evaluate("""Array.from(document.querySelectorAll('.wechat-parts a')).map(a =>
+            new Set(Array.from(a.getClientRects()).map(r => Math.round(r.top))).size)""")
+        assert lines == [1, 1, 1]
         wide = {}
         for rel in _pages(www):
             page.goto(url + rel)
-            if "wechat" in rel:
-                continue  # the edition has no header and no 大字: it is pasted, not read here
-            assert page.evaluate("window.__largeBeforeBody") is True, rel
+            assert page.evaluate("window.__largeBeforeBody") is True, rel  # the 公众号 edition honours it too
             assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"] or wide.setdefault(rel, True)
         assert wide == {}
         page.locator("button.text-size").click()
@@ -368,3 +421,62 @@ def test_axe_finds_no_serious_violation_with_large_text_on(browser, site):
     finally:
         context.close()
     assert problems == {}
+
+
+def _edition_tools(page_file: Path) -> list[str]:
+    doc = lxml_html.fromstring(page_file.read_bytes())
+    return [e.tag for e in doc.xpath("//*[contains(@class, 'wechat-edition') or contains(@class, 'wechat-copy')]")] + \
+        [word for word in ("复制到公众号", "Ctrl+V", "Ctrl+A") if word in doc.text_content()]
+
+
+def test_the_public_site_carries_no_editors_tool_and_never_reuses_a_preview_page(shipped_project, tmp_path):
+    """The 公众号版 box is for editors (serve's preview); a public build after a preview renders the page anew."""
+    out = tmp_path / "site"
+    issue_page = out / "2023" / "53" / "index.html"
+    build(shipped_project, out, search=False, editor_tools=True)
+    assert "复制到公众号" in _edition_tools(issue_page)
+    result = build(shipped_project, out, search=False)  # same inputs, same folder: only the option differs
+    assert not result.inputs_unchanged and result.rendered >= 1
+    assert _edition_tools(issue_page) == []
+    for page_file in out.rglob("*.html"):
+        assert _edition_tools(page_file) == [], page_file
+    assert (out / "2023" / "53" / "wechat.html").is_file()  # the edition itself is still published
+    build(shipped_project, out, search=False, editor_tools=True)
+    assert "复制到公众号" in _edition_tools(issue_page)
+
+
+def test_the_edition_page_has_a_way_back_honours_large_text_and_links_its_original(browser, site):
+    url, _, _ = site
+    context = browser.new_context(viewport=PHONE, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    failed = []
+    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    try:
+        page.goto(url + "2023/53/wechat.html")
+        original = page.locator("body > section p", has_text="阅读原文").locator("a")
+        assert original.get_attribute("href") == original.inner_text() == url + "2023/53/"
+        icon = page.evaluate("document.querySelector('link[rel=icon]').href")
+        assert icon == url + "static/favicon.svg" and page.request.get(icon).ok  # no favicon 404
+        title, text = page.locator("body > section h1"), page.locator("body > section > section:nth-of-type(2) p").first
+        normal = [title.bounding_box(), text.bounding_box()]
+        page.get_by_role("button", name="大字", exact=True).click()
+        assert text.bounding_box()["height"] >= normal[1]["height"] * 1.25  # more lines of larger text
+        assert title.bounding_box()["height"] > normal[0]["height"]
+        masthead = page.locator("body > section p").first  # the red 关心下一代工作 keeps to one line
+        assert masthead.bounding_box()["height"] < 2 * float(masthead.evaluate("e => getComputedStyle(e).fontSize")[:-2])
+        assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
+        # Select all and copy, as the editors' guide says: the way back and 大字 are not taken along.
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Control+C")
+        copied = page.evaluate(READ_CLIPBOARD)
+        assert "返回本期网页版" not in copied["text"] and "大字" not in copied["text"]
+        assert "关心下一代工作" in copied["text"]
+        page.get_by_role("link", name="← 返回本期网页版").click()
+        assert page.url == url + "2023/53/"
+        assert page.locator("html").get_attribute("class") == "large-text"  # remembered back on the site
+        page.goto(url + "2024/7/wechat-2.html")  # a later part leads back to its issue too
+        page.get_by_role("link", name="← 返回本期网页版").click()
+        assert page.url == url + "2024/7/"
+        assert failed == []
+    finally:
+        context.close()

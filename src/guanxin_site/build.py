@@ -26,7 +26,7 @@ from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import (CacheFolder, Identity, ParseCache, identity, inputs_key, load_last_build, no_cache_warning,
                                 open_cache, save_last_build, template_cache_dir)
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
-from guanxin_site.errors import ContentError, ContentErrors
+from guanxin_site.errors import ContentError, ContentErrors, display_path
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.images import (HEAD_BYTES, ImageProblem, cached_index, cleaned_digest, file_kind, make_renditions,
                                  publishable, rendition_bytes, rendition_digest)
@@ -207,10 +207,11 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting), cache.problem)
 
 
-def _build_key(project: Project, themes_digest: str, drafts: bool) -> str:
+def _build_key(project: Project, themes_digest: str, drafts: bool, editor_tools: bool) -> str:
     """Everything besides a page's own deps that can change any page."""
     parts = (__version__, PARSER_VERSION, themes_digest, project.config.digest, str(project.config.base_url),
-             str(drafts), project.gazetteer.fingerprint, f"offline={project.config.offline}")
+             str(drafts), project.gazetteer.fingerprint, f"offline={project.config.offline}",
+             f"editor_tools={editor_tools}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -297,19 +298,23 @@ def _rare_collections():
 
 def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url: str | None = None,
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
-          use_cache: bool = True, search: bool = True, offline: bool = False) -> BuildResult:
-    """offline: a copy to open from disk (as `offline: true` in site.yaml does)."""
+          use_cache: bool = True, search: bool = True, offline: bool = False, editor_tools: bool = False) -> BuildResult:
+    """offline: a copy to open from disk (as `offline: true` in site.yaml does).
+    editor_tools: the editors' tools on the pages (the 公众号版 copy box): for `serve`'s preview, never
+    for the public site; part of the build key, so a public build never reuses a preview's page."""
     with _rare_collections():
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
-                      jobs=jobs, use_cache=use_cache, search=search, offline=offline)
+                      jobs=jobs, use_cache=use_cache, search=search, offline=offline, editor_tools=editor_tools)
 
 
 def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str | None, today: dt.date | None,
-           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool, offline: bool) -> BuildResult:
+           progress: Progress | None, jobs: int | None, use_cache: bool, search: bool, offline: bool,
+           editor_tools: bool) -> BuildResult:
     started = time.perf_counter()
     project_dir, jobs = project_dir.resolve(), jobs or default_jobs()
     today = today or bulletin_today()  # one day for the whole build, the no-change path included
-    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}"]
+    options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}",
+               f"editor_tools={editor_tools}"]
     paths = discover(project_dir)
     previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
@@ -325,7 +330,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     archive = organise(list(project.issues), project.gazetteer)
     pages = plan(archive, project.config)
     dirs = theme_dirs(project_dir)
-    build_key = _build_key(project, theme_digest(dirs), drafts)
+    build_key = _build_key(project, theme_digest(dirs), drafts, editor_tools)
 
     try:
         with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
@@ -342,6 +347,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             bytecode = template_cache_dir() if use_cache else None  # compiled templates run as code: not in the project
             env = make_environment(project_dir, project.config, bytecode)
             env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
+            env.globals["editor_tools"] = editor_tools
             if uses_workers(jobs, len(stale)):
                 writer.prepare()  # children stage pages themselves: the directory must exist before they fork
                 gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
@@ -459,7 +465,7 @@ def _write_static(writer: SiteWriter, dirs: list[Path], cache_dir: Path, project
                 try:
                     writer.put(rel, publishable(cache_dir, hashlib.sha256(data).hexdigest(), data, path.name, f"图片“{rel}”"))
                 except ImageProblem as exc:
-                    raise ContentErrors([ContentError(relative_posix(path, project_dir), None, str(exc))]) from None
+                    raise ContentErrors([ContentError(display_path(path, project_dir), None, str(exc))]) from None
 
 
 def _make_photo(photo) -> dict[str, str]:

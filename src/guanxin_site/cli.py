@@ -474,33 +474,38 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
     只删除以前由本工具发布、现在网站中已经没有的文件。密钥和密码不写在 site.yaml 中：对象存储的密钥用环境变量
     AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY，服务器密码用 GUANXIN_DEPLOY_PASSWORD 或运行时输入。
     """
-    from guanxin_site.deploy import DEFAULT_MAX_DELETES, DeployError, PasswordNeeded, deploy_site
+    from guanxin_site.deploy import DEFAULT_MAX_DELETES
 
     output = output if output is not None else source / DEFAULT_OUTPUT
     target = _deploy_address(name, url, source)
     limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
-    password = None
     with _DeployProgress(quiet) as progress:
-        while True:
-            try:
-                report = deploy_site(output, target, dry_run=dry_run, force=force, max_deletes=limit,
-                                     progress=progress, password=password)
-                break
-            except PasswordNeeded as exc:
-                if password is not None or not _can_prompt():
-                    _fail(exc)
-                progress.pause()
-                password = click.prompt(f"{exc}\n密码（输入时不显示）", hide_input=True, err=True)
-            except DeployError as exc:
-                progress.pause()
-                _fail(exc)
-            except KeyboardInterrupt:
-                progress.pause()
-                click.secho("已中断：网上的网站保持完整（首页等入口最后才更新，旧文件还没有删除）；"
-                            "重新运行同一个命令，会接着上传还没有上传的文件", fg="yellow", err=True)
-                sys.exit(130)
+        report = _deploy_asking_for_a_password(output, target, progress, dry_run=dry_run, force=force, max_deletes=limit)
     if not quiet:
-        _echo_deploy(report, target, dry_run, limit)
+        _echo_deploy(report, target, dry_run, limit, report.site_url or _configured_base_url(source))
+
+
+def _deploy_asking_for_a_password(output: Path, target: str, progress: "_DeployProgress", **options):
+    """deploy_site; when the server wants a password and someone is at the keyboard, ask once and try again."""
+    from guanxin_site.deploy import DeployError, PasswordNeeded, deploy_site
+
+    password = None
+    while True:
+        try:
+            return deploy_site(output, target, progress=progress, password=password, **options)
+        except PasswordNeeded as exc:
+            if password is not None or not _can_prompt():
+                _fail(exc)
+            progress.pause()
+            password = click.prompt(f"{exc}\n密码（输入时不显示）", hide_input=True, err=True)
+        except DeployError as exc:
+            progress.pause()
+            _fail(exc)
+        except KeyboardInterrupt:
+            progress.pause()
+            click.secho("已中断：网上的网站保持完整（首页等入口最后才更新，旧文件还没有删除）；"
+                        "重新运行同一个命令，会接着上传还没有上传的文件", fg="yellow", err=True)
+            sys.exit(130)
 
 
 def _can_prompt() -> bool:
@@ -565,11 +570,21 @@ class _DeployProgress:
         self.pause()
 
 
+def _configured_base_url(source: Path) -> str | None:
+    """site.yaml's base_url, for a site whose build did not record it (built by an older version)."""
+    from guanxin_site.config import load_config
+
+    try:
+        return load_config(source).base_url
+    except GuanxinError:
+        return None
+
+
 def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def _echo_deploy(report, target: str, dry_run: bool, limit: int) -> None:
+def _echo_deploy(report, target: str, dry_run: bool, limit: int, site_url: str | None) -> None:
     from guanxin_site.deploy import DELETE, UPLOAD
 
     uploads = [(name, size) for action, name, size in report.planned if action == UPLOAD]
@@ -588,8 +603,8 @@ def _echo_deploy(report, target: str, dry_run: bool, limit: int) -> None:
             click.secho(f"提醒：要删除的文件超过了上限 {limit} 个，正式发布时会停下；确认无误后加上 --max-deletes {len(deletions)}",
                         fg="yellow", err=True)
         return
-    address = f"网址：{report.site_url}" if report.site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
+    address = f"网址：{site_url}" if site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
     click.echo(f"发布完成：上传 {report.uploaded} 个文件（{_megabytes(report.uploaded_bytes)}），未变 {report.unchanged} 个，"
                f"删除 {report.deleted} 个 → {target}。{address}")
-    if report.uploaded and report.site_url:
+    if report.uploaded and site_url:
         click.echo("网站前面有 CDN 时，网页最多 5 分钟后更新（照片等文件最多 1 小时）；急用时可以在 CDN 控制台刷新首页。")

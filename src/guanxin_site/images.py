@@ -459,7 +459,9 @@ def make_renditions(project_dir: Path, cache_dir: Path, photo: Photo) -> dict[st
                 turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)
                 opened.draft("RGB", (photo.height, photo.width) if turned else (photo.width, photo.height))
             upright = ImageOps.exif_transpose(opened)
-            image = _flatten(_to_srgb(upright, icc))
+            if upright.mode == "CMYK":  # the profile gives CMYK its colours: applied before anything else
+                upright, icc = _to_srgb(upright, icc), None
+            image = _flatten(upright)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageProblem(f"图片“{photo.source}”无法读取（{exc}）", photo.source) from None
     files: dict[str, bytes] = {}
@@ -468,6 +470,8 @@ def make_renditions(project_dir: Path, cache_dir: Path, photo: Photo) -> dict[st
         width, height = rendition
         if current.size != (width, height):
             current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if icc:  # to sRGB once, at the largest rendition's size: a third of the work at the decoded size
+            current, icc = _bare(_to_srgb(current, icc)), None
         jpeg, webp = io.BytesIO(), io.BytesIO()
         current.save(jpeg, "JPEG", **JPEG_SETTINGS)  # no exif=, xmp=, icc_profile=: none is written
         current.save(webp, "WEBP", **WEBP_SETTINGS)
@@ -483,8 +487,10 @@ def _to_srgb(image, icc: bytes | None):
     camera or its owner). A profile that cannot be read leaves the pixels as they are."""
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
-    from PIL import ImageCms
-
+    try:
+        from PIL import ImageCms  # LittleCMS, in Pillow's wheels; a Pillow built without it drops the profile only
+    except ImportError:
+        return image
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
@@ -636,6 +642,8 @@ def publishable(cache_dir: Path, digest: str, data: bytes, name: str, shown: str
     kind = file_kind(data, name)
     if kind is None:
         return data
+    if kind.refusal:  # before the cache: the same bytes may have been cleaned under another name
+        raise ImageProblem(shown + kind.refusal)
     folder = whole_file_folder(cache_dir, digest)
     if _read_index(folder, {"file"}) is not None:
         try:

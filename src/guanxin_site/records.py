@@ -12,7 +12,8 @@ fails at import, not at run time.
 
 Reading builds the objects without calling their __init__ (as unpickling does), checks every
 value's type and every list's length, and raises RecordError for anything else: the cache then
-counts as absent. Measured on a 5,000-issue cache: docs/performance.md ("The parse cache").
+counts as absent. Loading a 5,000-issue cache (88 MB) costs about what unpickling it did
+(docs/architecture.md, "Nothing in the project folder runs when a build loads it").
 """
 from __future__ import annotations
 

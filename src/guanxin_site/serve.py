@@ -538,8 +538,9 @@ class PreviewServer:
         # Rebuilds after the first run beside the server and watcher threads: one process only,
         # since forking a threaded process can deadlock the children.
         try:
-            with self.build_lock:
-                result = build(self.project_dir, self.output_dir, drafts=self.drafts, jobs=jobs, search=False)  # no re-index per edit
+            with self.build_lock:  # the desk's publish builds too, into site/: one build at a time
+                result = build(self.project_dir, self.output_dir, drafts=self.drafts, jobs=jobs, search=False,  # no re-index per edit
+                               editor_tools=True)  # the 公众号版 copy box: an editors' tool, shown in the preview only
         except Exception as exc:  # noqa: BLE001 - whatever broke, the preview must stay up and say what
             errors = describe_failure(exc, self.project_dir)
             self.state.publish(errors)

@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
-from guanxin_site.fsutil import replace_file
+from guanxin_site.fsutil import replace_file, try_lock as _lock_file
 from guanxin_site.workers import fork_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
@@ -65,21 +65,6 @@ _ERRNO_TEXT = {
                        ("ENOTDIR", "路径中有一部分不是文件夹"), ("EEXIST", "同名文件已存在"))
     if hasattr(errno, name)
 }
-
-
-def _lock_file(handle) -> bool:
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
 
 
 @contextmanager

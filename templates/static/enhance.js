@@ -1,33 +1,38 @@
-/* In <head>, no defer: 大字 before first paint. README: Architecture. */
+/* In <head>, no defer: 大字 before first paint. docs/architecture.md. */
 (function () {
-  var K = "guanxin-large-text", root = document.documentElement, ls = {}, me = document.currentScript.src;
-  try { ls = localStorage; } catch (e) { /* storage off: this page only */ }
-  if (ls[K] === "1") { root.classList.add("large-text"); }
+  var K = "guanxin-large-text", H = "guanxin-share-hint", root = document.documentElement, mem = {}, store;
+  try { store = localStorage; } catch (e) { /* blocked: a cookie instead */ }
+  function keep(k, v) {  /* remembered across pages: localStorage, else a cookie, else this page only */
+    mem[k] = v;
+    try { store.setItem(k, v); } catch (e) { try { document.cookie = k + "=" + v + ";path=/;max-age=31536000;samesite=lax"; } catch (f) {} }
+  }
+  function kept(k) {
+    var v;
+    try { v = store.getItem(k); } catch (e) {}
+    try { v = v || (document.cookie.match("(?:^|; )" + k + "=(\\w+)") || [])[1]; } catch (e) {}
+    return v || mem[k];
+  }
+  if (kept(K) === "1") { root.classList.add("large-text"); }
   function all(s) { return Array.prototype.slice.call(document.querySelectorAll(s)); }
   function show(on) {
     root.classList.toggle("large-text", on);
     all(".text-size").forEach(function (b) { b.setAttribute("aria-pressed", on); });  /* a toggle keeps its name */
+    measure();
   }
+  function measure() {  /* a table or chart wider than its box says that it scrolls (site.css) */
+    all(".table-scroll, .chart-scroll").forEach(function (b) { b.classList.toggle("scrolls", b.scrollWidth > b.clientWidth + 1); });
+  }
+  addEventListener("resize", measure);
   document.addEventListener("DOMContentLoaded", function () {
     show(root.classList.contains("large-text"));
     all(".text-size").forEach(function (b) {
       b.hidden = false;
-      b.onclick = function () { var on = !root.classList.contains("large-text"); ls[K] = on ? "1" : "0"; show(on); };
+      b.onclick = function () { var on = !root.classList.contains("large-text"); keep(K, on ? "1" : "0"); show(on); };
     });
-    var box = document.querySelector(".wechat-edition"), p;
-    if (!box) { return; }
-    function load() {
-      return p = p || new Promise(function (ok, no) {
-        var s = document.createElement("script");
-        s.src = me.replace("enhance.js", "wechat-copy.js"); s.onload = ok; s.onerror = no;
-        document.head.appendChild(s);
-      });
+    var hint = document.querySelector(".wechat-hint");  /* WeChat's share hint: in the flow, until closed */
+    if (hint && /MicroMessenger/i.test(navigator.userAgent) && kept(H) !== "closed") {
+      hint.hidden = false;
+      hint.querySelector("button").onclick = function () { hint.hidden = true; keep(H, "closed"); };
     }
-    ["pointerover", "focusin", "touchstart"].forEach(function (t) { box.addEventListener(t, load, {passive: true}); });
-    all(".wechat-copy").forEach(function (b) {
-      b.hidden = false;
-      b.onclick = function () { if (window.guanxinCopy) { guanxinCopy(b); } else { load().then(function () { guanxinCopy(b); }); } };
-    });
-    if (/MicroMessenger/i.test(navigator.userAgent)) { load(); }
   });
 })();

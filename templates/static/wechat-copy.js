@@ -1,6 +1,6 @@
 /* 复制到公众号: copy the 公众号 edition (wechat.html) to the clipboard as text/html and text/plain.
-   Loaded by enhance.js when an editor reaches for the button (or inside WeChat, for the share hint below);
-   it defines window.guanxinCopy(button). */
+   The box and this script are on the issue pages of serve's preview only (build(editor_tools=True)):
+   an editors' tool. The buttons are hidden in the HTML; this shows them. */
 (function () {
   "use strict";
 
@@ -18,6 +18,9 @@
       var doc = new DOMParser().parseFromString(source, "text/html");
       var article = doc.body.querySelector("section");
       if (!article) { throw new Error("no article"); }
+      /* WeChat's editor keeps links to 公众号 articles only: any other (阅读原文) is pasted as its text. */
+      var links = article.querySelectorAll("a:not([href^='https://mp.weixin.qq.com/'])");
+      for (var n = 0; n < links.length; n++) { links[n].replaceWith(links[n].textContent); }
       var blocks = article.querySelectorAll("h1, h2, h3, p, li");
       var lines = [];
       for (var i = 0; i < blocks.length; i++) {
@@ -82,28 +85,9 @@
     });
   }
 
-  /* Inside WeChat's browser only: a small hint to share through its ··· menu, until closed. */
-  function shareHint() {
-    var closed = false;
-    try { closed = sessionStorage.getItem("guanxin-share-hint") === "closed"; } catch (e) { /* shown */ }
-    if (closed || !/MicroMessenger/i.test(navigator.userAgent) || document.querySelector(".wechat-hint")) { return; }
-    var hint = document.createElement("p"), close = document.createElement("button");
-    hint.className = "wechat-hint";
-    hint.setAttribute("role", "note");
-    hint.style.cssText = "position:fixed;top:.4rem;right:.4rem;z-index:20;margin:0;padding:.3rem .3rem .3rem .8rem;" +
-      "background:#1f1f1f;color:#fff;border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,.3)";
-    hint.textContent = "点击右上角 ··· 分享给朋友";
-    close.type = "button";
-    close.textContent = "×";
-    close.setAttribute("aria-label", "关闭提示");
-    close.style.cssText = "font:inherit;background:none;color:#fff;border:1px solid #fff;border-radius:3px;margin-left:.6rem;padding:0 .5rem";
-    close.addEventListener("click", function () {
-      hint.remove();
-      try { sessionStorage.setItem("guanxin-share-hint", "closed"); } catch (e) { /* this page only */ }
-    });
-    hint.appendChild(close);
-    document.body.insertBefore(hint, document.body.firstChild);
+  var buttons = document.querySelectorAll(".wechat-copy");
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].onclick = function () { copy(this); };
   }
-  shareHint();
-  window.guanxinCopy = copy;
 })();

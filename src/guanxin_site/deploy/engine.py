@@ -52,6 +52,10 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"{target.shown} 中已经有文件，但不是 guanxin-site 发布的（没有发布记录 {REMOTE_MANIFEST}）。"
                               "为免覆盖别人的文件，没有发布。确认这里就是要发布网站的位置后，加上 --force 再运行"
                               "（已有的文件不会被删除，同名文件会被替换）")
+        if remote.site and local.base_url and remote.site != local.base_url and not force:
+            raise DeployError(f"{target.shown} 中发布的是另一个网站（{remote.site}），不是这个网站（{local.base_url}）；"
+                              "为免用这个网站替换它（并删除它的文件），没有发布。请核对发布地址；"
+                              "确实要在这里改发这个网站时，加上 --force 再运行")
         plan = make_plan(local, remote.files, remote.ours)
         report = _report(plan, local, done=False)
         if dry_run:
@@ -60,7 +64,7 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"这次发布要删除 {len(plan.deletions)} 个文件，超过了上限 {max_deletes} 个，所以什么都没有做。"
                               "请先用 --dry-run 查看要删除哪些文件；确认无误后加上 --max-deletes "
                               f"{len(plan.deletions)} 再运行")
-        if plan.uploads or plan.deletions or not _settled(remote):
+        if plan.uploads or plan.deletions or not _settled(remote) or remote.site != local.base_url:
             _upload(target, local, remote, plan, progress)
             _finish(target, local, remote, plan)
         return _report(plan, local, done=True)
@@ -69,8 +73,9 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
 
 
 def _settled(remote: RemoteState) -> bool:
-    """The target's record is complete and clean: a deploy with nothing to do writes nothing at all."""
-    return remote.id is not None and not remote.records and not remote.internal and not remote.leftover
+    """The target's record is complete: a deploy with nothing to do writes nothing at all (superseded
+    progress records the manifest still lists were removed already: see _finish)."""
+    return remote.id is not None and not remote.records and not remote.leftover
 
 
 def _report(plan: Plan, local: LocalSite, done: bool) -> DeployReport:
@@ -112,9 +117,9 @@ def _upload(target: Target, local: LocalSite, remote: RemoteState, plan: Plan, p
         if progress is not None:
             progress(done, total, name)
 
+    record.pending([step.name for step in plan.uploads if step.name not in remote.files])
     with ThreadPoolExecutor(max_workers=max(1, target.parallel)) as pool:
         for steps in groups.values():  # in plan order: a group starts when the one before is complete
-            record.pending([step.name for step in steps if step.name not in remote.files])
             futures = {pool.submit(send, step) for step in steps}
             try:
                 while futures:
@@ -126,39 +131,41 @@ def _upload(target: Target, local: LocalSite, remote: RemoteState, plan: Plan, p
                     if failures:
                         raise failures[0]
             except BaseException:
-                _record_the_rest(record, futures, finished)
+                _record_the_rest(record, futures, lambda name: record.done(name, local.files[name]))
                 raise
-            record.flush()
     remote.internal.update(record.written)
 
 
-def _record_the_rest(record: Progress, futures, finished) -> None:
-    """After a failure (or Ctrl-C): cancel what has not started, wait for what is running, and
-    record every file that did get up, so the rerun does not send it again."""
+def _record_the_rest(record: Progress, futures, note: Callable[[str], None]) -> None:
+    """After a failure (or Ctrl-C, or a progress callback that raised): cancel what has not started,
+    wait for what is running, and record every file that did get up, so the rerun does not send it
+    again. The progress callback is not called again."""
     for future in futures:
         future.cancel()
     wait(futures)
     try:
         for future in futures:
             if not future.cancelled() and future.exception() is None:
-                finished(future)
+                note(future.result())
         record.flush()
     except (DeployError, OSError):
         pass  # the connection is gone: the rerun sends these again
 
 
 def _finish(target: Target, local: LocalSite, remote: RemoteState, plan: Plan) -> None:
-    """The manifest, then the deletions, then the manifest once more without them."""
+    """The manifest, then the deletions, then (only if files of the site were deleted) the manifest
+    once more without them. Progress records it supersedes stay listed as `internal` when they are
+    removed: the next deploy that writes anything removes them again (gone already is fine) and
+    forgets them, so a deploy with nothing to do still writes nothing."""
     deletions = [step.name for step in plan.deletions]
     internal = sorted(remote.internal | set(remote.records))
-    manifest_id, data = new_manifest(local.files, deletions, internal)
+    manifest_id, data = new_manifest(local.files, deletions, internal, local.base_url)
     target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
-    if not deletions and not internal:
-        return
     for name in [*deletions, *internal]:
         target.delete(name)
-    _, data = new_manifest(local.files, [], [], manifest_id)
-    target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
+    if deletions:
+        _, data = new_manifest(local.files, [], internal, local.base_url, manifest_id)
+        target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
 
 
 __all__ = ["DEFAULT_MAX_DELETES", "DELETE", "UPLOAD", "DeployReport", "deploy_site"]

@@ -23,6 +23,18 @@ DEFAULT_PORT = 21
 TIMEOUT = 30
 
 
+class _SessionReusingFTP_TLS(ftplib.FTP_TLS):
+    """FTPS whose data connections resume the control connection's TLS session: vsftpd
+    (require_ssl_reuse, its default) and FileZilla Server refuse data connections that do not,
+    which ftplib's own FTP_TLS never does (bpo-19500)."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+
 class FtpTarget(Target):
     parallel = 1  # one control connection
 
@@ -40,7 +52,7 @@ class FtpTarget(Target):
             raise PasswordNeeded(f"登录 FTP 服务器 {address.host} 需要用户 {user} 的密码："
                                  "请设置环境变量 GUANXIN_DEPLOY_PASSWORD，或在提示时输入密码")
         tls = address.scheme == "ftps"
-        ftp = ftplib.FTP_TLS(context=_tls_context(env), timeout=TIMEOUT) if tls else ftplib.FTP(timeout=TIMEOUT)
+        ftp = _SessionReusingFTP_TLS(context=_tls_context(env), timeout=TIMEOUT) if tls else ftplib.FTP(timeout=TIMEOUT)
         try:
             ftp.connect(address.host, port)
             ftp.login(user, secret or "")

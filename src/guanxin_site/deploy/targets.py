@@ -64,13 +64,24 @@ def parse_address(url: str) -> Address:
 SECRET_OPTIONS = frozenset({"secret", "secret_key", "access_key", "password", "aws_secret_access_key", "aws_access_key_id"})
 
 
+def _library(name: str) -> None:
+    """The protocol's library is a dependency; an installation without it is told how to mend itself."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        raise DeployError(f"缺少发布所需的程序库 {name}：请重新安装 guanxin-site（python -m pip install --upgrade guanxin-site，"
+                          "或按使用说明重新安装），再运行发布")
+
+
 def _s3(address: Address, password: str | None, env: Mapping[str, str]) -> Target:
+    _library("boto3")
     from guanxin_site.deploy.s3 import S3Target
 
     return S3Target.open(address, env)
 
 
 def _sftp(address: Address, password: str | None, env: Mapping[str, str]) -> Target:
+    _library("paramiko")
     from guanxin_site.deploy.sftp import SftpTarget
 
     return SftpTarget.open(address, password, env)
