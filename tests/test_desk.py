@@ -64,13 +64,13 @@ def drop_files(page, selector: str, paths: list[Path]) -> None:
     page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
 
 
-def receive(page, paths: list[Path], *, choose: bool = False) -> str:
+def receive(page, paths: list[Path], *, choose: bool = False, timeout: float = 120_000) -> str:
     page.goto(page.url.split("#")[0] + "#receive")
     if choose:
         page.set_input_files("#file-input", [str(p) for p in paths])
     else:
         drop_files(page, "#drop", paths)
-    page.wait_for_selector("table.outcomes", timeout=120_000)
+    page.wait_for_selector("table.outcomes", timeout=timeout)
     return page.inner_text("#receive-result")
 
 
@@ -189,7 +189,7 @@ def test_a_docx_is_shown_as_its_text_and_can_be_chosen_instead_of_dropped(browse
 def test_a_scan_stays_unproofread_until_every_report_is_ticked(browser, desk, seed_pdf, tmp_path):
     scan = scanned_pdf(seed_pdf, tmp_path / "扫描件.pdf", pages=1, dpi=200)
     page = open_desk(browser, desk, "receive")
-    assert "已导入" in receive(page, [scan])
+    assert "已导入" in receive(page, [scan], timeout=600_000)  # OCR: seconds a page, minutes on a loaded machine
     page.click("text=开始校对")
     page.wait_for_selector("[data-tick]")
     assert "文字识别" in page.inner_text("#form")
