@@ -27,6 +27,14 @@ def seed_pdf(browser, tmp_path_factory) -> Path:
     return chromium_pdf(browser, markdown, tmp_path_factory.mktemp("seed") / "第53期.pdf")
 
 
+@pytest.fixture(autouse=True)
+def closed_pages(browser):
+    """Each test's tabs closed after it: a tab left open keeps polling a server that has stopped."""
+    yield
+    for context in browser.contexts:
+        context.close()
+
+
 @pytest.fixture
 def desk(tmp_path):
     """A serve process on an empty project (stopped after the test)."""
@@ -277,7 +285,7 @@ def test_publish_without_a_target_builds_and_says_how_to_add_one(browser, server
     page.wait_for_selector("#publish-target .notice")
     assert "还没有设置发布地址" in page.inner_text("#publish-target")
     page.click("#publish-button")
-    page.wait_for_selector("#publish-result .notice", timeout=60_000)
+    page.wait_for_selector("#publish-result .notice", timeout=180_000)
     result = page.inner_text("#publish-result")
     assert "已生成网站：1 期" in result and "deploy:" in result
     assert (server.project / "site/2023/53/index.html").is_file()
@@ -302,7 +310,7 @@ def test_the_seed_bulletin_from_receipt_to_a_built_site_through_the_page_alone(b
     assert "全省各地关工委认真学习贯彻" in frame.locator("h1.headline, .headline").first.inner_text()
     page.click("nav >> text=发布")
     page.click("#publish-button")
-    page.wait_for_selector("#publish-result .notice", timeout=60_000)
+    page.wait_for_selector("#publish-result .notice", timeout=180_000)
     expected = SHIPPED.read_text(encoding="utf-8").replace(
         "publisher: 黑龙江省关心下一代工作委员会办公室\n",
         "publisher: 黑龙江省关心下一代工作委员会办公室\nattachments:\n  - 053/原件.pdf\ndistribution:\n"
