@@ -22,6 +22,9 @@ OUR_WORDS = {
     "init", "jilin", "heilongjiang", "yichun", "gitignore", "github", "workflows", "publish", "yml", "pages",
     # import and build: what the editor types (pip install 'guanxin-site[ocr]', proofread: false, offline: true)
     "pip", "install", "ocr", "proofread", "false", "offline",
+    # deploy: the services and protocols by their names, and what the editor types (addresses, environment variables)
+    "deploy", "oss", "cos", "obs", "kodo", "sftp", "ftp", "ftps", "region", "cn", "hangzhou", "www", "var",
+    "aws", "access", "key", "id", "secret", "password",
 }
 OPTION = re.compile(r"(?<![\w-])--?[a-z][a-z-]*")
 URL = re.compile(r"https?://\S+")
