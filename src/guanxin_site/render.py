@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 import markupsafe
 
 from guanxin_site import __version__
@@ -38,6 +39,19 @@ def theme_dirs(project_dir: Path) -> list[Path]:
         if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
             unique.append(d)
     return unique
+
+
+def has_own_templates(project_dir: Path) -> bool:
+    """Does the project override a template of the theme (anything under templates/ but static/)?
+
+    Such templates come with the project folder (a USB stick, a download) and are rendered in
+    Jinja's sandbox, where `{{ cycler.__init__.__globals__.os.system(...) }}` cannot reach Python.
+    The bundled theme is ours and renders outside it: the sandbox checks every attribute and
+    call, about half again the CPU of rendering."""
+    own = (project_dir / TEMPLATES_DIR).resolve()
+    if not own.is_dir() or own == bundled_theme_dir().resolve():
+        return False
+    return any(p.is_file() and p.relative_to(own).parts[0] != "static" for p in own.rglob("*"))
 
 
 def theme_digest(dirs: list[Path]) -> str:
@@ -96,9 +110,13 @@ def script_json(text: str) -> markupsafe.Markup:
 
 def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
+    sandboxed = has_own_templates(project_dir)
+    environment = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
+    if bytecode_dir is not None and sandboxed:  # sandboxed code calls environment.call: never share it
+        bytecode_dir = bytecode_dir / "sandboxed"
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
-    env = jinja2.Environment(
+    env = environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(project_dir)]),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
