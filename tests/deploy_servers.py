@@ -356,7 +356,10 @@ def ftp_server(home: Path, certificate: tuple[Path, Path] | None = None):
     quiet.setLevel(logging.ERROR)
     if not quiet.handlers:
         quiet.addHandler(logging.NullHandler())
-    server = ThreadedFTPServer((HOST, 0), handler)
+    from pyftpdlib.ioloop import IOLoop
+
+    # Its own event loop: with the default (one per process), closing one server closed the other too.
+    server = ThreadedFTPServer((HOST, 0), handler, ioloop=IOLoop())
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1, "handle_exit": False}, daemon=True)
     thread.start()
     try:
