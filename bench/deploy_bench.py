@@ -130,17 +130,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,5000")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "guanxin-deploy-bench")
+    ap.add_argument("--latency-ms", type=float, default=0.0,
+                    help="added by the proxy before each request: the round trip to a distant storage")
     ap.add_argument("--results", type=Path, default=REPO / f"bench/results-deploy-{dt.date.today().isoformat()}.md")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     rclone_version = run([rclone_binary(), "version"]).stdout.splitlines()[0]
     weed_version = run([servers.weed_binary(), "version"]).stdout.strip().splitlines()[0]
     lines = [f"# Deploy benchmark: guanxin-site deploy vs rclone sync --checksum ({dt.date.today().isoformat()})\n",
-             f"`{' '.join(['.venv/bin/python', 'bench/deploy_bench.py', '--sizes', args.sizes])}` on {os.cpu_count()} cores; "
+             f"`{' '.join(['.venv/bin/python', 'bench/deploy_bench.py', '--sizes', args.sizes, *(['--latency-ms', f'{args.latency_ms:g}'] if args.latency_ms else [])])}` "
+             f"on {os.cpu_count()} cores; "
+             + (f"the proxy waits {args.latency_ms:g} ms before passing each request on (a distant storage's round trip); "
+                if args.latency_ms else "") +
              f"{rclone_version}; SeaweedFS {weed_version} (`weed mini`) on 127.0.0.1, behind the recording proxy. "
              "Requests: LIST is a bucket listing, GET a read, PUT an upload, DELETE a removal, HEAD a metadata read."]
     shutil.rmtree(args.work / "weed", ignore_errors=True)  # empty buckets every run
-    with servers.seaweedfs(args.work / "weed") as weed, servers.recording_proxy(weed.s3_port) as proxy:
+    with servers.seaweedfs(args.work / "weed") as weed, \
+            servers.recording_proxy(weed.s3_port, latency=args.latency_ms / 1000) as proxy:
         for size in (int(text) for text in args.sizes.split(",")):
             bench_size(size, args.work, weed, proxy, lines)
     args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -169,15 +169,16 @@ class RecordingProxy:
     upstream_port: int
     requests: list[Recorded] = field(default_factory=list)
     port: int = 0
+    latency: float = 0.0  # seconds added before each request goes on: a distant storage's round trip (benchmarks)
 
     def clear(self) -> None:
         self.requests.clear()
 
 
 @contextlib.contextmanager
-def recording_proxy(upstream_port: int):
+def recording_proxy(upstream_port: int, latency: float = 0.0):
     """Forwards every request to 127.0.0.1:upstream_port as it came (Host included), recording it."""
-    proxy = RecordingProxy(upstream_port)
+    proxy = RecordingProxy(upstream_port, latency=latency)
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -191,6 +192,8 @@ def recording_proxy(upstream_port: int):
             headers = {name.lower(): value for name, value in self.headers.items()}
             with lock:
                 proxy.requests.append(Recorded(self.command, self.path, headers))
+            if proxy.latency:
+                time.sleep(proxy.latency)
             target = self.path
             if "://" in target:
                 parts = urlsplit(target)
@@ -356,7 +359,10 @@ def ftp_server(home: Path, certificate: tuple[Path, Path] | None = None):
     quiet.setLevel(logging.ERROR)
     if not quiet.handlers:
         quiet.addHandler(logging.NullHandler())
-    server = ThreadedFTPServer((HOST, 0), handler)
+    from pyftpdlib.ioloop import IOLoop
+
+    # Its own event loop: with the default (one per process), closing one server closed the other too.
+    server = ThreadedFTPServer((HOST, 0), handler, ioloop=IOLoop())
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1, "handle_exit": False}, daemon=True)
     thread.start()
     try:

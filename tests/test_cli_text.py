@@ -22,8 +22,9 @@ OUR_WORDS = {
     "init", "jilin", "heilongjiang", "yichun", "gitignore", "github", "workflows", "publish", "yml", "pages",
     # import and build: what the editor types (pip install 'guanxin-site[ocr]', proofread: false, offline: true)
     "pip", "install", "ocr", "proofread", "false", "offline",
-    # deploy: the services and protocols by their names, and what the editor types (addresses, environment variables)
-    "deploy", "oss", "cos", "obs", "kodo", "sftp", "ftp", "ftps", "region", "cn", "hangzhou", "www", "var",
+    # deploy: the services by their names, address parts an editor copies (oss://存储桶名/?region=cn-hangzhou,
+    # sftp://用户名@服务器/var/www/site) and the environment variables that hold the keys
+    "deploy", "oss", "cos", "obs", "kodo", "sftp", "ftp", "region", "cn", "hangzhou", "var", "www",
     "aws", "access", "key", "id", "secret", "password",
 }
 OPTION = re.compile(r"(?<![\w-])--?[a-z][a-z-]*")
