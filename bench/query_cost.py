@@ -82,7 +82,7 @@ mimetypes.add_type("application/json", ".json")
 # The first ten are "on screen" when query_seen, not busy, and shown >= min(10, total) (or, partial,
 # shown >= 10); the first result when shown >= 1 (or total == 0).
 RESULTS_PROBES = {
-    # guanxin-site's /search/ (templates/search.html + static/search-query.js). Results are <li> in #search-results,
+    # guanxin-site's /search/ (templates/search.html, static/search-page.js + static/search-reader.js). Results are <li> in #search-results,
     # each with a link. #search-status says "找到 N 篇包含“Q”的报告" or "没有找到包含“Q”的报告"; the page with
     # its own index also marks it data-state="searching" | "checking" (first results shown, a long query's
     # other candidates still being checked; the text then does not name the query, the field does) |

@@ -267,7 +267,7 @@ def test_the_page_and_a_query_cost_at_most_eight_requests(site, page):
     # Chromium asks for the icon again when the query is written into the address (this server sends no
     # Cache-Control; a host's max-age answers that one from the cache): the icon counts once.
     files = [path for path in requested if not path.startswith("/search/data/") and path != "/static/favicon.svg"]
-    assert sorted(files) == ["/search/", "/static/search-query.js", "/static/site.css"]
+    assert sorted(files) == ["/search/", "/static/search-reader.js", "/static/site.css"]
     data = [path for path in requested if path.startswith("/search/data/")]
     assert data and all(re.fullmatch(r"/search/data/[itd]/[0-9a-f-]+\.bin", path) for path in data), data
     assert len(data) == len(set(data)) and len(files) + 1 + len(data) <= 8, requested

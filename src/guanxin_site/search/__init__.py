@@ -2,7 +2,7 @@
 
 - terms.py: what is matched (folding, the docs, the extra forms of names);
 - index.py: writing the index (segments per group of issues, shards per n-gram hash, the doc store);
-- reader.py: reading a built index in Python, as templates/static/search-query.js does in the browser.
+- reader.py: reading a built index in Python, as templates/static/search-reader.js does in the browser.
 
 Why not Pagefind (which this replaced; figures in README.md "Search"): with Chinese it matches word
 prefixes of a segmentation the browser does not share, so it misses about a fifth of the reports
@@ -50,6 +50,6 @@ def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict,
 def page_manifest(text: str) -> str:
     """The manifest (MANIFEST's text) as the search page carries it: without the region of every doc,
     which grows with the archive (2 KB gzipped a 1,000 issues) and is needed only once results are
-    shown, for the region filter's counts; search-query.js then fetches index.json for it."""
+    shown, for the region filter's counts; search-reader.js then fetches index.json for it."""
     return json.dumps({key: value for key, value in json.loads(text).items() if key != "region"},
                       ensure_ascii=False, separators=(",", ":"))

@@ -1,6 +1,6 @@
 """Writing the search index: segments of issues -> n-gram shards and the doc store.
 
-The format is specified in README.md ("Search index format"); search-query.js and
+The format is specified in README.md ("Search index format"); search-reader.js and
 reader.py read it. In short, under search/data/:
 
 - index.json: format, counts, the first doc of each segment, the region names and each
@@ -47,7 +47,7 @@ from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
 FORMAT = 3
-DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
+DATA_DIR = "search/data"  # in the site; static/search-reader.js finds it from its own URL
 MANIFEST = f"{DATA_DIR}/index.json"
 # MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
 # characters have no lists of their own: they are the prefixes of the MAX_GRAM grams kept with them, in

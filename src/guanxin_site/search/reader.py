@@ -1,7 +1,7 @@
-"""Reading a built index in Python, the way templates/static/search-query.js does in the browser.
+"""Reading a built index in Python, the way templates/static/search-reader.js does in the browser.
 
-Used by the tests (differential against a brute-force scan of the sources) and handy for
-inspecting an index; the build does not use it.
+Used by the tests (differential against a brute-force scan of the sources, tests/search_reference.py)
+and handy for inspecting an index; the build does not use it.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
 from guanxin_site.search.terms import extra_forms, fold
 
-# Keyword separators, as search-query.js SEPARATORS: str.isspace() characters plus U+FEFF.
+# Keyword separators, as search-reader.js SEPARATORS: str.isspace() characters plus U+FEFF.
 SEPARATORS = re.compile("[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
@@ -43,12 +43,10 @@ class IndexReader:
     def __init__(self, site: Path):
         self.root = Path(site) / DATA_DIR
         self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
-        self.fetched: set[str] = set()  # files read, as the browser would fetch them
         self._shard = cache(self._read_shard)
         self._store = cache(self._read_store)
 
     def _read(self, rel: str) -> bytes:
-        self.fetched.add(rel)
         return zlib.decompress((self.root / rel).read_bytes(), -15)
 
     def _read_shard(self, part: str, number: int) -> dict[str, tuple[int, bytes]]:
@@ -109,15 +107,6 @@ class IndexReader:
         if not words:
             return []
         return sorted(set.intersection(*(set(self.keyword_docs(w)) for w in words)))
-
-    def region_counts(self, ids: list[int]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for doc_id in ids:
-            code = ord(self.manifest["region"][doc_id]) - 65
-            if code >= 0:
-                name = self.manifest["regions"][code]
-                counts[name] = counts.get(name, 0) + 1
-        return counts
 
 
 def _decode(count: int, data: bytes) -> list[int]:
