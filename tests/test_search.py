@@ -504,10 +504,26 @@ def new_project(tmp_path: Path, issues: int) -> tuple[Path, list[Path]]:
 
 
 def index_files(site: Path) -> dict[str, bytes]:
-    """The index's files, and the search page, which carries its manifest."""
+    """The index as the reader sees it, by what each file is: "i/<shard>", "t/<shard>", "d/<segment>-<n>"
+    (the bytes of the file the manifest names for it), the manifest and the search page, which carries
+    it, but for the tags that name the sealed part's files (an edit writes its shards under a tag of
+    its own, a clean build all of them under one). Also checks that search/data/ holds exactly the
+    files the manifest names: none left over, none missing."""
+    reader = IndexReader(site)
+    m = reader.manifest
+    files = {f"{part}/{n:x}": reader.raw(reader.shard_file(part, n))
+             for part, count in (("i", m["shards"]), ("t", m["tail"])) for n in range(count)}
+    for k, tag in enumerate(m["segments"]):
+        files.update({f"d/{k}-{rel.split('-')[1]}": reader.raw(rel) for rel in reader.files() if rel.startswith(f"d/{tag}-")})
     root = site / DATA_DIR
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-    return {**files, "search page": (site / "search" / "index.html").read_bytes()}
+    assert {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} == reader.site_files()
+    untagged = {key: value for key, value in m.items() if key not in ("sealed", "edits")}
+    page = (site / "search" / "index.html").read_text(encoding="utf-8")
+    inline = inline_manifest(site)
+    page = page.replace(json.dumps(inline, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"), "")
+    assert "search-manifest\"></script>" in page  # the manifest was taken out whole
+    return {**files, "index": json.dumps(untagged, ensure_ascii=False).encode(), "search page": page.encode(),
+            "page manifest": json.dumps({k: v for k, v in inline.items() if k not in ("sealed", "edits")}).encode()}
 
 
 def without_regions(manifest: dict) -> dict:
@@ -555,19 +571,60 @@ def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segmen
 
 
 def test_an_added_issue_rewrites_only_the_tail(tmp_path):
-    """The sealed part (all segments but the last) is kept as it is: its files are not even read."""
+    """The sealed part (all segments but the last) is kept as it is: its files are not even read. The
+    tail's files are new files under a new tag, and no file keeps its name with other bytes."""
     project, _ = new_project(tmp_path, 130)
     build_site(project, tmp_path / "site")
     data = tmp_path / "site" / DATA_DIR
     before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    old_bytes = {rel: (data / rel).read_bytes() for rel in before}
     write_archive(project, 1, start=130)
     build_site(project, tmp_path / "site")
     after = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
     changed = {rel for rel in after if before.get(rel) != after[rel]}
-    assert changed and all(rel.startswith(("t/", "d/2-")) or rel == "index.json" for rel in changed), changed
-    assert any(rel.startswith("i/") for rel in after) and set(before) <= set(after)
+    last = IndexReader(tmp_path / "site").manifest["segments"][-1]
+    assert changed and all(rel.startswith(("t/", f"d/{last}-")) or rel == "index.json" for rel in changed), changed
+    assert [rel for rel in changed if rel in before and rel != "index.json"] == []  # new names, never new bytes
+    assert any(rel.startswith("i/") for rel in after) and {rel for rel in before if rel.startswith("i/")} <= set(after)
+    assert all(old_bytes[rel] == (data / rel).read_bytes() for rel in set(before) & set(after) if rel != "index.json")
     build_site(project, tmp_path / "clean", use_cache=False)
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
+def test_a_page_with_the_previous_manifest_finds_what_it_did_among_both_builds_files(tmp_path):
+    """A deploy uploads the new build's data files first and the search page (its manifest) later,
+    and deletes the old files last: meanwhile a reader's page may carry either manifest. With the
+    files of both builds side by side, each manifest must read exactly its own build's answers.
+    Checked over an added issue and over an edit of an old issue (which writes sealed shards again)."""
+    project, paths = new_project(tmp_path, 140)
+    build_site(project, tmp_path / "site")
+    steps = [lambda: write_archive(project, 1, start=140),
+             lambda: paths[100].write_text(paths[100].read_text(encoding="utf-8").replace("快速掀起", "迅速掀起", 1),
+                                           encoding="utf-8")]
+    for step in steps:
+        old = tmp_path / "old"
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.copytree(tmp_path / "site", old)
+        old_answers = {q: found_urls(IndexReader(old), q) for q in ("关工委", "心理健康", "嘉荫县", "快速掀起", "迅速掀起")}
+        step()
+        build_site(project, tmp_path / "site")
+        both = tmp_path / "both"
+        shutil.rmtree(both, ignore_errors=True)
+        shutil.copytree(old, both)
+        new_data = tmp_path / "site" / DATA_DIR
+        for path in new_data.rglob("*.bin"):  # the new build's files, uploaded over the old site
+            rel = path.relative_to(new_data)
+            target = both / DATA_DIR / rel
+            assert not target.exists() or target.read_bytes() == path.read_bytes(), rel  # never overwritten
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        on_old_page = IndexReader(both)  # the old index.json: the page not yet replaced
+        assert {q: found_urls(on_old_page, q) for q in old_answers} == old_answers
+        shutil.copy(new_data / "index.json", both / DATA_DIR / "index.json")
+        brute = BruteForce(*load_archive(project))
+        on_new_page = IndexReader(both)
+        assert all(found_urls(on_new_page, q) == brute.search(q) for q in old_answers)
+        assert old_answers != {q: brute.search(q) for q in old_answers}  # the step changed the answers
 
 
 def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tmp_path, monkeypatch):
@@ -595,7 +652,9 @@ def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tm
     sealed = IndexReader(tmp_path / "site").manifest["shards"]
     after = index_files(tmp_path / "site")
     changed = {rel for rel in after if rel.startswith("i/") and after[rel] != before.get(rel)}
-    assert changed == {f"i/{shard:x}.bin" for shard in merged} and 0 < len(merged) < sealed / 2
+    assert changed == {f"i/{shard:x}" for shard in merged} and 0 < len(merged) < sealed / 2
+    edits = IndexReader(tmp_path / "site").manifest["edits"]  # written again under a tag of their own
+    assert len(edits) == 1 and set(next(iter(edits.values()))) == set(merged)
     assert len(stored) == 2  # the edited segment's store files and the tail's
     build_site(project, tmp_path / "clean", use_cache=False)
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
@@ -692,11 +751,9 @@ def test_a_theme_change_renders_the_search_page_again_with_the_kept_index_manife
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
-@pytest.mark.parametrize("option", [{"offline": True}, {"search": False}], ids=["offline", "no-search"])
-def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
-    """The offline copy opens from file://, where the index could not be read, and --no-search skips it:
-    neither writes an index, and the search page says why instead."""
+def test_a_build_without_search_still_has_a_search_page(tmp_path):
+    """--no-search (and serve's preview) writes no index; the search page says why instead."""
     project, _ = new_project(tmp_path, 3)
-    build(project, tmp_path / "site", today=TODAY, **option)
+    build(project, tmp_path / "site", today=TODAY, search=False)
     assert not (tmp_path / "site" / DATA_DIR).exists()
     assert (tmp_path / "site" / "search" / "index.html").is_file() and inline_manifest(tmp_path / "site") is None

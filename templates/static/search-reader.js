@@ -64,28 +64,68 @@
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  // A data file's bytes, inflated (every .bin file is raw DEFLATE).
-  function binary(path) {
-    return once(path, async () => inflate(await fetched(path)));
+  // The offline copy (build --offline) holds the same files in classic scripts, which a page opened
+  // from disk may load where it may not fetch: each calls guanxinSearchData(its name, "JSON"), the
+  // JSON an object of the files it holds (path -> base64 of the file), or index.js's the manifest.
+  const arrived = new Map(); // script name -> what to do with its data
+  globalThis.guanxinSearchData = (name, json) => arrived.get(name)?.(json);
+
+  function script(name) {
+    return once(`script:${name}`, () => new Promise((resolve, reject) => {
+      const element = document.createElement("script");
+      arrived.set(name, (json) => { arrived.delete(name); resolve(JSON.parse(json)); });
+      element.onload = () => arrived.has(name) && reject(new Error(`${name}: no data`));
+      element.onerror = () => reject(new Error(`${name}: not loaded`));
+      element.src = new URL(name, DATA).href;
+      document.head.append(element);
+    }).finally(() => arrived.delete(name)));
   }
 
+  // The offline copy's script holding a data file (index.py offline_name): a shard's is that of its
+  // number modulo packed[part] (the part's number of scripts), a segment's store files share one.
+  function scriptOf(path, packed) {
+    const [part, name] = path.split("/");
+    const [tag, number] = name.slice(0, -4).split("-");
+    return part === "d" ? `d/${tag}.js` : `${part}/${tag}-${(parseInt(number, 16) % packed[part]).toString(16)}.js`;
+  }
+
+  function base64(text) {
+    const raw = atob(text);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  // A data file's bytes, inflated (every .bin file is raw DEFLATE), from the server or the offline scripts.
+  function binary(path) {
+    return once(path, async () => {
+      const packed = (await manifest()).offline;
+      return inflate(packed ? base64((await script(scriptOf(path, packed)))[path]) : await fetched(path));
+    });
+  }
+
+  // Read from disk (file://), an index can only be the offline copy's.
+  const fromDisk = () => location.protocol === "file:";
+
   // The index's manifest: the search page carries it (no request before the first search);
-  // anywhere else it is read from index.json. The page's copy leaves out the region of every doc
-  // (it grows with the archive): regionString() reads index.json for it when regions are first needed.
+  // anywhere else it is read from index.json (index.js offline). The page's copy leaves out the
+  // region of every doc (it grows with the archive): regionString() reads the whole manifest for it
+  // when regions are first needed.
   function manifest() {
     const inline = document.getElementById("search-manifest");
     if (inline) return once("#search-manifest", async () => JSON.parse(inline.textContent));
-    return fullManifest();
+    return fullManifest(fromDisk());
   }
 
-  function fullManifest() {
-    return once("index.json", async () => JSON.parse(new TextDecoder().decode(await fetched("index.json"))));
+  function fullManifest(offline) {
+    return once("index.json", async () => offline ? script("index.js")
+      : JSON.parse(new TextDecoder().decode(await fetched("index.json"))));
   }
 
   // One character per doc: "A" plus its region's place in manifest.regions, "-" for a lead text.
   async function regionString() {
     const m = await manifest();
-    return m.region ?? (await fullManifest()).region;
+    return m.region ?? (await fullManifest(Boolean(m.offline))).region;
   }
 
   // -- the n-gram index ------------------------------------------------------------------------
@@ -119,8 +159,18 @@
   // A shard of the sealed part ("i") or of the tail ("t"): gram -> [count, start, end] of its doc list.
   const shards = new Map();
 
-  function shard(part, number) {
-    const path = `${part}/${number.toString(16)}.bin`;
+  // The file of a shard: named by the tail's tag, or by the sealed part's (or the edit's that wrote it again).
+  function shardPath(m, part, number) {
+    if (!m.edited) {
+      m.edited = new Map();
+      for (const [tag, numbers] of Object.entries(m.edits)) for (const n of numbers) m.edited.set(n, tag);
+    }
+    const tag = part === "t" ? m.tailtag : m.edited.get(number) ?? m.sealed;
+    return `${part}/${tag}-${number.toString(16)}.bin`;
+  }
+
+  function shard(m, part, number) {
+    const path = shardPath(m, part, number);
     let promise = shards.get(path);
     if (!promise) {
       promise = binary(path).then((bytes) => {
@@ -152,9 +202,9 @@
     return ids;
   }
 
-  async function partList(part, count, hash, gram, gramLength) {
+  async function partList(m, part, count, hash, gram, gramLength) {
     if (!count) return [];
-    const { bytes, grams } = await shard(part, hash % count);
+    const { bytes, grams } = await shard(m, part, hash % count);
     if (Array.from(gram).length !== gramLength - 1) return grams.has(gram) ? decode(bytes, grams.get(gram)) : [];
     // A gram one shorter than the longest has no list: it is the union of the lists of the longest grams it starts.
     const found = new Set();
@@ -175,8 +225,8 @@
   async function postings(gram) {
     const m = await manifest();
     const hash = gramHash(gram, m.gram);
-    const [sealed, tail] = await Promise.all([partList("i", m.shards, hash, gram, m.gram),
-      partList("t", m.tail, hash, gram, m.gram)]);
+    const [sealed, tail] = await Promise.all([partList(m, "i", m.shards, hash, gram, m.gram),
+      partList(m, "t", m.tail, hash, gram, m.gram)]);
     return sealed.concat(tail);
   }
 
@@ -205,7 +255,7 @@
       else hi = mid - 1;
     }
     const offset = id - m.bases[lo];
-    const path = `d/${lo}-${Math.floor(offset / m.store)}.bin`;
+    const path = `d/${m.segments[lo]}-${Math.floor(offset / m.store)}.bin`;
     const rows = await once(`rows:${path}`, async () => JSON.parse(text8.decode(await binary(path))));
     const [url, title, label, date, region, text, names, forms] = rows[offset % m.store];
     const terms = [...(names ? names.split("\n") : []), ...expandRewrites(fold(text), forms)];

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer
-from guanxin_site.search.index import DATA_DIR, LAYOUT, MANIFEST, MAX_GRAM, write_index
+from guanxin_site.search.index import (DATA_DIR, LAYOUT, MANIFEST, MAX_GRAM, OFFLINE_MANIFEST, script_contents,
+                                       write_index)
 
-__all__ = ["DATA_DIR", "MANIFEST", "MAX_GRAM", "page_manifest", "search_key", "write_search"]
+__all__ = ["DATA_DIR", "MANIFEST", "MAX_GRAM", "kept_manifest", "page_manifest", "search_key", "write_search"]
 
 def _version(gazetteer: Gazetteer) -> str:
     from guanxin_site import __version__
@@ -28,23 +29,33 @@ def _version(gazetteer: Gazetteer) -> str:
     return f"{LAYOUT}\0{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}"
 
 
-def search_key(archive: Archive, gazetteer: Gazetteer) -> str:
-    """What the index depends on: every issue's identity (its digest), the format and the gazetteer."""
-    h = hashlib.sha256(_version(gazetteer).encode())
+def search_key(archive: Archive, gazetteer: Gazetteer, offline: bool = False) -> str:
+    """What the index depends on: every issue's identity (its digest), the format, the gazetteer, and
+    whether it is the offline copy's (scripts) or the web's."""
+    h = hashlib.sha256(f"{_version(gazetteer)}\0offline={offline}".encode())
     for issue in archive.issues:
         h.update(f"\0{issue.source}\0{issue.digest}".encode())
     return h.hexdigest()
 
 
 def write_search(archive: Archive, gazetteer: Gazetteer, writer, previous: dict, cache_dir: Path,
-                 jobs: int = 1) -> tuple[dict, str]:
+                 jobs: int = 1, offline: bool = False) -> tuple[dict, str]:
     """Write the index of the archive through a SiteWriter (stage, record, keep). previous: the record
-    this returned for the previous build. Returns the record for the next build ({"sealed", "files"})
-    and the manifest the search page carries (page_manifest)."""
+    this returned for the previous build. offline: the offline copy's scripts instead of the web's
+    files. Returns the record for the next build ({"sealed", "files"}) and the manifest the search page
+    carries (page_manifest)."""
     regions = [region.name for region in gazetteer.regions]
     record, manifest = write_index(list(reversed(archive.issues)), gazetteer, regions, writer, previous, cache_dir,
-                                   _version(gazetteer), jobs)
+                                   _version(gazetteer), jobs, offline)
     return record, page_manifest(manifest)
+
+
+def kept_manifest(site: Path, offline: bool = False) -> str:
+    """The manifest of an index kept from the previous build, as the search page carries it."""
+    if not offline:
+        return page_manifest((site / MANIFEST).read_text(encoding="utf-8"))
+    script = (site / OFFLINE_MANIFEST).read_text(encoding="utf-8")
+    return page_manifest(json.dumps(script_contents(script), ensure_ascii=False, separators=(",", ":")))
 
 
 def page_manifest(text: str) -> str:

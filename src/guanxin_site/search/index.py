@@ -1,18 +1,24 @@
 """Writing the search index: segments of issues -> n-gram shards and the doc store.
 
-The format is specified in README.md ("Search index format"); search-reader.js and
+The format is specified in docs/search.md ("Search index format"); search-reader.js and
 reader.py read it. In short, under search/data/:
 
-- index.json: format, counts, the first doc of each segment, the region names and each
-  doc's region as one character;
-- i/<shard>.bin (the sealed part: every segment but the last) and t/<shard>.bin (the tail,
-  the last segment): raw deflate of the doc lists of every gram (and every long name, see
+- index.json: format, counts, the first doc and the tag of each segment, the tags that name the
+  shard files, the region names and each doc's region as one character;
+- i/<tag>-<shard>.bin (the sealed part: every segment but the last) and t/<tag>-<shard>.bin (the
+  tail, the last segment): raw deflate of the doc lists of every gram (and every long name, see
   terms.long_phrases) whose CRC-32 (of its UTF-8) modulo that part's number of shards is
   <shard> (lower-case hex); per gram, sorted by gram: varint length, UTF-8 bytes, varint
   number of docs, varint byte length, then the doc numbers as varint differences (the
   first one plus one);
-- d/<segment>-<n>.bin: raw deflate of a JSON array of that segment's docs n*STORE_DOCS ...
+- d/<segment tag>-<n>.bin: raw deflate of a JSON array of that segment's docs n*STORE_DOCS ...
   (url, headline, issue label, date, region, text, extra terms joined by newlines).
+
+Every file that can change between builds is named by a tag of what decides its bytes (a segment's
+key, the sealed part's, the whole index's), so a page still carrying the previous build's manifest
+never reads a file of the next one: while a deploy uploads the new files before the pages, and
+deletes the old ones after, both kinds of page search correctly. An offline copy (offline=True)
+holds the same files packed into classic scripts (pack_offline).
 
 Docs are numbered oldest issue first, each issue in page order (lead text, then reports).
 
@@ -32,6 +38,7 @@ byte-identical to a clean build's.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import marshal
@@ -46,7 +53,7 @@ from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
-FORMAT = 3
+FORMAT = 4
 DATA_DIR = "search/data"  # in the site; static/search-reader.js finds it from its own URL
 MANIFEST = f"{DATA_DIR}/index.json"
 # MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
@@ -58,6 +65,8 @@ FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of
 SEGMENT_ISSUES = 64
 STORE_DOCS = 64  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 24_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
+TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
+OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
 _MAGIC = b"GXSEG002"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
 LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
@@ -210,28 +219,43 @@ def fines_of(shard: int, shards: int) -> range:
 _WORK: dict = {}  # state the forked children inherit
 
 
+def shard_path(part: str, tag: str, shard: int) -> str:
+    return f"{DATA_DIR}/{part}/{tag}-{shard:x}.bin"
+
+
+def store_path(tag: str, block: int) -> str:
+    return f"{DATA_DIR}/d/{tag}-{block}.bin"
+
+
+def _tag(*pieces: str) -> str:
+    return hashlib.sha256("\0".join(pieces).encode()).hexdigest()[:TAG]
+
+
 def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], writer, previous: dict,
-                cache_dir: Path, version: str, jobs: int) -> tuple[dict, str]:
+                cache_dir: Path, version: str, jobs: int, offline: bool = False) -> tuple[dict, str]:
     """Write the index of the issues (oldest first) through a SiteWriter (stage, record, keep).
 
     The last segment is the tail, indexed in shards of its own (t/); the others make the sealed
     part (i/), which is kept from the previous build (previous: the record this returned then) when its
     segments are the same: adding an issue rewrites only the tail's files. When an older segment
     changed without changing its number of docs (an edit to an old issue), only the sealed shards
-    holding a gram whose list changed, and that segment's store files, are written again. Returns
-    the record for the next build ({"sealed": {"key", "files", "segments", "shards", "bases",
-    "version"}, "files": every file}) and the text of the manifest (MANIFEST). cache_dir holds the
-    segment files (those of segments that no longer exist are removed).
+    holding a gram whose list changed, and that segment's store files, are written again, under the
+    new sealed part's tag (the manifest's "edits" name them). offline: the files packed into classic
+    scripts (pack_offline), the sealed part written whole when it changed. Returns the record for the
+    next build ({"sealed": {"key", "base", "files", "segments", "shards", "bases", "version"}, "files":
+    every file}) and the text of the manifest (MANIFEST). cache_dir holds the segment files (those of
+    segments that no longer exist are removed).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
     keys = [segment_key(cut, version) for cut in cuts]
     paths = [cache_dir / f"{key}.seg" for key in keys]
-    sealed_key = hashlib.sha256("\0".join([str(FORMAT), *keys[:-1]]).encode()).hexdigest()
+    sealed_key = hashlib.sha256("\0".join([str(FORMAT), f"offline={offline}", *keys[:-1]]).encode()).hexdigest()
     old = previous.get("sealed") or {}
-    keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None
-                   and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
+    keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None and old.get("base")
+                   and (not offline or "scripts" in old) and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
     todo = [n for n, path in enumerate(paths) if (n == len(paths) - 1 or not keep_sealed) and not _valid(path)]
+    tags = {"i": sealed_key[:TAG], "t": _tag(str(FORMAT), f"offline={offline}", *keys), "d": [key[:TAG] for key in keys]}
     _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
     files: list[str] = []
     try:
@@ -245,36 +269,60 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
         last = len(segments) - 1
         sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
         tail = shard_count(segments[-1].total, smallest=1) if segments else 0
-        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last)
+        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last,
+                     tags=tags, offline=offline)
         items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
         sealed_files: list[str] = old["files"] if keep_sealed else []
+        base = old["base"] if keep_sealed else tags["i"]
         if not keep_sealed:
-            edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
+            edit = None if offline else _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
             if edit is None:
                 items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
             else:
                 shards, changed, sealed_files = edit
+                base = old["base"]
                 items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
-        for _, staged in fork_map(_write_part, items, jobs, min_items=2, chunk_size=1):
+        tail_files = (f"{DATA_DIR}/t/", f"{DATA_DIR}/d/{tags['d'][-1]}" if segments else f"{DATA_DIR}/t/")
+        made = fork_map(_write_part, items, jobs, min_items=2, chunk_size=1)
+        if offline:  # the parent packs the files, which the children made, into scripts
+            packed, made = _pack_all(made, writer, old.get("scripts") if keep_sealed else None)
+        for _, staged in made:
             for rel, digest, written in staged:
                 writer.record(rel, digest, written)
                 files.append(rel)
-                if not rel.startswith(f"{DATA_DIR}/t/") and not rel.startswith(f"{DATA_DIR}/d/{last}-"):
+                if not rel.startswith(tail_files):
                     sealed_files.append(rel)
     finally:
         _WORK.clear()
     for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
         if stale not in paths:
             stale.unlink(missing_ok=True)
-    manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
-                           "store": STORE_DOCS, "bases": bases, "regions": regions,
-                           "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
-    writer.record(MANIFEST, *writer.stage(MANIFEST, manifest.encode()))
-    all_files = sorted(set(files) | set(sealed_files) | {MANIFEST})
-    record = {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
-                         "bases": bases[:-1], "version": version},
+    manifest = {"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
+                "store": STORE_DOCS, "bases": bases, "segments": tags["d"], "sealed": base,
+                "edits": _edits(sealed_files, base), "tailtag": tags["t"]}
+    if offline:
+        manifest["offline"] = packed
+    text = json.dumps({**manifest, "regions": regions, "region": _region_string(issues, regions)},
+                      ensure_ascii=False, separators=(",", ":"))
+    name = OFFLINE_MANIFEST if offline else MANIFEST
+    writer.record(name, *writer.stage(name, pack_manifest(text) if offline else text.encode()))
+    all_files = sorted(set(files) | set(sealed_files) | {name})
+    record = {"sealed": {"key": sealed_key, "base": base, "files": sorted(sealed_files), "segments": keys[:-1],
+                         "shards": sealed, "bases": bases[:-1], "version": version,
+                         **({"scripts": packed["i"]} if offline else {})},
               "files": all_files}
-    return record, manifest
+    return record, text
+
+
+def _edits(sealed_files: list[str], base: str) -> dict[str, list[int]]:
+    """The sealed shards written by an edit under another tag than the sealed part's: tag -> shards."""
+    edits: dict[str, list[int]] = {}
+    for rel in sealed_files:
+        if rel.startswith(f"{DATA_DIR}/i/") and rel.endswith(".bin"):
+            tag, shard = rel[len(DATA_DIR) + 3 : -4].split("-")
+            if tag != base:
+                edits.setdefault(tag, []).append(int(shard, 16))
+    return {tag: sorted(shards) for tag, shards in sorted(edits.items())}
 
 
 def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[int], sealed: int,
@@ -286,7 +334,7 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
     old_keys = old.get("segments")
     last = len(keys) - 1
     if (not old_keys or len(old_keys) != last or old.get("shards") != sealed or old.get("bases") != bases[:last]
-            or old.get("files") is None or old.get("version") != version):
+            or old.get("files") is None or old.get("version") != version or not old.get("base")):
         return None
     changed = [n for n in range(last) if keys[n] != old_keys[n]]
     shards: set[int] = set()
@@ -299,9 +347,10 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
         except (OSError, ValueError, EOFError, TypeError):  # a damaged old file: write everything instead
             return None
         shards.update(gram_hash(gram) % sealed for gram in grams)
-    rewritten = {f"{DATA_DIR}/i/{shard:x}.bin" for shard in shards}
-    kept = [rel for rel in old["files"]
-            if rel not in rewritten and not any(rel.startswith(f"{DATA_DIR}/d/{n}-") for n in changed)]
+    rewritten = {f"-{shard:x}.bin" for shard in shards}
+    gone = tuple(f"{DATA_DIR}/d/{old_keys[n][:TAG]}" for n in changed)
+    kept = [rel for rel in old["files"] if not (rel.startswith(f"{DATA_DIR}/i/") and rel[rel.rindex("-"):] in rewritten)
+            and not rel.startswith(gone)]
     if not _keep_all(kept, writer):
         return None
     return sorted(shards), changed, kept
@@ -332,15 +381,80 @@ def _make_segment(n: int) -> None:
 
 def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
     kind, n = item
-    stage, segments, bases = _WORK["stage"], _WORK["segments"], _WORK["bases"]
+    stage, segments, bases, tags = _WORK["stage"], _WORK["segments"], _WORK["bases"], _WORK["tags"]
     if kind == "d":
-        files = {f"{DATA_DIR}/d/{n}-{block}.bin": data for block, data in store_files(segments[n]).items()}
+        files = {store_path(tags["d"][n], block): data for block, data in store_files(segments[n]).items()}
     else:
         last = _WORK["last"]
         part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
-        files = {f"{DATA_DIR}/{kind}/{shard:x}.bin": data
+        files = {shard_path(kind, tags[kind], shard): data
                  for shard, data in write_shards(n, *part, _WORK["parts"][kind]).items()}
+    if _WORK["offline"]:
+        return list(files.items())
     return [(rel, *stage(rel, data)) for rel, data in files.items()]
+
+
+# -- the offline copy ----------------------------------------------------------------------
+
+OFFLINE_MANIFEST = f"{DATA_DIR}/index.js"
+OFFLINE_CALLBACK = "guanxinSearchData"
+
+
+def offline_script(name: str, text: str) -> bytes:
+    """A classic script that hands JSON to the reader: guanxinSearchData(name, "JSON"), the JSON inside
+    a string (parsed much faster than the same object as a literal)."""
+    return f"{OFFLINE_CALLBACK}({json.dumps(name)},{json.dumps(text, ensure_ascii=False)});\n".encode()
+
+
+def script_contents(script: str):
+    """What an offline script hands the reader (offline_script's inverse): its JSON's value."""
+    return json.loads(json.loads(script[script.index(",") + 1 : script.rindex(")")]))
+
+
+def offline_name(rel: str, packed: dict) -> str:
+    """The script of the offline copy that holds a data file: a shard's is that of its number modulo
+    packed[part] (the part's number of scripts), a segment's store files share one."""
+    part, name = rel[len(DATA_DIR) + 1 :].split("/")
+    tag, number = name[: -len(".bin")].split("-")
+    if part == "d":
+        return f"{DATA_DIR}/d/{tag}.js"
+    return f"{DATA_DIR}/{part}/{tag}-{int(number, 16) % packed[part]:x}.js"
+
+
+def _pack_all(made, writer, kept: int | None) -> tuple[dict, list]:
+    """Every data file the children made, packed into the offline copy's scripts and staged: how many
+    scripts the sealed part's shards and the tail's share (packed), and what was staged. kept: the
+    number of the sealed part's scripts when they are kept from the previous build."""
+    files = {rel: data for _, pieces in made for rel, data in pieces}
+    packed = {part: _scripts_for(sum(len(data) for rel, data in files.items() if rel.startswith(f"{DATA_DIR}/{part}/")))
+              for part in ("i", "t")}
+    if kept is not None:
+        packed["i"] = kept
+    return packed, [(None, [(rel, *writer.stage(rel, data)) for rel, data in pack_offline(files, packed).items()])]
+
+
+def _scripts_for(size: int) -> int:
+    """The number of scripts a part's shards share: a power of two, each about OFFLINE_BYTES (1.37 times
+    the shards' size once in base64); the shard counts are powers of two too."""
+    scripts = 1
+    while size * 4 / 3 / scripts > OFFLINE_BYTES:
+        scripts *= 2
+    return scripts
+
+
+def pack_offline(files: dict[str, bytes], packed: dict) -> dict[str, bytes]:
+    """Data files (path -> raw deflate) as the offline copy's scripts: each file base64 in a JSON
+    object by its path (relative to search/data/), as the reader asks for it."""
+    scripts: dict[str, dict[str, str]] = {}
+    for rel in sorted(files):
+        scripts.setdefault(offline_name(rel, packed), {})[rel[len(DATA_DIR) + 1 :]] = base64.b64encode(files[rel]).decode()
+    return {rel: offline_script(rel[len(DATA_DIR) + 1 :], json.dumps(contents, separators=(",", ":")))
+            for rel, contents in scripts.items()}
+
+
+def pack_manifest(text: str) -> bytes:
+    """The manifest as the offline copy's index.js: its JSON handed to the reader as it is."""
+    return offline_script("index.js", text)
 
 
 def shard_items(shards) -> list[tuple[int, ...]]:

@@ -5,6 +5,7 @@ and handy for inspecting an index; the build does not use it.
 """
 from __future__ import annotations
 
+import base64
 import bisect
 import json
 import re
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
+from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash, offline_name, script_contents
 from guanxin_site.search.terms import extra_forms, fold
 
 # Keyword separators, as search-reader.js SEPARATORS: str.isspace() characters plus U+FEFF.
@@ -40,17 +41,54 @@ class StoredDoc:
 
 
 class IndexReader:
+    """A built index, the web's (index.json and .bin files) or the offline copy's (index.js and the
+    scripts holding the same files)."""
+
     def __init__(self, site: Path):
         self.root = Path(site) / DATA_DIR
-        self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+        if (self.root / "index.json").is_file():
+            self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+        else:
+            self.manifest = script_contents((self.root / "index.js").read_text(encoding="utf-8"))
+        self._edited = {shard: tag for tag, shards in self.manifest["edits"].items() for shard in shards}
         self._shard = cache(self._read_shard)
         self._store = cache(self._read_store)
+        self._script = cache(lambda name: script_contents((self.root / name).read_text(encoding="utf-8")))
+
+    def files(self) -> list[str]:
+        """Every data file the manifest names (relative to search/data/), as the reader asks for them."""
+        m = self.manifest
+        return ([self.shard_file("i", s) for s in range(m["shards"])] + [self.shard_file("t", s) for s in range(m["tail"])]
+                + [f"d/{tag}-{block}.bin" for k, tag in enumerate(m["segments"])
+                   for block in range(-(-(self._segment_end(k) - m["bases"][k]) // m["store"]))])
+
+    def site_files(self) -> set[str]:
+        """The files search/data/ holds: those the manifest names, packed into scripts offline."""
+        packed = self.manifest.get("offline")
+        if packed is None:
+            return {*self.files(), "index.json"}
+        return {offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :] for rel in self.files()} | {"index.js"}
+
+    def _segment_end(self, k: int) -> int:
+        return self.manifest["bases"][k + 1] if k + 1 < len(self.manifest["bases"]) else self.manifest["docs"]
+
+    def shard_file(self, part: str, number: int) -> str:
+        tag = self._edited.get(number, self.manifest["sealed"]) if part == "i" else self.manifest["tailtag"]
+        return f"{part}/{tag}-{number:x}.bin"
+
+    def raw(self, rel: str) -> bytes:
+        """A data file's bytes (raw deflate), from the file or from the offline script holding it."""
+        packed = self.manifest.get("offline")
+        if packed is None:
+            return (self.root / rel).read_bytes()
+        script = offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :]
+        return base64.b64decode(self._script(script)[rel])
 
     def _read(self, rel: str) -> bytes:
-        return zlib.decompress((self.root / rel).read_bytes(), -15)
+        return zlib.decompress(self.raw(rel), -15)
 
     def _read_shard(self, part: str, number: int) -> dict[str, tuple[int, bytes]]:
-        data = self._read(f"{part}/{number:x}.bin")
+        data = self._read(self.shard_file(part, number))
         grams, at = {}, 0
         while at < len(data):
             length, at = _varint(data, at)
@@ -63,7 +101,7 @@ class IndexReader:
         return grams
 
     def _read_store(self, segment: int, block: int) -> list:
-        return json.loads(self._read(f"d/{segment}-{block}.bin"))
+        return json.loads(self._read(f"d/{self.manifest['segments'][segment]}-{block}.bin"))
 
     def postings(self, gram: str) -> list[int]:
         """The sealed part's list, then the tail's. A gram of PREFIXED characters: the union of the
