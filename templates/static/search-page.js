@@ -3,9 +3,15 @@
 // #search-status carries data-state: loading (in the HTML), idle, searching, checking (first
 // results shown, the rest of a long query still being checked), results (with data-count), none,
 // invalid, unavailable (no reader or no index), offline (a copy opened from disk without its index).
+// When fewer than RELATED_BELOW reports hold the query, #search-related shows related results (the
+// reports holding every part of it, search-reader.js related()) with data-state searching, results
+// (and data-count) or none; when a keyword finds nothing, #search-suggest (data-state shown) offers
+// words of the archive it may have meant.
 (function () {
   "use strict";
   const PAGE_SIZE = 10;
+  const RELATED_BELOW = 10; // exact results fewer than a page: related ones follow
+  const RANKED = 40; // related candidates read (newest first) and ranked by how close their parts stand
 
   function start() {
     const form = document.getElementById("search-form");
@@ -47,7 +53,13 @@
     const sortSelect = document.getElementById("search-sort");
     const list = document.getElementById("search-results");
     const more = document.getElementById("search-more");
+    const relatedBox = document.getElementById("search-related");
+    const relatedTitle = document.getElementById("search-related-title");
+    const relatedList = document.getElementById("search-related-results");
+    const relatedMore = document.getElementById("search-related-more");
+    const suggestBox = document.getElementById("search-suggest");
     const baseTitle = document.title;
+    let rel = null; // the related results of the current query
     let current = { ids: [], shown: 0, query: "" };
     let generation = 0; // a newer search makes an older one stop rendering
 
@@ -87,6 +99,7 @@
       list.replaceChildren();
       more.hidden = true;
       delete status.dataset.count;
+      clearAfter();
       document.title = query ? `“${query}” · ${baseTitle}` : baseTitle;
       if (!query) {
         setStatus("idle", ["请输入要搜索的词语，例如：心理健康、五老、留守儿童。"]);
@@ -102,7 +115,7 @@
         const found = await search.candidates(query);
         if (mine !== generation) return;
         const order = sortSelect.value === "old" ? found.ids : found.ids.slice().reverse();
-        current = { query, order, unchecked: found.unchecked, at: 0, all: [], ids: [], shown: 0 };
+        current = { query, order, unchecked: found.unchecked, missing: found.missing, at: 0, all: [], ids: [], shown: 0 };
         if (!found.unchecked.length) { // the index answered exactly: nothing to check
           current.at = order.length;
           current.all = order;
@@ -129,6 +142,11 @@
       } else {
         setStatus("results", [`${where}找到 ${count} 篇包含“${query}”的报告。`]);
         status.dataset.count = String(count);
+      }
+      if (count < RELATED_BELOW) {
+        const missing = current.missing;
+        relatedSearch(mine, query, new Set(current.all)).then(() => mine === generation && !count && offer(mine, query, missing))
+          .catch(console.error);
       }
       // The region filter's counts come last: they need each doc's region, which the page reads
       // (index.json) only after the answer has been painted.
@@ -171,6 +189,88 @@
       if (focus && items.length) items[0].querySelector("a").focus();
     }
 
+    function clearAfter() {
+      rel = null;
+      relatedBox.hidden = true;
+      delete relatedBox.dataset.state;
+      delete relatedBox.dataset.count;
+      relatedList.replaceChildren();
+      relatedMore.hidden = true;
+      suggestBox.hidden = true;
+      delete suggestBox.dataset.state;
+      suggestBox.replaceChildren();
+    }
+
+    // Related results, after the exact ones: the reports holding every part of the query but not the
+    // query itself, read newest first (oldest with that order chosen) RANKED at a time and ranked by
+    // how close their parts stand, then by date; the label names the parts.
+    async function relatedSearch(mine, query, exact) {
+      relatedBox.dataset.state = "searching";
+      const found = await search.related(query);
+      if (mine !== generation) return;
+      let ids = found.ids.filter((id) => !exact.has(id));
+      if (found.unchecked.length) {
+        const ok = await Promise.all(ids.map((id) => search.check(id, found.unchecked)));
+        ids = ids.filter((id, n) => ok[n]);
+      }
+      if (regionSelect.value) ids = await search.inRegion(ids, regionSelect.value);
+      if (mine !== generation) return;
+      if (!ids.length) {
+        relatedBox.dataset.state = "none";
+        return;
+      }
+      rel = { parts: found.parts, order: sortSelect.value === "old" ? ids : ids.slice().reverse(), at: 0, ranked: [], shown: 0 };
+      const named = found.parts.map((part) => `“${part}”`).join("和");
+      relatedTitle.textContent = exact.size ? `另有 ${ids.length} 篇报告同时提到${named}（不是完全相同的说法）：`
+        : `没有完全相同的说法；以下 ${ids.length} 篇报告同时提到${named}：`;
+      relatedBox.hidden = false;
+      await showRelated(mine);
+      if (mine !== generation) return;
+      relatedBox.dataset.count = String(ids.length);
+      relatedBox.dataset.state = "results";
+    }
+
+    async function showRelated(mine, focus) {
+      const cur = rel;
+      if (!cur) return;
+      while (cur.ranked.length < cur.shown + PAGE_SIZE && cur.at < cur.order.length) {
+        const batch = cur.order.slice(cur.at, cur.at + RANKED);
+        cur.at += batch.length;
+        const docs = await Promise.all(batch.map(search.doc));
+        if (mine !== generation) return;
+        const place = new Map(batch.map((id, n) => [id, n]));
+        const spread = new Map(docs.map((d) => [d.id, search.spread(d, cur.parts)]));
+        docs.sort((a, b) => spread.get(a.id) - spread.get(b.id) || place.get(a.id) - place.get(b.id));
+        cur.ranked.push(...docs);
+      }
+      const items = cur.ranked.slice(cur.shown, cur.shown + PAGE_SIZE).map((d) => renderResult(search, d, cur.parts.join(" ")));
+      cur.shown += items.length;
+      relatedList.append(...items);
+      relatedMore.hidden = cur.shown >= cur.order.length;
+      if (focus && items.length) items[0].querySelector("a").focus();
+    }
+
+    // Nothing found: for each keyword no report holds, the words of the archive it may have meant,
+    // each a link that searches the query with that word instead.
+    async function offer(mine, query, missing) {
+      const words = search.keywords(query);
+      const links = [];
+      for (const keyword of missing) {
+        for (const word of await search.suggestions(keyword)) {
+          const suggested = words.map((w) => (w === keyword ? word : w)).join(" ");
+          const a = document.createElement("a");
+          a.href = "?q=" + encodeURIComponent(suggested);
+          a.dataset.query = suggested;
+          a.textContent = suggested;
+          links.push(a);
+        }
+      }
+      if (mine !== generation || !links.length) return;
+      suggestBox.replaceChildren("您要找的是不是：", ...links.flatMap((a, n) => (n ? ["、", a] : [a])), "？");
+      suggestBox.hidden = false;
+      suggestBox.dataset.state = "shown";
+    }
+
     form.hidden = false;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -184,6 +284,15 @@
       });
     }
     more.addEventListener("click", () => showMore(generation, true));
+    relatedMore.addEventListener("click", () => showRelated(generation, true));
+    suggestBox.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-query]");
+      if (!link) return;
+      event.preventDefault(); // one click searches the suggestion
+      input.value = link.dataset.query;
+      writeParams();
+      run();
+    });
     readParams();
     run();
   }
@@ -215,6 +324,16 @@
 
     const excerpt = document.createElement("p");
     excerpt.className = "search-result-excerpt";
+    const text = search.fold(d.text) + search.fold(d.title);
+    for (const keyword of search.keywords(query)) { // found by another form of a place's name: say which
+      const name = text.includes(keyword) ? null : d.names.find((n) => search.fold(n).includes(keyword));
+      if (name && name !== "五老") {
+        const note = document.createElement("span");
+        note.className = "search-result-form";
+        note.textContent = `（按名称“${name}”找到${d.region && name !== d.region ? `，属${d.region}` : ""}）`;
+        excerpt.append(note);
+      }
+    }
     for (const [text, marked] of search.excerptParts(d.text, query, 90, d.forms)) {
       if (marked) {
         const mark = document.createElement("mark");

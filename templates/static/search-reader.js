@@ -242,7 +242,7 @@
 
   // -- the doc store ---------------------------------------------------------------------------
 
-  // A doc: { id, url, title, label, date, region, text, terms, forms }. Stored by segment of issues;
+  // A doc: { id, url, title, label, date, region, text, names, terms, forms }. Stored by segment of issues;
   // the store keeps the doc's names and the forms of names met in its text, and the rewritten forms
   // are made here as search/terms.py expand_rewrites makes them.
   async function doc(id) {
@@ -258,8 +258,9 @@
     const path = `d/${m.segments[lo]}-${Math.floor(offset / m.store)}.bin`;
     const rows = await once(`rows:${path}`, async () => JSON.parse(text8.decode(await binary(path))));
     const [url, title, label, date, region, text, names, forms] = rows[offset % m.store];
-    const terms = [...(names ? names.split("\n") : []), ...expandRewrites(fold(text), forms)];
-    return { id, url, title, label, date, region, text, terms, forms };
+    const named = names ? names.split("\n") : [];
+    const terms = [...named, ...expandRewrites(fold(text), forms)];
+    return { id, url, title, label, date, region, text, names: named, terms, forms };
   }
 
   const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CONTEXT)
@@ -327,13 +328,15 @@
     return { ids: lists.reduce(intersect), exact: false };
   }
 
-  // The docs that may contain every keyword (ascending, oldest first), and the keywords each of
-  // them must still be checked for with check(id, unchecked); none for most queries.
+  // The docs that may contain every keyword (ascending, oldest first), the keywords each of them
+  // must still be checked for with check(id, unchecked) (none for most queries), and the keywords
+  // that no doc holds (missing).
   async function candidatesOf(words) {
     words = [...new Set(words)];
-    if (!words.length) return { ids: [], unchecked: [] };
+    if (!words.length) return { ids: [], unchecked: [], missing: [] };
     const found = await Promise.all(words.map(keywordCandidates));
-    return { ids: found.map((f) => f.ids).reduce(intersect), unchecked: words.filter((w, n) => !found[n].exact) };
+    return { ids: found.map((f) => f.ids).reduce(intersect), unchecked: words.filter((w, n) => !found[n].exact),
+      missing: words.filter((w, n) => !found[n].ids.length) };
   }
 
   function candidates(query) {
@@ -376,6 +379,113 @@
     return ids.filter((id) => regions[id] === code);
   }
 
+  // -- related results and suggestions -------------------------------------------------------
+
+  // The vocabulary of suggestions and related results (search/suggest.py), read when first needed:
+  // words (folded) with their kind (0 place name, 1 abbreviation, 2 frequent word) and number of
+  // reports, and the toneless syllables of the characters they use.
+  function vocabulary() {
+    return once("vocabulary", async () => {
+      const m = await manifest();
+      const name = `suggest-${m.suggest}`;
+      const data = m.offline ? await script(`${name}.js`)
+        : JSON.parse(text8.decode(await fetched(`${name}.json`)));
+      const sounds = new Map();
+      for (const line of data.sounds.split("\n")) {
+        const [syllable, chars] = line.split(" ");
+        for (const char of chars || "") sounds.set(char, (sounds.get(char) || []).concat(syllable));
+      }
+      const words = data.words.map(([word, kind, reports]) => ({ word, kind, reports, chars: Array.from(word) }));
+      return { words, known: new Set(words.map((w) => w.word)), sounds };
+    });
+  }
+
+  // A keyword cut into the longest words of the vocabulary, from the left; where none starts, two
+  // characters; a single character left over joins the piece before it. A keyword that is one word
+  // (or of three characters or fewer) stays whole.
+  function pieces(keyword, known) {
+    const chars = Array.from(keyword);
+    if (chars.length <= 3 || known.has(keyword)) return [keyword];
+    const out = [];
+    for (let i = 0; i < chars.length; ) {
+      let size = 0;
+      for (let n = Math.min(chars.length - i, 10); n >= 2 && !size; n--) {
+        if (n < chars.length && known.has(chars.slice(i, i + n).join(""))) size = n;
+      }
+      size = size || Math.min(2, chars.length - i);
+      if (size === 1 && out.length) out[out.length - 1] += chars[i];
+      else out.push(chars.slice(i, i + size).join(""));
+      i += size;
+    }
+    return out;
+  }
+
+  // The parts of a query for related results: each keyword cut into pieces (pieces()), each part once.
+  async function parts(query) {
+    const { known } = await vocabulary();
+    return [...new Set(keywords(query).flatMap((k) => pieces(k, known)))];
+  }
+
+  // Related results: the docs that may contain every part of the query (ascending) and the parts each
+  // must still be checked for (as candidatesOf). None when the parts are the query's own keywords.
+  async function related(query) {
+    const words = [...new Set(keywords(query))];
+    const cut = await parts(query);
+    if (cut.length <= words.length) return { parts: cut, ids: [], unchecked: [] };
+    return { parts: cut, ...(await candidatesOf(cut)) };
+  }
+
+  // How far apart the parts stand in a doc: the fewest characters of its folded text (or headline, or
+  // an extra form) holding every part; Infinity when no one text holds them all.
+  function spread(d, partList) {
+    let best = Infinity;
+    for (const text of [d.text, d.title, ...d.terms].map(fold)) {
+      const hits = [];
+      partList.forEach((part, n) => {
+        for (let i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) hits.push([i, i + part.length, n]);
+      });
+      hits.sort((a, b) => a[0] - b[0]);
+      const count = new Array(partList.length).fill(0);
+      let have = 0;
+      for (let lo = 0, hi = 0; hi < hits.length; hi++) { // the shortest window of hits holding every part
+        if (count[hits[hi][2]]++ === 0) have++;
+        while (have === partList.length) {
+          let end = 0;
+          for (let k = lo; k <= hi; k++) end = Math.max(end, hits[k][1]);
+          best = Math.min(best, end - hits[lo][0]);
+          if (--count[hits[lo][2]] === 0) have--;
+          lo++;
+        }
+      }
+    }
+    return best;
+  }
+
+  // Words of the vocabulary a keyword that found nothing may have meant: of its length, read with
+  // the same syllables (tones ignored) or with one character changed; best first (both, then the
+  // same sound, then one character; place names, abbreviations, frequent words; more reports).
+  async function suggestions(keyword, count = 3) {
+    const { words, sounds } = await vocabulary();
+    const chars = Array.from(keyword);
+    const alike = (a, b) => a === b || (sounds.get(a) || []).some((s) => (sounds.get(b) || []).includes(s));
+    const found = [];
+    for (const w of words) {
+      if (w.chars.length !== chars.length || w.word === keyword) continue;
+      const changed = w.chars.filter((c, i) => c !== chars[i]).length;
+      const sound = w.chars.every((c, i) => alike(c, chars[i]));
+      if (!sound && changed !== 1) continue;
+      found.push({ word: w.word, rank: [sound && changed === 1 ? 0 : sound ? 1 : 2, w.kind, -w.reports, w.word] });
+    }
+    found.sort((a, b) => compare(a.rank, b.rank));
+    const sound = found.filter((f) => f.rank[0] < 2); // a word read the same beats any one-character change
+    return (sound.length ? sound : found).slice(0, count).map((f) => f.word);
+  }
+
+  function compare(a, b) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
+  }
+
   // -- excerpts --------------------------------------------------------------------------------
 
   // "2023-11-17" -> "2023年11月17日", as the site writes dates.
@@ -392,15 +502,15 @@
   function excerptParts(text, query, length = 90, forms = []) {
     const { letters, at } = letterIndex(text);
     const spans = [];
-    for (const target of keywords(query)) {
+    for (const [n, target] of keywords(query).entries()) {
       const literal = [];
       for (let i = letters.indexOf(target); i >= 0; i = letters.indexOf(target, i + 1)) literal.push([i, i + target.length]);
       for (const [from, to] of literal.length ? literal : rewriteSpans(letters, target, forms)) {
-        spans.push([at[from], endOf(text, at[to - 1])]);
+        spans.push([at[from], endOf(text, at[to - 1]), n]);
       }
     }
     spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-    const first = spans.length ? spans[0][0] : 0;
+    const first = closest(spans);
     let start = Math.max(0, first - Math.floor(length / 3));
     let end = Math.min(text.length, start + length);
     start = Math.max(0, Math.min(start, end - length));
@@ -419,6 +529,22 @@
     if (pos < end) parts.push([text.slice(pos, end), false]);
     if (end < text.length) parts.push(["……", false]);
     return parts;
+  }
+
+  // Where the excerpt centres: the start of the shortest stretch holding a span of every keyword
+  // found (so that related results show their parts together), the first span if none holds them all.
+  function closest(spans) {
+    if (!spans.length) return 0;
+    const wanted = new Set(spans.map((s) => s[2])).size;
+    let best = [Infinity, spans[0][0]];
+    for (let i = 0; i < spans.length; i++) {
+      const seen = new Set();
+      for (let j = i; j < spans.length && seen.size < wanted; j++) {
+        seen.add(spans[j][2]);
+        if (seen.size === wanted && spans[j][1] - spans[i][0] < best[0]) best = [spans[j][1] - spans[i][0], spans[i][0]];
+      }
+    }
+    return best[1];
   }
 
   function endOf(text, i) {
@@ -442,5 +568,6 @@
   globalThis.guanxinSearch = Object.freeze({
     DATA, ROOT, SEPARATORS, foldChar, fold, keywords, crc32, manifest, postings, intersect, doc, expandRewrites,
     keywordCandidates, candidates, candidatesOf, check, search, regionCounts, inRegion, chineseDate, excerptParts,
+    vocabulary, pieces, parts, related, spread, suggestions,
   });
 })();

@@ -40,16 +40,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import json
 import marshal
 import os
 import struct
 import zlib
+from collections import Counter
 from pathlib import Path
 
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
+from guanxin_site.search.suggest import suggestion_file
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
@@ -65,11 +68,12 @@ FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of
 SEGMENT_ISSUES = 64
 STORE_DOCS = 64  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 24_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
+FREQUENT_GRAMS = 3000  # a segment's most frequent grams kept for the suggestions' vocabulary
 TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
 OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
-_MAGIC = b"GXSEG002"
+_MAGIC = b"GXSEG003"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
-LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
+LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}"
 
 
 def varint(n: int) -> bytes:
@@ -133,7 +137,8 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
         fine[where % FINE][entry[0]] = entry[1:]
     total = sum(len(entry[4]) for entry in entries) + len(entries)
     # Sorted, so that the same lists give the same bytes: an edit's changed sections are found by comparing them.
-    sections = [marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
+    sections = ([marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
+                + [marshal.dumps(frequent_grams(entries))])
     offsets, at = [], 0
     for section in sections:
         offsets.append(at)
@@ -141,6 +146,17 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     offsets.append(at)
     header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, len(rows), *offsets)
     return header + b"".join(sections)
+
+
+def frequent_grams(entries: list[Entry]) -> list[tuple[str, int]]:
+    """A segment's most frequent words and pieces of words (2 to 4 Chinese characters) and the number
+    of its docs that hold each, for the vocabulary of the search's suggestions (suggest.py)."""
+    def chinese(gram: str) -> bool:
+        return all("\u3400" <= c <= "\u9fff" for c in gram)
+
+    found = heapq.nlargest(FREQUENT_GRAMS, ((e[3], e[0]) for e in entries if e[3] >= 3 and 2 <= len(e[0]) <= 4
+                                            and chinese(e[0])))
+    return sorted((gram, count) for count, gram in found)
 
 
 def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[Entry]:
@@ -158,7 +174,7 @@ def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[En
 # so that merging a group reads one stretch of the file and an edit re-merges only the sections it changed.
 _FINE_ORDER = [group + GROUPS * k for group in range(GROUPS) for k in range(FINE // GROUPS)]
 _PLACE = {f: n for n, f in enumerate(_FINE_ORDER)}
-_HEAD = len(_MAGIC) + 16 + 8 * (FINE + 2)
+_HEAD = len(_MAGIC) + 16 + 8 * (FINE + 3)
 
 
 class Segment:
@@ -170,7 +186,7 @@ class Segment:
             head = f.read(_HEAD)
         if len(head) < _HEAD or not head.startswith(_MAGIC):
             raise ValueError(f"not a search segment: {path}")
-        values = struct.unpack(f"<QQ{FINE + 2}Q", head[len(_MAGIC):])
+        values = struct.unpack(f"<QQ{FINE + 3}Q", head[len(_MAGIC):])
         self.total, self.docs, self._offsets = values[0], values[1], values[2:]
         if os.path.getsize(path) != _HEAD + self._offsets[-1]:  # cut short (or grown) after its header
             raise ValueError(f"not a whole search segment: {path}")
@@ -194,9 +210,16 @@ class Segment:
         return [data[_HEAD + self._offsets[n] : _HEAD + self._offsets[n + 1]] for n in range(FINE)]
 
     def rows(self) -> list[str]:
+        return self._section(FINE)
+
+    def frequent(self) -> list[tuple[str, int]]:
+        """frequent_grams() of the segment."""
+        return self._section(FINE + 1)
+
+    def _section(self, n: int):
         with open(self.path, "rb") as f:
-            f.seek(_HEAD + self._offsets[FINE])
-            return marshal.loads(f.read(self._offsets[FINE + 1] - self._offsets[FINE]))
+            f.seek(_HEAD + self._offsets[n])
+            return marshal.loads(f.read(self._offsets[n + 1] - self._offsets[n]))
 
 
 def changed_grams(old: Segment, new: Segment) -> set[str]:
@@ -297,9 +320,11 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
         if stale not in paths:
             stale.unlink(missing_ok=True)
+    suggest, suggest_tag = _write_suggestions(segments, gazetteer, writer, offline)
+    files.append(suggest)
     manifest = {"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
                 "store": STORE_DOCS, "bases": bases, "segments": tags["d"], "sealed": base,
-                "edits": _edits(sealed_files, base), "tailtag": tags["t"]}
+                "edits": _edits(sealed_files, base), "tailtag": tags["t"], "suggest": suggest_tag}
     if offline:
         manifest["offline"] = packed
     text = json.dumps({**manifest, "regions": regions, "region": _region_string(issues, regions)},
@@ -312,6 +337,18 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
                          **({"scripts": packed["i"]} if offline else {})},
               "files": all_files}
     return record, text
+
+
+def _write_suggestions(segments: list[Segment], gazetteer: Gazetteer, writer, offline: bool) -> tuple[str, str]:
+    """The suggestions' vocabulary (suggest.py), named by a tag of its bytes: the file's path and tag."""
+    frequent: Counter = Counter()
+    for segment in segments:
+        frequent.update(dict(segment.frequent()))
+    data = suggestion_file(gazetteer, frequent)
+    tag = hashlib.sha256(data).hexdigest()[:TAG]
+    rel = f"{DATA_DIR}/suggest-{tag}.{'js' if offline else 'json'}"
+    writer.record(rel, *writer.stage(rel, offline_script(rel[len(DATA_DIR) + 1 :], data.decode()) if offline else data))
+    return rel, tag
 
 
 def _edits(sealed_files: list[str], base: str) -> dict[str, list[int]]:

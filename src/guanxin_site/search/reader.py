@@ -64,10 +64,18 @@ class IndexReader:
 
     def site_files(self) -> set[str]:
         """The files search/data/ holds: those the manifest names, packed into scripts offline."""
-        packed = self.manifest.get("offline")
+        packed, suggest = self.manifest.get("offline"), f"suggest-{self.manifest['suggest']}"
         if packed is None:
-            return {*self.files(), "index.json"}
-        return {offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :] for rel in self.files()} | {"index.js"}
+            return {*self.files(), "index.json", f"{suggest}.json"}
+        return ({offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :] for rel in self.files()}
+                | {"index.js", f"{suggest}.js"})
+
+    def suggestions(self) -> dict:
+        """The suggestions' vocabulary file (search/suggest.py)."""
+        name = f"suggest-{self.manifest['suggest']}"
+        if self.manifest.get("offline") is None:
+            return json.loads((self.root / f"{name}.json").read_text(encoding="utf-8"))
+        return script_contents((self.root / f"{name}.js").read_text(encoding="utf-8"))
 
     def _segment_end(self, k: int) -> int:
         return self.manifest["bases"][k + 1] if k + 1 < len(self.manifest["bases"]) else self.manifest["docs"]
