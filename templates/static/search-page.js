@@ -220,7 +220,8 @@
         return;
       }
       rel = { parts: found.parts, order: sortSelect.value === "old" ? ids : ids.slice().reverse(), at: 0, ranked: [], shown: 0 };
-      const named = found.parts.map((part) => `“${part}”`).join("和");
+      const quoted = found.parts.map((part) => `“${part}”`);
+      const named = `${quoted.slice(0, -1).join("、")}和${quoted[quoted.length - 1]}`;
       relatedTitle.textContent = exact.size ? `另有 ${ids.length} 篇报告同时提到${named}（不是完全相同的说法）：`
         : `没有完全相同的说法；以下 ${ids.length} 篇报告同时提到${named}：`;
       relatedBox.hidden = false;

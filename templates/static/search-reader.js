@@ -400,24 +400,27 @@
     });
   }
 
-  // A keyword cut into the longest words of the vocabulary, from the left; where none starts, two
-  // characters; a single character left over joins the piece before it. A keyword that is one word
-  // (or of three characters or fewer) stays whole.
+  // A keyword cut into pieces of two characters or more (of three at most but for words), as many
+  // of them words of the vocabulary
+  // and as few pieces as can be (the longest words: 留守儿童 -> 留守 + 儿童, not 留守儿 + 童); a keyword
+  // that is one word, or of three characters or fewer, stays whole.
   function pieces(keyword, known) {
     const chars = Array.from(keyword);
-    if (chars.length <= 3 || known.has(keyword)) return [keyword];
-    const out = [];
-    for (let i = 0; i < chars.length; ) {
-      let size = 0;
-      for (let n = Math.min(chars.length - i, 10); n >= 2 && !size; n--) {
-        if (n < chars.length && known.has(chars.slice(i, i + n).join(""))) size = n;
+    const n = chars.length;
+    if (n <= 3 || known.has(keyword)) return [keyword];
+    const best = new Array(n + 1).fill(null); // best[i]: [unknown pieces, pieces, cut] for chars[i..]
+    best[n] = [0, 0, []];
+    for (let i = n - 2; i >= 0; i--) {
+      for (let size = 2; size <= Math.min(10, n - i, n - 1); size++) {
+        const rest = best[i + size];
+        if (!rest) continue;
+        const piece = chars.slice(i, i + size).join("");
+        if (size > 3 && !known.has(piece)) continue; // a piece of no word: two or three characters
+        const cost = [rest[0] + (known.has(piece) ? 0 : 1), rest[1] + 1, [piece, ...rest[2]]];
+        if (!best[i] || cost[0] < best[i][0] || (cost[0] === best[i][0] && cost[1] < best[i][1])) best[i] = cost;
       }
-      size = size || Math.min(2, chars.length - i);
-      if (size === 1 && out.length) out[out.length - 1] += chars[i];
-      else out.push(chars.slice(i, i + size).join(""));
-      i += size;
     }
-    return out;
+    return best[0][2];
   }
 
   // The parts of a query for related results: each keyword cut into pieces (pieces()), each part once.
