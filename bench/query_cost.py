@@ -108,6 +108,23 @@ RESULTS_PROBES = {
       total = null;
     }
   }
+  // Issue 25: fewer than ten exact results are followed by related ones (#search-related, data-state
+  // searching | results with data-count | none), and a keyword that found nothing by suggestions
+  // (#search-suggest, data-state searching | shown | none): the first results of such a query are the
+  // ten (or all) related ones, or the suggestion.
+  const related = document.getElementById("search-related");
+  const suggest = document.getElementById("search-suggest");
+  const relatedState = related ? related.dataset.state : undefined;
+  const suggestState = suggest ? suggest.dataset.state : undefined;
+  if (!busy && (relatedState === "searching" || (relatedState !== "results" && suggestState === "searching"))) busy = true;
+  else if (!busy && relatedState === "results") {
+    const more = Array.from(document.getElementById("search-related-results").children).filter(
+      (li) => li.querySelector("a[href]") && li.getBoundingClientRect().height > 0);
+    return { shown: items.length + more.length, total: (total || 0) + parseInt(related.dataset.count, 10), busy,
+             partial, query_seen: seen };
+  } else if (!busy && total === 0 && suggestState === "shown") {
+    return { shown: 1, total: 1, busy, partial, query_seen: seen };
+  }
   return { shown: items.length, total, busy, partial, query_seen: seen };
 }""",
     # Pagefind's Default UI (pagefind-ui.js, zh-cn strings): .pagefind-ui__message says "正在搜索 Q...", then

@@ -82,14 +82,15 @@ def check_related(brute: BruteForce, answers: dict) -> None:
 
 
 def _cuts(word: str, parts: list[str]) -> list[str]:
-    """The parts that, in some order, make up the word exactly (each keyword is cut into pieces)."""
-    out, rest = [], word
-    while rest:
-        piece = next((p for p in sorted(parts, key=len, reverse=True) if rest.startswith(p)), None)
-        assert piece is not None, (word, parts)
-        out.append(piece)
-        rest = rest[len(piece):]
-    return out
+    """Parts that, one after the other, make up the word exactly (each keyword is cut into pieces)."""
+    ways: dict[int, list[str]] = {len(word): []}
+    for at in range(len(word) - 1, -1, -1):
+        for part in parts:
+            if word.startswith(part, at) and at + len(part) in ways:
+                ways[at] = [part, *ways[at + len(part)]]
+                break
+    assert 0 in ways, (word, parts)
+    return ways[0]
 
 
 def test_related_results_are_exactly_the_docs_holding_every_part(related_site, page):
@@ -197,7 +198,9 @@ def test_the_vocabulary_file_holds_places_abbreviations_frequent_words_and_their
     root, brute, _ = related_site
     vocabulary = IndexReader(root / "site").suggestions()
     words = {word: (kind, reports) for word, kind, reports in vocabulary["words"]}
-    assert words["黑河"][0] == 0 and words["嘉荫县"][0] == 0 and words["伊美区"][0] == 0  # places, today's and old names
+    assert words["黑河"][0] == 0 and words["嘉荫县"][0] == 0 and words["嘉荫"][0] == 0  # places, full and short
+    assert words["黑河"][1] == len(holding_all(brute, ["黑河"]))
+    assert "伊美区" not in words and "伊春区" not in words  # places no report names are not offered
     assert words["关工委"][0] == 1 and words["关心下一代工作委员会"][0] == 1
     assert words["留守"] == (2, len(holding_all(brute, ["留守"])))  # a frequent word, with its number of reports
     lines = dict(line.split(" ") for line in vocabulary["sounds"].splitlines())

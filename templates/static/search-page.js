@@ -5,13 +5,16 @@
 // invalid, unavailable (no reader or no index), offline (a copy opened from disk without its index).
 // When fewer than RELATED_BELOW reports hold the query, #search-related shows related results (the
 // reports holding every part of it, search-reader.js related()) with data-state searching, results
-// (and data-count) or none; when a keyword finds nothing, #search-suggest (data-state shown) offers
-// words of the archive it may have meant.
+// (and data-count) or none; when a keyword finds nothing, #search-suggest (data-state searching,
+// then shown or none) offers words of the archive it may have meant.
 (function () {
   "use strict";
   const PAGE_SIZE = 10;
   const RELATED_BELOW = 10; // exact results fewer than a page: related ones follow
-  const RANKED = 40; // related candidates read (newest first) and ranked by how close their parts stand
+  // Related candidates are read newest first (their text is needed) and ranked by how close their parts
+  // stand: the first ten (one or two store files, for a first screen within issue 10's budget), then
+  // RANKED at a time.
+  const RANKED = 40;
 
   function start() {
     const form = document.getElementById("search-form");
@@ -144,8 +147,9 @@
         status.dataset.count = String(count);
       }
       if (count < RELATED_BELOW) {
-        const missing = current.missing;
-        relatedSearch(mine, query, new Set(current.all)).then(() => mine === generation && !count && offer(mine, query, missing))
+        const missing = count ? [] : current.missing;
+        if (missing.length) suggestBox.dataset.state = "searching";
+        relatedSearch(mine, query, new Set(current.all)).then(() => mine === generation && missing.length && offer(mine, query, missing))
           .catch(console.error);
       }
       // The region filter's counts come last: they need each doc's region, which the page reads
@@ -235,7 +239,7 @@
       const cur = rel;
       if (!cur) return;
       while (cur.ranked.length < cur.shown + PAGE_SIZE && cur.at < cur.order.length) {
-        const batch = cur.order.slice(cur.at, cur.at + RANKED);
+        const batch = cur.order.slice(cur.at, cur.at + (cur.at ? RANKED : PAGE_SIZE));
         cur.at += batch.length;
         const docs = await Promise.all(batch.map(search.doc));
         if (mine !== generation) return;
@@ -266,7 +270,11 @@
           links.push(a);
         }
       }
-      if (mine !== generation || !links.length) return;
+      if (mine !== generation) return;
+      if (!links.length) {
+        suggestBox.dataset.state = "none";
+        return;
+      }
       suggestBox.replaceChildren("您要找的是不是：", ...links.flatMap((a, n) => (n ? ["、", a] : [a])), "？");
       suggestBox.hidden = false;
       suggestBox.dataset.state = "shown";

@@ -396,37 +396,41 @@
         for (const char of chars || "") sounds.set(char, (sounds.get(char) || []).concat(syllable));
       }
       const words = data.words.map(([word, kind, reports]) => ({ word, kind, reports, chars: Array.from(word) }));
-      return { words, known: new Set(words.map((w) => w.word)), sounds };
+      return { words, known: new Map(words.map((w) => [w.word, w.reports])), sounds };
     });
   }
 
-  // A keyword cut into pieces of two characters or more (of three at most but for words), as many
-  // of them words of the vocabulary
-  // and as few pieces as can be (the longest words: 留守儿童 -> 留守 + 儿童, not 留守儿 + 童); a keyword
-  // that is one word, or of three characters or fewer, stays whole.
-  function pieces(keyword, known) {
+  // A keyword cut into pieces of two characters or more (of three at most but for words): the cut
+  // most likely as words, scoring each piece by the share of reports holding it (a word of the
+  // vocabulary; a piece of no word as if half a report held it), so that 学习留守儿童 is 学习 + 留守 +
+  // 儿童 rather than two rarer pieces. A keyword that is one word, or of three characters or fewer,
+  // stays whole.
+  function pieces(keyword, known, reports = 1) {
     const chars = Array.from(keyword);
     const n = chars.length;
     if (n <= 3 || known.has(keyword)) return [keyword];
-    const best = new Array(n + 1).fill(null); // best[i]: [unknown pieces, pieces, cut] for chars[i..]
-    best[n] = [0, 0, []];
+    const best = new Array(n + 1).fill(null); // best[i]: [score, cut] of chars[i..]
+    best[n] = [0, []];
     for (let i = n - 2; i >= 0; i--) {
       for (let size = 2; size <= Math.min(10, n - i, n - 1); size++) {
         const rest = best[i + size];
-        if (!rest) continue;
         const piece = chars.slice(i, i + size).join("");
-        if (size > 3 && !known.has(piece)) continue; // a piece of no word: two or three characters
-        const cost = [rest[0] + (known.has(piece) ? 0 : 1), rest[1] + 1, [piece, ...rest[2]]];
-        if (!best[i] || cost[0] < best[i][0] || (cost[0] === best[i][0] && cost[1] < best[i][1])) best[i] = cost;
+        if (!rest || (size > 3 && !known.has(piece))) continue; // a piece of no word: two or three characters
+        const score = rest[0] + Math.log((known.has(piece) ? Math.max(known.get(piece), 1) : 0.5) / reports);
+        if (!best[i] || score > best[i][0]) best[i] = [score, [piece, ...rest[1]]];
       }
     }
-    return best[0][2];
+    return best[0][1];
   }
 
   // The parts of a query for related results: each keyword cut into pieces (pieces()), each part once.
+  // A keyword of four characters is cut in two halves whatever the vocabulary says (pieces of three
+  // characters or more of no word are not made), so the vocabulary is read only for longer ones.
   async function parts(query) {
-    const { known } = await vocabulary();
-    return [...new Set(keywords(query).flatMap((k) => pieces(k, known)))];
+    const words = keywords(query);
+    const { known } = words.some((k) => Array.from(k).length > 4) ? await vocabulary() : { known: new Map() };
+    const { docs } = await manifest();
+    return [...new Set(words.flatMap((k) => pieces(k, known, docs)))];
   }
 
   // Related results: the docs that may contain every part of the query (ascending) and the parts each

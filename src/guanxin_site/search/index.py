@@ -52,7 +52,7 @@ from pathlib import Path
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
-from guanxin_site.search.suggest import suggestion_file
+from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
@@ -68,12 +68,16 @@ FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of
 SEGMENT_ISSUES = 64
 STORE_DOCS = 64  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 24_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
+# The tail's lists are short (one segment's docs) and the text of its grams makes most of a shard: it is
+# compressed with deflate's repeat search too (a third of the Huffman-only size) and cut into shards as if
+# its lists were TAIL_TEXT times their size, so that a query's tail shard costs a few KB, not 30.
+TAIL_TEXT = 4
 FREQUENT_GRAMS = 3000  # a segment's most frequent grams kept for the suggestions' vocabulary
 TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
 OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
-_MAGIC = b"GXSEG003"
+_MAGIC = b"GXSEG004"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
-LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}"
+LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
 
 
 def varint(n: int) -> bytes:
@@ -138,7 +142,7 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     total = sum(len(entry[4]) for entry in entries) + len(entries)
     # Sorted, so that the same lists give the same bytes: an edit's changed sections are found by comparing them.
     sections = ([marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
-                + [marshal.dumps(frequent_grams(entries))])
+                + [marshal.dumps(frequent_grams(entries, vocabulary_names(gazetteer)))])
     offsets, at = [], 0
     for section in sections:
         offsets.append(at)
@@ -148,15 +152,17 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     return header + b"".join(sections)
 
 
-def frequent_grams(entries: list[Entry]) -> list[tuple[str, int]]:
-    """A segment's most frequent words and pieces of words (2 to 4 Chinese characters) and the number
-    of its docs that hold each, for the vocabulary of the search's suggestions (suggest.py)."""
+def frequent_grams(entries: list[Entry], names: frozenset[str]) -> list[tuple[str, int]]:
+    """A segment's most frequent words and pieces of words (2 to 4 Chinese characters), and the names
+    of the suggestions' vocabulary it holds (suggest.vocabulary_names), with the number of its docs
+    that hold each: the counts of the vocabulary (suggest.py)."""
     def chinese(gram: str) -> bool:
         return all("\u3400" <= c <= "\u9fff" for c in gram)
 
     found = heapq.nlargest(FREQUENT_GRAMS, ((e[3], e[0]) for e in entries if e[3] >= 3 and 2 <= len(e[0]) <= 4
                                             and chinese(e[0])))
-    return sorted((gram, count) for count, gram in found)
+    named = {e[0]: e[3] for e in entries if e[0] in names}
+    return sorted({**named, **{gram: count for count, gram in found}}.items())
 
 
 def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[Entry]:
@@ -291,7 +297,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
             docs += segment.docs
         last = len(segments) - 1
         sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
-        tail = shard_count(segments[-1].total, smallest=1) if segments else 0
+        tail = shard_count(segments[-1].total * TAIL_TEXT, smallest=1) if segments else 0
         _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last,
                      tags=tags, offline=offline)
         items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
@@ -424,8 +430,9 @@ def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
     else:
         last = _WORK["last"]
         part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
+        pack = deflate_lists if kind == "i" else deflate
         files = {shard_path(kind, tags[kind], shard): data
-                 for shard, data in write_shards(n, *part, _WORK["parts"][kind]).items()}
+                 for shard, data in write_shards(n, *part, _WORK["parts"][kind], pack).items()}
     if _WORK["offline"]:
         return list(files.items())
     return [(rel, *stage(rel, data)) for rel, data in files.items()]
@@ -503,8 +510,10 @@ def shard_items(shards) -> list[tuple[int, ...]]:
     return [tuple(pieces[group]) for group in sorted(pieces)]
 
 
-def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[int], shards: int) -> dict[int, bytes]:
-    """Some shard files of a part (its segments, their first docs, its number of shards): shard number -> bytes."""
+def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[int], shards: int,
+                 pack=deflate_lists) -> dict[int, bytes]:
+    """Some shard files of a part (its segments, their first docs, its number of shards): shard number -> bytes.
+    pack: how a shard is compressed (the tail's with deflate: see TAIL_TEXT)."""
     fines = sorted({f for shard in wanted for f in fines_of(shard, shards)})
     merged: dict[str, list] = {}
     for segment, base in zip(segments, bases):
@@ -529,7 +538,7 @@ def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[i
             data, _, count = merged[gram]
             encoded = gram.encode()
             parts += [varint(len(encoded)), encoded, varint(count), varint(len(data)), bytes(data)]
-        out[shard] = deflate_lists(b"".join(parts))
+        out[shard] = pack(b"".join(parts))
     return out
 
 

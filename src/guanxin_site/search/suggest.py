@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from guanxin_site.gazetteer import Gazetteer
@@ -29,11 +29,12 @@ NAME, ABBREVIATION, WORD = 0, 1, 2  # kinds of words, in the order suggestions a
 
 def suggestion_file(gazetteer: Gazetteer, frequent: Counter) -> bytes:
     """The JSON file: {"words": [[word, kind, reports], ...], "sounds": "syllable characters\\n..."};
-    words folded, each once (its first kind), kinds as above, reports 0 for names and abbreviations."""
+    words folded, each once (its first kind), kinds as above, reports: how many reports hold it."""
     words: dict[str, tuple[int, int]] = {}
     for kind, names in ((NAME, place_names(gazetteer)), (ABBREVIATION, abbreviations())):
-        for name in names:
-            words.setdefault(fold(name), (kind, frequent.get(fold(name), 0)))
+        for name in map(fold, names):
+            if frequent.get(name):  # only what the archive holds is offered
+                words.setdefault(name, (kind, frequent[name]))
     short = {word: count for word, count in frequent.items() if len(word) <= 3}  # longer ones are mostly phrases
     for word, count in sorted(short.items(), key=lambda item: (-item[1], item[0]))[:FREQUENT_WORDS]:
         words.setdefault(word, (WORD, count))
@@ -41,6 +42,13 @@ def suggestion_file(gazetteer: Gazetteer, frequent: Counter) -> bytes:
     used = {char for word, _, _ in listed for char in word}
     sounds = "".join(line for line in _pinyin_lines() if used.intersection(line.split(" ", 1)[1].strip()))
     return json.dumps({"words": listed, "sounds": sounds}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@lru_cache(maxsize=4)
+def vocabulary_names(gazetteer: Gazetteer) -> frozenset[str]:
+    """The folded names and abbreviations the vocabulary offers when the archive holds them (each
+    segment counts them: index.frequent_grams)."""
+    return frozenset(f for f in map(fold, [*place_names(gazetteer), *abbreviations()]) if len(f) >= 2)
 
 
 def place_names(gazetteer: Gazetteer) -> list[str]:
