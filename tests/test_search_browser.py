@@ -94,6 +94,12 @@ def test_a_result_shows_issue_date_region_and_the_match(site, page):
     assert "2023年11月17日" in first.inner_text()
     region = first.locator(".search-result-region").inner_text()
     assert region in ("黑河市", "伊春市")
+    # Issue 22: the region and the issue are told apart: the link names the report, the issue (whose
+    # headline may name another city) is on its own line, labelled.
+    assert first.locator("h2 a").inner_text() == f"{region}的报告"
+    meta = first.locator(".search-result-meta")
+    assert meta.inner_text().startswith("载于2023年第53期") and meta.locator("cite").count() == 1
+    assert first.locator("h2 a cite").count() == 0
     assert first.locator("mark").first.inner_text() == "顾秀莲"
     assert set(shown_urls(page, site["root"])) == {"2023/53/#heihe", "2023/53/#yichun"}
 
@@ -328,3 +334,24 @@ def test_results_arriving_on_a_slow_link_shift_nothing_in_view(site, browser):  
     shift = page.evaluate("window.__shift")
     context.close()
     assert shift < 0.1, shift
+
+
+def test_a_preview_without_an_index_says_a_built_site_searches(tmp_path, browser):  # noqa: F811
+    """Issue 21: serve's preview builds without an index (as --no-search does); its search page says,
+    in Chinese, that the preview has none and that a site made by build searches."""
+    from test_search import TODAY, new_project
+    from guanxin_site.build import build
+
+    project, _ = new_project(tmp_path, 3)
+    build(project, tmp_path / "site", today=TODAY, search=False)
+    server = Server(tmp_path / "site")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url + "search/?q=五老")
+        page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
+        status = page.text_content("#search-status")
+        assert "没有生成搜索索引" in status and "serve" in status and "guanxin-site build 生成的网站可以搜索" in status
+    finally:
+        context.close()
+        server.close()
