@@ -402,8 +402,8 @@
 
   // A keyword cut into pieces of two characters or more (of three at most but for words): the cut
   // most likely as words, scoring each piece by the share of reports holding it (a word of the
-  // vocabulary; a piece of no word as if half a report held it), so that 学习留守儿童 is 学习 + 留守 +
-  // 儿童 rather than two rarer pieces. A keyword that is one word, or of three characters or fewer,
+  // vocabulary; a piece of no word as if half a report held each two of its characters), so that
+  // 学习留守儿童 is 学习 + 留守 + 儿童 rather than two rarer pieces. A keyword that is one word, or of three characters or fewer,
   // stays whole.
   function pieces(keyword, known, reports = 1) {
     const chars = Array.from(keyword);
@@ -416,7 +416,8 @@
         const rest = best[i + size];
         const piece = chars.slice(i, i + size).join("");
         if (!rest || (size > 3 && !known.has(piece))) continue; // a piece of no word: two or three characters
-        const score = rest[0] + Math.log((known.has(piece) ? Math.max(known.get(piece), 1) : 0.5) / reports);
+        const score = rest[0] + (known.has(piece) ? Math.log(Math.max(known.get(piece), 1) / reports)
+          : (size / 2) * Math.log(0.5 / reports)); // a piece of no word: the longer, the less likely
         if (!best[i] || score > best[i][0]) best[i] = [score, [piece, ...rest[1]]];
       }
     }
