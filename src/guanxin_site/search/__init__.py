@@ -1,10 +1,12 @@
 """Full-text search in Chinese: a static n-gram index written with the site, searched in the browser.
 
 - terms.py: what is matched (folding, the docs, the extra forms of names);
-- index.py: writing the index (segments per group of issues, shards per n-gram hash, the doc store);
+- index.py: writing the index (segments per group of issues, shards per n-gram hash, the doc store;
+  files named by tags of their content; the offline copy's classic scripts);
+- suggest.py: the vocabulary of related results and suggestions;
 - reader.py: reading a built index in Python, as templates/static/search-reader.js does in the browser.
 
-Why not Pagefind (which this replaced; figures in README.md "Search"): with Chinese it matches word
+Why not Pagefind (which this replaced; figures in docs/search.md): with Chinese it matches word
 prefixes of a segmentation the browser does not share, so it misses about a fifth of the reports
 that contain a query, and making it exact took a bundle three times its normal size and most of
 the build's time.
