@@ -82,7 +82,7 @@ mimetypes.add_type("application/json", ".json")
 # The first ten are "on screen" when query_seen, not busy, and shown >= min(10, total) (or, partial,
 # shown >= 10); the first result when shown >= 1 (or total == 0).
 RESULTS_PROBES = {
-    # guanxin-site's /search/ (templates/search.html + static/search-query.js). Results are <li> in #search-results,
+    # guanxin-site's /search/ (templates/search.html, static/search-page.js + static/search-reader.js). Results are <li> in #search-results,
     # each with a link. #search-status says "找到 N 篇包含“Q”的报告" or "没有找到包含“Q”的报告"; the page with
     # its own index also marks it data-state="searching" | "checking" (first results shown, a long query's
     # other candidates still being checked; the text then does not name the query, the field does) |
@@ -107,6 +107,23 @@ RESULTS_PROBES = {
       seen = !!field && field.value.trim() === query;
       total = null;
     }
+  }
+  // Issue 25: fewer than ten exact results are followed by related ones (#search-related, data-state
+  // searching | results with data-count | none), and a keyword that found nothing by suggestions
+  // (#search-suggest, data-state searching | shown | none): the first results of such a query are the
+  // ten (or all) related ones, or the suggestion.
+  const related = document.getElementById("search-related");
+  const suggest = document.getElementById("search-suggest");
+  const relatedState = related ? related.dataset.state : undefined;
+  const suggestState = suggest ? suggest.dataset.state : undefined;
+  if (!busy && (relatedState === "searching" || (relatedState !== "results" && suggestState === "searching"))) busy = true;
+  else if (!busy && relatedState === "results") {
+    const more = Array.from(document.getElementById("search-related-results").children).filter(
+      (li) => li.querySelector("a[href]") && li.getBoundingClientRect().height > 0);
+    return { shown: items.length + more.length, total: (total || 0) + parseInt(related.dataset.count, 10), busy,
+             partial, query_seen: seen };
+  } else if (!busy && total === 0 && suggestState === "shown") {
+    return { shown: 1, total: 1, busy, partial, query_seen: seen };
   }
   return { shown: items.length, total, busy, partial, query_seen: seen };
 }""",

@@ -1,12 +1,50 @@
-"""The plain-Python definition of a segment's doc lists, which search/grams.py computes with numpy.
+"""Plain-Python definitions the search is compared with, written apart from the code under test.
 
-Kept here as the reference the fast version is compared with (tests/test_search_grams.py): a set
-of grams per doc, then one bit mask per gram, read back as the differences between its docs.
+- reference_fold / reference_keywords: what docs/search.md says a query and a text are compared as,
+  written out character by character (search/terms.py folds with a cached translate table; a bug
+  there must show as a difference, not be shared by both sides);
+- reference_docs: every doc of an archive in the index's order;
+- reference_doc_lists: a segment's doc lists, which search/grams.py computes with numpy (a set of
+  grams per doc, read back as the differences between its docs; tests/test_search_grams.py);
+- reference_rewrites: a doc's rewritten forms, by every form of every pair.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from guanxin_site.search.grams import END, MAX_GRAM, PREFIXED
 from guanxin_site.search.index import varint
+from guanxin_site.search.terms import issue_docs
+
+
+def reference_fold(text: str) -> str:
+    """Compose the text (NFC); then each character on its own: NFKC, lower case, and only what is a
+    letter or a digit (Unicode general category L* or N*) is kept."""
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        for c in unicodedata.normalize("NFKC", char).lower():
+            if unicodedata.category(c).startswith(("L", "N")):
+                kept.append(c)
+    return "".join(kept)
+
+
+def reference_keywords(query: str) -> list[str]:
+    """The query cut at every white-space character (str.isspace) and U+FEFF, each piece folded,
+    the empty ones dropped."""
+    pieces, piece = [], []
+    for char in query:
+        if char.isspace() or char == "\ufeff":
+            pieces.append("".join(piece))
+            piece = []
+        else:
+            piece.append(char)
+    pieces.append("".join(piece))
+    return [k for k in map(reference_fold, pieces) if k]
+
+
+def reference_docs(archive, gazetteer) -> list:
+    """Every doc of the archive, oldest issue first (the doc numbers of the index)."""
+    return [doc for issue in reversed(archive.issues) for doc in issue_docs(issue, gazetteer)]
 
 
 def reference_doc_lists(docs) -> dict[str, tuple[int, int, int, bytes]]:

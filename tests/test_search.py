@@ -3,9 +3,9 @@
 Every test here reads an index made by guanxin_site.build.build() itself; the helpers never make
 one (a build that stopped indexing fails them). Three readers are compared:
 - the brute force: every doc of the parsed archive (text, headline, the extra forms of names that
-  search/terms.py documents), folded, and Python's `in`;
+  search/terms.py documents), folded by tests/search_reference.py's own definition, and Python's `in`;
 - search/reader.py, which reads the built files as the browser does;
-- the real templates/static/search-query.js in headless Chromium, for a sample of the queries.
+- the real templates/static/search-reader.js in headless Chromium, for a sample of the queries.
 Queries: the planted cases (abbreviations, short county names, 阵地关爱 which bigrams got wrong),
 random substrings of reports, random CJK strings, mixed ASCII and full-width forms, several
 keywords, and hypothesis-generated ones.
@@ -20,6 +20,7 @@ import random
 import re
 import shutil
 from pathlib import Path
+from unicodedata import category as unicodedata_category
 
 import pytest
 from hypothesis import given, settings
@@ -32,7 +33,8 @@ from guanxin_site.build import build, load_project
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.search import DATA_DIR, MAX_GRAM
 from guanxin_site.search.reader import IndexReader, keywords
-from guanxin_site.search.terms import archive_docs, fold
+from guanxin_site.search.terms import fold
+from search_reference import reference_docs, reference_fold, reference_keywords
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2024, 6, 1)
@@ -158,11 +160,11 @@ class BruteForce:
     """Every doc of the archive, in the index's order (oldest first), scanned with `in`."""
 
     def __init__(self, archive: Archive, gazetteer: Gazetteer):
-        self.docs = archive_docs(archive, gazetteer)
-        self.texts = [doc.texts() for doc in self.docs]
+        self.docs = reference_docs(archive, gazetteer)
+        self.texts = [tuple(map(reference_fold, (doc.text, doc.title, *doc.terms))) for doc in self.docs]
 
     def search(self, query: str) -> set[str]:
-        words = keywords(query)
+        words = reference_keywords(query)
         if not words:
             return set()
         return {doc.url for doc, texts in zip(self.docs, self.texts)
@@ -248,7 +250,7 @@ def test_abbreviations_and_place_names_find_each_other(generated):
     """What the extra forms are for, checked against the raw texts (not the extra forms themselves)."""
     root, archive, gazetteer = generated
     reader = IndexReader(root / "site")
-    docs = archive_docs(archive, gazetteer)
+    docs = reference_docs(archive, gazetteer)
     with_full = {d.url for d in docs if "关心下一代工作委员会" in fold(d.text)}
     with_short = {d.url for d in docs if "关工委" in fold(d.text)}
     assert with_full - with_short and with_short - with_full  # the archive plants both
@@ -297,22 +299,21 @@ def _cached(fixture):
     return _READERS[root]
 
 
-def test_region_counts_and_filter_match_the_docs(generated):
+def test_the_manifest_gives_each_doc_its_region(generated):
+    """The region filter and its counts (search-reader.js regionCounts, inRegion) read each doc's
+    region from the manifest's region string: it must name the stored doc's region."""
     root, archive, gazetteer = generated
     reader = IndexReader(root / "site")
-    ids = reader.search("心理健康")
-    by_region: dict[str, int] = {}
-    for i in ids:
-        region = reader.doc(i).region
-        if region:
-            by_region[region] = by_region.get(region, 0) + 1
-    assert reader.region_counts(ids) == by_region and len(by_region) > 2
+    codes, regions = reader.manifest["region"], reader.manifest["regions"]
+    named = [regions[ord(c) - 65] if c != "-" else "" for c in codes]
+    assert named == [reader.doc(i).region for i in range(reader.manifest["docs"])]
+    assert len(set(named)) > 3 and "" in named  # regions, and the lead texts
 
 
 def test_docs_are_numbered_oldest_first_and_stored_with_their_issue(generated):
     root, archive, gazetteer = generated
     reader = IndexReader(root / "site")
-    docs = archive_docs(archive, gazetteer)
+    docs = reference_docs(archive, gazetteer)
     assert reader.manifest["docs"] == len(docs)
     stored = [reader.doc(i) for i in range(len(docs))]
     assert [d.url for d in stored] == [d.url for d in docs]
@@ -325,7 +326,7 @@ def test_docs_are_numbered_oldest_first_and_stored_with_their_issue(generated):
 # -- the JS reader agrees ----------------------------------------------------------------------
 
 JS_SEARCH = """async (queries) => {
-  const q = await import(new URL("../static/search-query.js", location.href).href);
+  const q = guanxinSearch;
   const out = {};
   for (const query of queries) {
     const ids = await q.search(query);
@@ -368,7 +369,7 @@ def test_folding_and_keywords_are_the_same_in_python_and_the_browser(served, pag
     assert [keywords(v["text"]) for v in vectors] == [v["keywords"] for v in vectors]
     page.goto(served + "search/")
     js = page.evaluate("""async (texts) => {
-      const q = await import(new URL("../static/search-query.js", location.href).href);
+      const q = guanxinSearch;
       return texts.map((t) => [q.fold(t), q.keywords(t)]);
     }""", [v["text"] for v in vectors])
     assert js == [[v["fold"], v["keywords"]] for v in vectors]
@@ -403,7 +404,7 @@ def test_the_browser_rewrites_as_python_does(served, page):
              for folded in map(fold, texts)]
     page.goto(served + "search/")
     js = page.evaluate("""async (cases) => {
-      const q = await import(new URL("../static/search-query.js", location.href).href);
+      const q = guanxinSearch;
       return cases.map(([text, forms]) => q.expandRewrites(text, forms));
     }""", cases)
     python = [expand_rewrites(text, tuple((f, tuple(o)) for f, o in forms)) for text, forms in cases]
@@ -418,11 +419,53 @@ def test_folding_means_what_the_readme_says():
     assert keywords("伊春　火星, 关工委") == ["伊春", "火星", "关工委"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
+       | st.text(alphabet="ＡＢＣａｂＣ１２３①⼀⽉ǅÉéĲ“”、，。　 \t\ufeff五老关工委𠀀", max_size=20))
+def test_fold_and_keywords_agree_with_the_reference(text):
+    """terms.fold (a cached translate table) and reader.keywords against the plain reference."""
+    fold.cache_clear()
+    assert fold(text) == reference_fold(text)
+    assert keywords(text) == reference_keywords(text)
+
+
+def test_the_vectors_are_what_the_reference_says():
+    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
+    assert [(reference_fold(v["text"]), reference_keywords(v["text"])) for v in vectors] == \
+        [(v["fold"], v["keywords"]) for v in vectors]
+
+
+def test_a_planted_folding_bug_is_caught_by_the_differential_test(tmp_path, monkeypatch):
+    """The brute force folds with its own definition: if search/terms.py forgot to keep digits (a
+    planted bug), the index and its reader would agree with each other, and the comparison with the
+    brute force must not."""
+    from guanxin_site.search import terms
+
+    class DigitsDropped(terms._FoldTable):
+        def __missing__(self, code):
+            value = super().__missing__(code)
+            if value is not None and unicodedata_category(chr(code)).startswith("N"):
+                value = self[code] = None
+            return value
+
+    write_generated_archive(tmp_path / "project", 12)
+    monkeypatch.setattr(terms, "_FOLD", DigitsDropped())
+    fold.cache_clear()
+    try:
+        build_site(tmp_path / "project", tmp_path / "site", jobs=1, use_cache=False)
+        brute, reader = BruteForce(*load_archive(tmp_path / "project")), IndexReader(tmp_path / "site")
+        queries = ["33次", "第33次全委会", "11月9日", "2024年", "关工委"]
+        wrong = [q for q in queries if found_urls(reader, q) != brute.search(q)]
+    finally:
+        fold.cache_clear()
+    assert wrong and "关工委" not in wrong
+
+
 def test_excerpt_shows_the_match_highlighted_across_punctuation(served, page):
     page.goto(served + "search/")
     text = "伊春市关工委提出，要弘扬“五老”精神，发挥“五老”作用，关爱留守儿童。" * 3
     parts = page.evaluate("""async ([text, queries]) => {
-      const q = await import(new URL("../static/search-query.js", location.href).href);
+      const q = guanxinSearch;
       return queries.map((query) => q.excerptParts(text, query, 40));
     }""", [text, ["五老作用", "留守儿童", "关工委 火星", "哈尔滨", "ＡＢＣ"]])
     marked = [[t for t, m in p if m] for p in parts]
@@ -440,7 +483,7 @@ def test_excerpt_marks_the_name_as_written_when_found_through_its_other_form(ser
     text = "会议指出，伊春市今年以来成效明显。" * 4 + "传达了省关工委第33次全委会精神，嘉荫县关工委作了发言。"
     forms = [["关工委", ["关心下一代工作委员会"]], ["嘉荫县", ["嘉荫"]]]
     parts = page.evaluate("""async ([text, forms, queries]) => {
-      const q = await import(new URL("../static/search-query.js", location.href).href);
+      const q = guanxinSearch;
       return queries.map((query) => q.excerptParts(text, query, 40, forms));
     }""", [text, forms, ["关心下一代工作委员会", "省关心下一代工作委员会第33", "嘉荫关工委", "火星"]])
     marked = [[t for t, m in p if m] for p in parts]
@@ -461,10 +504,26 @@ def new_project(tmp_path: Path, issues: int) -> tuple[Path, list[Path]]:
 
 
 def index_files(site: Path) -> dict[str, bytes]:
-    """The index's files, and the search page, which carries its manifest."""
+    """The index as the reader sees it, by what each file is: "i/<shard>", "t/<shard>", "d/<segment>-<n>"
+    (the bytes of the file the manifest names for it), the manifest and the search page, which carries
+    it, but for the tags that name the sealed part's files (an edit writes its shards under a tag of
+    its own, a clean build all of them under one). Also checks that search/data/ holds exactly the
+    files the manifest names: none left over, none missing."""
+    reader = IndexReader(site)
+    m = reader.manifest
+    files = {f"{part}/{n:x}": reader.raw(reader.shard_file(part, n))
+             for part, count in (("i", m["shards"]), ("t", m["tail"])) for n in range(count)}
+    for k, tag in enumerate(m["segments"]):
+        files.update({f"d/{k}-{rel.split('-')[1]}": reader.raw(rel) for rel in reader.files() if rel.startswith(f"d/{tag}-")})
     root = site / DATA_DIR
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-    return {**files, "search page": (site / "search" / "index.html").read_bytes()}
+    assert {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} == reader.site_files()
+    untagged = {key: value for key, value in m.items() if key not in ("sealed", "edits")}
+    page = (site / "search" / "index.html").read_text(encoding="utf-8")
+    inline = inline_manifest(site)
+    page = page.replace(json.dumps(inline, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c"), "")
+    assert "search-manifest\"></script>" in page  # the manifest was taken out whole
+    return {**files, "index": json.dumps(untagged, ensure_ascii=False).encode(), "search page": page.encode(),
+            "page manifest": json.dumps({k: v for k, v in inline.items() if k not in ("sealed", "edits")}).encode()}
 
 
 def without_regions(manifest: dict) -> dict:
@@ -512,19 +571,60 @@ def test_an_added_or_edited_issue_gives_the_clean_build_and_reindexes_one_segmen
 
 
 def test_an_added_issue_rewrites_only_the_tail(tmp_path):
-    """The sealed part (all segments but the last) is kept as it is: its files are not even read."""
+    """The sealed part (all segments but the last) is kept as it is: its files are not even read. The
+    tail's files are new files under a new tag, and no file keeps its name with other bytes."""
     project, _ = new_project(tmp_path, 130)
     build_site(project, tmp_path / "site")
     data = tmp_path / "site" / DATA_DIR
     before = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
+    old_bytes = {rel: (data / rel).read_bytes() for rel in before}
     write_archive(project, 1, start=130)
     build_site(project, tmp_path / "site")
     after = {p.relative_to(data).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in data.rglob("*.*")}
     changed = {rel for rel in after if before.get(rel) != after[rel]}
-    assert changed and all(rel.startswith(("t/", "d/2-")) or rel == "index.json" for rel in changed), changed
-    assert any(rel.startswith("i/") for rel in after) and set(before) <= set(after)
+    last = IndexReader(tmp_path / "site").manifest["segments"][-1]
+    assert changed and all(rel.startswith(("t/", f"d/{last}-", "suggest-")) or rel == "index.json" for rel in changed), changed
+    assert [rel for rel in changed if rel in before and rel != "index.json"] == []  # new names, never new bytes
+    assert any(rel.startswith("i/") for rel in after) and {rel for rel in before if rel.startswith("i/")} <= set(after)
+    assert all(old_bytes[rel] == (data / rel).read_bytes() for rel in set(before) & set(after) if rel != "index.json")
     build_site(project, tmp_path / "clean", use_cache=False)
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+
+def test_a_page_with_the_previous_manifest_finds_what_it_did_among_both_builds_files(tmp_path):
+    """A deploy uploads the new build's data files first and the search page (its manifest) later,
+    and deletes the old files last: meanwhile a reader's page may carry either manifest. With the
+    files of both builds side by side, each manifest must read exactly its own build's answers.
+    Checked over an added issue and over an edit of an old issue (which writes sealed shards again)."""
+    project, paths = new_project(tmp_path, 140)
+    build_site(project, tmp_path / "site")
+    steps = [lambda: write_archive(project, 1, start=140),
+             lambda: paths[100].write_text(paths[100].read_text(encoding="utf-8").replace("快速掀起", "迅速掀起", 1),
+                                           encoding="utf-8")]
+    for step in steps:
+        old = tmp_path / "old"
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.copytree(tmp_path / "site", old)
+        old_answers = {q: found_urls(IndexReader(old), q) for q in ("关工委", "心理健康", "嘉荫县", "快速掀起", "迅速掀起")}
+        step()
+        build_site(project, tmp_path / "site")
+        both = tmp_path / "both"
+        shutil.rmtree(both, ignore_errors=True)
+        shutil.copytree(old, both)
+        new_data = tmp_path / "site" / DATA_DIR
+        for path in new_data.rglob("*.bin"):  # the new build's files, uploaded over the old site
+            rel = path.relative_to(new_data)
+            target = both / DATA_DIR / rel
+            assert not target.exists() or target.read_bytes() == path.read_bytes(), rel  # never overwritten
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        on_old_page = IndexReader(both)  # the old index.json: the page not yet replaced
+        assert {q: found_urls(on_old_page, q) for q in old_answers} == old_answers
+        shutil.copy(new_data / "index.json", both / DATA_DIR / "index.json")
+        brute = BruteForce(*load_archive(project))
+        on_new_page = IndexReader(both)
+        assert all(found_urls(on_new_page, q) == brute.search(q) for q in old_answers)
+        assert old_answers != {q: brute.search(q) for q in old_answers}  # the step changed the answers
 
 
 def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tmp_path, monkeypatch):
@@ -552,7 +652,9 @@ def test_an_edit_to_an_old_issue_rewrites_only_the_shards_whose_lists_changed(tm
     sealed = IndexReader(tmp_path / "site").manifest["shards"]
     after = index_files(tmp_path / "site")
     changed = {rel for rel in after if rel.startswith("i/") and after[rel] != before.get(rel)}
-    assert changed == {f"i/{shard:x}.bin" for shard in merged} and 0 < len(merged) < sealed / 2
+    assert changed == {f"i/{shard:x}" for shard in merged} and 0 < len(merged) < sealed / 2
+    edits = IndexReader(tmp_path / "site").manifest["edits"]  # written again under a tag of their own
+    assert len(edits) == 1 and set(next(iter(edits.values()))) == set(merged)
     assert len(stored) == 2  # the edited segment's store files and the tail's
     build_site(project, tmp_path / "clean", use_cache=False)
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
@@ -649,11 +751,9 @@ def test_a_theme_change_renders_the_search_page_again_with_the_kept_index_manife
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
-@pytest.mark.parametrize("option", [{"offline": True}, {"search": False}], ids=["offline", "no-search"])
-def test_builds_without_an_index_still_have_a_search_page(tmp_path, option):
-    """The offline copy opens from file://, where the index could not be read, and --no-search skips it:
-    neither writes an index, and the search page says why instead."""
+def test_a_build_without_search_still_has_a_search_page(tmp_path):
+    """--no-search (and serve's preview) writes no index; the search page says why instead."""
     project, _ = new_project(tmp_path, 3)
-    build(project, tmp_path / "site", today=TODAY, **option)
+    build(project, tmp_path / "site", today=TODAY, search=False)
     assert not (tmp_path / "site" / DATA_DIR).exists()
     assert (tmp_path / "site" / "search" / "index.html").is_file() and inline_manifest(tmp_path / "site") is None

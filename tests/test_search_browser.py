@@ -94,6 +94,12 @@ def test_a_result_shows_issue_date_region_and_the_match(site, page):
     assert "2023年11月17日" in first.inner_text()
     region = first.locator(".search-result-region").inner_text()
     assert region in ("黑河市", "伊春市")
+    # Issue 22: the region and the issue are told apart: the link names the report, the issue (whose
+    # headline may name another city) is on its own line, labelled.
+    assert first.locator("h2 a").inner_text() == f"{region}的报告"
+    meta = first.locator(".search-result-meta")
+    assert meta.inner_text().startswith("载于2023年第53期") and meta.locator("cite").count() == 1
+    assert first.locator("h2 a cite").count() == 0
     assert first.locator("mark").first.inner_text() == "顾秀莲"
     assert set(shown_urls(page, site["root"])) == {"2023/53/#heihe", "2023/53/#yichun"}
 
@@ -267,7 +273,7 @@ def test_the_page_and_a_query_cost_at_most_eight_requests(site, page):
     # Chromium asks for the icon again when the query is written into the address (this server sends no
     # Cache-Control; a host's max-age answers that one from the cache): the icon counts once.
     files = [path for path in requested if not path.startswith("/search/data/") and path != "/static/favicon.svg"]
-    assert sorted(files) == ["/search/", "/static/search-query.js", "/static/site.css"]
+    assert sorted(files) == ["/search/", "/static/search-reader.js", "/static/site.css"]
     data = [path for path in requested if path.startswith("/search/data/")]
     assert data and all(re.fullmatch(r"/search/data/[itd]/[0-9a-f-]+\.bin", path) for path in data), data
     assert len(data) == len(set(data)) and len(files) + 1 + len(data) <= 8, requested
@@ -305,3 +311,47 @@ def test_a_search_replaced_while_the_regions_load_changes_nothing_of_the_new_one
     shown = shown_urls(page, site["root"])
     assert len(shown) == len(set(shown)) and set(shown) == site["brute"].search("心理健康")
     assert int(page.get_attribute("#search-status", "data-count")) == len(shown)
+
+
+def test_results_arriving_on_a_slow_link_shift_nothing_in_view(site, browser):  # noqa: F811
+    """Issue 22: Lighthouse counted a layout shift of 0.157 as the form, the status, the results and
+    the region counts arrived on a slow link. Measured here as Chromium reports it (layout-shift
+    entries, none after input), on a phone's screen with a throttled link: under 0.1, Lighthouse's good."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.add_init_script("""window.__shift = 0;
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
+        .observe({ type: "layout-shift", buffered: true });""")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 150, "downloadThroughput": 160_000,
+                                                  "uploadThroughput": 90_000})
+    page.goto(site["root"] + "search/?q=" + quote("心理健康"))
+    wait_for_results(page)
+    page.wait_for_function("document.querySelector('#search-region option[value]:not([value=\"\"])').textContent.includes('（')")
+    page.wait_for_timeout(300)
+    shift = page.evaluate("window.__shift")
+    context.close()
+    assert shift < 0.1, shift
+
+
+def test_a_preview_without_an_index_says_a_built_site_searches(tmp_path, browser):  # noqa: F811
+    """Issue 21: serve's preview builds without an index (as --no-search does); its search page says,
+    in Chinese, that the preview has none and that a site made by build searches."""
+    from test_search import TODAY, new_project
+    from guanxin_site.build import build
+
+    project, _ = new_project(tmp_path, 3)
+    build(project, tmp_path / "site", today=TODAY, search=False)
+    server = Server(tmp_path / "site")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url + "search/?q=五老")
+        page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
+        status = page.text_content("#search-status")
+        assert "没有生成搜索索引" in status and "serve" in status and "guanxin-site build 生成的网站可以搜索" in status
+    finally:
+        context.close()
+        server.close()

@@ -361,9 +361,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             photo_sources, photos_made = _write_photos(writer, archive, project_dir, cache.path, jobs)
             if progress and search:
                 progress("search", 0, 1)
-            # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
-            search_files, manifest = (_write_search(writer, archive, project.gazetteer, cache.path, use_cache, jobs)
-                                      if search and not project.config.offline else (None, None))
+            search_files, manifest = (_write_search(writer, archive, project.gazetteer, cache.path, use_cache, jobs,
+                                                    project.config.offline) if search else (None, None))
             search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
                                   deps=(*search_page.deps, _digest(manifest)))
             fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
@@ -424,11 +423,12 @@ def _located_template_errors():
 
 
 def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, cache_dir: Path, use_cache: bool,
-                  jobs: int) -> tuple[dict, str]:
+                  jobs: int, offline: bool) -> tuple[dict, str]:
     """search/data/: reused whole when no issue changed; otherwise only changed segments are re-indexed.
+    offline: the offline copy's index, in classic scripts that a page opened from disk can load.
     Returns the record for the next build and the manifest the search page carries."""
-    from guanxin_site.search import MANIFEST, page_manifest, search_key, write_search  # --no-search never loads it
-    key = search_key(archive, gazetteer)
+    from guanxin_site.search import kept_manifest, search_key, write_search  # --no-search never loads it
+    key = search_key(archive, gazetteer, offline)
     previous = writer.previous.get("search") or {}
     files = previous.get("files", [])
     # keep() is not undoable, so check every file first: an index is reused whole or not at all.
@@ -437,15 +437,15 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, ca
     if reusable:
         for rel in files:
             writer.keep(rel)
-        return previous, page_manifest((writer.target / MANIFEST).read_text(encoding="utf-8"))
+        return previous, kept_manifest(writer.target, offline)
     if jobs > 1:
         writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}
     if use_cache:
-        written, manifest = write_search(archive, gazetteer, writer, previous, cache_dir / "search", jobs)
+        written, manifest = write_search(archive, gazetteer, writer, previous, cache_dir / "search", jobs, offline)
     else:
         with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
-            written, manifest = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)
+            written, manifest = write_search(archive, gazetteer, writer, previous, Path(temp), jobs, offline)
     return {"key": key, **written}, manifest
 
 

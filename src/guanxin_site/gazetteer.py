@@ -118,7 +118,6 @@ class Gazetteer:
                                                  _area_short(self.province)) if n)
         self._counties = counties
         self._region_index = _name_index(regions)
-        self._region_by_slug = {p.slug: p for p in regions}
         self._county_index = {r: _name_index(cs) for r, cs in counties.items()}
         self._county_global = _multi_index(c for cs in counties.values() for c in cs)
         self._region_re = _alternation(self._region_index)
@@ -200,9 +199,6 @@ class Gazetteer:
     def region(self, name: str) -> Place | None:
         """Region by exact full name or alias."""
         return self._region_index.get(name)
-
-    def region_by_slug(self, slug: str) -> Place | None:
-        return self._region_by_slug.get(slug)
 
     def region_at_start(self, text: str) -> Place | None:
         """Region whose full name or alias starts the text (leading spaces ignored)."""

@@ -1,18 +1,24 @@
 """Writing the search index: segments of issues -> n-gram shards and the doc store.
 
-The format is specified in README.md ("Search index format"); search-query.js and
+The format is specified in docs/search.md ("Search index format"); search-reader.js and
 reader.py read it. In short, under search/data/:
 
-- index.json: format, counts, the first doc of each segment, the region names and each
-  doc's region as one character;
-- i/<shard>.bin (the sealed part: every segment but the last) and t/<shard>.bin (the tail,
-  the last segment): raw deflate of the doc lists of every gram (and every long name, see
+- index.json: format, counts, the first doc and the tag of each segment, the tags that name the
+  shard files, the region names and each doc's region as one character;
+- i/<tag>-<shard>.bin (the sealed part: every segment but the last) and t/<tag>-<shard>.bin (the
+  tail, the last segment): raw deflate of the doc lists of every gram (and every long name, see
   terms.long_phrases) whose CRC-32 (of its UTF-8) modulo that part's number of shards is
   <shard> (lower-case hex); per gram, sorted by gram: varint length, UTF-8 bytes, varint
   number of docs, varint byte length, then the doc numbers as varint differences (the
   first one plus one);
-- d/<segment>-<n>.bin: raw deflate of a JSON array of that segment's docs n*STORE_DOCS ...
+- d/<segment tag>-<n>.bin: raw deflate of a JSON array of that segment's docs n*STORE_DOCS ...
   (url, headline, issue label, date, region, text, extra terms joined by newlines).
+
+Every file that can change between builds is named by a tag of what decides its bytes (a segment's
+key, the sealed part's, the whole index's), so a page still carrying the previous build's manifest
+never reads a file of the next one: while a deploy uploads the new files before the pages, and
+deletes the old ones after, both kinds of page search correctly. An offline copy (offline=True)
+holds the same files packed into classic scripts (pack_offline).
 
 Docs are numbered oldest issue first, each issue in page order (lead text, then reports).
 
@@ -32,23 +38,27 @@ byte-identical to a clean build's.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import heapq
 import json
 import marshal
 import os
 import struct
 import zlib
+from collections import Counter
 from pathlib import Path
 
 from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
+from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import issue_docs, long_phrases
 from guanxin_site.workers import fork_map
 
-FORMAT = 3
-DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
+FORMAT = 4
+DATA_DIR = "search/data"  # in the site; static/search-reader.js finds it from its own URL
 MANIFEST = f"{DATA_DIR}/index.json"
 # MAX_GRAM: queries up to this long are answered exactly from the doc lists alone. Grams of PREFIXED
 # characters have no lists of their own: they are the prefixes of the MAX_GRAM grams kept with them, in
@@ -59,9 +69,16 @@ FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of
 SEGMENT_ISSUES = 64
 STORE_DOCS = 64  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 24_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
-_MAGIC = b"GXSEG002"
+# The tail's lists are short (one segment's docs) and the text of its grams makes most of a shard: it is
+# compressed with deflate's repeat search too (a third of the Huffman-only size) and cut into shards as if
+# its lists were TAIL_TEXT times their size, so that a query's tail shard costs a few KB, not 30.
+TAIL_TEXT = 4
+FREQUENT_GRAMS = 3000  # a segment's most frequent grams kept for the suggestions' vocabulary
+TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
+OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
+_MAGIC = b"GXSEG004"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
-LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}"
+LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
 
 
 def varint(n: int) -> bytes:
@@ -125,7 +142,8 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
         fine[where % FINE][entry[0]] = entry[1:]
     total = sum(len(entry[4]) for entry in entries) + len(entries)
     # Sorted, so that the same lists give the same bytes: an edit's changed sections are found by comparing them.
-    sections = [marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
+    sections = ([marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
+                + [marshal.dumps(frequent_grams(entries, vocabulary_names(gazetteer)))])
     offsets, at = [], 0
     for section in sections:
         offsets.append(at)
@@ -133,6 +151,19 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
     offsets.append(at)
     header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, len(rows), *offsets)
     return header + b"".join(sections)
+
+
+def frequent_grams(entries: list[Entry], names: frozenset[str]) -> list[tuple[str, int]]:
+    """A segment's most frequent words and pieces of words (2 to 4 Chinese characters), and the names
+    of the suggestions' vocabulary it holds (suggest.vocabulary_names), with the number of its docs
+    that hold each: the counts of the vocabulary (suggest.py)."""
+    def chinese(gram: str) -> bool:
+        return all("\u3400" <= c <= "\u9fff" for c in gram)
+
+    found = heapq.nlargest(FREQUENT_GRAMS, ((e[3], e[0]) for e in entries if e[3] >= 3 and 2 <= len(e[0]) <= 4
+                                            and chinese(e[0])))
+    named = {e[0]: e[3] for e in entries if e[0] in names}
+    return sorted({**named, **{gram: count for count, gram in found}}.items())
 
 
 def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[Entry]:
@@ -150,7 +181,7 @@ def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[En
 # so that merging a group reads one stretch of the file and an edit re-merges only the sections it changed.
 _FINE_ORDER = [group + GROUPS * k for group in range(GROUPS) for k in range(FINE // GROUPS)]
 _PLACE = {f: n for n, f in enumerate(_FINE_ORDER)}
-_HEAD = len(_MAGIC) + 16 + 8 * (FINE + 2)
+_HEAD = len(_MAGIC) + 16 + 8 * (FINE + 3)
 
 
 class Segment:
@@ -162,7 +193,7 @@ class Segment:
             head = f.read(_HEAD)
         if len(head) < _HEAD or not head.startswith(_MAGIC):
             raise ValueError(f"not a search segment: {path}")
-        values = struct.unpack(f"<QQ{FINE + 2}Q", head[len(_MAGIC):])
+        values = struct.unpack(f"<QQ{FINE + 3}Q", head[len(_MAGIC):])
         self.total, self.docs, self._offsets = values[0], values[1], values[2:]
         if os.path.getsize(path) != _HEAD + self._offsets[-1]:  # cut short (or grown) after its header
             raise ValueError(f"not a whole search segment: {path}")
@@ -186,9 +217,16 @@ class Segment:
         return [data[_HEAD + self._offsets[n] : _HEAD + self._offsets[n + 1]] for n in range(FINE)]
 
     def rows(self) -> list[str]:
+        return self._section(FINE)
+
+    def frequent(self) -> list[tuple[str, int]]:
+        """frequent_grams() of the segment."""
+        return self._section(FINE + 1)
+
+    def _section(self, n: int):
         with open(self.path, "rb") as f:
-            f.seek(_HEAD + self._offsets[FINE])
-            return marshal.loads(f.read(self._offsets[FINE + 1] - self._offsets[FINE]))
+            f.seek(_HEAD + self._offsets[n])
+            return marshal.loads(f.read(self._offsets[n + 1] - self._offsets[n]))
 
 
 def changed_grams(old: Segment, new: Segment) -> set[str]:
@@ -211,29 +249,44 @@ def fines_of(shard: int, shards: int) -> range:
 _WORK: dict = {}  # state the forked children inherit
 
 
+def shard_path(part: str, tag: str, shard: int) -> str:
+    return f"{DATA_DIR}/{part}/{tag}-{shard:x}.bin"
+
+
+def store_path(tag: str, block: int) -> str:
+    return f"{DATA_DIR}/d/{tag}-{block}.bin"
+
+
+def _tag(*pieces: str) -> str:
+    return hashlib.sha256("\0".join(pieces).encode()).hexdigest()[:TAG]
+
+
 def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], writer, previous: dict,
-                cache_dir: Path, version: str, jobs: int) -> tuple[dict, str]:
+                cache_dir: Path, version: str, jobs: int, offline: bool = False) -> tuple[dict, str]:
     """Write the index of the issues (oldest first) through a SiteWriter (stage, record, keep).
 
     The last segment is the tail, indexed in shards of its own (t/); the others make the sealed
     part (i/), which is kept from the previous build (previous: the record this returned then) when its
     segments are the same: adding an issue rewrites only the tail's files. When an older segment
     changed without changing its number of docs (an edit to an old issue), only the sealed shards
-    holding a gram whose list changed, and that segment's store files, are written again. Returns
-    the record for the next build ({"sealed": {"key", "files", "segments", "shards", "bases",
-    "version"}, "files": every file}) and the text of the manifest (MANIFEST). cache_dir holds the
-    segment files (those of segments that no longer exist are removed).
+    holding a gram whose list changed, and that segment's store files, are written again, under the
+    new sealed part's tag (the manifest's "edits" name them). offline: the files packed into classic
+    scripts (pack_offline), the sealed part written whole when it changed. Returns the record for the
+    next build ({"sealed": {"key", "base", "files", "segments", "shards", "bases", "version"}, "files":
+    every file}) and the text of the manifest (MANIFEST). cache_dir holds the segment files (those of
+    segments that no longer exist are removed).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     use = SharedUse(cache_dir)  # another build may share the segments (build, and build --drafts -o preview)
     cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
     keys = [segment_key(cut, version) for cut in cuts]
     paths = [cache_dir / f"{key}.seg" for key in keys]
-    sealed_key = hashlib.sha256("\0".join([str(FORMAT), *keys[:-1]]).encode()).hexdigest()
+    sealed_key = hashlib.sha256("\0".join([str(FORMAT), f"offline={offline}", *keys[:-1]]).encode()).hexdigest()
     old = previous.get("sealed") or {}
-    keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None
-                   and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
+    keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None and old.get("base")
+                   and (not offline or "scripts" in old) and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
     todo = [n for n, path in enumerate(paths) if (n == len(paths) - 1 or not keep_sealed) and not _valid(path)]
+    tags = {"i": sealed_key[:TAG], "t": _tag(str(FORMAT), f"offline={offline}", *keys), "d": [key[:TAG] for key in keys]}
     _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
     files: list[str] = []
     try:
@@ -246,22 +299,29 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
             docs += segment.docs
         last = len(segments) - 1
         sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
-        tail = shard_count(segments[-1].total, smallest=1) if segments else 0
-        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last)
+        tail = shard_count(segments[-1].total * TAIL_TEXT, smallest=1) if segments else 0
+        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last,
+                     tags=tags, offline=offline)
         items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
         sealed_files: list[str] = old["files"] if keep_sealed else []
+        base = old["base"] if keep_sealed else tags["i"]
         if not keep_sealed:
-            edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
+            edit = None if offline else _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
             if edit is None:
                 items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
             else:
                 shards, changed, sealed_files = edit
+                base = old["base"]
                 items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
-        for _, staged in fork_map(_write_part, items, jobs, min_items=2, chunk_size=1):
+        tail_files = (f"{DATA_DIR}/t/", f"{DATA_DIR}/d/{tags['d'][-1]}" if segments else f"{DATA_DIR}/t/")
+        made = fork_map(_write_part, items, jobs, min_items=2, chunk_size=1)
+        if offline:  # the parent packs the files, which the children made, into scripts
+            packed, made = _pack_all(made, writer, old.get("scripts") if keep_sealed else None)
+        for _, staged in made:
             for rel, digest, written in staged:
                 writer.record(rel, digest, written)
                 files.append(rel)
-                if not rel.startswith(f"{DATA_DIR}/t/") and not rel.startswith(f"{DATA_DIR}/d/{last}-"):
+                if not rel.startswith(tail_files):
                     sealed_files.append(rel)
     finally:
         _WORK.clear()
@@ -270,15 +330,46 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
             if stale not in paths:
                 stale.unlink(missing_ok=True)
     use.end()
-    manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
-                           "store": STORE_DOCS, "bases": bases, "regions": regions,
-                           "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
-    writer.record(MANIFEST, *writer.stage(MANIFEST, manifest.encode()))
-    all_files = sorted(set(files) | set(sealed_files) | {MANIFEST})
-    record = {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
-                         "bases": bases[:-1], "version": version},
+    suggest, suggest_tag = _write_suggestions(segments, gazetteer, writer, offline)
+    files.append(suggest)
+    manifest = {"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
+                "store": STORE_DOCS, "bases": bases, "segments": tags["d"], "sealed": base,
+                "edits": _edits(sealed_files, base), "tailtag": tags["t"], "suggest": suggest_tag}
+    if offline:
+        manifest["offline"] = packed
+    text = json.dumps({**manifest, "regions": regions, "region": _region_string(issues, regions)},
+                      ensure_ascii=False, separators=(",", ":"))
+    name = OFFLINE_MANIFEST if offline else MANIFEST
+    writer.record(name, *writer.stage(name, pack_manifest(text) if offline else text.encode()))
+    all_files = sorted(set(files) | set(sealed_files) | {name})
+    record = {"sealed": {"key": sealed_key, "base": base, "files": sorted(sealed_files), "segments": keys[:-1],
+                         "shards": sealed, "bases": bases[:-1], "version": version,
+                         **({"scripts": packed["i"]} if offline else {})},
               "files": all_files}
-    return record, manifest
+    return record, text
+
+
+def _write_suggestions(segments: list[Segment], gazetteer: Gazetteer, writer, offline: bool) -> tuple[str, str]:
+    """The suggestions' vocabulary (suggest.py), named by a tag of its bytes: the file's path and tag."""
+    frequent: Counter = Counter()
+    for segment in segments:
+        frequent.update(dict(segment.frequent()))
+    data = suggestion_file(gazetteer, frequent)
+    tag = hashlib.sha256(data).hexdigest()[:TAG]
+    rel = f"{DATA_DIR}/suggest-{tag}.{'js' if offline else 'json'}"
+    writer.record(rel, *writer.stage(rel, offline_script(rel[len(DATA_DIR) + 1 :], data.decode()) if offline else data))
+    return rel, tag
+
+
+def _edits(sealed_files: list[str], base: str) -> dict[str, list[int]]:
+    """The sealed shards written by an edit under another tag than the sealed part's: tag -> shards."""
+    edits: dict[str, list[int]] = {}
+    for rel in sealed_files:
+        if rel.startswith(f"{DATA_DIR}/i/") and rel.endswith(".bin"):
+            tag, shard = rel[len(DATA_DIR) + 3 : -4].split("-")
+            if tag != base:
+                edits.setdefault(tag, []).append(int(shard, 16))
+    return {tag: sorted(shards) for tag, shards in sorted(edits.items())}
 
 
 def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[int], sealed: int,
@@ -290,7 +381,7 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
     old_keys = old.get("segments")
     last = len(keys) - 1
     if (not old_keys or len(old_keys) != last or old.get("shards") != sealed or old.get("bases") != bases[:last]
-            or old.get("files") is None or old.get("version") != version):
+            or old.get("files") is None or old.get("version") != version or not old.get("base")):
         return None
     changed = [n for n in range(last) if keys[n] != old_keys[n]]
     shards: set[int] = set()
@@ -303,9 +394,10 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
         except (OSError, ValueError, EOFError, TypeError):  # a damaged old file: write everything instead
             return None
         shards.update(gram_hash(gram) % sealed for gram in grams)
-    rewritten = {f"{DATA_DIR}/i/{shard:x}.bin" for shard in shards}
-    kept = [rel for rel in old["files"]
-            if rel not in rewritten and not any(rel.startswith(f"{DATA_DIR}/d/{n}-") for n in changed)]
+    rewritten = {f"-{shard:x}.bin" for shard in shards}
+    gone = tuple(f"{DATA_DIR}/d/{old_keys[n][:TAG]}" for n in changed)
+    kept = [rel for rel in old["files"] if not (rel.startswith(f"{DATA_DIR}/i/") and rel[rel.rindex("-"):] in rewritten)
+            and not rel.startswith(gone)]
     if not _keep_all(kept, writer):
         return None
     return sorted(shards), changed, kept
@@ -336,15 +428,81 @@ def _make_segment(n: int) -> None:
 
 def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
     kind, n = item
-    stage, segments, bases = _WORK["stage"], _WORK["segments"], _WORK["bases"]
+    stage, segments, bases, tags = _WORK["stage"], _WORK["segments"], _WORK["bases"], _WORK["tags"]
     if kind == "d":
-        files = {f"{DATA_DIR}/d/{n}-{block}.bin": data for block, data in store_files(segments[n]).items()}
+        files = {store_path(tags["d"][n], block): data for block, data in store_files(segments[n]).items()}
     else:
         last = _WORK["last"]
         part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
-        files = {f"{DATA_DIR}/{kind}/{shard:x}.bin": data
-                 for shard, data in write_shards(n, *part, _WORK["parts"][kind]).items()}
+        pack = deflate_lists if kind == "i" else deflate
+        files = {shard_path(kind, tags[kind], shard): data
+                 for shard, data in write_shards(n, *part, _WORK["parts"][kind], pack).items()}
+    if _WORK["offline"]:
+        return list(files.items())
     return [(rel, *stage(rel, data)) for rel, data in files.items()]
+
+
+# -- the offline copy ----------------------------------------------------------------------
+
+OFFLINE_MANIFEST = f"{DATA_DIR}/index.js"
+OFFLINE_CALLBACK = "guanxinSearchData"
+
+
+def offline_script(name: str, text: str) -> bytes:
+    """A classic script that hands JSON to the reader: guanxinSearchData(name, "JSON"), the JSON inside
+    a string (parsed much faster than the same object as a literal)."""
+    return f"{OFFLINE_CALLBACK}({json.dumps(name)},{json.dumps(text, ensure_ascii=False)});\n".encode()
+
+
+def script_contents(script: str):
+    """What an offline script hands the reader (offline_script's inverse): its JSON's value."""
+    return json.loads(json.loads(script[script.index(",") + 1 : script.rindex(")")]))
+
+
+def offline_name(rel: str, packed: dict) -> str:
+    """The script of the offline copy that holds a data file: a shard's is that of its number modulo
+    packed[part] (the part's number of scripts), a segment's store files share one."""
+    part, name = rel[len(DATA_DIR) + 1 :].split("/")
+    tag, number = name[: -len(".bin")].split("-")
+    if part == "d":
+        return f"{DATA_DIR}/d/{tag}.js"
+    return f"{DATA_DIR}/{part}/{tag}-{int(number, 16) % packed[part]:x}.js"
+
+
+def _pack_all(made, writer, kept: int | None) -> tuple[dict, list]:
+    """Every data file the children made, packed into the offline copy's scripts and staged: how many
+    scripts the sealed part's shards and the tail's share (packed), and what was staged. kept: the
+    number of the sealed part's scripts when they are kept from the previous build."""
+    files = {rel: data for _, pieces in made for rel, data in pieces}
+    packed = {part: _scripts_for(sum(len(data) for rel, data in files.items() if rel.startswith(f"{DATA_DIR}/{part}/")))
+              for part in ("i", "t")}
+    if kept is not None:
+        packed["i"] = kept
+    return packed, [(None, [(rel, *writer.stage(rel, data)) for rel, data in pack_offline(files, packed).items()])]
+
+
+def _scripts_for(size: int) -> int:
+    """The number of scripts a part's shards share: a power of two, each about OFFLINE_BYTES (1.37 times
+    the shards' size once in base64); the shard counts are powers of two too."""
+    scripts = 1
+    while size * 4 / 3 / scripts > OFFLINE_BYTES:
+        scripts *= 2
+    return scripts
+
+
+def pack_offline(files: dict[str, bytes], packed: dict) -> dict[str, bytes]:
+    """Data files (path -> raw deflate) as the offline copy's scripts: each file base64 in a JSON
+    object by its path (relative to search/data/), as the reader asks for it."""
+    scripts: dict[str, dict[str, str]] = {}
+    for rel in sorted(files):
+        scripts.setdefault(offline_name(rel, packed), {})[rel[len(DATA_DIR) + 1 :]] = base64.b64encode(files[rel]).decode()
+    return {rel: offline_script(rel[len(DATA_DIR) + 1 :], json.dumps(contents, separators=(",", ":")))
+            for rel, contents in scripts.items()}
+
+
+def pack_manifest(text: str) -> bytes:
+    """The manifest as the offline copy's index.js: its JSON handed to the reader as it is."""
+    return offline_script("index.js", text)
 
 
 def shard_items(shards) -> list[tuple[int, ...]]:
@@ -356,8 +514,10 @@ def shard_items(shards) -> list[tuple[int, ...]]:
     return [tuple(pieces[group]) for group in sorted(pieces)]
 
 
-def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[int], shards: int) -> dict[int, bytes]:
-    """Some shard files of a part (its segments, their first docs, its number of shards): shard number -> bytes."""
+def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[int], shards: int,
+                 pack=deflate_lists) -> dict[int, bytes]:
+    """Some shard files of a part (its segments, their first docs, its number of shards): shard number -> bytes.
+    pack: how a shard is compressed (the tail's with deflate: see TAIL_TEXT)."""
     fines = sorted({f for shard in wanted for f in fines_of(shard, shards)})
     merged: dict[str, list] = {}
     for segment, base in zip(segments, bases):
@@ -382,7 +542,7 @@ def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[i
             data, _, count = merged[gram]
             encoded = gram.encode()
             parts += [varint(len(encoded)), encoded, varint(count), varint(len(data)), bytes(data)]
-        out[shard] = deflate_lists(b"".join(parts))
+        out[shard] = pack(b"".join(parts))
     return out
 
 

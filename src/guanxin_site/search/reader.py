@@ -1,10 +1,11 @@
-"""Reading a built index in Python, the way templates/static/search-query.js does in the browser.
+"""Reading a built index in Python, the way templates/static/search-reader.js does in the browser.
 
-Used by the tests (differential against a brute-force scan of the sources) and handy for
-inspecting an index; the build does not use it.
+Used by the tests (differential against a brute-force scan of the sources, tests/search_reference.py)
+and handy for inspecting an index; the build does not use it.
 """
 from __future__ import annotations
 
+import base64
 import bisect
 import json
 import re
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash
+from guanxin_site.search.index import DATA_DIR, MAX_GRAM, PREFIXED, gram_hash, offline_name, script_contents
 from guanxin_site.search.terms import extra_forms, fold
 
-# Keyword separators, as search-query.js SEPARATORS: str.isspace() characters plus U+FEFF.
+# Keyword separators, as search-reader.js SEPARATORS: str.isspace() characters plus U+FEFF.
 SEPARATORS = re.compile("[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
@@ -40,19 +41,62 @@ class StoredDoc:
 
 
 class IndexReader:
+    """A built index, the web's (index.json and .bin files) or the offline copy's (index.js and the
+    scripts holding the same files)."""
+
     def __init__(self, site: Path):
         self.root = Path(site) / DATA_DIR
-        self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
-        self.fetched: set[str] = set()  # files read, as the browser would fetch them
+        if (self.root / "index.json").is_file():
+            self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+        else:
+            self.manifest = script_contents((self.root / "index.js").read_text(encoding="utf-8"))
+        self._edited = {shard: tag for tag, shards in self.manifest["edits"].items() for shard in shards}
         self._shard = cache(self._read_shard)
         self._store = cache(self._read_store)
+        self._script = cache(lambda name: script_contents((self.root / name).read_text(encoding="utf-8")))
+
+    def files(self) -> list[str]:
+        """Every data file the manifest names (relative to search/data/), as the reader asks for them."""
+        m = self.manifest
+        return ([self.shard_file("i", s) for s in range(m["shards"])] + [self.shard_file("t", s) for s in range(m["tail"])]
+                + [f"d/{tag}-{block}.bin" for k, tag in enumerate(m["segments"])
+                   for block in range(-(-(self._segment_end(k) - m["bases"][k]) // m["store"]))])
+
+    def site_files(self) -> set[str]:
+        """The files search/data/ holds: those the manifest names, packed into scripts offline."""
+        packed, suggest = self.manifest.get("offline"), f"suggest-{self.manifest['suggest']}"
+        if packed is None:
+            return {*self.files(), "index.json", f"{suggest}.json"}
+        return ({offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :] for rel in self.files()}
+                | {"index.js", f"{suggest}.js"})
+
+    def suggestions(self) -> dict:
+        """The suggestions' vocabulary file (search/suggest.py)."""
+        name = f"suggest-{self.manifest['suggest']}"
+        if self.manifest.get("offline") is None:
+            return json.loads((self.root / f"{name}.json").read_text(encoding="utf-8"))
+        return script_contents((self.root / f"{name}.js").read_text(encoding="utf-8"))
+
+    def _segment_end(self, k: int) -> int:
+        return self.manifest["bases"][k + 1] if k + 1 < len(self.manifest["bases"]) else self.manifest["docs"]
+
+    def shard_file(self, part: str, number: int) -> str:
+        tag = self._edited.get(number, self.manifest["sealed"]) if part == "i" else self.manifest["tailtag"]
+        return f"{part}/{tag}-{number:x}.bin"
+
+    def raw(self, rel: str) -> bytes:
+        """A data file's bytes (raw deflate), from the file or from the offline script holding it."""
+        packed = self.manifest.get("offline")
+        if packed is None:
+            return (self.root / rel).read_bytes()
+        script = offline_name(f"{DATA_DIR}/{rel}", packed)[len(DATA_DIR) + 1 :]
+        return base64.b64decode(self._script(script)[rel])
 
     def _read(self, rel: str) -> bytes:
-        self.fetched.add(rel)
-        return zlib.decompress((self.root / rel).read_bytes(), -15)
+        return zlib.decompress(self.raw(rel), -15)
 
     def _read_shard(self, part: str, number: int) -> dict[str, tuple[int, bytes]]:
-        data = self._read(f"{part}/{number:x}.bin")
+        data = self._read(self.shard_file(part, number))
         grams, at = {}, 0
         while at < len(data):
             length, at = _varint(data, at)
@@ -65,7 +109,7 @@ class IndexReader:
         return grams
 
     def _read_store(self, segment: int, block: int) -> list:
-        return json.loads(self._read(f"d/{segment}-{block}.bin"))
+        return json.loads(self._read(f"d/{self.manifest['segments'][segment]}-{block}.bin"))
 
     def postings(self, gram: str) -> list[int]:
         """The sealed part's list, then the tail's. A gram of PREFIXED characters: the union of the
@@ -109,15 +153,6 @@ class IndexReader:
         if not words:
             return []
         return sorted(set.intersection(*(set(self.keyword_docs(w)) for w in words)))
-
-    def region_counts(self, ids: list[int]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for doc_id in ids:
-            code = ord(self.manifest["region"][doc_id]) - 65
-            if code >= 0:
-                name = self.manifest["regions"][code]
-                counts[name] = counts.get(name, 0) + 1
-        return counts
 
 
 def _decode(count: int, data: bytes) -> list[int]:

@@ -1,6 +1,6 @@
 """What a search matches: the folded text of each report, and the extra forms it is findable by.
 
-Folding (the same in templates/static/search-query.js fold(), checked by tests/search_vectors.json):
+Folding (the same in templates/static/search-reader.js fold(), checked by tests/search_vectors.json):
 the text is composed (NFC, so an accent typed separately joins its letter), then each character
 on its own is put in Unicode NFKC form and lower-cased, and what comes out is kept
 only if it is a letter or a digit (general category L* or N*). So full-width Ａ１ and half-width a1
@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from guanxin_site.archive import Archive
 from guanxin_site.gazetteer import Gazetteer, Place
 from guanxin_site.models import Issue, Report
 
@@ -95,11 +94,6 @@ def issue_docs(issue: Issue, gazetteer: Gazetteer) -> list[Doc]:
     for report in issue.reports:
         out.append(_doc(issue, report, report.text, gazetteer))
     return out
-
-
-def archive_docs(archive: Archive, gazetteer: Gazetteer) -> list[Doc]:
-    """Every doc of the archive, oldest issue first (the doc numbers of the index)."""
-    return [doc for issue in reversed(archive.issues) for doc in issue_docs(issue, gazetteer)]
 
 
 def _doc(issue: Issue, report: Report | None, text: str, gazetteer: Gazetteer) -> Doc:
@@ -183,7 +177,7 @@ def _tried(forms: tuple[str, ...]) -> re.Pattern:
 
 def expand_rewrites(folded: str, rewrites: tuple[Rewrite, ...]) -> list[str]:
     """Each occurrence of a form in the folded text (forms tried in the order given, the first that
-    fits taken, as a regular expression's alternatives are; search-query.js does the same), in each of
+    fits taken, as a regular expression's alternatives are; search-reader.js does the same), in each of
     its other forms, with CONTEXT characters of context on each side."""
     if not rewrites:
         return []
