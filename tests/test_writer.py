@@ -208,7 +208,7 @@ def test_a_spare_taken_for_staging_survives_a_build_that_changes_nothing(tmp_pat
 
     project, site, spare = two_builds(tmp_path)
     with SiteWriter(site, project) as writer:
-        writer.prepare()  # takes the spare for staging
+        writer.stager()  # takes the spare for staging
         writer.put("index.html", b"two")  # identical to the live site: nothing written
         assert not writer.commit()
     assert (spare / "index.html").read_bytes() == b"one" and (spare / ".guanxin-site.json").exists()
@@ -227,8 +227,7 @@ def test_a_spare_written_by_workers_of_a_failed_build_is_discarded(tmp_path):
     project, site, spare = two_builds(tmp_path)
     with pytest.raises(RuntimeError):
         with SiteWriter(site, project) as writer:
-            writer.prepare()
-            writer.stage("index.html", b"from a failed build")  # as a forked worker does; never recorded
+            writer.stager().stage("index.html", b"from a failed build")  # as a worker does; never recorded
             raise RuntimeError("a later page failed")
     assert not spare.exists() or b"failed" not in (spare / "index.html").read_bytes()
     with SiteWriter(site, project) as writer:

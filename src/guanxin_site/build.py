@@ -18,7 +18,8 @@ import pickle
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -34,11 +35,11 @@ from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.planner import SEARCH_PAGE, Page, left_out, plan
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
-from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
+from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
-from guanxin_site.workers import fork_map, uses_workers
-from guanxin_site.writer import SiteWriter, output_lock, read_manifest
+from guanxin_site.workers import process_map
+from guanxin_site.writer import SiteWriter, Stager, output_lock, read_manifest
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
@@ -101,41 +102,31 @@ def _setting_line(project_dir: Path, key: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
 
 
-# State shared with forked workers: read in the children, which inherit it when forked.
-# Only _shared_with_workers writes it, for the length of one block.
-_WORK: dict = {}
+@dataclass
+class _ParseTask:
+    """Parsing one issue file (a task for workers.process_map: everything it needs, picklable)."""
 
+    project_dir: Path
+    gazetteer: Gazetteer
+    config: SiteConfig
+    resolved_dirs: dict = field(default_factory=dict)  # per process: folders already resolved (reader.read_source)
 
-@contextmanager
-def _shared_with_workers(**state):
-    """Hand `state` to the workers forked inside the block; gone afterwards, whatever happens
-    (a long-running serve must not keep a failed build's archive in memory)."""
-    _WORK.update(state)
-    try:
-        yield
-    finally:
-        for name in state:
-            _WORK.pop(name, None)
+    def __call__(self, path: Path) -> tuple:
+        source = read_source(path, self.project_dir, self.resolved_dirs)
+        if isinstance(source, ContentError):
+            return ("error", [source], False)
+        try:
+            return ("ok", parse_issue(source, self.project_dir, self.gazetteer, self.config.publisher), None)
+        except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
+            return ("error", exc.errors, exc.draft)
 
-
-def _parse_path(path: Path) -> tuple:
-    project_dir, gazetteer, config = _WORK["project_dir"], _WORK["gazetteer"], _WORK["config"]
-    source = read_source(path, project_dir, _WORK["resolved_dirs"])
-    if isinstance(source, ContentError):
-        return ("error", [source], False)
-    try:
-        return ("ok", parse_issue(source, project_dir, gazetteer, config.publisher), None)
-    except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
-        return ("error", exc.errors, exc.draft)
-
-
-def _parse_in_worker(path: Path) -> tuple:
-    """Parse in a forked child and pickle the issue there: the parent unpickles it and writes
-    the same bytes to the parse cache, instead of pickling every issue a second time."""
-    kind, payload, extra = _parse_path(path)
-    if kind == "ok":
-        return (kind, None, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-    return (kind, payload, extra)
+    def pickled(self, path: Path) -> tuple:
+        """Parse in a worker and pickle the issue there: this process unpickles it and writes
+        the same bytes to the parse cache, instead of pickling every issue a second time."""
+        kind, payload, extra = self(path)
+        if kind == "ok":
+            return (kind, None, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        return (kind, payload, extra)
 
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
@@ -158,24 +149,20 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
         if cached is not None:
             results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
-    in_children = uses_workers(jobs, len(todo))
-    if in_children:
-        gc.freeze()  # forked children then leave the objects made so far alone instead of copying their pages
+    task = _ParseTask(project_dir, gazetteer, config)
     try:
-        with _shared_with_workers(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={}):
-            if use_cache:
-                cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
-            for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
-                path = todo[index]
-                if kind == "ok":
-                    payload = payload if extra is None else pickle.loads(extra)
-                    cache.put(rels[path], identities[path], payload, project_dir, extra)
-                results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
+        if use_cache:
+            cache.stream_base(project_dir)  # a cold parse writes the cache as results arrive
+        for index, (kind, payload, extra) in process_map(task, todo, jobs, child_task=task.pickled):
+            path = todo[index]
+            if kind == "ok":
+                payload = payload if extra is None else pickle.loads(extra)
+                cache.put(rels[path], identities[path], payload, project_dir, extra)
+            results[path] = (kind, payload, None if kind == "ok" else extra)  # the pickled bytes are in the cache now
         if use_cache:
             cache.save(project_dir, set(rels.values()))
     finally:
         cache.discard_stream()
-        gc.unfreeze()
 
     errors: list[ContentError] = []
     warnings: list[ContentError] = []
@@ -270,10 +257,18 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: P
                        inputs_unchanged=True)
 
 
-def _render_index(index: int) -> tuple[str, bool]:
-    """Render one page and stage it; in a forked child only the digest travels back."""
-    page = _WORK["pages"][index]
-    return _WORK["writer"].stage(page.output_path, render_page(_WORK["env"], page))
+@dataclass
+class _RenderTask:
+    """Rendering pages and staging them (a task for workers.process_map): in a worker only the
+    digest travels back. A spawned worker makes its own template environment from `templates`."""
+
+    pages: list[Page]
+    templates: Templates
+    stager: Stager
+
+    def __call__(self, index: int) -> tuple[str, bool]:
+        page = self.pages[index]
+        return self.stager.stage(page.output_path, render_page(self.templates.environment(), page))
 
 
 @contextmanager
@@ -319,45 +314,41 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     dirs = theme_dirs(project_dir)
     build_key = _build_key(project, theme_digest(dirs), drafts)
 
-    try:
-        with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
-            previous_pages = writer.previous.get("pages", {}) if use_cache else {}
-            # The search page carries the index's manifest: it is rendered after the index is written.
-            search_page = next(page for page in pages if page.url == SEARCH_PAGE)
-            fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
-            stale = []
-            for n, page in enumerate(pages):
-                reused = (page is search_page
-                          or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
-                if not reused:
-                    stale.append(n)
-            bytecode = project_dir / CACHE_DIR / "templates" if use_cache else None
-            env = make_environment(project_dir, project.config, bytecode)
-            env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
-            if uses_workers(jobs, len(stale)):
-                writer.prepare()  # children stage pages themselves: the directory must exist before they fork
-                gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
-            with _located_template_errors(), _shared_with_workers(env=env, pages=pages, writer=writer):
-                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+    with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
+        previous_pages = writer.previous.get("pages", {}) if use_cache else {}
+        # The search page carries the index's manifest: it is rendered after the index is written.
+        search_page = next(page for page in pages if page.url == SEARCH_PAGE)
+        fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
+        stale = []
+        for n, page in enumerate(pages):
+            reused = (page is search_page
+                      or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
+            if not reused:
+                stale.append(n)
+        templates = Templates(project_dir, project.config, project.gazetteer,
+                              project_dir / CACHE_DIR / "templates" if use_cache else None)
+        env = templates.environment()
+        with _located_template_errors():
+            if stale:
+                task = _RenderTask(pages, templates, writer.stager())
+                for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
                     writer.record(pages[stale[index]].output_path, *staged)
                     if progress and (done % 200 == 0 or done == len(stale)):
                         progress("render", done, len(stale))
-            _write_static(writer, dirs)
-            attachments = _write_attachments(writer, archive, project_dir)
-            photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
-            if progress and search:
-                progress("search", 0, 1)
-            # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
-            search_files, manifest = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
-                                      if search and not project.config.offline else (None, None))
-            search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
-                                  deps=(*search_page.deps, _digest(manifest)))
-            fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
-            rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
-            changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "photos": photo_sources, "search": search_files}, jobs=jobs)
-    finally:
-        gc.unfreeze()
+        _write_static(writer, dirs)
+        attachments = _write_attachments(writer, archive, project_dir)
+        photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
+        if progress and search:
+            progress("search", 0, 1)
+        # The offline copy opens from file://, where browsers refuse the index's fetches: its search page says so.
+        search_files, manifest = (_write_search(writer, archive, project.gazetteer, project_dir, use_cache, jobs)
+                                  if search and not project.config.offline else (None, None))
+        search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
+                              deps=(*search_page.deps, _digest(manifest)))
+        fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
+        rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
+        changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
+                                 "photos": photo_sources, "search": search_files}, jobs=jobs)
     skipped = left_out(project.config)
     if use_cache:
         _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
@@ -421,8 +412,6 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
         for rel in files:
             writer.keep(rel)
         return previous, page_manifest((writer.target / MANIFEST).read_text(encoding="utf-8"))
-    if jobs > 1:
-        writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}
     if use_cache:
         written, manifest = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
@@ -446,10 +435,6 @@ def _write_static(writer: SiteWriter, dirs: list[Path]) -> None:
                 writer.put(rel, path.read_bytes())
 
 
-def _make_photo(photo) -> dict[str, str]:
-    return make_renditions(_WORK["project_dir"], photo)
-
-
 def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs: int) -> tuple[list[str], int]:
     """Publish every photo's renditions beside its issue page. Renditions missing from the photo
     cache are made first, spread over the build's processes; returns the photos' sources (inputs
@@ -457,9 +442,9 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
     unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
     indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
-    _WORK.update(project_dir=project_dir)
     try:
-        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
+        for n, index in process_map(partial(make_renditions, project_dir), todo, jobs, min_items=PHOTOS_PER_WORKER,
+                                    chunk_size=1):
             indexes[todo[n].digest] = index
     except ImageProblem as exc:  # the photo changed into something unreadable since it was parsed
         issue, photo = next((i, p) for i in archive.issues for p in i.photos if p.source == exc.source)

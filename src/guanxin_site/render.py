@@ -18,6 +18,7 @@ import markupsafe
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
 from guanxin_site.errors import GuanxinError
+from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.planner import Page
 
 TEMPLATES_DIR = "templates"
@@ -94,8 +95,10 @@ def script_json(text: str) -> markupsafe.Markup:
     return markupsafe.Markup(text.replace("<", "\\u003c"))
 
 
-def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
+def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None,
+                     gazetteer: Gazetteer | None = None) -> jinja2.Environment:
+    """bytecode_dir keeps compiled templates between builds (Jinja checks they are current);
+    gazetteer gives the templates the level words (市（地）, 全省)."""
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
@@ -115,7 +118,27 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     env.globals["site"] = config
     env.globals["inline_file"] = inline_file
     env.globals["generator"] = f"guanxin-site {__version__}"
+    if gazetteer is not None:
+        env.globals["gazetteer"] = gazetteer
     return env
+
+
+class Templates:
+    """What a build renders with, as data: a worker process (spawned ones too) makes the same
+    environment from it. The environment is made once per process and never pickled."""
+
+    def __init__(self, project_dir: Path, config: SiteConfig, gazetteer: Gazetteer | None = None,
+                 bytecode_dir: Path | None = None):
+        self.project_dir, self.config, self.gazetteer, self.bytecode_dir = project_dir, config, gazetteer, bytecode_dir
+        self._env: jinja2.Environment | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_env": None}
+
+    def environment(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = make_environment(self.project_dir, self.config, self.bytecode_dir, self.gazetteer)
+        return self._env
 
 
 def page_root(page: Page, config: SiteConfig) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
 from guanxin_site.fsutil import replace_file
-from guanxin_site.workers import fork_map
+from guanxin_site.workers import process_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
 STAGING_MARK = ".guanxin-staging"
@@ -196,7 +196,6 @@ class _Staging:
         self.path = path
         self.files = files  # what the directory already holds: path -> sha256
         self.spare_manifest = spare_manifest  # the spare's manifest, when the spare was taken
-        self._made_dirs: set[str] = set()
 
     @classmethod
     def open(cls, target: Path) -> "_Staging":
@@ -213,21 +212,11 @@ class _Staging:
         (path / STAGING_MARK).write_bytes(b"")
         return cls(path, {}, None)
 
-    def write(self, rel: str, digest: str, data: bytes) -> None:
-        if self.files.get(rel) == digest:
-            return  # the spare holds these bytes already
-        path = os.path.join(self.path, rel)
-        self._make_dir(os.path.dirname(path))
-        if rel in self.files:
-            replace_file(Path(path), data, sync=False)  # staged, synced before the swap; may be a hard link to the live site: never write through it
-        else:
-            _write_new(path, data)
-
     def link_unchanged(self, live: Path, files: dict[str, str], kept: set[str], jobs: int) -> None:
         """Hard-link the live site's unchanged files in (those the spare lacks or holds older),
         and drop what the new site no longer has."""
         links = [rel for rel in sorted(kept) if self.files.get(rel) != files[rel]]
-        for _ in fork_map(lambda rel: self._link(live / rel, self.path / rel, rel in self.files), links, jobs):
+        for _ in process_map(_Linker(live, self.path, frozenset(self.files)), links, jobs):
             pass
         for rel in sorted(set(self.files) - set(files)):
             _remove_file(self.path, rel)
@@ -252,28 +241,91 @@ class _Staging:
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def _make_dir(self, folder: str) -> None:
-        """mkdir once per folder; pages come in URL order, so the parent is usually there already
-        (os.makedirs would stat it first, for every page)."""
-        if folder in self._made_dirs:
-            return
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-        self._made_dirs.add(folder)
 
-    def _link(self, source: Path, dest: Path, replace: bool) -> None:
-        self._make_dir(os.path.dirname(dest))
-        if replace:
+class Stager:
+    """Puts a file's bytes into one build's staging folder, unless the live site holds them already.
+
+    Made only by SiteWriter.stager(), which creates the folder first, so nothing can stage into a
+    folder that is not there. It touches only the file system and pickles, so worker processes
+    (forked or spawned) stage pages with it themselves; the SiteWriter of the build then
+    records each result (SiteWriter.record)."""
+
+    def __init__(self, target: Path, folder: Path, live: dict[str, str], held: dict[str, str]):
+        self.target = target
+        self.folder = folder
+        self.live = live  # what the live site holds: path -> sha256
+        self.held = held  # what the staging folder holds already (a spare's files)
+        self._made_dirs: set[str] = set()  # per process: folders known to exist
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_made_dirs": set()}
+
+    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
+        """Stage a file's bytes; returns (their digest, whether they were written)."""
+        rel = safe_relpath(rel)
+        digest = hashlib.sha256(data).hexdigest()
+        if _live_holds(self.target, self.live, rel, digest):
+            return digest, False
+        self.write(rel, digest, data)
+        return digest, True
+
+    def write(self, rel: str, digest: str, data: bytes) -> None:
+        """Write bytes the live site does not hold (rel already checked by safe_relpath)."""
+        if self.held.get(rel) != digest:  # else the spare holds these bytes already
+            with _os_errors(self.target):
+                path = os.path.join(self.folder, rel)
+                _make_dir(os.path.dirname(path), self._made_dirs)
+                if rel in self.held:  # may be a hard link to the live site: never write through it
+                    replace_file(Path(path), data, sync=False)  # staged: synced before the swap
+                else:
+                    _write_new(path, data)
+        checkpoint("put")
+
+
+def _live_holds(target: Path, live: dict[str, str], rel: str, digest: str) -> bool:
+    """The live site has these bytes at rel, in a regular file (a symlink planted there is never republished)."""
+    if live.get(rel) != digest:
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(target, rel)).st_mode)
+    except OSError:
+        return False
+
+
+class _Linker:
+    """Hard-links an unchanged file of the live site into the staging folder (a task for process_map)."""
+
+    def __init__(self, live: Path, folder: Path, held: frozenset[str]):
+        self.live, self.folder, self.held = live, folder, held
+        self._made_dirs: set[str] = set()
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_made_dirs": set()}
+
+    def __call__(self, rel: str) -> None:
+        dest = self.folder / rel
+        _make_dir(os.path.dirname(dest), self._made_dirs)
+        if rel in self.held:
             with suppress(FileNotFoundError):
                 dest.unlink()
         try:
-            os.link(source, dest)
+            os.link(self.live / rel, dest)
         except OSError:  # file systems without hard links (FAT, some network drives)
-            shutil.copy2(source, dest)
+            shutil.copy2(self.live / rel, dest)
+
+
+def _make_dir(folder: str, made: set[str]) -> None:
+    """mkdir once per folder; pages come in URL order, so the parent is usually there already
+    (os.makedirs would stat it first, for every page)."""
+    if folder in made:
+        return
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    made.add(folder)
 
 
 def swap_in(staging: Path, target: Path) -> None:
@@ -324,6 +376,7 @@ class SiteWriter:
         self.written = 0  # files whose bytes changed
         self._kept: set[str] = set()  # files of the live site the new site keeps as they are
         self._staging: _Staging | None = None  # made when the first new bytes arrive
+        self._stager: Stager | None = None
         self._swapped = False
         self._untouched = False  # commit() found nothing to change
 
@@ -345,27 +398,21 @@ class SiteWriter:
         return self.previous["files"]
 
     def put(self, rel: str, data: bytes) -> None:
-        self.record(rel, *self.stage(rel, data))
-
-    def prepare(self) -> None:
-        """Create the staging directory now, before worker processes that call stage() are forked."""
-        with _os_errors(self.target):
-            self._stage()
-
-    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
-        """Put a file's bytes in the staging directory unless the live site already has them.
-
-        Touches only the file system, so a forked worker can call it (after prepare());
-        the parent then passes the result to record(). Returns (digest, whether written).
-        """
+        """Stage and record one file here; the staging folder is made only when some bytes are new."""
         rel = safe_relpath(rel)
         digest = hashlib.sha256(data).hexdigest()
-        if self.previous_files.get(rel) == digest and self.reusable(rel):
-            return digest, False
-        with _os_errors(self.target):
-            self._stage().write(rel, digest, data)
-        checkpoint("put")
-        return digest, True
+        unchanged = _live_holds(self.target, self.previous_files, rel, digest)
+        if not unchanged:
+            self.stager().write(rel, digest, data)
+        self.record(rel, digest, not unchanged)
+
+    def stager(self) -> Stager:
+        """What stages this build's files, its staging folder created now: hand it to worker
+        processes, then pass what they return to record()."""
+        if self._stager is None:
+            with _os_errors(self.target):
+                self._stager = Stager(self.target, self._stage().path, self.previous_files, self._stage().files)
+        return self._stager
 
     def record(self, rel: str, digest: str, written: bool) -> None:
         rel = safe_relpath(rel)
@@ -389,10 +436,7 @@ class SiteWriter:
 
     def reusable(self, rel: str) -> bool:
         """A regular file of the previous output (a symlink planted there is never republished)."""
-        try:
-            return stat.S_ISREG(os.lstat(os.path.join(self.target, rel)).st_mode)
-        except OSError:
-            return False
+        return _live_holds(self.target, self.previous_files, rel, self.previous_files.get(rel, ""))
 
     @property
     def changed(self) -> bool:

@@ -18,7 +18,7 @@ Docs are numbered oldest issue first, each issue in page order (lead text, then 
 
 How it is built, so that no process holds the whole archive's postings and an added issue
 costs little: issues are cut into segments of SEGMENT_ISSUES (oldest first); each segment is
-indexed on its own (in the build's processes, workers.fork_map; the counting in grams.py) into
+indexed on its own (in the build's processes, workers.process_map; the counting in grams.py) into
 a file in the cache, keyed by its issues' digests: gram -> (first doc, last doc, count, the
 differences after the first), with doc numbers relative to the segment, in FINE sections by
 the gram's CRC-32, plus its docs' store rows. Then each group of sections (CRC % GROUPS) is
@@ -38,13 +38,18 @@ import marshal
 import os
 import struct
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.terms import issue_docs, long_phrases
-from guanxin_site.workers import fork_map
+from guanxin_site.workers import process_map
+
+if TYPE_CHECKING:
+    from guanxin_site.writer import Stager
 
 FORMAT = 3
 DATA_DIR = "search/data"  # in the site; static/search-query.js finds it from its own URL
@@ -207,9 +212,6 @@ def fines_of(shard: int, shards: int) -> range:
 
 # -- the whole index ---------------------------------------------------------------------
 
-_WORK: dict = {}  # state the forked children inherit
-
-
 def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], writer, previous: dict,
                 cache_dir: Path, version: str, jobs: int) -> tuple[dict, str]:
     """Write the index of the issues (oldest first) through a SiteWriter (stage, record, keep).
@@ -232,44 +234,40 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     keep_sealed = (old.get("key") == sealed_key and old.get("files") is not None
                    and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
     todo = [n for n, path in enumerate(paths) if (n == len(paths) - 1 or not keep_sealed) and not _valid(path)]
-    _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
     files: list[str] = []
-    try:
-        for _ in fork_map(_make_segment, todo, jobs, min_items=2, chunk_size=1):
-            pass
-        segments = [Segment(path) for path in paths]
-        bases, docs = [], 0
-        for segment in segments:
-            bases.append(docs)
-            docs += segment.docs
-        last = len(segments) - 1
-        sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
-        tail = shard_count(segments[-1].total, smallest=1) if segments else 0
-        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last)
-        items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
-        sealed_files: list[str] = old["files"] if keep_sealed else []
-        if not keep_sealed:
-            edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
-            if edit is None:
-                items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
-            else:
-                shards, changed, sealed_files = edit
-                items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
-        for _, staged in fork_map(_write_part, items, jobs, min_items=2, chunk_size=1):
-            for rel, digest, written in staged:
-                writer.record(rel, digest, written)
-                files.append(rel)
-                if not rel.startswith(f"{DATA_DIR}/t/") and not rel.startswith(f"{DATA_DIR}/d/{last}-"):
-                    sealed_files.append(rel)
-    finally:
-        _WORK.clear()
+    for _ in process_map(_SegmentTask(cuts, paths, gazetteer), todo, jobs, min_items=2, chunk_size=1):
+        pass
+    segments = [Segment(path) for path in paths]
+    bases, docs = [], 0
+    for segment in segments:
+        bases.append(docs)
+        docs += segment.docs
+    last = len(segments) - 1
+    sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
+    tail = shard_count(segments[-1].total, smallest=1) if segments else 0
+    items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
+    sealed_files: list[str] = old["files"] if keep_sealed else []
+    if not keep_sealed:
+        edit = _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
+        if edit is None:
+            items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
+        else:
+            shards, changed, sealed_files = edit
+            items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
+    task = _PartTask(segments, bases, {"i": sealed, "t": tail}, last, writer.stager()) if items else None
+    for _, staged in process_map(task, items, jobs, min_items=2, chunk_size=1):
+        for rel, digest, written in staged:
+            writer.record(rel, digest, written)
+            files.append(rel)
+            if not rel.startswith(f"{DATA_DIR}/t/") and not rel.startswith(f"{DATA_DIR}/d/{last}-"):
+                sealed_files.append(rel)
     for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
         if stale not in paths:
             stale.unlink(missing_ok=True)
     manifest = json.dumps({"format": FORMAT, "docs": docs, "gram": MAX_GRAM, "shards": sealed, "tail": tail,
                            "store": STORE_DOCS, "bases": bases, "regions": regions,
                            "region": _region_string(issues, regions)}, ensure_ascii=False, separators=(",", ":"))
-    writer.record(MANIFEST, *writer.stage(MANIFEST, manifest.encode()))
+    writer.put(MANIFEST, manifest.encode())
     all_files = sorted(set(files) | set(sealed_files) | {MANIFEST})
     record = {"sealed": {"key": sealed_key, "files": sorted(sealed_files), "segments": keys[:-1], "shards": sealed,
                          "bases": bases[:-1], "version": version},
@@ -322,25 +320,42 @@ def _valid(path: Path) -> bool:
     return True
 
 
-def _make_segment(n: int) -> None:
-    path = _WORK["paths"][n]
-    data = segment_bytes(_WORK["cuts"][n], _WORK["gazetteer"])
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+@dataclass(frozen=True)
+class _SegmentTask:
+    """Writing segment n's file into the cache (a task for workers.process_map)."""
+
+    cuts: list[list[Issue]]
+    paths: list[Path]
+    gazetteer: Gazetteer
+
+    def __call__(self, n: int) -> None:
+        path = self.paths[n]
+        data = segment_bytes(self.cuts[n], self.gazetteer)
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
 
 
-def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
-    kind, n = item
-    stage, segments, bases = _WORK["stage"], _WORK["segments"], _WORK["bases"]
-    if kind == "d":
-        files = {f"{DATA_DIR}/d/{n}-{block}.bin": data for block, data in store_files(segments[n]).items()}
-    else:
-        last = _WORK["last"]
-        part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
-        files = {f"{DATA_DIR}/{kind}/{shard:x}.bin": data
-                 for shard, data in write_shards(n, *part, _WORK["parts"][kind]).items()}
-    return [(rel, *stage(rel, data)) for rel, data in files.items()]
+@dataclass(frozen=True)
+class _PartTask:
+    """Merging and staging a group of shards, or writing a segment's store files (a task for process_map)."""
+
+    segments: list[Segment]
+    bases: list[int]
+    parts: dict[str, int]  # shards of the sealed part ("i") and of the tail ("t")
+    last: int  # the tail's segment
+    stager: Stager
+
+    def __call__(self, item: tuple) -> list[tuple[str, str, bool]]:
+        kind, n = item
+        segments, bases, last = self.segments, self.bases, self.last
+        if kind == "d":
+            files = {f"{DATA_DIR}/d/{n}-{block}.bin": data for block, data in store_files(segments[n]).items()}
+        else:
+            part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
+            files = {f"{DATA_DIR}/{kind}/{shard:x}.bin": data
+                     for shard, data in write_shards(n, *part, self.parts[kind]).items()}
+        return [(rel, *self.stager.stage(rel, data)) for rel, data in files.items()]
 
 
 def shard_items(shards) -> list[tuple[int, ...]]:
