@@ -1,4 +1,7 @@
-"""Spreading stages over forked processes: same results as one process, failures reported, nothing left behind."""
+"""Spreading stages over forked processes: same results as one process, failures reported, nothing left behind.
+
+These tasks are closures, which only fork can hand over: the module pins the fork start method
+(test_start_methods.py covers spawn and forkserver with picklable tasks)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +14,7 @@ from archive_factory import write_archive
 from fork_support import Meeting
 from guanxin_site.build import build
 from guanxin_site.errors import OutputError
-from guanxin_site.workers import MIN_ITEMS, process_map
+from guanxin_site.workers import MIN_ITEMS, START_METHOD_VARIABLE, process_map
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="children are forked on Linux only")
 
@@ -44,6 +47,11 @@ def _children_of_every_thread() -> set[int]:
             except OSError:
                 pass  # gone meanwhile
     return pids
+
+
+@pytest.fixture(autouse=True)
+def forked(monkeypatch):
+    monkeypatch.setenv(START_METHOD_VARIABLE, "fork")
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,7 @@ from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posi
 from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
-from guanxin_site.workers import process_map
+from guanxin_site.workers import process_map, reusing_workers
 from guanxin_site.writer import SiteWriter, Stager, output_lock, read_manifest
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
@@ -287,7 +287,7 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
           today: dt.date | None = None, progress: Progress | None = None, jobs: int | None = None,
           use_cache: bool = True, search: bool = True, offline: bool = False) -> BuildResult:
     """offline: a copy to open from disk (as `offline: true` in site.yaml does)."""
-    with _rare_collections():
+    with _rare_collections(), reusing_workers():  # spawned workers start once per build, not once per stage
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
                       jobs=jobs, use_cache=use_cache, search=search, offline=offline)
 

@@ -54,24 +54,24 @@ def start_method() -> str:
     return chosen
 
 
-def uses_workers(jobs: int, items: int, min_items: int = MIN_ITEMS) -> bool:
+def uses_workers(jobs: int, items: int, min_items: int | None = None) -> bool:
     """Worker processes only where they pay (enough items).
 
     A caller that runs other threads should pass jobs=1 (serve does, once its server runs):
     a forked child gets only the forking thread, and a lock another thread held at the
     fork would stay held in the child."""
-    return jobs > 1 and items >= min_items
+    return jobs > 1 and items >= (MIN_ITEMS if min_items is None else min_items)
 
 
 def process_map(task: Callable[[Any], Any], items: list, jobs: int, *, child_task: Callable[[Any], Any] | None = None,
-                min_items: int = MIN_ITEMS, chunk_size: int | None = None) -> Iterator[tuple[int, Any]]:
+                min_items: int | None = None, chunk_size: int | None = None) -> Iterator[tuple[int, Any]]:
     """Yield (index, task(item)) for every item, in no particular order. Exceptions reach the caller.
 
     task must be picklable (module-level functions, or objects of module-level classes) unless
     the start method is fork. child_task: what children run instead of task (e.g. to return a
-    result that is cheaper to send back, such as an issue already pickled). min_items and
-    chunk_size: for few, heavy items (search index segments), start workers from fewer items
-    and hand them out one by one.
+    result that is cheaper to send back, such as an issue already pickled). min_items (default
+    MIN_ITEMS) and chunk_size: for few, heavy items (search index segments), start workers from
+    fewer items and hand them out one by one.
     """
     if not uses_workers(jobs, len(items), min_items):
         for index, item in enumerate(items):
@@ -85,11 +85,7 @@ def process_map(task: Callable[[Any], Any], items: list, jobs: int, *, child_tas
     children: list[_Child] = []
     with _frozen_objects(method == "fork"):
         try:
-            for _ in range(jobs - 1):
-                child = _Child.start(method, child_task or task, items, size)
-                if child is None:
-                    break  # the system refused another process: the ones there are (or this one) do the work
-                children.append(child)
+            children = _start_children(method, jobs - 1, child_task or task, items, size)
             for child in children:  # after every fork: a forked child must not inherit a running thread
                 child.serve(claims, inbox)
             finished = 0
@@ -99,9 +95,63 @@ def process_map(task: Callable[[Any], Any], items: list, jobs: int, *, child_tas
                 finished += yield from _drain(inbox, block=False)
             while finished < len(children):
                 finished += yield from _drain(inbox, block=True)
-        finally:
+        except BaseException:  # a failure, or the caller stopped early: children may be mid-chunk
             for child in children:
-                child.reap()
+                child.kill()
+            raise
+        for child in children:
+            child.done()
+
+
+def _start_children(method: str, count: int, task, items: list, size: int) -> list[_Child]:
+    """Up to count children holding the task: forked ones inherit it, spawned ones (kept from an
+    earlier map where possible) are sent one pickle of it. Fewer if the system refuses more."""
+    children: list[_Child] = []
+    payload = None
+    for _ in range(count):
+        if method == "fork":
+            child = _Child.forked(task, items, size)
+        else:
+            child = _kept_child(method) or _Child.spawned(method)
+            if child is not None:
+                payload = payload or pickle.dumps(("task", task, items, size), protocol=pickle.HIGHEST_PROTOCOL)
+                child.give(payload)
+        if child is None:
+            break  # the system refused another process: the ones there are (or this one) do the work
+        children.append(child)
+    return children
+
+
+# Spawned children waiting for the next map of the same build (inside reusing_workers()); None outside.
+_kept: list[_Child] | None = None
+
+
+@contextmanager
+def reusing_workers():
+    """Within the block, spawned (and forkserver) workers stay after a map for the next one, and
+    are stopped at its end: a build starts them once, not once per stage, which costs a fresh
+    interpreter each time. Forked children need nothing of the kind: they are forked per map,
+    with the state that map needs."""
+    global _kept
+    if _kept is not None:
+        yield  # nested: the outer block keeps them
+        return
+    _kept = []
+    try:
+        yield
+    finally:
+        children, _kept = _kept, None
+        for child in children:
+            child.stop()
+
+
+def _kept_child(method: str) -> _Child | None:
+    while _kept:
+        child = _kept.pop()
+        if child.method == method and child.process.is_alive():
+            return child
+        child.kill()
+    return None
 
 
 @contextmanager
@@ -156,25 +206,33 @@ def _drain(inbox: queue.SimpleQueue, block: bool):
 class _Child:
     """One worker process and the connection this process hands it chunks through."""
 
-    def __init__(self, conn, process=None, pid: int | None = None):
-        self.conn, self.process, self.pid = conn, process, pid
+    def __init__(self, conn, method: str, process=None, pid: int | None = None):
+        self.conn, self.method, self.process, self.pid = conn, method, process, pid
         self.thread: threading.Thread | None = None
 
     @classmethod
-    def start(cls, method: str, task, items: list, size: int) -> "_Child | None":
-        """A running child, or None if the system has no room for another process."""
+    def forked(cls, task, items: list, size: int) -> "_Child | None":
+        """A forked child holding the task, or None if the system has no room for another process."""
+        return cls._started("fork", lambda here, there: cls._fork(here, there, task, items, size))
+
+    @classmethod
+    def spawned(cls, method: str) -> "_Child | None":
+        """A fresh interpreter (spawn or forkserver) waiting for tasks, or None if the system refuses."""
+        def start(here, there):
+            process = multiprocessing.get_context(method).Process(target=_spawned_main, args=(there,), daemon=True)
+            process.start()
+            return cls(here, method, process=process)
+
+        return cls._started(method, start)
+
+    @classmethod
+    def _started(cls, method: str, start) -> "_Child | None":
         try:
             here, there = multiprocessing.Pipe(duplex=True)
         except OSError:
             return None
         try:
-            if method == "fork":
-                child = cls._fork(here, there, task, items, size)
-            else:
-                process = multiprocessing.get_context(method).Process(
-                    target=_spawned_main, args=(task, items, size, there), daemon=True)
-                process.start()
-                child = cls(here, process=process)
+            child = start(here, there)
         except OSError:  # EAGAIN, ENOMEM
             here.close()
             there.close()
@@ -188,7 +246,14 @@ class _Child:
         if pid == 0:  # the child: never returns
             here.close()
             _forked_main(task, items, size, there)
-        return cls(here, pid=pid)
+        return cls(here, "fork", pid=pid)
+
+    def give(self, payload: bytes) -> None:
+        """Send a spawned child the map's task (pickled once for all of them)."""
+        try:
+            self.conn.send_bytes(payload)
+        except OSError:
+            raise OutputError(_WORKER_DIED) from None
 
     def serve(self, claims: _Claims, inbox: queue.SimpleQueue) -> None:
         self.thread = threading.Thread(target=self._serve, args=(claims, inbox), daemon=True)
@@ -202,7 +267,7 @@ class _Child:
                 if kind != "ok":
                     if kind == "raise":
                         inbox.put((kind, value))
-                    break  # "end" or "raise": the child has nothing more to say
+                    break  # "end" or "raise": the child has nothing more to say for this map
                 self._hand_out(claims)  # first: the child works on while its results are passed on
                 inbox.put((kind, value))
         except (EOFError, OSError):  # the child ended before its end marker: killed
@@ -216,8 +281,26 @@ class _Child:
         start = claims.claim()
         self.conn.send_bytes(b"" if start is None else start.to_bytes(8, "little"))
 
-    def reap(self) -> None:
-        """Stop the child if it still runs (the map ended early), then wait for it and its thread."""
+    def done(self) -> None:
+        """After a map that went well: a forked child has ended (wait for it); a spawned one is kept
+        for the next map when a build keeps them (reusing_workers), else stopped."""
+        self.thread.join()
+        if self.process is None:
+            os.waitpid(self.pid, 0)
+            self.conn.close()
+        elif _kept is not None:
+            _kept.append(self)
+        else:
+            self.stop()
+
+    def stop(self) -> None:
+        """End a waiting spawned child: the end of its connection is its signal to leave."""
+        self.conn.close()
+        self.process.join()
+        self.process.close()
+
+    def kill(self) -> None:
+        """Stop the child whatever it is doing, then wait for it and its thread."""
         if self.process is not None:
             self.process.kill()
             self.process.join()
@@ -261,10 +344,20 @@ def _forked_main(task, items: list, size: int, conn) -> None:
         os._exit(code)
 
 
-def _spawned_main(task, items: list, size: int, conn) -> None:
-    """A spawned (or forkserver) child's target: the task arrived pickled."""
-    _work(task, items, size, conn)
-    conn.close()
+def _spawned_main(conn) -> None:
+    """A spawned (or forkserver) child: run each map's task as it arrives, pickled, until the
+    connection ends. A task that cannot be unpickled here is reported like any failure."""
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            _, task, items, size = pickle.loads(message)
+        except BaseException as exc:  # noqa: BLE001 - the parent raises it, then stops this process
+            _send_exception(conn, exc)
+            continue
+        _work(task, items, size, conn)
 
 
 def _send_exception(conn, exc: BaseException) -> None:
