@@ -33,7 +33,8 @@ from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, m
                                  rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
-from guanxin_site.planner import SEARCH_PAGE, Page, left_out, plan
+from guanxin_site.pages import Page
+from guanxin_site.planner import SEARCH_PAGE, left_out, plan
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
 from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today

@@ -23,9 +23,16 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from guanxin_site.editions import Edition as EditionBase
 from guanxin_site.models import Issue
+from guanxin_site.pages import Page
+
+if TYPE_CHECKING:
+    from guanxin_site.archive import Archive
+    from guanxin_site.config import SiteConfig
 
 TEXT_LIMIT = 20_000  # characters of text per article (WeChat draft API)
 BYTE_LIMIT = 1_000_000  # bytes per article (WeChat draft API: under 1 MB)
@@ -399,6 +406,28 @@ def plan(issue: Issue, base_url: str | None) -> Edition:
         text += piece_text
         size += piece_bytes
     return Edition(issue, base_url, tuple(tuple(group) for group in groups))
+
+
+# -- the edition the planner iterates over ----------------------------------------------------------
+
+class WechatEdition(EditionBase):
+    """<year>/<number>/wechat.html (and wechat-2.html… for a long issue): the 公众号 edition, from the issue
+    alone. Planned for every issue (how many parts: the web page shows a button per part); the report
+    HTML is transformed only when a part is rendered."""
+
+    name = "wechat"
+
+    def plan(self, issue: Issue, config: SiteConfig) -> Edition:
+        return plan(issue, config.base_url)
+
+    def pages(self, issue: Issue, plans: dict[str, object], archive: Archive) -> list[Page]:
+        edition = plans[self.name]
+        return [Page(url, "wechat.html", {"issue": issue, "edition": edition, "number": n}, (issue.digest,), issue.date,
+                     edition=self.name)
+                for n, url in enumerate(edition.urls, 1)]
+
+    def context(self, page: Page) -> dict:
+        return {**page.context, "part": page.context["edition"].part(page.context["number"])}
 
 
 # -- inlining the stylesheet ------------------------------------------------------------------------
