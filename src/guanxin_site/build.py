@@ -25,7 +25,7 @@ from typing import Callable
 
 from guanxin_site import __version__
 from guanxin_site.archive import Archive, organise
-from guanxin_site.cache import CACHE_DIR, Identity, ParseCache, identity, inputs_key, load_last_build, save_last_build
+from guanxin_site.cache import Identity, ParseCache, cache_folder, identity, inputs_key, load_last_build, save_last_build
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
@@ -327,7 +327,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
             if not reused:
                 stale.append(n)
         templates = Templates(project_dir, project.config, project.gazetteer,
-                              project_dir / CACHE_DIR / "templates" if use_cache else None)
+                              cache_folder(project_dir, "templates") if use_cache else None)
         env = templates.environment()
         with _located_template_errors():
             if stale:
@@ -415,7 +415,7 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, pr
         return previous, page_manifest((writer.target / MANIFEST).read_text(encoding="utf-8"))
     previous = previous if use_cache else {}
     if use_cache:
-        written, manifest = write_search(archive, gazetteer, writer, previous, project_dir / CACHE_DIR / "search", jobs)
+        written, manifest = write_search(archive, gazetteer, writer, previous, cache_folder(project_dir, "search"), jobs)
     else:
         with tempfile.TemporaryDirectory(prefix="guanxin-search-") as temp:
             written, manifest = write_search(archive, gazetteer, writer, previous, Path(temp), jobs)

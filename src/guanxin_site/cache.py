@@ -229,6 +229,17 @@ def save_last_build(project_dir: Path, data: dict) -> None:
     _atomic_write(project_dir / CACHE_DIR / LAST_BUILD_FILE, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
 
 
+def cache_folder(project_dir: Path, *parts: str) -> Path:
+    """A folder of the project's cache (.guanxin-cache/<parts...>), made if missing, with the cache's
+    .gitignore: the way in for every module that keeps something there (the build's compiled templates
+    and search segments; photo renditions)."""
+    root = project_dir / CACHE_DIR
+    _prepare(root)
+    folder = root.joinpath(*parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _prepare(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     gitignore = folder / ".gitignore"

@@ -24,11 +24,12 @@ import secrets
 import stat
 import sys
 import tempfile
+import time
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
-from guanxin_site.fsutil import replace_file
+from guanxin_site.fsutil import replace_file, sync_tree
 from guanxin_site.workers import process_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
@@ -154,10 +155,10 @@ def _recover(target: Path) -> None:
     name = glob.escape(target.name)  # an output named site[1] must not match .site1.staging-*
     olds = sorted((p for p in parent.glob(f".{name}.old-*") if _ours(p)), key=lambda p: p.stat().st_mtime)
     if olds and not target.exists():
-        os.rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
+        _rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
     for leftover in [*parent.glob(f".{name}.staging-*"), *parent.glob(f".{name}.old-*")]:
         if _ours(leftover):
-            shutil.rmtree(leftover)
+            shutil.rmtree(leftover, ignore_errors=True)  # a file held open (Windows): removed by a later build
     spare = spare_path(target)
     if _ours(spare) and read_manifest(spare) is None:
         shutil.rmtree(spare)  # a build was killed while staging into it: its content is unknown
@@ -328,37 +329,104 @@ def _make_dir(folder: str, made: set[str]) -> None:
     made.add(folder)
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Put the sealed staging directory in the target's place; the previous site becomes the spare."""
+# A file another program holds open (the site in Explorer or a browser, on Windows) makes renaming
+# its folder fail for a while: tried again, waiting a little longer each time, about 3.5 s in all.
+RENAME_ATTEMPTS = 8
+RENAME_PAUSE = 0.05  # seconds before the second attempt, doubling up to 1 s
+_HELD_OPEN = "其中有文件正被其他程序打开（例如在资源管理器、浏览器或编辑器中），请关闭后重新生成"
+
+
+def _rename(source: Path, dest: Path) -> None:
+    """os.rename, tried again while Windows refuses it (PermissionError: a file inside is held open)."""
+    pause = RENAME_PAUSE
+    for attempt in range(RENAME_ATTEMPTS):
+        try:
+            os.rename(source, dest)
+            return
+        except PermissionError:
+            if attempt == RENAME_ATTEMPTS - 1:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return _HELD_OPEN
+    return _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))
+
+
+def swap_in(staging: Path, target: Path) -> Path | None:
+    """Put the sealed staging directory in the target's place. Returns where the previous site is
+    now (None if there was none). Raises OutputError saying what is true of the site: when it
+    raises, the site at target is the previous one, whole (or, if even moving it back failed,
+    kept beside it for the next build to move back)."""
     if not target.exists():
-        os.rename(staging, target)
-        return
+        try:
+            _rename(staging, target)
+        except OSError as exc:
+            raise OutputError(f"无法把生成的网站放到 {target}：{_why(exc)}；网站没有生成") from None
+        return None
     if _rename_exchange(staging, target):
         checkpoint("swapped")
-        _keep_as_spare(staging, target)  # staging now holds the previous site
-        return
+        return staging  # it holds the previous site now
     # No atomic exchange here (not Linux, or the file system lacks it): two renames.
     # Between them the output is missing for an instant; a build killed there is
     # repaired by _recover, which moves the old site back.
     old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-    os.rename(target, old)
+    try:
+        _rename(target, old)
+    except OSError as exc:
+        raise OutputError(f"无法替换网站文件夹 {target}：{_why(exc)}；原有的网站保持不变") from None
     checkpoint("old-moved")
-    os.rename(staging, target)
+    try:
+        _rename(staging, target)
+    except OSError as exc:
+        try:
+            _rename(old, target)
+        except OSError:
+            raise OutputError(f"无法把生成的网站放到 {target}（{_why(exc)}），原有的网站暂时在 {old.name}；"
+                              "下次生成时会自动把它移回原处") from None
+        raise OutputError(f"无法把生成的网站放到 {target}：{_why(exc)}；原有的网站保持不变") from None
     checkpoint("swapped")
-    _keep_as_spare(old, target)
+    return old
 
 
 def _keep_as_spare(previous: Path, target: Path) -> None:
-    """Keep the previous site for the next build to stage into."""
+    """Keep the previous site for the next build to stage into. Only a help for the next build: the
+    new site is in place already, so a failure here fails nothing (a leftover is removed by the next
+    build's _recover, which then stages afresh)."""
     spare = spare_path(target)
-    if previous != spare:
-        if spare.exists() and _ours(spare):
-            shutil.rmtree(spare)
-        if spare.exists():
-            shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
-            return
-        os.rename(previous, spare)
-    (spare / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+    try:
+        if previous != spare:
+            if spare.exists() and _ours(spare):
+                shutil.rmtree(spare)
+            if spare.exists():
+                shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
+                return
+            _rename(previous, spare)
+        (spare / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """What a build wrote, on the disk before it is swapped in: after a power cut the site is the old
+    one or the new one, never new names over empty files. Linux: one syncfs of the file system (what
+    is not dirty costs nothing, so a rebuild that wrote little pays little); elsewhere every file."""
+    if sys.platform.startswith("linux"):
+        try:
+            syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError):
+            syncfs = None
+        if syncfs is not None:
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+    sync_tree(folder)
 
 
 class SiteWriter:
@@ -456,9 +524,12 @@ class SiteWriter:
             staging = self._stage()
             staging.link_unchanged(self.target, self.files, self._kept, jobs)
             staging.seal(manifest)
+            _flush_to_disk(staging.path)
             checkpoint("commit")
-            swap_in(staging.path, self.target)
-        self._swapped = True
+        previous = swap_in(staging.path, self.target)
+        self._swapped = True  # from here on the new site is in place: nothing may say otherwise, or remove it
+        if previous is not None:
+            _keep_as_spare(previous, self.target)
         return True
 
     def _refresh_manifest(self, manifest: dict) -> None:
