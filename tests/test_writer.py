@@ -342,3 +342,15 @@ def test_the_staged_site_is_on_disk_before_it_is_swapped_in(project, monkeypatch
     with pytest.raises(OutputError, match="原有的网站保持不变"):
         write_site(target, project, {"index.html": b"new"})
     assert files_of(target)["index.html"] == b"old" and len(flushed) == 1
+
+
+def test_two_files_whose_names_differ_only_in_case_are_refused_before_either_is_replaced(project):
+    """Windows tells no letter case apart: the second would silently replace the first. Photos and attachments
+    avoid it upstream (images.py numbers a clashing photo's name); this is the net under every other name."""
+    from guanxin_site.writer import OutputNameError
+
+    target = project / "site"
+    with SiteWriter(target, project) as writer:
+        writer.put("2019/1/原件.pdf", b"one")
+        with pytest.raises(OutputNameError, match="只差字母大小写"):
+            writer.put("2019/1/原件.PDF", b"two")

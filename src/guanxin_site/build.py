@@ -40,7 +40,7 @@ from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, rende
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import process_map, reusing_workers
-from guanxin_site.writer import SiteWriter, Stager, output_lock, read_manifest
+from guanxin_site.writer import OutputNameError, SiteWriter, Stager, output_lock, read_manifest
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
@@ -352,7 +352,11 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                  "photos": photo_sources, "search": search_files}, jobs=jobs)
     skipped = left_out(project.config)
     if use_cache:
-        _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
+        try:
+            _save_summary(project_dir, key, project, len(archive.issues), skipped, today)
+        except OSError:
+            pass  # the new site is published; without the summary the next build only checks more
+
     return BuildResult(
         issues=len(archive.issues), pages=len(pages), written=writer.written, rendered=len(stale) + rendered,
         changed=changed, seconds=time.perf_counter() - started, warnings=project.warnings,
@@ -460,8 +464,18 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
                     continue  # the same photo twice in one issue
                 digest = rendition_digest(indexes[photo.digest], rendition)
                 if writer.previous_files.get(rel) != digest or not writer.keep(rel):
-                    writer.put(rel, rendition_bytes(project_dir, photo, rendition))
+                    with _located_name(issue.source, photo.line, f"照片“{photo.source.rsplit('/', 1)[-1]}”"):
+                        writer.put(rel, rendition_bytes(project_dir, photo, rendition))
     return sorted(sources), len(todo)
+
+
+@contextmanager
+def _located_name(source: str, line: int | None, what: str):
+    """A file name Windows refuses (too long, or another's in other letter case), at the editor's file it came from."""
+    try:
+        yield
+    except OutputNameError as exc:
+        raise ContentErrors([ContentError(source, line, f"{what}：网站中的文件 {exc.rel} {exc.reason}")]) from None
 
 
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
@@ -478,5 +492,6 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) 
                     raise ContentErrors([ContentError(issue.source, issue.line_of("attachments"),
                                                       f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
                 cleaned = clean_attachment(project_dir, attachment.digest, data)  # a photo: without EXIF/GPS
-                writer.put(rel, data if cleaned is None else cleaned)
+                with _located_name(issue.source, issue.line_of("attachments"), f"附件“{attachment.name}”"):
+                    writer.put(rel, data if cleaned is None else cleaned)
     return sorted(sources)

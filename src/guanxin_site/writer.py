@@ -429,6 +429,27 @@ def _flush_to_disk(folder: Path) -> None:
     sync_tree(folder)
 
 
+# Windows: most programs (Explorer among them) cannot open a path of MAX_PATH UTF-16 units or more.
+# WINDOWS_PATHS checks the whole path where that rule applies; a path inside the site is kept under
+# MAX_RELATIVE_PATH everywhere, so that a site built on one computer can be built in a usual folder on another.
+MAX_PATH = 260
+MAX_RELATIVE_PATH = 200
+WINDOWS_PATHS = os.name == "nt"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class OutputNameError(OutputError):
+    """A file of the site Windows could not hold: rel and why (in Chinese). The build names the
+    editor's file it came from (an attachment, a photo)."""
+
+    def __init__(self, rel: str, reason: str):
+        super().__init__(f"输出文件 {rel} {reason}")
+        self.rel, self.reason = rel, reason
+
+
 class SiteWriter:
     """Collects the files of one build and publishes them in a single swap.
 
@@ -447,6 +468,7 @@ class SiteWriter:
         self._stager: Stager | None = None
         self._swapped = False
         self._untouched = False  # commit() found nothing to change
+        self._folded: dict[str, str] = {}  # each file's path in lower case -> the path: Windows tells no case apart
 
     def __enter__(self) -> "SiteWriter":
         with _os_errors(self.target):
@@ -466,8 +488,11 @@ class SiteWriter:
         return self.previous["files"]
 
     def put(self, rel: str, data: bytes) -> None:
-        """Stage and record one file here; the staging folder is made only when some bytes are new."""
+        """Stage and record one file here; the staging folder is made only when some bytes are new.
+        Names from the editor's files (attachments, photos) come through here: each is checked
+        against what Windows refuses before anything is written (OutputNameError)."""
         rel = safe_relpath(rel)
+        self._check_name(rel)
         digest = hashlib.sha256(data).hexdigest()
         unchanged = _live_holds(self.target, self.previous_files, rel, digest)
         if not unchanged:
@@ -487,10 +512,26 @@ class SiteWriter:
         if rel in self.files:
             raise OutputError(f"内部错误：两个页面都要写入 {rel}")
         self.files[rel] = digest
+        self._folded.setdefault(rel.lower(), rel)
         if written:
             self.written += 1
         else:
             self._kept.add(rel)
+
+    def _check_name(self, rel: str) -> None:
+        """A file Windows could not write or open: a path too long, or a name another file of the
+        site has in other letter case (the same file there: one would silently replace the other)."""
+        other = self._folded.get(rel.lower())
+        if other is not None and other != rel:
+            raise OutputNameError(rel, f"与 {other} 只差字母大小写，在 Windows 上是同一个文件；请改名其中一个")
+        length = _utf16_length(rel)
+        if length > MAX_RELATIVE_PATH:
+            raise OutputNameError(rel, f"路径太长（{length} 个字符，最多 {MAX_RELATIVE_PATH} 个）；请把文件名改短")
+        if WINDOWS_PATHS:
+            full = _utf16_length(os.path.join(os.path.abspath(self.target), rel))
+            if full >= MAX_PATH:
+                raise OutputNameError(rel, f"在这台电脑上的完整路径太长（{full} 个字符，Windows 最多 {MAX_PATH - 1} 个）；"
+                                           "请把文件名改短，或把网站生成到路径更短的文件夹（例如 D:\\网站）")
 
     def keep(self, rel: str) -> bool:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
@@ -499,6 +540,7 @@ class SiteWriter:
         if digest is None or rel in self.files or not self.reusable(rel):
             return False
         self.files[rel] = digest
+        self._folded.setdefault(rel.lower(), rel)
         self._kept.add(rel)
         return True
 
