@@ -262,7 +262,7 @@ def test_builds_stage_into_the_previous_site_and_match_clean_builds(project, tmp
     site = tmp_path / "site"
     spare = tmp_path / ".site.spare"
     build(project, site)
-    assert not spare.exists()
+    assert (spare / "index.html").stat().st_ino == (site / "index.html").stat().st_ino  # a first build leaves a mirror
     steps = [
         lambda: write_archive(project, 1, start=15),
         lambda: (project / "issues" / "2019" / "003.md").unlink(),

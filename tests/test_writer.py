@@ -41,7 +41,10 @@ def test_first_write_creates_the_site_and_its_manifest(project):
     manifest = json.loads(files.pop(MANIFEST))
     assert manifest["generator"] == "guanxin-site" and sorted(manifest["files"]) == ["2023/53/index.html", "index.html"]
     assert files == {}
-    assert sorted(p.name for p in project.iterdir()) == ["issues", "site"]
+    # Beside it, the spare the next build stages into: the same files, as hard links (no second copy).
+    assert sorted(p.name for p in project.iterdir()) == [".site.spare", "issues", "site"]
+    spare = project / ".site.spare"
+    assert all((spare / rel).stat().st_ino == (target / rel).stat().st_ino for rel in ("index.html", "2023/53/index.html"))
 
 
 def test_unchanged_files_keep_inode_and_mtime(project):
@@ -63,7 +66,7 @@ def test_nothing_changed_touches_nothing(project):
     writer, changed = write_site(target, project, {"a.html": b"same"})
     assert not changed and writer.written == 0
     assert target.stat().st_ino == inode
-    assert sorted(p.name for p in project.iterdir()) == ["issues", "site"]
+    assert sorted(p.name for p in project.iterdir()) == [".site.spare", "issues", "site"]
 
 
 def test_removed_pages_disappear(project):
@@ -91,6 +94,7 @@ def test_failure_inside_the_writer_leaves_the_old_site_and_no_staging(project):
             writer.put("a.html", b"new")
             raise RuntimeError("render failed")
     assert (target / "a.html").read_bytes() == b"old"
+    # The spare it staged into is gone too: what it holds now matches no manifest.
     assert sorted(p.name for p in project.iterdir()) == ["issues", "site"]
 
 
@@ -138,7 +142,7 @@ def test_recover_after_a_kill_between_the_two_renames(project):
     (staging / "a.html").write_bytes(b"half")
     _recover(target)
     assert files_of(target)["a.html"] == b"old"
-    assert sorted(p.name for p in project.iterdir()) == ["issues", "site"]
+    assert sorted(p.name for p in project.iterdir()) == [".site.spare", "issues", "site"]  # the first build's spare
 
 
 def test_recover_leaves_directories_that_are_not_ours(project):
@@ -354,3 +358,17 @@ def test_two_files_whose_names_differ_only_in_case_are_refused_before_either_is_
         writer.put("2019/1/原件.pdf", b"one")
         with pytest.raises(OutputNameError, match="只差字母大小写"):
             writer.put("2019/1/原件.PDF", b"two")
+
+
+def test_the_rebuild_after_a_first_build_stages_into_its_spare_and_creates_no_folders(project, monkeypatch):
+    """The first rebuild used to create the whole tree of folders and links again (most of the time of an
+    issue added to a large archive): the first build leaves a spare of hard links for it."""
+    target = project / "site"
+    pages = {f"{year}/{n}/index.html": f"{year}-{n}".encode() for year in range(2000, 2010) for n in range(1, 20)}
+    write_site(target, project, {"index.html": b"home", **pages})
+    made: list[str] = []
+    mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **k: mkdir(path, *a, **k) or made.append(str(path)))  # made ones
+    writer, changed = write_site(target, project, {"index.html": b"home, again", **pages})
+    assert changed and writer.written == 1 and [m for m in made if ".site." in m] == []
+    assert files_of(target)["index.html"] == b"home, again"

@@ -160,8 +160,10 @@ def _recover(target: Path) -> None:
         if _ours(leftover):
             shutil.rmtree(leftover, ignore_errors=True)  # a file held open (Windows): removed by a later build
     spare = spare_path(target)
-    if _ours(spare) and read_manifest(spare) is None:
-        shutil.rmtree(spare)  # a build was killed while staging into it: its content is unknown
+    if _ours(spare) and (read_manifest(spare) is None or not (spare / SPARE_MARK).exists()):
+        # A build was killed while staging into it (its content is unknown), or right after swapping the
+        # previous site into its place, before keeping it: no spare of the live site either way.
+        shutil.rmtree(spare, ignore_errors=True)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -410,6 +412,29 @@ def _keep_as_spare(previous: Path, target: Path) -> None:
         pass
 
 
+def _mirror_as_spare(target: Path, files: dict[str, str], jobs: int) -> None:
+    """After a first (or cold) build there is no previous site to keep: make the spare a copy of the new
+    one in hard links instead, so that the next build stages into it and rewrites only what changed
+    (without it, the first rebuild after a cold build had to create the whole tree of folders and links:
+    most of an added issue's time). Best effort, like keeping a spare."""
+    spare = spare_path(target)
+    if spare.exists():
+        return
+    folder = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        (folder / STAGING_MARK).write_bytes(b"")
+        for _ in process_map(_Linker(target, folder, frozenset()), sorted(files), jobs):
+            pass
+        shutil.copyfile(target / MANIFEST, folder / MANIFEST)
+        (folder / STAGING_MARK).unlink()
+        (folder / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+        os.rename(folder, spare)
+    except OSError:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _flush_to_disk(folder: Path) -> None:
     """What a build wrote, on the disk before it is swapped in: after a power cut the site is the old
     one or the new one, never new names over empty files. Linux: one syncfs of the file system (what
@@ -572,6 +597,8 @@ class SiteWriter:
         self._swapped = True  # from here on the new site is in place: nothing may say otherwise, or remove it
         if previous is not None:
             _keep_as_spare(previous, self.target)
+        else:
+            _mirror_as_spare(self.target, self.files, jobs)
         return True
 
     def _refresh_manifest(self, manifest: dict) -> None:
