@@ -335,11 +335,19 @@ def _notes_size(html: str) -> int:
 
 
 def _surely_fits(pieces) -> bool:
-    """An upper bound from lengths alone: text, notes (at most twice the link markup) and list markers
-    are each shorter than the HTML, and no element gains more than STYLE_RESERVE bytes of style."""
-    length = sum(len(html) + len(heading or "") for heading, html in pieces)
-    tags = sum(html.count("<") for _, html in pieces)
-    return 5 * length < TEXT_BUDGET and 4 * length + tags * STYLE_RESERVE < BYTE_BUDGET
+    """An upper bound from lengths alone that the issue is one article and no report is cut (plan()'s
+    measures can only say the same): text is shorter than the HTML, notes add at most twice the HTML
+    where it has links, list markers at most its length where it has lists, and no element gains more
+    than STYLE_RESERVE bytes of style."""
+    text = size = 0
+    for heading, html in pieces:
+        piece_text = len(html) * (1 + 2 * ("<a" in html) + ("<li" in html))
+        piece_bytes = 3 * len(html) + html.count("<") * STYLE_RESERVE + 6 * len(html) * ("<a" in html)
+        if piece_text > TEXT_BUDGET // 2 or piece_bytes > BYTE_BUDGET // 2:
+            return False  # plan() would cut it at its blocks
+        text += piece_text + len(heading or "")
+        size += piece_bytes
+    return text < TEXT_BUDGET and size < BYTE_BUDGET
 
 
 @dataclass(frozen=True)
