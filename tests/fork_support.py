@@ -1,6 +1,6 @@
-"""Making sure a forked child takes part in a fork_map, without sleeping.
+"""Making sure a forked child takes part in a process_map, without sleeping.
 
-fork_map hands chunks to whichever process is free, so a test that needs a child to do
+process_map hands chunks to whichever process is free, so a test that needs a child to do
 some of the work (to fail there, or to die) cannot rely on this process being slow.
 `Meeting` is a pair of pipes made before the fork: `here()` in this process waits until a
 child has called `child()`; with `both=True` a child also waits until this process has

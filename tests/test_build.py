@@ -262,7 +262,7 @@ def test_builds_stage_into_the_previous_site_and_match_clean_builds(project, tmp
     site = tmp_path / "site"
     spare = tmp_path / ".site.spare"
     build(project, site)
-    assert not spare.exists()
+    assert (spare / "index.html").stat().st_ino == (site / "index.html").stat().st_ino  # a first build leaves a mirror
     steps = [
         lambda: write_archive(project, 1, start=15),
         lambda: (project / "issues" / "2019" / "003.md").unlink(),
@@ -401,3 +401,39 @@ def test_a_project_gazetteer_file_is_read_from_the_project_and_watched(project, 
         build(project, site)
     assert any(f"不认识的地区“{used['name'].removesuffix('（改名）')}”" in e.message for e in refused.value.errors)
     assert Gazetteer.file_in(project, "heilongjiang") is None
+
+
+# -- names Windows cannot hold (simulated here: the rules, not the file system) ------------------
+
+def _with_attachment(project: Path, name: str) -> Path:
+    write_archive(project, 1)
+    issue = project / "issues" / "2019" / "001.md"
+    (issue.parent / name).write_bytes(b"%PDF-1.4 test")
+    issue.write_text(issue.read_text(encoding="utf-8").replace("---\n\n", f"attachments:\n  - {name}\n---\n\n", 1),
+                     encoding="utf-8")
+    return issue
+
+
+def test_an_attachment_whose_path_in_the_site_is_too_long_is_a_located_error(project, tmp_path):
+    issue = _with_attachment(project, "a" * 195 + ".pdf")
+    line = issue.read_text(encoding="utf-8").split("\n").index("attachments:") + 1
+    with pytest.raises(ContentErrors) as caught:
+        build(project, tmp_path / "site")
+    [error] = caught.value.errors
+    assert (error.path, error.line) == ("issues/2019/001.md", line)
+    assert "附件“aaaa" in error.message and "路径太长（206 个字符，最多 200 个）" in error.message
+    assert not (tmp_path / "site").exists()
+
+
+def test_on_windows_the_whole_path_counts(project, tmp_path, monkeypatch):
+    """Where the site is built matters on Windows (MAX_PATH): the same attachment builds elsewhere."""
+    from guanxin_site import writer
+
+    name = "b" * (writer.MAX_RELATIVE_PATH - len("2019/1/") - 4) + ".pdf"  # as long as a path in the site may be
+    _with_attachment(project, name)
+    site = tmp_path / "site"
+    build(project, site)  # the rule of every platform: fine
+    monkeypatch.setattr(writer, "WINDOWS_PATHS", True)
+    deep = tmp_path / ("深" * 60) / "site"
+    with pytest.raises(ContentErrors, match="完整路径太长.*把网站生成到路径更短的文件夹"):
+        build(project, deep, use_cache=False)

@@ -92,3 +92,14 @@ def test_suggestions_for_mistyped_commands_and_options():
     assert "错误：缺少参数 '路径...'" in run("import")
     assert "'--jobs' / '-j' 的值无效：0 不在允许的范围" in run("build", "--jobs", "0")
     assert re.fullmatch(r"guanxin-site，版本 \S+\n", run("--version"))
+
+
+def test_importing_the_cli_changes_nothing_in_click():
+    """click is put into Chinese when a command line runs (cli_text.Group.main), never as a side effect
+    of importing a module (issue 24): a program that imports guanxin_site keeps click's own words."""
+    import subprocess
+    import sys
+
+    probe = ("import click.core, guanxin_site.cli; print(click.core._('Missing argument'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "Missing argument"

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from guanxin_site.build import build
 from guanxin_site.cli import main
-from guanxin_site.render import offline_links
+from guanxin_site.editions.offline import offline_links
 from photo_support import write_photo_issue
 from archive_factory import SENTENCES
 

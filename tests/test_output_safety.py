@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from archive_factory import write_archive
 from guanxin_site.cli import main
-from guanxin_site.writer import MANIFEST, output_lock
+from guanxin_site.writer import MANIFEST, SPARE_MARK, STAGING_MARK, output_lock
 
 LOCKED = "另一个构建正在写入"
 
@@ -60,7 +60,13 @@ def run_build(project: Path, *args: str, fault: str | None = None) -> subprocess
 
 
 def leftovers(site: Path) -> list[str]:
-    return sorted(p.name for p in site.parent.iterdir() if p.name.startswith((f".{site.name}.staging-", f".{site.name}.old-")))
+    """What a killed build left beside the site: its staging folder or the old site, under their own names or
+    in the spare (which a build stages into, and which holds the previous site right after the swap) when the
+    spare is not one a finished build kept (marked as staging, or without its mark as the spare)."""
+    spare = site.parent / f".{site.name}.spare"
+    unfinished = spare.is_dir() and ((spare / STAGING_MARK).exists() or not (spare / SPARE_MARK).exists())
+    return sorted(p.name for p in site.parent.iterdir()
+                  if p.name.startswith((f".{site.name}.staging-", f".{site.name}.old-")) or p == spare and unfinished)
 
 
 def assert_site_valid(site: Path) -> dict:

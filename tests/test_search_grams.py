@@ -71,3 +71,19 @@ def test_varints_are_leb128_of_each_value():
 
 def test_nothing_to_index_gives_nothing():
     assert fast([]) == fast([[], [""]]) == {}
+
+
+def test_an_alphabet_of_a_real_segment_keys_six_characters_by_their_first_four(monkeypatch):
+    """About 2,000 distinct characters (11 bits each): a 6-character gram with its doc needs 75 bits, so it is
+    keyed by the number of its first four among the segment's 4-grams (one sort), not by several words."""
+    from guanxin_site.search import grams
+
+    taken: list[str] = []
+    for name in ("_entries_by_prefix", "_entries_wide"):
+        real = getattr(grams, name)
+        monkeypatch.setattr(grams, name, lambda *a, _real=real, _name=name: taken.append(_name) or _real(*a))
+    rng = random.Random(11)
+    alphabet = [chr(0x4E00 + n) for n in range(2_000)]
+    docs = [["".join(rng.choice(alphabet[:300]) for _ in range(200)) + "".join(alphabet[k::50])] for k in range(300)]
+    assert fast(docs) == reference_doc_lists(docs)
+    assert taken == ["_entries_by_prefix"]

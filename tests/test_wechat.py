@@ -11,6 +11,7 @@ from hypothesis import assume, given, strategies as st
 from lxml import html as lxml_html
 
 from archive_factory import REGIONS, SENTENCES
+from photo_support import phone_jpeg
 from guanxin_site.build import build, load_project
 from guanxin_site.editions import wechat
 from guanxin_site.models import html_text
@@ -69,6 +70,30 @@ def test_images_keep_an_absolute_address_only_when_the_site_has_one():
     assert count == 0 and "<img" not in without and "［图片：座谈会合影］" in without
 
 
+def test_without_a_base_url_a_photo_is_described_once_not_again_above_its_caption(tmp_path):
+    """Issue 21: the bracket repeated the caption that follows it; a description unlike the caption stays."""
+    same, _ = wechat.transform('<figure><img src="a.jpg" alt="座谈会合影"><figcaption>座谈会合影</figcaption></figure>')
+    assert same == '<figure><span class="image-missing">［图片］</span><figcaption>座谈会合影</figcaption></figure>'
+    other, _ = wechat.transform('<figure><img src="a.jpg" alt="活动现场"><figcaption>座谈会合影</figcaption></figure>')
+    assert "［图片：活动现场］" in other
+    project = tmp_path / "project"
+    (project / "issues").mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", project / "site.yaml")
+    (project / "site.yaml").write_text((REPO / "site.yaml").read_text(encoding="utf-8").replace("base_url:", "# base_url:"),
+                                       encoding="utf-8")
+    photo_project = (project / "issues" / "2024" / "005.md")
+    photo_project.parent.mkdir(parents=True)
+    phone_jpeg(photo_project.parent / "合影.jpg", 800, 600)
+    photo_project.write_text("---\nnumber: 5\ndate: 2024-03-01\ntitle: 座谈会\n---\n\n## 黑河市\n\n"
+                             "黑河市关工委召开座谈会。\n\n![座谈会合影](合影.jpg)\n", encoding="utf-8")
+    out = tmp_path / "site"
+    build(project, out, search=False)
+    _, article = _article(out / "2024/5/wechat.html")
+    text = _text(article)
+    assert "［图片］ 座谈会合影" in text or "［图片］座谈会合影" in text
+    assert text.count("座谈会合影") == 1
+
+
 @given(st.text(alphabet=st.sampled_from("关心下一代 *_[]()<>&#-\n\\`!:/.hw"), max_size=200))
 def test_transform_keeps_every_character_of_the_text(source):
     """Whatever markdown an editor writes, the edition shows the same text (plus note markers and list markers)."""
@@ -107,6 +132,65 @@ def test_inline_moves_rules_into_style_attributes_and_drops_classes():
     out = wechat.inline('<style>.wx p { text-indent: 2em; } .wx .note-ref { color: #9d0000; }</style>'
                         '<section class="wx"><p>正文<sup class="note-ref">[1]</sup></p></section>')
     assert out == ('<section><p style="text-indent: 2em;">正文<sup style="color: #9d0000;">[1]</sup></p></section>')
+
+
+def _styles(html: str) -> list[tuple[str, str | None]]:
+    """Each element's tag and style, in document order (css-inline adds the <tbody> HTML implies)."""
+    doc = lxml_html.fragment_fromstring(html, create_parent="div")
+    return [(e.tag, e.get("style")) for e in doc.iter() if isinstance(e.tag, str) and e.tag != "tbody"]
+
+
+RICH_ISSUE = ("---\nnumber: 8\ndate: 2024-03-08\ntitle: 各种写法\n---\n\n## 黑河市\n\n"
+              "黑河市关工委见[通知](https://www.gov.cn/a)和[公众号](https://mp.weixin.qq.com/s/x)。\n\n"
+              "- 抓学习\n- 抓贯彻\n\n3. 第三\n4. 第四\n\n> 引文，**加重**与*强调*。\n\n"
+              "| 县 | 人数 |\n|:---|---:|\n| 爱辉 | 12 |\n\n![座谈会合影](合影.jpg)\n\n结尾。\n")
+
+
+def test_the_style_table_gives_every_element_what_css_inline_gives_it(tmp_path, monkeypatch):
+    """The edition's styles come from a table built once (StyleTable), not from css-inline per page: on whole
+    editions (masthead, reports, lists, an aligned table, images, notes, parts), element by element, the same."""
+    import css_inline
+
+    fragments: list[str] = []
+    table_of = wechat.StyleTable.of
+    monkeypatch.setattr(wechat, "StyleTable", _Recording(wechat.StyleTable, fragments))
+    project = _project(tmp_path, long_issue(5))
+    (project / "issues/2024/008.md").write_text(RICH_ISSUE, encoding="utf-8")
+    phone_jpeg(project / "issues/2024/合影.jpg", 800, 600)
+    build(project, tmp_path / "site", base_url=BASE, search=False)
+    assert len(fragments) == 3  # the long issue's two parts, and the issue of every kind of block
+    css = (REPO / "templates" / "_wechat.css").read_text(encoding="utf-8")
+    for fragment in fragments:
+        expected = wechat._CLASS.sub("", css_inline.inline_fragment(fragment, css))
+        assert _styles(table_of(css).apply(fragment)) == _styles(expected)
+    rich = next(f for f in fragments if "<table" in f)
+    assert "text-align:right" in rich and "<img" in rich and "<li>" in rich  # the cell's own style is kept, last
+
+
+class _Recording:
+    """StyleTable, recording the HTML each edition page asks it to style."""
+
+    def __init__(self, real, seen: list[str]):
+        self.real, self.seen = real, seen
+
+    def of(self, css: str):
+        table = self.real.of(css)
+        seen = self.seen
+
+        class Recorded:
+            def apply(self, html: str) -> str:
+                seen.append(html)
+                return table.apply(html)
+
+        return Recorded()
+
+
+def test_a_stylesheet_the_table_cannot_follow_is_inlined_by_css_inline():
+    """A project's own _wechat.css may use selectors beyond tags, classes and descendants."""
+    css = ".wx p:first-child { color: red; } .wx > p { margin: 0; }"
+    assert wechat.StyleTable.of(css) is None
+    out = wechat.inline(f"<style>{css}</style><section class=\"wx\"><p>一</p><p>二</p></section>")
+    assert out == '<section><p style="margin: 0;color: red;">一</p><p style="margin: 0;">二</p></section>'
 
 
 # -- long issues: parts ------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Spreading stages over forked processes: same results as one process, failures reported, nothing left behind."""
+"""Spreading stages over forked processes: same results as one process, failures reported, nothing left behind.
+
+These tasks are closures, which only fork can hand over: the module pins the fork start method
+(test_start_methods.py covers spawn and forkserver with picklable tasks)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +14,7 @@ from archive_factory import write_archive
 from fork_support import Meeting
 from guanxin_site.build import build
 from guanxin_site.errors import OutputError
-from guanxin_site.workers import MIN_ITEMS, fork_map
+from guanxin_site.workers import MIN_ITEMS, START_METHOD_VARIABLE, process_map
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="children are forked on Linux only")
 
@@ -47,6 +50,11 @@ def _children_of_every_thread() -> set[int]:
 
 
 @pytest.fixture(autouse=True)
+def forked(monkeypatch):
+    monkeypatch.setenv(START_METHOD_VARIABLE, "fork")
+
+
+@pytest.fixture(autouse=True)
 def no_children_left():
     """Every test here must leave no forked child behind: all of them reaped."""
     before = forked_children()
@@ -57,7 +65,7 @@ def no_children_left():
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 @pytest.mark.parametrize("count", [MIN_ITEMS - 1, MIN_ITEMS, MIN_ITEMS + 7])
 def test_every_item_once_with_its_own_result(jobs, count):
-    pairs = list(fork_map(square, list(range(count)), jobs))
+    pairs = list(process_map(square, list(range(count)), jobs))
     assert sorted(pairs) == [(n, n * n) for n in range(count)]
 
 
@@ -68,7 +76,7 @@ def test_children_run_child_func_and_this_process_runs_func():
             meeting.step()
             return kind, os.getpid()
 
-        pairs = list(fork_map(lambda n: run("here"), list(range(MIN_ITEMS)), 2, child_func=lambda n: run("child")))
+        pairs = list(process_map(lambda n: run("here"), list(range(MIN_ITEMS)), 2, child_task=lambda n: run("child")))
     assert {(kind, pid == parent) for _, (kind, pid) in pairs} == {("here", True), ("child", False)}
     assert len(pairs) == MIN_ITEMS
 
@@ -82,7 +90,7 @@ def test_an_exception_in_a_child_reaches_the_caller():
             return n
 
         with pytest.raises(ValueError, match=r"item \d+ is bad"):
-            list(fork_map(fail_in_child, list(range(MIN_ITEMS)), 2))
+            list(process_map(fail_in_child, list(range(MIN_ITEMS)), 2))
 
 
 def test_a_child_killed_by_the_system_stops_the_map():
@@ -94,7 +102,7 @@ def test_a_child_killed_by_the_system_stops_the_map():
             return n
 
         with pytest.raises(OutputError, match="工作进程意外退出"):
-            list(fork_map(die_in_child, list(range(MIN_ITEMS)), 2))
+            list(process_map(die_in_child, list(range(MIN_ITEMS)), 2))
 
 
 def test_a_failure_here_kills_and_reaps_the_children():
@@ -106,7 +114,7 @@ def test_a_failure_here_kills_and_reaps_the_children():
             return n
 
         with pytest.raises(KeyError):
-            list(fork_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
+            list(process_map(fail_here, list(range(MIN_ITEMS * 4)), 3))
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -132,7 +140,7 @@ def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
 
     fds = len(os.listdir("/proc/self/fd"))
     monkeypatch.setattr(os, "fork", refuse)
-    assert sorted(fork_map(square, list(range(MIN_ITEMS)), 3)) == [(n, n * n) for n in range(MIN_ITEMS)]
+    assert sorted(process_map(square, list(range(MIN_ITEMS)), 3)) == [(n, n * n) for n in range(MIN_ITEMS)]
     assert len(os.listdir("/proc/self/fd")) == fds
 
 
@@ -145,5 +153,5 @@ def test_a_result_that_cannot_be_sent_back_stops_the_map():
             return n
 
         with pytest.raises(Exception) as caught:
-            list(fork_map(unpicklable_in_child, list(range(MIN_ITEMS)), 2))
+            list(process_map(unpicklable_in_child, list(range(MIN_ITEMS)), 2))
     assert "lambda" in str(caught.value) or "pickle" in str(caught.value).lower()

@@ -17,7 +17,8 @@ import os
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -32,14 +33,15 @@ from guanxin_site.images import (HEAD_BYTES, ImageProblem, cached_index, cleaned
                                  publishable, rendition_bytes, rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
-from guanxin_site.planner import SEARCH_PAGE, Page, left_out, plan
+from guanxin_site.pages import Page
+from guanxin_site.planner import SEARCH_PAGE, left_out, plan
 from guanxin_site.records import decode_issue, encode_issue
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
-from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, make_environment, render_page, theme_digest, theme_dirs
+from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
-from guanxin_site.workers import fork_map, uses_workers
-from guanxin_site.writer import SiteWriter, output_lock, read_manifest
+from guanxin_site.workers import process_map, reusing_workers
+from guanxin_site.writer import OutputNameError, SiteWriter, Stager, output_lock, read_manifest
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
@@ -103,41 +105,31 @@ def _setting_line(project_dir: Path, key: str) -> int | None:
     return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
 
 
-# State shared with forked workers: read in the children, which inherit it when forked.
-# Only _shared_with_workers writes it, for the length of one block.
-_WORK: dict = {}
+@dataclass
+class _ParseTask:
+    """Parsing one issue file (a task for workers.process_map: everything it needs, picklable)."""
 
+    project_dir: Path
+    gazetteer: Gazetteer
+    config: SiteConfig
+    resolved_dirs: dict = field(default_factory=dict)  # per process: folders already resolved (reader.read_source)
 
-@contextmanager
-def _shared_with_workers(**state):
-    """Hand `state` to the workers forked inside the block; gone afterwards, whatever happens
-    (a long-running serve must not keep a failed build's archive in memory)."""
-    _WORK.update(state)
-    try:
-        yield
-    finally:
-        for name in state:
-            _WORK.pop(name, None)
+    def __call__(self, path: Path) -> tuple:
+        source = read_source(path, self.project_dir, self.resolved_dirs)
+        if isinstance(source, ContentError):
+            return ("error", [source], False)
+        try:
+            return ("ok", parse_issue(source, self.project_dir, self.gazetteer, self.config.publisher), None)
+        except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
+            return ("error", exc.errors, exc.draft)
 
-
-def _parse_path(path: Path) -> tuple:
-    project_dir, gazetteer, config = _WORK["project_dir"], _WORK["gazetteer"], _WORK["config"]
-    source = read_source(path, project_dir, _WORK["resolved_dirs"])
-    if isinstance(source, ContentError):
-        return ("error", [source], False)
-    try:
-        return ("ok", parse_issue(source, project_dir, gazetteer, config.publisher), None)
-    except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
-        return ("error", exc.errors, exc.draft)
-
-
-def _parse_in_worker(path: Path) -> tuple:
-    """Parse in a forked child and encode the issue there (records.py): the parent decodes it and
-    writes the same bytes to the parse cache, instead of encoding every issue a second time."""
-    kind, payload, extra = _parse_path(path)
-    if kind == "ok":
-        return (kind, None, encode_issue(payload))
-    return (kind, payload, extra)
+    def encoded(self, path: Path) -> tuple:
+        """Parse in a worker and encode the issue there (records.py): this process decodes it and
+        writes the same bytes to the parse cache, instead of encoding every issue a second time."""
+        kind, payload, extra = self(path)
+        if kind == "ok":
+            return (kind, None, encode_issue(payload))
+        return (kind, payload, extra)
 
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
@@ -165,24 +157,20 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
         if cached is not None:
             results[path] = ("ok", cached, None)
     todo = [p for p in paths if p not in results]
-    in_children = uses_workers(jobs, len(todo))
-    if in_children:
-        gc.freeze()  # forked children then leave the objects made so far alone instead of copying their pages
+    task = _ParseTask(project_dir, gazetteer, config)
     try:
-        with _shared_with_workers(project_dir=project_dir, gazetteer=gazetteer, config=config, resolved_dirs={}):
-            if use_cache:
-                cache.stream_base(cache_folder.path)  # a cold parse writes the cache as results arrive
-            for index, (kind, payload, extra) in fork_map(_parse_path, todo, jobs, child_func=_parse_in_worker):
-                path = todo[index]
-                if kind == "ok":
-                    payload = payload if extra is None else decode_issue(extra)
-                    cache.put(rels[path], identities[path], payload, project_dir, extra)
-                results[path] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
+        if use_cache:
+            cache.stream_base(cache_folder.path)  # a cold parse writes the cache as results arrive
+        for index, (kind, payload, extra) in process_map(task, todo, jobs, child_task=task.encoded):
+            path = todo[index]
+            if kind == "ok":
+                payload = payload if extra is None else decode_issue(extra)
+                cache.put(rels[path], identities[path], payload, project_dir, extra)
+            results[path] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
         if use_cache:
             cache.save(cache_folder.path, set(rels.values()))
     finally:
         cache.discard_stream()
-        gc.unfreeze()
 
     errors: list[ContentError] = []
     warnings: list[ContentError] = []
@@ -278,10 +266,18 @@ def _unchanged_result(output_dir: Path, manifest: dict, key: str, cache_dir: Pat
                        inputs_unchanged=True)
 
 
-def _render_index(index: int) -> tuple[str, bool]:
-    """Render one page and stage it; in a forked child only the digest travels back."""
-    page = _WORK["pages"][index]
-    return _WORK["writer"].stage(page.output_path, render_page(_WORK["env"], page))
+@dataclass
+class _RenderTask:
+    """Rendering pages and staging them (a task for workers.process_map): in a worker only the
+    digest travels back. A spawned worker makes its own template environment from `templates`."""
+
+    pages: list[Page]
+    templates: Templates
+    stager: Stager
+
+    def __call__(self, index: int) -> tuple[str, bool]:
+        page = self.pages[index]
+        return self.stager.stage(page.output_path, render_page(self.templates.environment(), page))
 
 
 @contextmanager
@@ -302,7 +298,7 @@ def build(project_dir: Path, output_dir: Path, *, drafts: bool = False, base_url
     """offline: a copy to open from disk (as `offline: true` in site.yaml does).
     editor_tools: the editors' tools on the pages (the 公众号版 copy box): for `serve`'s preview, never
     for the public site; part of the build key, so a public build never reuses a preview's page."""
-    with _rare_collections():
+    with _rare_collections(), reusing_workers():  # spawned workers start once per build, not once per stage
         return _build(project_dir, output_dir, drafts=drafts, base_url=base_url, today=today, progress=progress,
                       jobs=jobs, use_cache=use_cache, search=search, offline=offline, editor_tools=editor_tools)
 
@@ -332,46 +328,41 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     dirs = theme_dirs(project_dir)
     build_key = _build_key(project, theme_digest(dirs), drafts, editor_tools)
 
-    try:
-        with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
-            previous_pages = writer.previous.get("pages", {}) if use_cache else {}
-            # The search page carries the index's manifest: it is rendered after the index is written.
-            search_page = next(page for page in pages if page.url == SEARCH_PAGE)
-            fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
-            stale = []
-            for n, page in enumerate(pages):
-                reused = (page is search_page
-                          or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
-                if not reused:
-                    stale.append(n)
-            bytecode = template_cache_dir() if use_cache else None  # compiled templates run as code: not in the project
-            env = make_environment(project_dir, project.config, bytecode)
-            env.globals["gazetteer"] = project.gazetteer  # level words (市（地）, 全省) in the templates
-            env.globals["editor_tools"] = editor_tools
-            if uses_workers(jobs, len(stale)):
-                writer.prepare()  # children stage pages themselves: the directory must exist before they fork
-                gc.freeze()  # forked children then leave the parent's objects alone instead of copying their pages
-            with _located_template_errors(), _shared_with_workers(env=env, pages=pages, writer=writer):
-                for done, (index, staged) in enumerate(fork_map(_render_index, stale, jobs), 1):
+    with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
+        previous_pages = writer.previous.get("pages", {}) if use_cache else {}
+        # The search page carries the index's manifest: it is rendered after the index is written.
+        search_page = next(page for page in pages if page.url == SEARCH_PAGE)
+        fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
+        stale = []
+        for n, page in enumerate(pages):
+            reused = (page is search_page
+                      or previous_pages.get(page.url) == fingerprints[page.url] and writer.keep(page.output_path))
+            if not reused:
+                stale.append(n)
+        bytecode = template_cache_dir() if use_cache else None  # compiled templates run as code: not in the project
+        templates = Templates(project_dir, project.config, project.gazetteer, bytecode, editor_tools)
+        env = templates.environment()
+        with _located_template_errors():
+            if stale:
+                task = _RenderTask(pages, templates, writer.stager())
+                for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
                     writer.record(pages[stale[index]].output_path, *staged)
                     if progress and (done % 200 == 0 or done == len(stale)):
                         progress("render", done, len(stale))
-            _write_static(writer, dirs, cache.path, project_dir)
-            attachments = _write_attachments(writer, archive, project_dir, cache.path)
-            photo_sources, photos_made = _write_photos(writer, archive, project_dir, cache.path, jobs)
-            if progress and search:
-                progress("search", 0, 1)
-            search_files, manifest = (_write_search(writer, archive, project.gazetteer, cache.path, use_cache, jobs,
-                                                    project.config.offline) if search else (None, None))
-            search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
-                                  deps=(*search_page.deps, _digest(manifest)))
-            fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
-            rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
-            changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
-                                     "photos": photo_sources, "search": search_files,
-                                     "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
-    finally:
-        gc.unfreeze()
+        _write_static(writer, dirs, cache.path, project_dir)
+        attachments = _write_attachments(writer, archive, project_dir, cache.path)
+        photo_sources, photos_made = _write_photos(writer, archive, project_dir, cache.path, jobs)
+        if progress and search:
+            progress("search", 0, 1)
+        search_files, manifest = (_write_search(writer, archive, project.gazetteer, cache.path, use_cache, jobs,
+                                                project.config.offline) if search else (None, None))
+        search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
+                              deps=(*search_page.deps, _digest(manifest)))
+        fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
+        rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
+        changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
+                                 "photos": photo_sources, "search": search_files,
+                                 "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     skipped = left_out(project.config)
     unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today) \
         if use_cache and cache.persistent else None
@@ -438,8 +429,6 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, ca
         for rel in files:
             writer.keep(rel)
         return previous, kept_manifest(writer.target, offline)
-    if jobs > 1:
-        writer.prepare()  # children stage files themselves
     previous = previous if use_cache else {}
     if use_cache:
         written, manifest = write_search(archive, gazetteer, writer, previous, cache_dir / "search", jobs, offline)
@@ -468,10 +457,6 @@ def _write_static(writer: SiteWriter, dirs: list[Path], cache_dir: Path, project
                     raise ContentErrors([ContentError(display_path(path, project_dir), None, str(exc))]) from None
 
 
-def _make_photo(photo) -> dict[str, str]:
-    return make_renditions(_WORK["project_dir"], _WORK["cache_dir"], photo)
-
-
 def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, cache_dir: Path, jobs: int) -> tuple[list[str], int]:
     """Publish every photo's renditions beside its issue page. Renditions missing from the photo
     cache are made first, spread over the build's processes; returns the photos' sources (inputs
@@ -479,9 +464,9 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, cache
     unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
     indexes = {digest: cached_index(cache_dir, photo) for digest, photo in unique.items()}
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
-    _WORK.update(project_dir=project_dir, cache_dir=cache_dir)
     try:
-        for n, index in fork_map(_make_photo, todo, jobs, min_items=PHOTOS_PER_WORKER, chunk_size=1):
+        for n, index in process_map(partial(make_renditions, project_dir, cache_dir), todo, jobs, min_items=PHOTOS_PER_WORKER,
+                                    chunk_size=1):
             indexes[todo[n].digest] = index
     except ImageProblem as exc:  # the photo changed into something unreadable since it was parsed
         issue, photo = next((i, p) for i in archive.issues for p in i.photos if p.source == exc.source)
@@ -496,8 +481,18 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, cache
                     continue  # the same photo twice in one issue
                 digest = rendition_digest(indexes[photo.digest], rendition)
                 if writer.previous_files.get(rel) != digest or not writer.keep(rel):
-                    writer.put(rel, rendition_bytes(cache_dir, photo, rendition))
+                    with _located_name(issue.source, photo.line, f"照片“{photo.source.rsplit('/', 1)[-1]}”"):
+                        writer.put(rel, rendition_bytes(cache_dir, photo, rendition))
     return sorted(sources), len(todo)
+
+
+@contextmanager
+def _located_name(source: str, line: int | None, what: str):
+    """A file name Windows refuses (too long, or another's in other letter case), at the editor's file it came from."""
+    try:
+        yield
+    except OutputNameError as exc:
+        raise ContentErrors([ContentError(source, line, f"{what}：网站中的文件 {exc.rel} {exc.reason}")]) from None
 
 
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path, cache_dir: Path) -> list[str]:
@@ -520,7 +515,8 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path, 
             except OSError:  # removed or renamed while the build ran
                 raise ContentErrors([ContentError(*where, f"附件“{attachment.name}”在生成过程中被移走了；请放回后重新生成")]) from None
             try:
-                writer.put(rel, publishable(cache_dir, attachment.digest, data, attachment.name, f"附件“{attachment.name}”"))
+                with _located_name(*where, f"附件“{attachment.name}”"):
+                    writer.put(rel, publishable(cache_dir, attachment.digest, data, attachment.name, f"附件“{attachment.name}”"))
             except ImageProblem as exc:
                 raise ContentErrors([ContentError(*where, str(exc))]) from None
     return sorted(sources)

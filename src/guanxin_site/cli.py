@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_OUTPUT = "site"
 
-cli_text.install()  # click's own words (usage, errors, suggestions) in Chinese
-
 
 def _echo_errors(exc: ContentErrors) -> None:
     for error in exc.errors:
@@ -82,7 +80,7 @@ def entry() -> None:
 
 
 @click.group(cls=cli_text.Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="guanxin-site")
+@cli_text.version_option(__version__, prog_name="guanxin-site")
 def main() -> None:
     """guanxin-site：《关心下一代工作》简报存档网站生成器。"""
 

@@ -5,7 +5,9 @@ usage errors and its "Did you mean" suggestions) through gettext, and English wo
 its own into help (metavars such as TEXT or [OPTIONS]). Here:
 
 - `install()` gives click's modules a gettext that looks each of its messages up in
-  `MESSAGES` (click reads `_` and `ngettext` from its module globals at call time);
+  `MESSAGES` (click reads `_` and `ngettext` from its module globals at call time). Nothing
+  happens on import: `Group.main()` installs it when a command line built with it runs (the
+  console script and click's test runner both come through there), before click parses a word;
 - `Group` and `Command` are click's with Chinese metavars ([选项], 命令 [参数]..., and
   values named 文字, 整数, 目录, 路径) and a usage line "用法：".
 
@@ -150,6 +152,10 @@ class Group(click.Group):
     context_class = Context
     command_class = Command
 
+    def main(self, *args, **kwargs):
+        install()  # click's own words (usage, errors, suggestions) in Chinese, from the first word parsed
+        return super().main(*args, **kwargs)
+
     def __init__(self, *args, options_metavar: str | None = "[选项]", subcommand_metavar: str | None = "命令 [参数]...",
                  **kwargs):
         super().__init__(*args, options_metavar=options_metavar, subcommand_metavar=subcommand_metavar, **kwargs)
@@ -157,3 +163,9 @@ class Group(click.Group):
 
 
 Group.group_class = Group
+
+
+def version_option(version: str, prog_name: str):
+    """click's --version, its words in Chinese (click words them when the decorator runs, not when it is used)."""
+    return click.version_option(version, prog_name=prog_name, message=MESSAGES["%(prog)s, version %(version)s"],
+                                help=MESSAGES["Show the version and exit."])

@@ -17,6 +17,7 @@ from guanxin_site.archive import Archive, RegionIndex
 from guanxin_site.config import SiteConfig
 from guanxin_site.images import absolute_photo_urls
 from guanxin_site.models import Issue, Report
+from guanxin_site.pages import excerpt
 
 FEED_SIZE = 20
 # The bulletin is dated in Heilongjiang: midnight China Standard Time, written out so no clock or locale enters.
@@ -60,9 +61,7 @@ class Feed:
 
 
 def _excerpt(text: str) -> str:
-    from guanxin_site.render import excerpt  # the excerpt the site shows; imported late, render imports the planner
-
-    return xml_text(excerpt(text, 120))
+    return xml_text(excerpt(text, 120))  # the excerpt the site shows
 
 
 def _first_report_text(issue: Issue) -> str:

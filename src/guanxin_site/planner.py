@@ -1,5 +1,8 @@
 """Stage 4: plan every output page: URL -> template + context, and what it depends on.
 
+Each issue's pages come from the editions (editions/: the web page, the 公众号 edition); the
+pages of the site as a whole (home, years, regions, counties, stats, feeds) from here.
+
 `deps` names every input a page shows (issue digests and structural facts). The
 build hashes it with the templates and config to decide whether a page from the
 previous build can be reused, so a page must never show data missing from deps.
@@ -8,34 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 
 from guanxin_site import feeds, stats
 from guanxin_site.archive import Archive, Entry, RegionIndex, group_by_year
 from guanxin_site.config import SiteConfig
-from guanxin_site.editions import wechat
-from guanxin_site.models import Issue
+from guanxin_site.editions import EDITIONS, editions_of
+from guanxin_site.pages import Page
 
 SEARCH_PAGE = "search/"
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
-
-
-@dataclass(frozen=True)
-class Page:
-    url: str  # site-relative, "" for home, "2023/53/" for a directory page, "feed.xml" for a file
-    template: str
-    context: dict = field(compare=False, hash=False)
-    deps: tuple[str, ...] = ()
-    lastmod: dt.date | None = field(default=None, compare=False)  # newest issue the page shows, for the sitemap
-
-    @property
-    def output_path(self) -> str:
-        return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
-
-    @property
-    def root(self) -> str:
-        """Relative prefix from this page to the site root, so one build works under any subpath."""
-        return "../" * self.url.count("/")
 
 
 def _digests(issues) -> str:
@@ -71,12 +55,11 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         Page(SEARCH_PAGE, "search.html", {"regions": tuple(index.region for index in archive.regions),
                                           "search_manifest": None}, ()),
     ]
+    editions = editions_of(config)
     for issue in archive.issues:
-        issue_page = _issue_page(issue, archive)
-        edition = wechat.plan(issue, config.base_url)
-        issue_page.context["wechat"] = edition  # the 复制到公众号 buttons, one per part
-        pages.append(issue_page)
-        pages.extend(_wechat_pages(issue_page, edition))
+        plans = {edition.name: edition.plan(issue, config) for edition in editions}
+        for edition in editions:
+            pages.extend(edition.pages(issue, plans, archive))
     years = tuple(year for year, _ in archive.years)
     for n, (year, issues) in enumerate(archive.years):
         newer = years[n - 1] if n > 0 else None
@@ -90,20 +73,6 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         pages.append(_sitemap_page(pages, config.base_url))
         pages.append(Page("robots.txt", "robots.txt", {"sitemap_url": config.base_url + "sitemap.xml"}, ()))
     return sorted(pages, key=lambda p: p.url)
-
-
-def _issue_page(issue: Issue, archive: Archive) -> Page:
-    previous, following = archive.neighbours[issue.key]
-    deps = (issue.digest, previous.digest if previous else "-", following.digest if following else "-")
-    lastmod = following.date if following else issue.date  # the "next issue" link appears when it is published
-    return Page(issue.url, "issue.html", {"issue": issue, "previous": previous, "next": following}, deps, lastmod)
-
-
-def _wechat_pages(issue_page: Page, edition: wechat.Edition) -> list[Page]:
-    """<year>/<number>/wechat.html (and wechat-2.html… for a long issue): the 公众号 edition, from the issue alone."""
-    issue = issue_page.context["issue"]
-    return [Page(url, "wechat.html", {"issue": issue, "edition": edition, "number": n}, (issue.digest,), issue.date)
-            for n, url in enumerate(edition.urls, 1)]
 
 
 def _stats_page(archive: Archive, site_shape: str, latest: dt.date | None) -> Page:
@@ -133,7 +102,7 @@ def _sitemap_page(pages: list[Page], base_url: str) -> Page:
         (base_url + page.url, page.lastmod.isoformat() if page.lastmod else None)
         for page in sorted(pages, key=lambda p: p.url)
         if page.output_path.endswith(".html") and page.url not in ("404.html", "search/")  # search is noindex
-        and page.template != "wechat.html"  # the 公众号 edition repeats the issue page (and is noindex)
+        and (not page.edition or EDITIONS[page.edition].in_sitemap)  # the 公众号 edition repeats the issue page
     )
     shape = hashlib.sha256("\n".join(f"{url} {lastmod}" for url, lastmod in urls).encode()).hexdigest()
     return Page("sitemap.xml", "sitemap.xml", {"urls": urls}, (shape,))

@@ -5,8 +5,6 @@ bundled with the package, so a project overrides only the files it changes.
 """
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import hashlib
 import re
 from pathlib import Path
@@ -19,7 +17,9 @@ import markupsafe
 from guanxin_site import __version__
 from guanxin_site.config import SiteConfig
 from guanxin_site.errors import GuanxinError
-from guanxin_site.planner import Page
+from guanxin_site.gazetteer import Gazetteer
+from guanxin_site.editions import editions_of, page_context
+from guanxin_site.pages import Page, cn_date, excerpt
 
 TEMPLATES_DIR = "templates"
 
@@ -64,27 +64,6 @@ def theme_digest(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=8192)  # the same dates and excerpts recur on many list pages
-def cn_date(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-_SENTENCE_END = re.compile(r"[。！？；]")
-
-
-@functools.lru_cache(maxsize=65536)
-def excerpt(text: str, limit: int = 90) -> str:
-    """The opening of a report, cut at a sentence end where one falls near the limit."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
-    if ends and ends[-1] >= limit * 0.6:
-        return cut[: ends[-1]]
-    return cut.rstrip("，、：；") + "……"
-
-
 def wechat_inline(fragment: str) -> markupsafe.Markup:
     """The 公众号 edition's stylesheet moved into style attributes (templates/wechat.html)."""
     from guanxin_site.editions.wechat import inline
@@ -108,8 +87,11 @@ def script_json(text: str) -> markupsafe.Markup:
     return markupsafe.Markup(text.replace("<", "\\u003c"))
 
 
-def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    """bytecode_dir keeps compiled templates between builds (Jinja checks they are current)."""
+def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path | None = None,
+                     gazetteer: Gazetteer | None = None, editor_tools: bool = False) -> jinja2.Environment:
+    """bytecode_dir keeps compiled templates between builds (Jinja checks they are current);
+    gazetteer gives the templates the level words (市（地）, 全省); editor_tools: the editors' tools
+    on the pages (the 公众号版 copy box), for serve's preview only."""
     sandboxed = has_own_templates(project_dir)
     environment = ImmutableSandboxedEnvironment if sandboxed else jinja2.Environment
     if bytecode_dir is not None and sandboxed:  # sandboxed code calls environment.call: never share it
@@ -133,7 +115,30 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     env.globals["site"] = config
     env.globals["inline_file"] = inline_file
     env.globals["generator"] = f"guanxin-site {__version__}"
+    if gazetteer is not None:
+        env.globals["gazetteer"] = gazetteer
+    env.globals["editor_tools"] = editor_tools
     return env
+
+
+class Templates:
+    """What a build renders with, as data: a worker process (spawned ones too) makes the same
+    environment from it. The environment is made once per process and never pickled."""
+
+    def __init__(self, project_dir: Path, config: SiteConfig, gazetteer: Gazetteer | None = None,
+                 bytecode_dir: Path | None = None, editor_tools: bool = False):
+        self.project_dir, self.config, self.gazetteer, self.bytecode_dir = project_dir, config, gazetteer, bytecode_dir
+        self.editor_tools = editor_tools
+        self._env: jinja2.Environment | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_env": None}
+
+    def environment(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = make_environment(self.project_dir, self.config, self.bytecode_dir, self.gazetteer,
+                                         self.editor_tools)
+        return self._env
 
 
 def page_root(page: Page, config: SiteConfig) -> str:
@@ -155,7 +160,7 @@ class TemplateProblem(GuanxinError):
 def render_page(env: jinja2.Environment, page: Page) -> bytes:
     try:
         template = env.get_template(page.template)
-        html = template.render(page.context, page=page, root=page_root(page, env.globals["site"]))
+        html = template.render(page_context(page), page=page, root=page_root(page, env.globals["site"]))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"{TEMPLATES_DIR}/{exc.name or page.template}", exc.lineno, f"模板语法错误：{exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -163,36 +168,9 @@ def render_page(env: jinja2.Environment, page: Page) -> bytes:
     except Exception as exc:  # noqa: BLE001 - any mistake in a project's template is the editor's to fix
         path, line = _template_frame(exc, page)
         raise TemplateProblem(path, line, f"模板出错（{type(exc).__name__}: {exc}）；请检查最近对模板的修改") from None
-    if env.globals["site"].offline and page.output_path.endswith(".html"):
-        html = offline_links(html)
+    for edition in editions_of(env.globals["site"]):
+        html = edition.finish(page, html)
     return html.encode("utf-8")
-
-
-# href="…", src="…" and action="…" of any element, as our templates and markdown-it write them.
-_LINK_ATTRIBUTE = re.compile(r'(\s(?:href|src|action)=")([^"]*)(")')
-_HAS_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:")
-
-
-def offline_links(html: str) -> str:
-    """For a copy opened from disk (file://): a relative link to a folder ("", "../", "2023/53/#heihe")
-    names the folder's index.html, since no server is there to pick it. One rewrite of the rendered
-    page, so templates (a project's own too) and links written in reports need no offline variant."""
-    return _LINK_ATTRIBUTE.sub(_offline_link, html)
-
-
-def _offline_link(match: re.Match) -> str:
-    url = match.group(2)
-    if url.startswith(("#", "/")) or _HAS_SCHEME.match(url):
-        return match.group(0)  # same page, root-relative (never written offline), or another site
-    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-    path, rest = url[:cut], url[cut:]
-    if path == "" or path.endswith("/"):
-        path += "index.html"
-    elif path.split("/")[-1] in (".", ".."):
-        path += "/index.html"
-    else:
-        return match.group(0)
-    return f"{match.group(1)}{path}{rest}{match.group(3)}"
 
 
 def _template_frame(exc: Exception, page: Page) -> tuple[str, int | None]:

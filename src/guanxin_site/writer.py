@@ -24,12 +24,13 @@ import secrets
 import stat
 import sys
 import tempfile
+import time
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from guanxin_site.errors import OutputError
-from guanxin_site.fsutil import replace_file, try_lock as _lock_file
-from guanxin_site.workers import fork_map
+from guanxin_site.fsutil import replace_file, sync_tree, try_lock as _lock_file
+from guanxin_site.workers import process_map
 
 MANIFEST = ".guanxin-site.json"  # marks a directory as ours and records what we wrote
 STAGING_MARK = ".guanxin-staging"
@@ -139,13 +140,15 @@ def _recover(target: Path) -> None:
     name = glob.escape(target.name)  # an output named site[1] must not match .site1.staging-*
     olds = sorted((p for p in parent.glob(f".{name}.old-*") if _ours(p)), key=lambda p: p.stat().st_mtime)
     if olds and not target.exists():
-        os.rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
+        _rename(olds[-1], target)  # killed between moving the old site aside and moving the new one in
     for leftover in [*parent.glob(f".{name}.staging-*"), *parent.glob(f".{name}.old-*")]:
         if _ours(leftover):
-            shutil.rmtree(leftover)
+            shutil.rmtree(leftover, ignore_errors=True)  # a file held open (Windows): removed by a later build
     spare = spare_path(target)
-    if _ours(spare) and read_manifest(spare) is None:
-        shutil.rmtree(spare)  # a build was killed while staging into it: its content is unknown
+    if _ours(spare) and (read_manifest(spare) is None or not (spare / SPARE_MARK).exists()):
+        # A build was killed while staging into it (its content is unknown), or right after swapping the
+        # previous site into its place, before keeping it: no spare of the live site either way.
+        shutil.rmtree(spare, ignore_errors=True)
 
 
 def _rename_exchange(a: Path, b: Path) -> bool:
@@ -181,7 +184,6 @@ class _Staging:
         self.path = path
         self.files = files  # what the directory already holds: path -> sha256
         self.spare_manifest = spare_manifest  # the spare's manifest, when the spare was taken
-        self._made_dirs: set[str] = set()
 
     @classmethod
     def open(cls, target: Path) -> "_Staging":
@@ -198,21 +200,11 @@ class _Staging:
         (path / STAGING_MARK).write_bytes(b"")
         return cls(path, {}, None)
 
-    def write(self, rel: str, digest: str, data: bytes) -> None:
-        if self.files.get(rel) == digest:
-            return  # the spare holds these bytes already
-        path = os.path.join(self.path, rel)
-        self._make_dir(os.path.dirname(path))
-        if rel in self.files:
-            replace_file(Path(path), data, sync=False)  # staged, synced before the swap; may be a hard link to the live site: never write through it
-        else:
-            _write_new(path, data)
-
     def link_unchanged(self, live: Path, files: dict[str, str], kept: set[str], jobs: int) -> None:
         """Hard-link the live site's unchanged files in (those the spare lacks or holds older),
         and drop what the new site no longer has."""
         links = [rel for rel in sorted(kept) if self.files.get(rel) != files[rel]]
-        for _ in fork_map(lambda rel: self._link(live / rel, self.path / rel, rel in self.files), links, jobs):
+        for _ in process_map(_Linker(live, self.path, frozenset(self.files)), links, jobs):
             pass
         for rel in sorted(set(self.files) - set(files)):
             _remove_file(self.path, rel)
@@ -237,61 +229,235 @@ class _Staging:
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def _make_dir(self, folder: str) -> None:
-        """mkdir once per folder; pages come in URL order, so the parent is usually there already
-        (os.makedirs would stat it first, for every page)."""
-        if folder in self._made_dirs:
-            return
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-        self._made_dirs.add(folder)
 
-    def _link(self, source: Path, dest: Path, replace: bool) -> None:
-        self._make_dir(os.path.dirname(dest))
-        if replace:
+class Stager:
+    """Puts a file's bytes into one build's staging folder, unless the live site holds them already.
+
+    Made only by SiteWriter.stager(), which creates the folder first, so nothing can stage into a
+    folder that is not there. It touches only the file system and pickles, so worker processes
+    (forked or spawned) stage pages with it themselves; the SiteWriter of the build then
+    records each result (SiteWriter.record)."""
+
+    def __init__(self, target: Path, folder: Path, live: dict[str, str], held: dict[str, str]):
+        self.target = target
+        self.folder = folder
+        self.live = live  # what the live site holds: path -> sha256
+        self.held = held  # what the staging folder holds already (a spare's files)
+        self._made_dirs: set[str] = set()  # per process: folders known to exist
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_made_dirs": set()}
+
+    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
+        """Stage a file's bytes; returns (their digest, whether they were written)."""
+        rel = safe_relpath(rel)
+        digest = hashlib.sha256(data).hexdigest()
+        if _live_holds(self.target, self.live, rel, digest):
+            return digest, False
+        self.write(rel, digest, data)
+        return digest, True
+
+    def write(self, rel: str, digest: str, data: bytes) -> None:
+        """Write bytes the live site does not hold (rel already checked by safe_relpath)."""
+        if self.held.get(rel) != digest:  # else the spare holds these bytes already
+            with _os_errors(self.target):
+                path = os.path.join(self.folder, rel)
+                _make_dir(os.path.dirname(path), self._made_dirs)
+                if rel in self.held:  # may be a hard link to the live site: never write through it
+                    replace_file(Path(path), data, sync=False)  # staged: synced before the swap
+                else:
+                    _write_new(path, data)
+        checkpoint("put")
+
+
+def _live_holds(target: Path, live: dict[str, str], rel: str, digest: str) -> bool:
+    """The live site has these bytes at rel, in a regular file (a symlink planted there is never republished)."""
+    if live.get(rel) != digest:
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(target, rel)).st_mode)
+    except OSError:
+        return False
+
+
+class _Linker:
+    """Hard-links an unchanged file of the live site into the staging folder (a task for process_map)."""
+
+    def __init__(self, live: Path, folder: Path, held: frozenset[str]):
+        self.live, self.folder, self.held = live, folder, held
+        self._made_dirs: set[str] = set()
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_made_dirs": set()}
+
+    def __call__(self, rel: str) -> None:
+        dest = self.folder / rel
+        _make_dir(os.path.dirname(dest), self._made_dirs)
+        if rel in self.held:
             with suppress(FileNotFoundError):
                 dest.unlink()
         try:
-            os.link(source, dest)
+            os.link(self.live / rel, dest)
         except OSError:  # file systems without hard links (FAT, some network drives)
-            shutil.copy2(source, dest)
+            shutil.copy2(self.live / rel, dest)
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Put the sealed staging directory in the target's place; the previous site becomes the spare."""
-    if not target.exists():
-        os.rename(staging, target)
+def _make_dir(folder: str, made: set[str]) -> None:
+    """mkdir once per folder; pages come in URL order, so the parent is usually there already
+    (os.makedirs would stat it first, for every page)."""
+    if folder in made:
         return
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+    made.add(folder)
+
+
+# A file another program holds open (the site in Explorer or a browser, on Windows) makes renaming
+# its folder fail for a while: tried again, waiting a little longer each time, about 3.5 s in all.
+RENAME_ATTEMPTS = 8
+RENAME_PAUSE = 0.05  # seconds before the second attempt, doubling up to 1 s
+_HELD_OPEN = "其中有文件正被其他程序打开（例如在资源管理器、浏览器或编辑器中），请关闭后重新生成"
+
+
+def _rename(source: Path, dest: Path) -> None:
+    """os.rename, tried again while Windows refuses it (PermissionError: a file inside is held open)."""
+    pause = RENAME_PAUSE
+    for attempt in range(RENAME_ATTEMPTS):
+        try:
+            os.rename(source, dest)
+            return
+        except PermissionError:
+            if attempt == RENAME_ATTEMPTS - 1:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return _HELD_OPEN
+    return _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))
+
+
+def swap_in(staging: Path, target: Path) -> Path | None:
+    """Put the sealed staging directory in the target's place. Returns where the previous site is
+    now (None if there was none). Raises OutputError saying what is true of the site: when it
+    raises, the site at target is the previous one, whole (or, if even moving it back failed,
+    kept beside it for the next build to move back)."""
+    if not target.exists():
+        try:
+            _rename(staging, target)
+        except OSError as exc:
+            raise OutputError(f"无法把生成的网站放到 {target}：{_why(exc)}；网站没有生成") from None
+        return None
     if _rename_exchange(staging, target):
         checkpoint("swapped")
-        _keep_as_spare(staging, target)  # staging now holds the previous site
-        return
+        return staging  # it holds the previous site now
     # No atomic exchange here (not Linux, or the file system lacks it): two renames.
     # Between them the output is missing for an instant; a build killed there is
     # repaired by _recover, which moves the old site back.
     old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-    os.rename(target, old)
+    try:
+        _rename(target, old)
+    except OSError as exc:
+        raise OutputError(f"无法替换网站文件夹 {target}：{_why(exc)}；原有的网站保持不变") from None
     checkpoint("old-moved")
-    os.rename(staging, target)
+    try:
+        _rename(staging, target)
+    except OSError as exc:
+        try:
+            _rename(old, target)
+        except OSError:
+            raise OutputError(f"无法把生成的网站放到 {target}（{_why(exc)}），原有的网站暂时在 {old.name}；"
+                              "下次生成时会自动把它移回原处") from None
+        raise OutputError(f"无法把生成的网站放到 {target}：{_why(exc)}；原有的网站保持不变") from None
     checkpoint("swapped")
-    _keep_as_spare(old, target)
+    return old
 
 
 def _keep_as_spare(previous: Path, target: Path) -> None:
-    """Keep the previous site for the next build to stage into."""
+    """Keep the previous site for the next build to stage into. Only a help for the next build: the
+    new site is in place already, so a failure here fails nothing (a leftover is removed by the next
+    build's _recover, which then stages afresh)."""
     spare = spare_path(target)
-    if previous != spare:
-        if spare.exists() and _ours(spare):
-            shutil.rmtree(spare)
-        if spare.exists():
-            shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
-            return
-        os.rename(previous, spare)
-    (spare / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+    try:
+        if previous != spare:
+            if spare.exists() and _ours(spare):
+                shutil.rmtree(spare)
+            if spare.exists():
+                shutil.rmtree(previous, ignore_errors=True)  # something not ours sits there: leave it alone
+                return
+            _rename(previous, spare)
+        (spare / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _mirror_as_spare(target: Path, files: dict[str, str], jobs: int) -> None:
+    """After a first (or cold) build there is no previous site to keep: make the spare a copy of the new
+    one in hard links instead, so that the next build stages into it and rewrites only what changed
+    (without it, the first rebuild after a cold build had to create the whole tree of folders and links:
+    most of an added issue's time). Best effort, like keeping a spare."""
+    spare = spare_path(target)
+    if spare.exists():
+        return
+    folder = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+        (folder / STAGING_MARK).write_bytes(b"")
+        for _ in process_map(_Linker(target, folder, frozenset()), sorted(files), jobs):
+            pass
+        shutil.copyfile(target / MANIFEST, folder / MANIFEST)
+        (folder / STAGING_MARK).unlink()
+        (folder / SPARE_MARK).write_text(_live_identity(target), encoding="utf-8")
+        os.rename(folder, spare)
+    except OSError:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """What a build wrote, on the disk before it is swapped in: after a power cut the site is the old
+    one or the new one, never new names over empty files. Linux: one syncfs of the file system (what
+    is not dirty costs nothing, so a rebuild that wrote little pays little); elsewhere every file."""
+    if sys.platform.startswith("linux"):
+        try:
+            syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+        except (OSError, AttributeError):
+            syncfs = None
+        if syncfs is not None:
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+    sync_tree(folder)
+
+
+# Windows: most programs (Explorer among them) cannot open a path of MAX_PATH UTF-16 units or more.
+# WINDOWS_PATHS checks the whole path where that rule applies; a path inside the site is kept under
+# MAX_RELATIVE_PATH everywhere, so that a site built on one computer can be built in a usual folder on another.
+MAX_PATH = 260
+MAX_RELATIVE_PATH = 200
+WINDOWS_PATHS = os.name == "nt"
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class OutputNameError(OutputError):
+    """A file of the site Windows could not hold: rel and why (in Chinese). The build names the
+    editor's file it came from (an attachment, a photo)."""
+
+    def __init__(self, rel: str, reason: str):
+        super().__init__(f"输出文件 {rel} {reason}")
+        self.rel, self.reason = rel, reason
 
 
 class SiteWriter:
@@ -309,8 +475,10 @@ class SiteWriter:
         self.written = 0  # files whose bytes changed
         self._kept: set[str] = set()  # files of the live site the new site keeps as they are
         self._staging: _Staging | None = None  # made when the first new bytes arrive
+        self._stager: Stager | None = None
         self._swapped = False
         self._untouched = False  # commit() found nothing to change
+        self._folded: dict[str, str] = {}  # each file's path in lower case -> the path: Windows tells no case apart
 
     def __enter__(self) -> "SiteWriter":
         with _os_errors(self.target):
@@ -330,37 +498,50 @@ class SiteWriter:
         return self.previous["files"]
 
     def put(self, rel: str, data: bytes) -> None:
-        self.record(rel, *self.stage(rel, data))
-
-    def prepare(self) -> None:
-        """Create the staging directory now, before worker processes that call stage() are forked."""
-        with _os_errors(self.target):
-            self._stage()
-
-    def stage(self, rel: str, data: bytes) -> tuple[str, bool]:
-        """Put a file's bytes in the staging directory unless the live site already has them.
-
-        Touches only the file system, so a forked worker can call it (after prepare());
-        the parent then passes the result to record(). Returns (digest, whether written).
-        """
+        """Stage and record one file here; the staging folder is made only when some bytes are new.
+        Names from the editor's files (attachments, photos) come through here: each is checked
+        against what Windows refuses before anything is written (OutputNameError)."""
         rel = safe_relpath(rel)
+        self._check_name(rel)
         digest = hashlib.sha256(data).hexdigest()
-        if self.previous_files.get(rel) == digest and self.reusable(rel):
-            return digest, False
-        with _os_errors(self.target):
-            self._stage().write(rel, digest, data)
-        checkpoint("put")
-        return digest, True
+        unchanged = _live_holds(self.target, self.previous_files, rel, digest)
+        if not unchanged:
+            self.stager().write(rel, digest, data)
+        self.record(rel, digest, not unchanged)
+
+    def stager(self) -> Stager:
+        """What stages this build's files, its staging folder created now: hand it to worker
+        processes, then pass what they return to record()."""
+        if self._stager is None:
+            with _os_errors(self.target):
+                self._stager = Stager(self.target, self._stage().path, self.previous_files, self._stage().files)
+        return self._stager
 
     def record(self, rel: str, digest: str, written: bool) -> None:
         rel = safe_relpath(rel)
         if rel in self.files:
             raise OutputError(f"内部错误：两个页面都要写入 {rel}")
         self.files[rel] = digest
+        self._folded.setdefault(rel.lower(), rel)
         if written:
             self.written += 1
         else:
             self._kept.add(rel)
+
+    def _check_name(self, rel: str) -> None:
+        """A file Windows could not write or open: a path too long, or a name another file of the
+        site has in other letter case (the same file there: one would silently replace the other)."""
+        other = self._folded.get(rel.lower())
+        if other is not None and other != rel:
+            raise OutputNameError(rel, f"与 {other} 只差字母大小写，在 Windows 上是同一个文件；请改名其中一个")
+        length = _utf16_length(rel)
+        if length > MAX_RELATIVE_PATH:
+            raise OutputNameError(rel, f"路径太长（{length} 个字符，最多 {MAX_RELATIVE_PATH} 个）；请把文件名改短")
+        if WINDOWS_PATHS:
+            full = _utf16_length(os.path.join(os.path.abspath(self.target), rel))
+            if full >= MAX_PATH:
+                raise OutputNameError(rel, f"在这台电脑上的完整路径太长（{full} 个字符，Windows 最多 {MAX_PATH - 1} 个）；"
+                                           "请把文件名改短，或把网站生成到路径更短的文件夹（例如 D:\\网站）")
 
     def keep(self, rel: str) -> bool:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
@@ -369,15 +550,13 @@ class SiteWriter:
         if digest is None or rel in self.files or not self.reusable(rel):
             return False
         self.files[rel] = digest
+        self._folded.setdefault(rel.lower(), rel)
         self._kept.add(rel)
         return True
 
     def reusable(self, rel: str) -> bool:
         """A regular file of the previous output (a symlink planted there is never republished)."""
-        try:
-            return stat.S_ISREG(os.lstat(os.path.join(self.target, rel)).st_mode)
-        except OSError:
-            return False
+        return _live_holds(self.target, self.previous_files, rel, self.previous_files.get(rel, ""))
 
     @property
     def changed(self) -> bool:
@@ -397,9 +576,14 @@ class SiteWriter:
             staging = self._stage()
             staging.link_unchanged(self.target, self.files, self._kept, jobs)
             staging.seal(manifest)
+            _flush_to_disk(staging.path)
             checkpoint("commit")
-            swap_in(staging.path, self.target)
-        self._swapped = True
+        previous = swap_in(staging.path, self.target)
+        self._swapped = True  # from here on the new site is in place: nothing may say otherwise, or remove it
+        if previous is not None:
+            _keep_as_spare(previous, self.target)
+        else:
+            _mirror_as_spare(self.target, self.files, jobs)
         return True
 
     def _refresh_manifest(self, manifest: dict) -> None:

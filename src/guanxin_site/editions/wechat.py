@@ -23,9 +23,16 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from guanxin_site.models import Issue, html_text
+from guanxin_site.editions import Edition as EditionBase
+from guanxin_site.models import Issue
+from guanxin_site.pages import Page
+
+if TYPE_CHECKING:
+    from guanxin_site.archive import Archive
+    from guanxin_site.config import SiteConfig
 
 TEXT_LIMIT = 20_000  # characters of text per article (WeChat draft API)
 BYTE_LIMIT = 1_000_000  # bytes per article (WeChat draft API: under 1 MB)
@@ -120,6 +127,8 @@ class _Transform(HTMLParser):
         self.lists: list[list] = []  # open lists: [tag, next number]
         self.images = 0
         self.figures = 0  # open <figure> elements
+        self.described: tuple[int, str] | None = None  # an image of the open figure, described in brackets: (where, alt)
+        self.caption_at: int | None = None  # where the open figcaption's content starts in out
 
     def handle_starttag(self, tag: str, attrs) -> None:
         attrs = [(k, v) for k, v in attrs if k not in _DROP_ATTRS and not k.startswith("on")]
@@ -139,6 +148,8 @@ class _Transform(HTMLParser):
         if tag == "figure":
             self.figures += 1
         self.out.append(_start_tag(tag, attrs))
+        if tag == "figcaption":
+            self.caption_at = len(self.out)
         if tag == "li" and self.lists:
             kind = self.lists[-1]
             marker = "•" if kind[0] == "ul" else f"{kind[1]}."
@@ -162,6 +173,9 @@ class _Transform(HTMLParser):
             self.lists.pop()
         if tag == "figure":
             self.figures = max(0, self.figures - 1)
+            self.described = None
+        if tag == "figcaption":
+            self._drop_repeated_description()
         self.out.append(f"</{tag}>")
         if tag == "table":
             self.out.append("</section>")
@@ -192,7 +206,25 @@ class _Transform(HTMLParser):
             if alt and not self.figures:  # a figure brings its own figcaption
                 self.out.append(f'<span class="image-caption">{html_lib.escape(alt, quote=False)}</span>')
         else:
-            self.out.append(f'<span class="image-missing">［图片{"：" + html_lib.escape(alt, quote=False) if alt else ""}］</span>')
+            if self.figures:
+                self.described = (len(self.out), alt)
+            self.out.append(_described(alt))
+
+    def _drop_repeated_description(self) -> None:
+        """A figure's caption repeats its image's description (a photo's alt is its caption when it has
+        no other): the bracket then says only ［图片］, and the caption follows it."""
+        if self.described is None or self.caption_at is None:
+            return
+        where, alt = self.described
+        caption = html_lib.unescape(re.sub(r"<[^>]*>", "", "".join(self.out[self.caption_at:]))).strip()
+        if caption == alt:
+            self.out[where] = _described("")
+        self.described = self.caption_at = None
+
+
+def _described(alt: str) -> str:
+    """An image the edition cannot show (no base URL to give its address), as its description."""
+    return f'<span class="image-missing">［图片{"：" + html_lib.escape(alt, quote=False) if alt else ""}］</span>'
 
 
 def _start_tag(tag: str, attrs) -> str:
@@ -260,8 +292,13 @@ def blocks(html: str) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
+_MARKUP = re.compile(r"<[^>]*>")
+
+
 def _text_size(html: str) -> int:
-    return len(" ".join(html_text(html).split()))
+    """At most the text's length (its characters between tags, entities and whitespace uncounted as
+    such): one pass in C, where folding the text as the reader sees it cost most of planning."""
+    return len(_MARKUP.sub("", html))
 
 
 def _byte_size(html: str) -> int:
@@ -292,15 +329,25 @@ _LINK = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 
 def _notes_size(html: str) -> int:
     """Upper bound of the text the notes of this HTML's links add: marker, address and link text."""
+    if "<a" not in html:
+        return 0
     return sum(12 + len(href) * 2 + len(text) for href, text in _LINK.findall(html))
 
 
 def _surely_fits(pieces) -> bool:
-    """An upper bound from lengths alone: text, notes (at most twice the link markup) and list markers
-    are each shorter than the HTML, and no element gains more than STYLE_RESERVE bytes of style."""
-    length = sum(len(html) + len(heading or "") for heading, html in pieces)
-    tags = sum(html.count("<") for _, html in pieces)
-    return 5 * length < TEXT_BUDGET and 4 * length + tags * STYLE_RESERVE < BYTE_BUDGET
+    """An upper bound from lengths alone that the issue is one article and no report is cut (plan()'s
+    measures can only say the same): text is shorter than the HTML, notes add at most twice the HTML
+    where it has links, list markers at most its length where it has lists, and no element gains more
+    than STYLE_RESERVE bytes of style."""
+    text = size = 0
+    for heading, html in pieces:
+        piece_text = len(html) * (1 + 2 * ("<a" in html) + ("<li" in html))
+        piece_bytes = 3 * len(html) + html.count("<") * STYLE_RESERVE + 6 * len(html) * ("<a" in html)
+        if piece_text > TEXT_BUDGET // 2 or piece_bytes > BYTE_BUDGET // 2:
+            return False  # plan() would cut it at its blocks
+        text += piece_text + len(heading or "")
+        size += piece_bytes
+    return text < TEXT_BUDGET and size < BYTE_BUDGET
 
 
 @dataclass(frozen=True)
@@ -369,6 +416,28 @@ def plan(issue: Issue, base_url: str | None) -> Edition:
     return Edition(issue, base_url, tuple(tuple(group) for group in groups))
 
 
+# -- the edition the planner iterates over ----------------------------------------------------------
+
+class WechatEdition(EditionBase):
+    """<year>/<number>/wechat.html (and wechat-2.html… for a long issue): the 公众号 edition, from the issue
+    alone. Planned for every issue (how many parts: the web page shows a button per part); the report
+    HTML is transformed only when a part is rendered."""
+
+    name = "wechat"
+
+    def plan(self, issue: Issue, config: SiteConfig) -> Edition:
+        return plan(issue, config.base_url)
+
+    def pages(self, issue: Issue, plans: dict[str, object], archive: Archive) -> list[Page]:
+        edition = plans[self.name]
+        return [Page(url, "wechat.html", {"issue": issue, "edition": edition, "number": n}, (issue.digest,), issue.date,
+                     edition=self.name)
+                for n, url in enumerate(edition.urls, 1)]
+
+    def context(self, page: Page) -> dict:
+        return {**page.context, "part": page.context["edition"].part(page.context["number"])}
+
+
 # -- inlining the stylesheet ------------------------------------------------------------------------
 
 # A class attribute: inside a tag, because the serialised text escapes every "<" and ">".
@@ -376,14 +445,177 @@ _CLASS = re.compile(r' class="[^"]*"(?=[^<>]*>)')
 
 
 def inline(fragment: str) -> str:
-    """Move the rules of the fragment's <style> block into style attributes (css-inline), then drop it and the classes."""
-    import css_inline  # imported where used: only builds that render the edition load it
+    """Move the rules of the fragment's <style> block into style attributes, then drop it and the classes.
 
+    The stylesheet becomes a StyleTable once (per process and stylesheet); pages then only look
+    their elements up in it. A stylesheet the table cannot follow (a project's own, with child or
+    sibling combinators, pseudo-classes or !important) is inlined by css-inline instead."""
     start = fragment.find("<style>")
     end = fragment.find("</style>", start)
     if start < 0 or end < 0:
         css, body = "", fragment
     else:
         css, body = fragment[start + len("<style>"):end], fragment[:start] + fragment[end + len("</style>"):]
-    inlined = css_inline.inline_fragment(body, css)
-    return _CLASS.sub("", inlined)
+    table = StyleTable.of(css)
+    if table is not None:
+        return table.apply(body)
+    import css_inline  # imported where used: only a stylesheet the table cannot follow needs it
+
+    return _CLASS.sub("", css_inline.inline_fragment(body, css))
+
+
+# A selector the table follows: compounds of a tag, classes and ids, joined by descendant combinators.
+_SIMPLE_SELECTOR = re.compile(r"[A-Za-z0-9_\-.#*]+(?:\s+[A-Za-z0-9_\-.#*]+)*")
+_COMPOUND = re.compile(r"([A-Za-z][A-Za-z0-9]*|\*)?((?:[.#][A-Za-z0-9_\-]+)*)")
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+# A tag of our own HTML (templates, markdown-it, transform()): attribute values in double quotes.
+_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s=/>]+(?:="[^"]*")?)*)(\s*/?)>')
+_ATTRIBUTE = re.compile(r'\s+([^\s=/>]+)(?:="([^"]*)")?')
+_VOID_TAGS = _VOID
+
+
+class _Compound:
+    """tag.class.class#id: what one element must have."""
+
+    def __init__(self, text: str):
+        match = _COMPOUND.fullmatch(text)
+        if match is None:
+            raise ValueError(text)
+        self.tag = None if match.group(1) in (None, "*") else match.group(1).lower()
+        parts = re.findall(r"[.#][A-Za-z0-9_\-]+", match.group(2))
+        self.classes = frozenset(p[1:] for p in parts if p[0] == ".")
+        self.ids = frozenset(p[1:] for p in parts if p[0] == "#")
+
+    def matches(self, element: tuple) -> bool:
+        tag, classes, ident = element
+        return ((self.tag is None or self.tag == tag) and self.classes <= classes
+                and (not self.ids or self.ids == {ident}))
+
+
+class StyleTable:
+    """A stylesheet of plain rules as css-inline applies them: for each element, every declaration of
+    every matching selector, a later one replacing an earlier one of no higher specificity, listed by
+    specificity; an element's own style attribute last, over them. What an element gets depends only
+    on its tag, classes and id and on those of its ancestors, so each such shape is worked out once
+    (tests/test_wechat.py compares the result with css-inline's on whole editions)."""
+
+    _made: dict[str, "StyleTable | None"] = {}  # per process: by stylesheet text
+
+    def __init__(self, rules: list[tuple[list[_Compound], tuple[int, int, int], list[tuple[str, str]]]]):
+        self.rules = rules
+        # Open elements as chains: chain id -> (its parent's chain id, the element), 0 being the top.
+        self._chains: list[tuple[int, tuple]] = [(0, ("", frozenset(), None))]
+        self._chain_ids: dict[tuple[int, tuple], int] = {}
+        self._tags: dict[tuple[int, str], tuple[str, int | None]] = {}  # (parent chain, start tag) -> rewritten, chain
+
+    @classmethod
+    def of(cls, css: str) -> "StyleTable | None":
+        """The table of a stylesheet, or None when it has more than the table follows."""
+        if css not in cls._made:
+            cls._made[css] = cls._parse(css)
+        return cls._made[css]
+
+    @classmethod
+    def _parse(cls, css: str) -> "StyleTable | None":
+        text = _COMMENT.sub("", css)
+        rules = []
+        if "!important" in text or "@" in text or _RULE.sub("", text).strip():
+            return None
+        for selectors, body in _RULE.findall(text):
+            declarations = []
+            for declaration in body.split(";"):
+                name, colon, value = declaration.partition(":")
+                if colon:
+                    declarations.append((name.strip().lower(), value.strip().replace('"', "'")))
+                elif declaration.strip():
+                    return None
+            for selector in selectors.split(","):
+                selector = selector.strip()
+                if not _SIMPLE_SELECTOR.fullmatch(selector):
+                    return None
+                try:
+                    compounds = [_Compound(part) for part in selector.split()]
+                except ValueError:
+                    return None
+                specificity = (sum(len(c.ids) for c in compounds), sum(len(c.classes) for c in compounds),
+                               sum(c.tag is not None for c in compounds))
+                rules.append((compounds, specificity, declarations))
+        return cls(rules)
+
+    def apply(self, html: str) -> str:
+        """The HTML with each element's style written into it and its class attribute dropped."""
+        open_chains = [0]  # the chain of the element enclosing this point
+
+        def rewrite(match: re.Match) -> str:
+            text = match.group(0)
+            if match.group(1):  # an end tag: close up to its element (HTML lets p and li be left open)
+                tag = match.group(2).lower()
+                while len(open_chains) > 1 and self._chains[open_chains.pop()][1][0] != tag:
+                    pass
+                return text
+            key = (open_chains[-1], text)
+            known = self._tags.get(key)
+            if known is None:
+                known = self._tags[key] = self._rewrite(match, open_chains[-1])
+            if known[1] is not None:
+                open_chains.append(known[1])
+            return known[0]
+
+        return _TAG.sub(rewrite, html)
+
+    def _rewrite(self, match: re.Match, parent: int) -> tuple[str, int | None]:
+        """A start tag with its style and without its class; and its chain if it opens an element."""
+        tag, end = match.group(2).lower(), match.group(4)
+        pairs = _ATTRIBUTE.findall(match.group(3))
+        values = dict(pairs)
+        element = (tag, frozenset(values.get("class", "").split()), values.get("id"))
+        style = self._compute(element, self._ancestors(parent), values.get("style"))
+        kept = [(name, value) for name, value in pairs if name not in ("class", "style")]
+        if style:
+            kept.append(("style", style))
+        text = f"<{match.group(2)}" + "".join(f' {n}="{v}"' for n, v in kept) + f"{end}>"
+        if tag in _VOID_TAGS or end.strip():
+            return text, None
+        chain = self._chain_ids.get((parent, element))
+        if chain is None:
+            chain = self._chain_ids[(parent, element)] = len(self._chains)
+            self._chains.append((parent, element))
+        return text, chain
+
+    def _ancestors(self, chain: int) -> tuple:
+        ancestors = []
+        while chain:
+            chain, element = self._chains[chain]
+            ancestors.append(element)
+        return tuple(reversed(ancestors))
+
+    def _compute(self, element: tuple, ancestors: tuple, own: str | None) -> str:
+        found: dict[str, tuple[tuple[int, int, int], str]] = {}
+        for compounds, specificity, declarations in self.rules:
+            if _selects(compounds, element, ancestors):
+                for name, value in declarations:
+                    if name not in found or specificity >= found[name][0]:
+                        found[name] = (specificity, value)
+        ordered = sorted(found.items(), key=lambda item: item[1][0])  # stable: equal ones keep their order
+        if own is None:
+            return "".join(f"{name}: {value};" for name, (_, value) in ordered)
+        merged = {name: value for name, (_, value) in ordered}
+        for declaration in own.split(";"):
+            name, colon, value = declaration.partition(":")
+            if colon:
+                merged[name.strip().lower()] = value.strip()
+        return ";".join(f"{name}: {value}" for name, value in merged.items())
+
+
+def _selects(compounds: list[_Compound], element: tuple, ancestors: tuple) -> bool:
+    """Descendant combinators: the last compound matches the element, the others ancestors in order."""
+    if not compounds[-1].matches(element):
+        return False
+    wanted = len(compounds) - 2
+    for ancestor in reversed(ancestors):
+        if wanted < 0:
+            break
+        if compounds[wanted].matches(ancestor):
+            wanted -= 1
+    return wanted < 0

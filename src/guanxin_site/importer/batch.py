@@ -87,7 +87,7 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     then written here, in the order of the files, so which of two files with the same issue is
     imported does not depend on timing."""
     from guanxin_site.scaffold import survey
-    from guanxin_site.workers import fork_map
+    from guanxin_site.workers import process_map
 
     files, outcomes = collect(paths, skip=(project / ISSUES_DIR, project / "site"))  # site/: the default output
     missing = len(outcomes)
@@ -97,7 +97,7 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     results: dict[int, object] = {}
     jobs = jobs or os.cpu_count() or 1
     # One file at a time to whichever process is free: a scan read by OCR can take minutes.
-    read = fork_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS, chunk_size=1)
+    read = process_map(run.read, files, jobs, min_items=MIN_FILES_FOR_WORKERS, chunk_size=1)
     for done, (index, result) in enumerate(read, 1):
         results[index] = result
         # Written as soon as every earlier file is: in file order (which of two files with the same issue

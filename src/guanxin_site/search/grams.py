@@ -4,6 +4,10 @@ This is the one loop over every (gram, doc) pair of the archive (tens of million
 issues), so it runs on arrays: every window of a segment's texts becomes one integer key,
 the keys are sorted once per gram length, and the differences between the docs of each gram
 are varint-encoded in one pass. Python touches each distinct gram once, never each pair.
+A window too wide for one integer with its doc (six characters of a segment's 2,000-character
+alphabet) is keyed by the number of its first four characters among the segment's distinct
+grams of four, then its last two: still one sort (the several-word sort remains for the rare
+segment where even that does not fit).
 tests/search_reference.py keeps the plain-Python definition it is compared with.
 
 Which grams (the format in README.md "Search index format"): of every folded text, every
@@ -34,40 +38,77 @@ def doc_lists(docs: Sequence[Sequence[str]]) -> list[Entry]:
     joined = END.join(text for _, text in texts) + END  # each text followed by END
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
     lengths = np.fromiter((len(text) + 1 for _, text in texts), dtype=np.int64, count=len(texts))
-    doc_of = np.repeat(np.fromiter((n for n, _ in texts), dtype=np.int64, count=len(texts)), lengths)
-    end_of = np.repeat(np.cumsum(lengths) - 1, lengths)  # where each position's text's END is
-    at = np.arange(len(codes), dtype=np.int64)
+    doc_of = np.repeat(np.fromiter((n for n, _ in texts), dtype=np.uint64, count=len(texts)), lengths)
+    # How many characters each position has before its text's END: a window of n fits where it is >= n.
+    room = np.repeat(np.cumsum(lengths) - 1, lengths) - np.arange(len(codes), dtype=np.int64)
     # Characters as ranks among the segment's distinct ones (END is rank 0), so that a window
-    # packs into as few bits as the segment's alphabet needs.
-    alphabet, ranks = np.unique(codes, return_inverse=True)
-    ranks = np.concatenate([ranks.astype(np.uint64), np.zeros(MAX_GRAM, dtype=np.uint64)])
+    # packs into as few bits as the segment's alphabet needs. By a table of every code point:
+    # a sort of the segment's characters (np.unique) took longer than the rest of this step.
+    seen = np.zeros(0x110000, dtype=bool)
+    seen[codes] = True
+    alphabet = np.flatnonzero(seen).astype(np.uint32)
+    rank_of = np.zeros(0x110000, dtype=np.uint64)
+    rank_of[alphabet] = np.arange(len(alphabet), dtype=np.uint64)
+    ranks = np.concatenate([rank_of[codes], np.zeros(MAX_GRAM, dtype=np.uint64)])
     bits = max(1, (len(alphabet) - 1).bit_length())
     doc_bits = max(1, int(doc_of[-1]).bit_length())
     entries: list[Entry] = []
     key = ranks  # the window of n characters at each position, packed: n * bits bits
+    shorter: tuple[int, np.ndarray, np.ndarray] | None = None  # (n, keys at every position, its distinct keys)
     for n in range(1, MAX_GRAM + 1):
         if n > 1:
             key = key[:-1] << np.uint64(bits) | ranks[n - 1 :]
         if n not in LENGTHS:
             continue
-        starts = np.flatnonzero(at + n <= end_of) if n < MAX_GRAM else np.flatnonzero(at + PREFIXED <= end_of)
+        starts = np.flatnonzero(room >= (n if n < MAX_GRAM else PREFIXED))
         if not len(starts):
             continue
         if n * bits + doc_bits <= 64:  # (gram, doc) in one integer: one sort. The usual case.
-            entries += _entries_packed(n, key[starts], doc_of[starts], alphabet, bits, doc_bits)
+            found, distinct = _entries_packed(n, key[starts], doc_of[starts], alphabet, bits, doc_bits)
+            entries += found
+            shorter = (n, key, distinct)
+        elif shorter is not None and _prefix_bits(shorter[2]) + (n - shorter[0]) * bits + doc_bits <= 64:
+            entries += _entries_by_prefix(n, starts, doc_of[starts], shorter, ranks, alphabet, bits, doc_bits)
         else:
             entries += _entries_wide(n, starts, doc_of[starts], ranks, alphabet, bits)
     return entries
 
 
+def _prefix_bits(distinct: np.ndarray) -> int:
+    return max(1, (len(distinct) - 1).bit_length())
+
+
 def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.ndarray, bits: int,
-                    doc_bits: int) -> list[Entry]:
-    """The entries of the grams of n characters whose windows (packed in keys) start in docs."""
-    pairs = np.sort(keys << np.uint64(doc_bits) | docs.astype(np.uint64))
+                    doc_bits: int) -> tuple[list[Entry], np.ndarray]:
+    """The entries of the grams of n characters whose windows (packed in keys) start in docs, and the
+    grams' distinct keys, sorted (what a longer gram's prefix is numbered by: _entries_by_prefix)."""
+    pairs = np.sort(keys << np.uint64(doc_bits) | docs)
     pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
     keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
     new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
-    return _encode(n, _unpack(keys[new_gram], n, bits), alphabet, pair_docs, new_gram)
+    distinct = keys[new_gram]
+    return _encode(n, _unpack(distinct, n, bits), alphabet, pair_docs, new_gram), distinct
+
+
+def _entries_by_prefix(n: int, starts: np.ndarray, docs: np.ndarray, shorter: tuple[int, np.ndarray, np.ndarray],
+                       ranks: np.ndarray, alphabet: np.ndarray, bits: int, doc_bits: int) -> list[Entry]:
+    """The grams too wide to pack with their doc (n * bits + doc_bits > 64, a segment of a large alphabet),
+    packed instead as the number of their first p characters among the distinct grams of p characters
+    (shorter: p, their keys at every position, their distinct keys) followed by the other characters:
+    still one integer with the doc, one sort."""
+    p, prefix_keys, distinct = shorter
+    tail = n - p
+    key = np.searchsorted(distinct, prefix_keys[starts]).astype(np.uint64)
+    for k in range(p, n):
+        key = key << np.uint64(bits) | ranks[starts + k]
+    pairs = np.sort(key << np.uint64(doc_bits) | docs)
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+    keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
+    new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
+    grams = keys[new_gram]
+    head = _unpack(distinct[(grams >> np.uint64(tail * bits)).astype(np.int64)], p, bits)
+    rest = _unpack(grams & np.uint64((1 << (tail * bits)) - 1), tail, bits)
+    return _encode(n, np.concatenate([head, rest], axis=1), alphabet, pair_docs, new_gram)
 
 
 def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarray, alphabet: np.ndarray,
@@ -75,6 +116,7 @@ def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarra
     """The same for grams too wide for one integer with their doc (a large alphabet): the gram in
     several words, the doc in the last one's low bits when they have room, sorted together."""
     per_word = 64 // bits
+    docs = docs.astype(np.int64)
     doc_bits = max(1, int(docs.max()).bit_length())
     words = [_pack([ranks[starts + k] for k in range(at, min(at + per_word, n))], bits) for at in range(0, n, per_word)]
     spare = 64 - bits * (n - per_word * (len(words) - 1))

@@ -24,7 +24,7 @@ Docs are numbered oldest issue first, each issue in page order (lead text, then 
 
 How it is built, so that no process holds the whole archive's postings and an added issue
 costs little: issues are cut into segments of SEGMENT_ISSUES (oldest first); each segment is
-indexed on its own (in the build's processes, workers.fork_map; the counting in grams.py) into
+indexed on its own (in the build's processes, workers.process_map; the counting in grams.py) into
 a file in the cache, keyed by its issues' digests: gram -> (first doc, last doc, count, the
 differences after the first), with doc numbers relative to the segment, in FINE sections by
 the gram's CRC-32, plus its docs' store rows. Then each group of sections (CRC % GROUPS) is
@@ -47,7 +47,9 @@ import os
 import struct
 import zlib
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
@@ -55,7 +57,10 @@ from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import issue_docs, long_phrases
-from guanxin_site.workers import fork_map
+from guanxin_site.workers import process_map
+
+if TYPE_CHECKING:
+    from guanxin_site.writer import Stager
 
 FORMAT = 4
 DATA_DIR = "search/data"  # in the site; static/search-reader.js finds it from its own URL
@@ -246,9 +251,6 @@ def fines_of(shard: int, shards: int) -> range:
 
 # -- the whole index ---------------------------------------------------------------------
 
-_WORK: dict = {}  # state the forked children inherit
-
-
 def shard_path(part: str, tag: str, shard: int) -> str:
     return f"{DATA_DIR}/{part}/{tag}-{shard:x}.bin"
 
@@ -287,44 +289,40 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
                    and (not offline or "scripts" in old) and all(_valid(path) for path in paths[:-1]) and _keep_all(old["files"], writer))
     todo = [n for n, path in enumerate(paths) if (n == len(paths) - 1 or not keep_sealed) and not _valid(path)]
     tags = {"i": sealed_key[:TAG], "t": _tag(str(FORMAT), f"offline={offline}", *keys), "d": [key[:TAG] for key in keys]}
-    _WORK.update(cuts=cuts, paths=paths, gazetteer=gazetteer)
     files: list[str] = []
-    try:
-        for _ in fork_map(_make_segment, todo, jobs, min_items=2, chunk_size=1):
-            pass
-        segments = [Segment(path) for path in paths]
-        bases, docs = [], 0
-        for segment in segments:
-            bases.append(docs)
-            docs += segment.docs
-        last = len(segments) - 1
-        sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
-        tail = shard_count(segments[-1].total * TAIL_TEXT, smallest=1) if segments else 0
-        _WORK.update(segments=segments, bases=bases, stage=writer.stage, parts={"i": sealed, "t": tail}, last=last,
-                     tags=tags, offline=offline)
-        items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
-        sealed_files: list[str] = old["files"] if keep_sealed else []
-        base = old["base"] if keep_sealed else tags["i"]
-        if not keep_sealed:
-            edit = None if offline else _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
-            if edit is None:
-                items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
-            else:
-                shards, changed, sealed_files = edit
-                base = old["base"]
-                items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
-        tail_files = (f"{DATA_DIR}/t/", f"{DATA_DIR}/d/{tags['d'][-1]}" if segments else f"{DATA_DIR}/t/")
-        made = fork_map(_write_part, items, jobs, min_items=2, chunk_size=1)
-        if offline:  # the parent packs the files, which the children made, into scripts
-            packed, made = _pack_all(made, writer, old.get("scripts") if keep_sealed else None)
-        for _, staged in made:
-            for rel, digest, written in staged:
-                writer.record(rel, digest, written)
-                files.append(rel)
-                if not rel.startswith(tail_files):
-                    sealed_files.append(rel)
-    finally:
-        _WORK.clear()
+    for _ in process_map(_SegmentTask(cuts, paths, gazetteer), todo, jobs, min_items=2, chunk_size=1):
+        pass
+    segments = [Segment(path) for path in paths]
+    bases, docs = [], 0
+    for segment in segments:
+        bases.append(docs)
+        docs += segment.docs
+    last = len(segments) - 1
+    sealed = shard_count(sum(s.total for s in segments[:-1])) if len(segments) > 1 else 0
+    tail = shard_count(segments[-1].total * TAIL_TEXT, smallest=1) if segments else 0
+    items: list = [("t", shards) for shards in shard_items(range(tail))] + ([("d", last)] if segments else [])
+    sealed_files: list[str] = old["files"] if keep_sealed else []
+    base = old["base"] if keep_sealed else tags["i"]
+    if not keep_sealed:
+        edit = None if offline else _edit_plan(old, keys, segments, bases, sealed, cache_dir, writer, version)
+        if edit is None:
+            items += [("i", shards) for shards in shard_items(range(sealed))] + [("d", n) for n in range(last)]
+        else:
+            shards, changed, sealed_files = edit
+            base = old["base"]
+            items += [("i", group) for group in shard_items(shards)] + [("d", n) for n in changed]
+    tail_files = (f"{DATA_DIR}/t/", f"{DATA_DIR}/d/{tags['d'][-1]}" if segments else f"{DATA_DIR}/t/")
+    task = (_PartTask(segments, bases, {"i": sealed, "t": tail}, last, tags, None if offline else writer.stager())
+            if items else None)
+    made = process_map(task, items, jobs, min_items=2, chunk_size=1)
+    if offline:  # this process packs the files, which the workers made, into scripts
+        packed, made = _pack_all(made, writer, old.get("scripts") if keep_sealed else None)
+    for _, staged in made:
+        for rel, digest, written in staged:
+            writer.record(rel, digest, written)
+            files.append(rel)
+            if not rel.startswith(tail_files):
+                sealed_files.append(rel)
     if use.alone():  # never while another build may be using segments this one does not
         for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.tmp")]:  # gone segments; a killed build's halves
             if stale not in paths:
@@ -340,7 +338,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     text = json.dumps({**manifest, "regions": regions, "region": _region_string(issues, regions)},
                       ensure_ascii=False, separators=(",", ":"))
     name = OFFLINE_MANIFEST if offline else MANIFEST
-    writer.record(name, *writer.stage(name, pack_manifest(text) if offline else text.encode()))
+    writer.put(name, pack_manifest(text) if offline else text.encode())
     all_files = sorted(set(files) | set(sealed_files) | {name})
     record = {"sealed": {"key": sealed_key, "base": base, "files": sorted(sealed_files), "segments": keys[:-1],
                          "shards": sealed, "bases": bases[:-1], "version": version,
@@ -357,7 +355,7 @@ def _write_suggestions(segments: list[Segment], gazetteer: Gazetteer, writer, of
     data = suggestion_file(gazetteer, frequent)
     tag = hashlib.sha256(data).hexdigest()[:TAG]
     rel = f"{DATA_DIR}/suggest-{tag}.{'js' if offline else 'json'}"
-    writer.record(rel, *writer.stage(rel, offline_script(rel[len(DATA_DIR) + 1 :], data.decode()) if offline else data))
+    writer.put(rel, offline_script(rel[len(DATA_DIR) + 1 :], data.decode()) if offline else data)
     return rel, tag
 
 
@@ -418,28 +416,47 @@ def _valid(path: Path) -> bool:
     return True
 
 
-def _make_segment(n: int) -> None:
-    path = _WORK["paths"][n]
-    data = segment_bytes(_WORK["cuts"][n], _WORK["gazetteer"])
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+@dataclass(frozen=True)
+class _SegmentTask:
+    """Writing segment n's file into the cache (a task for workers.process_map)."""
+
+    cuts: list[list[Issue]]
+    paths: list[Path]
+    gazetteer: Gazetteer
+
+    def __call__(self, n: int) -> None:
+        path = self.paths[n]
+        data = segment_bytes(self.cuts[n], self.gazetteer)
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
 
 
-def _write_part(item: tuple) -> list[tuple[str, str, bool]]:
-    kind, n = item
-    stage, segments, bases, tags = _WORK["stage"], _WORK["segments"], _WORK["bases"], _WORK["tags"]
-    if kind == "d":
-        files = {store_path(tags["d"][n], block): data for block, data in store_files(segments[n]).items()}
-    else:
-        last = _WORK["last"]
-        part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
-        pack = deflate_lists if kind == "i" else deflate
-        files = {shard_path(kind, tags[kind], shard): data
-                 for shard, data in write_shards(n, *part, _WORK["parts"][kind], pack).items()}
-    if _WORK["offline"]:
-        return list(files.items())
-    return [(rel, *stage(rel, data)) for rel, data in files.items()]
+@dataclass(frozen=True)
+class _PartTask:
+    """Merging a group of shards, or writing a segment's store files (a task for process_map): staged
+    with `stager`, or returned as bytes for this process to pack (the offline copy: stager None)."""
+
+    segments: list[Segment]
+    bases: list[int]
+    parts: dict[str, int]  # shards of the sealed part ("i") and of the tail ("t")
+    last: int  # the tail's segment
+    tags: dict  # the files' name tags: "i", "t" (str) and "d" (per segment)
+    stager: Stager | None
+
+    def __call__(self, item: tuple) -> list[tuple]:
+        kind, n = item
+        segments, bases, last, tags = self.segments, self.bases, self.last, self.tags
+        if kind == "d":
+            files = {store_path(tags["d"][n], block): data for block, data in store_files(segments[n]).items()}
+        else:
+            part = (segments[:last], bases[:last]) if kind == "i" else (segments[last:], bases[last:])
+            pack = deflate_lists if kind == "i" else deflate
+            files = {shard_path(kind, tags[kind], shard): data
+                     for shard, data in write_shards(n, *part, self.parts[kind], pack).items()}
+        if self.stager is None:
+            return list(files.items())
+        return [(rel, *self.stager.stage(rel, data)) for rel, data in files.items()]
 
 
 # -- the offline copy ----------------------------------------------------------------------
@@ -478,7 +495,8 @@ def _pack_all(made, writer, kept: int | None) -> tuple[dict, list]:
               for part in ("i", "t")}
     if kept is not None:
         packed["i"] = kept
-    return packed, [(None, [(rel, *writer.stage(rel, data)) for rel, data in pack_offline(files, packed).items()])]
+    stager = writer.stager()
+    return packed, [(None, [(rel, *stager.stage(rel, data)) for rel, data in pack_offline(files, packed).items()])]
 
 
 def _scripts_for(size: int) -> int:
