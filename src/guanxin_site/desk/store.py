@@ -116,6 +116,8 @@ class Store:
             current = self._current(entry)
             if digest_of(current) != base:
                 return Conflict(current, digest_of(current))
+            if data == current:  # a second Ctrl+S out of habit: the .bak keeps the version before the real edit
+                return base
             write_file(entry.path, data, sync=True, backup=True)
             return digest_of(data)
 
