@@ -30,7 +30,7 @@ from guanxin_site.build import build
 from guanxin_site.deploy import DEFAULT_MAX_DELETES, DeployError, PasswordNeeded, configured_targets, deploy_site
 from guanxin_site.deploy.base import is_internal
 from guanxin_site.deploy.headers import content_type
-from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, GROUP_ORDER, NEW_PAGES, upload_group
+from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, GROUP_ORDER, KEPT_ONE_DEPLOY, NEW_PAGES, upload_group
 from guanxin_site.deploy.remote import REMOTE_MANIFEST
 from guanxin_site.deploy.ftp import FtpTarget
 from guanxin_site.deploy.s3 import S3Target
@@ -265,8 +265,17 @@ def test_an_edit_uploads_exactly_the_changed_files_and_a_removal_deletes_only_ou
     assert edit.unchanged == len(sites["v2"].files) - len(expected)
     removal = deploy(sites["v3"], place)
     gone = set(sites["v2"].files) - set(sites["v3"].files)
-    assert gone and removal.deleted == len(gone)
-    assert {name for action, name, _ in removal.planned if action == "删除"} == gone
+    # Search files a page loaded before this deploy still asks for stay one deploy longer (plan.KEPT_ONE_DEPLOY);
+    # those the edit retired go now.
+    retired_now = {name for name in gone if name.startswith(KEPT_ONE_DEPLOY)}
+    retired_before = {name for name in set(sites["v1"].files) - set(sites["v2"].files)
+                      if name.startswith(KEPT_ONE_DEPLOY)} - set(sites["v3"].files)
+    assert gone - retired_now and retired_now and retired_before
+    deleted = {name for action, name, _ in removal.planned if action == "删除"}
+    assert deleted == (gone - retired_now) | retired_before and removal.deleted == len(deleted)
+    assert retired_now <= set(place.site_files())
+    settled = deploy(sites["v3"], place)
+    assert settled.uploaded == 0 and {name for action, name, _ in settled.planned if action == "删除"} == retired_now
     assert place.site_files() == {**sites["v3"].content(), "办公室/通知.txt": b"not ours",
                                   "2019/1/foreign.html": b"not ours either"}
 
@@ -283,7 +292,8 @@ def test_dry_run_and_the_delete_limit_touch_nothing(sites, new_place):
     assert planned_uploads == {name: len(data) for name, data in sites["v3"].content().items()
                                if name in changed(sites["v2"], sites["v3"])}
     deletions = [name for action, name, _ in preview.planned if action == "删除"]
-    assert set(deletions) == set(sites["v2"].files) - set(sites["v3"].files)
+    gone = set(sites["v2"].files) - set(sites["v3"].files)
+    assert set(deletions) == {name for name in gone if not name.startswith(KEPT_ONE_DEPLOY)}
     with pytest.raises(DeployError, match=f"要删除 {len(deletions)} 个文件，超过了上限 {len(deletions) - 1} 个"):
         deploy(sites["v3"], place, max_deletes=len(deletions) - 1)
     assert place.read_all() == before  # stopped before the first upload
@@ -440,8 +450,10 @@ def test_a_deploy_killed_midway_leaves_the_site_whole_and_the_rerun_converges(si
     # and those running when the process was killed.
     assert len(sent) == rerun.uploaded <= len(todo) - killed_after + 4 + IN_FLIGHT[request.node.callspec.params["new_place"]]
     assert rerun.uploaded < len(todo)
+    assert {name: data for name, data in place.site_files().items()
+            if not name.startswith(KEPT_ONE_DEPLOY) or name in sites["v2"].files} == sites["v2"].content()
+    assert deploy(sites["v2"], place).uploaded == 0  # and the previous build's search files, kept one deploy, go
     assert place.site_files() == sites["v2"].content()
-    assert deploy(sites["v2"], place).uploaded == 0
     assert [name for name in place.read_all() if is_internal(name)] == [REMOTE_MANIFEST]  # progress records cleaned up
 
 
@@ -454,6 +466,7 @@ def test_a_deploy_killed_before_its_first_manifest_is_still_ours(sites, weed, pr
     assert process.returncode == -signal.SIGKILL
     assert REMOTE_MANIFEST not in place.read_all()
     deploy(sites["v3"], place)
+    deploy(sites["v3"], place)  # the search files of the builds before, kept one deploy, go
     assert place.site_files() == sites["v3"].content()
 
 

@@ -154,17 +154,17 @@ def _record_the_rest(record: Progress, futures, note: Callable[[str], None]) -> 
 
 def _finish(target: Target, local: LocalSite, remote: RemoteState, plan: Plan) -> None:
     """The manifest, then the deletions, then (only if files of the site were deleted) the manifest
-    once more without them. Progress records it supersedes stay listed as `internal` when they are
+    once more without them; retired search files stay listed as leftovers for the next deploy. Progress records it supersedes stay listed as `internal` when they are
     removed: the next deploy that writes anything removes them again (gone already is fine) and
     forgets them, so a deploy with nothing to do still writes nothing."""
     deletions = [step.name for step in plan.deletions]
     internal = sorted(remote.internal | set(remote.records))
-    manifest_id, data = new_manifest(local.files, deletions, internal, local.base_url)
+    manifest_id, data = new_manifest(local.files, [*deletions, *plan.retired], internal, local.base_url)
     target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
     for name in [*deletions, *internal]:
         target.delete(name)
     if deletions:
-        _, data = new_manifest(local.files, [], internal, local.base_url, manifest_id)
+        _, data = new_manifest(local.files, plan.retired, internal, local.base_url, manifest_id)
         target.put(REMOTE_MANIFEST, data, JSON_TYPE, NO_STORE)
 
 

@@ -91,6 +91,7 @@ class Step:
 class Plan:
     uploads: list[Step] = field(default_factory=list)  # in upload order
     deletions: list[Step] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # gone from the site, kept on the target one deploy more
     unchanged: int = 0
 
     @property
@@ -99,6 +100,12 @@ class Plan:
 
     def steps(self) -> list[Step]:
         return [*self.uploads, *self.deletions]
+
+
+# Search data files are named by their content and read by a page loaded before they change: a reader
+# who opened the search page before this deploy still asks for the previous build's files. Those stay
+# one deploy longer (retired: listed as leftovers, deleted by the next deploy that writes anything).
+KEPT_ONE_DEPLOY = ("search/data/",)
 
 
 def make_plan(local: LocalSite, remote_files: dict[str, str], ours: set[str]) -> Plan:
@@ -113,5 +120,6 @@ def make_plan(local: LocalSite, remote_files: dict[str, str], ours: set[str]) ->
         group = upload_group(name, new=name not in remote_files)
         groups[group].append(Step(UPLOAD, name, local.sizes[name], group))
     plan.uploads = [step for group in GROUP_ORDER for step in groups[group]]
-    plan.deletions = [Step(DELETE, name, 0) for name in sorted(ours - set(local.files))]
+    plan.retired = sorted(name for name in remote_files if name not in local.files and name.startswith(KEPT_ONE_DEPLOY))
+    plan.deletions = [Step(DELETE, name, 0) for name in sorted(ours - set(local.files) - set(plan.retired))]
     return plan
