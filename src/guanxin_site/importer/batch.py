@@ -212,8 +212,11 @@ class _Run:
         attachments = (f"{assets.name}/{ORIGINAL_NAME}.pdf",) if original is not None else ()
         text = issue.to_markdown(assets.name, attachments)
         earlier = self.written.get(target)
-        if earlier is not None and not self.force:
-            return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
+        if earlier is not None:  # even with --force: a second file of the issue would push the editor's version out of .bak
+            if not self.force:
+                return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
+            return Outcome(file, ATTENTION, f"{label}这次已经从 {earlier} 导入，没有再用这个文件替换它（--force 只替换导入前"
+                           f"已有的文件）。如果要用这个文件的内容，请单独运行 guanxin-site import {file} --force", target=shown, **common)
         if target.is_file() and not self.force:
             same = _read(target) == text.encode("utf-8")
             why = "已经导入过，内容相同" if same else _exists(shown)
