@@ -108,3 +108,22 @@ def test_a_pdf_import_writes_no_image_into_issues(project, tmp_path):
     assert CliRunner().invoke(main, ["import", "--source", str(project), str(pdf)]).exit_code == 0
     kept = sorted(p.name for p in (project / "issues/2023/053").iterdir())
     assert kept == ["原件.pdf"]  # the original only: its pictures are not taken out
+
+
+def test_a_photo_the_editor_replaced_is_kept_as_bak_when_the_issue_is_imported_again(project, tmp_path, photos):
+    """import --force warns that the issue file's old version goes to .bak; its photos were written over
+    with no copy at all (and so, without --force, were the photos of a folder whose .md was gone)."""
+    received = docx_with_photos(tmp_path / "第53期.docx", photos)
+    run = lambda *args: CliRunner().invoke(main, ["import", "--source", str(project), *args, str(received)])
+    assert run().exit_code == 0
+    folder = project / "issues/2023/053"
+    imported = (folder / "图1.jpg").read_bytes()
+    own = phone_jpeg(tmp_path / "编辑换的.jpg", 640, 480, seed=9).read_bytes()
+    (folder / "图1.jpg").write_bytes(own)
+    assert run("--force").exit_code == 0
+    assert (folder / "图1.jpg").read_bytes() == imported and (folder / "图1.jpg.bak").read_bytes() == own
+    assert not (folder / "图2.jpg.bak").exists()  # unchanged photos are left alone
+    (project / "issues/2023/053.md").unlink()  # without --force: a folder left behind by its issue file
+    (folder / "图1.jpg").write_bytes(own)
+    assert run().exit_code == 0
+    assert (folder / "图1.jpg.bak").read_bytes() == own

@@ -275,5 +275,9 @@ def _read(path: Path) -> bytes | None:
 
 
 def _write(path: Path, data: bytes) -> None:
+    """A photo or the original beside the issue file: one already there with other bytes (the editor may
+    have replaced it) is kept as <name>.bak, as the issue file is."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, data)
+    before = _read(path)
+    if before != data:
+        write_file(path, data, backup=before is not None)
