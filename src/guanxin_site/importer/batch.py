@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -169,7 +168,7 @@ class _Run:
 
     def _converted(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
         kind = _OLD_KINDS[file.suffix.lower()]
-        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        soffice = installed_program("soffice") or installed_program("libreoffice")
         if soffice is None:
             return Outcome(file, ATTENTION, f"这是{kind}文件，不能直接导入：请在 Word 或 WPS 中打开它，选择“另存为”→"
                                             "“Word 文档（*.docx）”，再导入保存的 .docx 文件；或者安装 LibreOffice，"
@@ -237,6 +236,21 @@ class _Run:
         self.written[target] = file
         kept = (display_path(backup, self.project) if not self.output else str(backup)) if backup else None
         return Outcome(file, IMPORTED, "", target=shown, backup=kept, **common)
+
+
+def installed_program(name: str) -> str | None:
+    """The program in a folder of PATH, never in the current folder: on Windows shutil.which looks
+    there first, and that is the project folder (perhaps a colleague's USB stick), where a soffice.bat
+    would run when a .doc is imported."""
+    extensions = os.environ.get("PATHEXT", ".EXE;.BAT;.CMD").split(os.pathsep) if os.name == "nt" else [""]
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not os.path.isabs(folder):
+            continue
+        for extension in extensions:
+            candidate = os.path.join(folder, name + extension)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
 
 
 def _exists(shown: str) -> str:
