@@ -665,14 +665,15 @@ def test_the_deploy_command_asks_for_a_password_when_the_server_wants_one(sites,
     assert wrong.exit_code == 1 and "用户名 editor 或密码不对" in wrong.output
 
 
-def test_a_target_holding_another_site_of_ours_needs_force(sites, weed, proxy, tmp_path):
+@pytest.mark.parametrize("other_url", ["https://other.example.cn/", None])  # None: built without base_url
+def test_a_target_holding_another_site_of_ours_needs_force(sites, weed, proxy, tmp_path, other_url):
     """Two sites of one office (say the bulletin and another archive) sent to one address by mistake."""
     place = s3_place(weed, proxy)
     deploy(sites["v1"], place)
     other = tmp_path / "other"
     shutil.copytree(sites["v1"].root, other)
     manifest = json.loads((other / MANIFEST).read_text(encoding="utf-8"))
-    (other / MANIFEST).write_text(json.dumps({**manifest, "base_url": "https://other.example.cn/"}), encoding="utf-8")
+    (other / MANIFEST).write_text(json.dumps({**manifest, "base_url": other_url}), encoding="utf-8")
     before = place.read_all()
     with pytest.raises(DeployError, match="发布的是另一个网站（https://gwy.example.cn/jianbao/）"):
         deploy_site(other, place.url, env=place.env)

@@ -47,6 +47,11 @@ def test_every_preset_is_a_scheme_of_the_table():
     ("http://www.example.cn/", "要以 s3://"),
     ("sftp://www.example.cn:notaport/x", "端口"),
     ("oss:///?region=cn-hangzhou", "缺少存储桶名"),
+    ("s3://gwy-site/?endpoint=http://[::1", "不是有效的网址"),  # was a ValueError traceback
+    ("s3://gwy-site/?endpoint=http://s3.example.cn:99999", "不是有效的网址"),
+    ("oss://gwy-site/?region=cn-hangzhou&AccessKeySecret=abc", "不认识的设置 AccessKeySecret"),  # 阿里云's name for it
+    ("ftp://web@www.example.cn/www?pass=abc", "不用“\\?”后面的设置（pass）"),  # was ignored, and shown in every message
+    ("sftp://web@www.example.cn/var/www?port=2222", "不用“\\?”后面的设置（port）"),
 ])
 def test_bad_addresses_are_refused_in_chinese_without_echoing_secrets(url, message):
     with pytest.raises(DeployError, match=message) as caught:

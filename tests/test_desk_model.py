@@ -220,3 +220,14 @@ def test_a_form_from_a_forged_request_is_refused():
         forged.update(bad)
         with pytest.raises(FormError):
             apply_form(document, forged)
+
+
+def test_a_setext_heading_is_raw_so_an_edit_keeps_it_a_heading():
+    """`小标题` over `===` is a heading (escape_markdown keeps a lone `===`): shown as text, glued to
+    `小标题===` and written back escaped, one typo fixed in it made the heading a line of text."""
+    source = SHIPPED.decode().replace("\n## 黑河市\n\n", "\n## 黑河市\n\n学习会议\n===\n\n", 1)
+    document, form = form_of(source)
+    block = form["reports"][0]["blocks"][0]
+    assert block["kind"] == RAW and block["text"] == "学习会议\n==="
+    block["text"] = "学习贯彻会议\n==="
+    assert "\n学习贯彻会议\n===\n" in written(document, form)

@@ -158,8 +158,12 @@ def test_a_photo_is_stored_beside_the_issue_under_its_hash(server, tmp_path):
     assert status == 200
     stored = server.project / f"issues/2023/053/照片-{digest_of(data)[:12]}.jpg"
     assert stored.read_bytes() == data and answer["photo"] == digest_of(data)
-    status, _, shown = server.request("GET", f"/__desk/photo/{answer['photo']}")
-    assert status == 200 and shown == data
+    status, headers, shown = server.request("GET", f"/__desk/photo/{answer['photo']}",
+                                            headers={"Sec-Fetch-Site": "same-origin"})
+    assert status == 200 and shown == data and headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    for other in ("cross-site", "same-site"):  # another site's <img> (it names our Host and needs no secret)
+        status, _, shown = server.request("GET", f"/__desk/photo/{answer['photo']}", headers={"Sec-Fetch-Site": other})
+        assert status == 403 and shown != data
 
 
 SAVE_IN_A_CHILD = textwrap.dedent("""

@@ -58,7 +58,7 @@ def test_docx_photos_lose_their_metadata_and_each_keeps_its_description(project,
     result = CliRunner().invoke(main, ["import", "--source", str(project), str(received)])
     assert result.exit_code == 0, result.output
     folder = project / "issues/2023/053"
-    written = sorted(folder.iterdir())
+    written = sorted(p for p in folder.iterdir() if p.name != "原件.json")  # the desk's proofreading sidecar
     assert [p.name for p in written] == ["图1.jpg", "图2.jpg", "图3.png"]
     for path in written:
         data = path.read_bytes()
@@ -107,4 +107,23 @@ def test_a_pdf_import_writes_no_image_into_issues(project, tmp_path):
     pdf = reportlab_pdf(SHIPPED.read_text(encoding="utf-8"), tmp_path / "第53期.pdf")
     assert CliRunner().invoke(main, ["import", "--source", str(project), str(pdf)]).exit_code == 0
     kept = sorted(p.name for p in (project / "issues/2023/053").iterdir())
-    assert kept == ["原件.pdf"]  # the original only: its pictures are not taken out
+    assert kept == ["原件.json", "原件.pdf"]  # the original (and the desk's sidecar) only: its pictures are not taken out
+
+
+def test_a_photo_the_editor_replaced_is_kept_as_bak_when_the_issue_is_imported_again(project, tmp_path, photos):
+    """import --force warns that the issue file's old version goes to .bak; its photos were written over
+    with no copy at all (and so, without --force, were the photos of a folder whose .md was gone)."""
+    received = docx_with_photos(tmp_path / "第53期.docx", photos)
+    run = lambda *args: CliRunner().invoke(main, ["import", "--source", str(project), *args, str(received)])
+    assert run().exit_code == 0
+    folder = project / "issues/2023/053"
+    imported = (folder / "图1.jpg").read_bytes()
+    own = phone_jpeg(tmp_path / "编辑换的.jpg", 640, 480, seed=9).read_bytes()
+    (folder / "图1.jpg").write_bytes(own)
+    assert run("--force").exit_code == 0
+    assert (folder / "图1.jpg").read_bytes() == imported and (folder / "图1.jpg.bak").read_bytes() == own
+    assert not (folder / "图2.jpg.bak").exists()  # unchanged photos are left alone
+    (project / "issues/2023/053.md").unlink()  # without --force: a folder left behind by its issue file
+    (folder / "图1.jpg").write_bytes(own)
+    assert run().exit_code == 0
+    assert (folder / "图1.jpg.bak").read_bytes() == own

@@ -52,8 +52,10 @@ def deploy_site(site_dir: Path, url: str, *, dry_run: bool = False, force: bool 
             raise DeployError(f"{target.shown} 中已经有文件，但不是 guanxin-site 发布的（没有发布记录 {REMOTE_MANIFEST}）。"
                               "为免覆盖别人的文件，没有发布。确认这里就是要发布网站的位置后，加上 --force 再运行"
                               "（已有的文件不会被删除，同名文件会被替换）")
-        if remote.site and local.base_url and remote.site != local.base_url and not force:
-            raise DeployError(f"{target.shown} 中发布的是另一个网站（{remote.site}），不是这个网站（{local.base_url}）；"
+        # A site built without base_url is no match either: it would replace that site and delete its files.
+        if remote.site and remote.site != local.base_url and not force:
+            this = local.base_url or "这个网站没有在 site.yaml 中写 base_url"
+            raise DeployError(f"{target.shown} 中发布的是另一个网站（{remote.site}），不是这个网站（{this}）；"
                               "为免用这个网站替换它（并删除它的文件），没有发布。请核对发布地址；"
                               "确实要在这里改发这个网站时，加上 --force 再运行")
         plan = make_plan(local, remote.files, remote.ours)

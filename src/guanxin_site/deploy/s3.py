@@ -61,7 +61,9 @@ def connection(address: Address) -> Connection:
     options = address.options
     unknown = sorted(set(options) - KNOWN_OPTIONS)
     if unknown:
-        raise DeployError(f"发布地址 {address.shown} 中有不认识的设置 {'、'.join(unknown)}；可用的设置：endpoint、region、style")
+        # not the address itself: an unknown option may be a secret under another name (阿里云's AccessKeySecret)
+        raise DeployError(f"发布地址中有不认识的设置 {'、'.join(unknown)}（请删掉它；密钥只用环境变量提供）；"
+                          "可用的设置：endpoint、region、style")
     preset_name = address.scheme if address.scheme in PRESETS else options.get("preset")
     region = options.get("region", "").strip()
     if preset_name is not None:
@@ -84,8 +86,12 @@ def connection(address: Address) -> Connection:
     if style is None:
         raise DeployError("style 只能写 path 或 virtual")
     endpoint = endpoint if "://" in endpoint else "https://" + endpoint
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeployError(f"endpoint“{endpoint}”不是有效的网址，例如 https://s3.example.com")
     prefix = address.path.strip("/")
     return Connection(address.host, prefix + "/" if prefix else "", endpoint, region or "us-east-1", style, service)

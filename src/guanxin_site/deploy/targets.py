@@ -57,6 +57,9 @@ def parse_address(url: str) -> Address:
         if key in SECRET_OPTIONS:
             raise DeployError(f"发布地址中不能写密钥（{key}=…）：请删掉它，改用环境变量 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY")
         options[key] = value
+    if options and scheme not in S3_SCHEMES:  # not ignored: a typo, or a secret under a name not refused above
+        raise DeployError(f"{scheme}:// 发布地址不用“?”后面的设置（{'、'.join(sorted(options))}）；请删掉“?”和它后面的内容"
+                          "（端口写在服务器地址后面，例如 服务器:2222；密码用环境变量 GUANXIN_DEPLOY_PASSWORD 或运行时输入）")
     user = unquote(parts.username) if parts.username else None
     return Address(scheme, parts.hostname, port, user, unquote(parts.path).lstrip("/"), options, text)
 

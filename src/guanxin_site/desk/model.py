@@ -40,6 +40,7 @@ _HEADING = re.compile(r" {0,3}## +(.*?)(?: +#+)? *")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _PHOTO = re.compile(r"!\[((?:[^\]\\\n]|\\.)*)\]\((<[^>\n]+>|[^()\s]+)(\s+\"[^\"\n]*\")?\)")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SETEXT_UNDERLINE = re.compile(r"=+")  # under a paragraph line it makes a heading (escape_markdown keeps a lone "===")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９－．／", "0123456789-./")
 _ISO_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 
@@ -193,7 +194,8 @@ def classify(lines: list[str]) -> Block:
             alt = unescape(photo.group(1))
             if escape_caption(alt) == photo.group(1):
                 return Block(PHOTO, lines, alt, photo.group(2))
-    if all(line == line.strip() and escape_markdown(unescape(line)) == line for line in lines):
+    if (all(line == line.strip() and escape_markdown(unescape(line)) == line for line in lines)
+            and not any(_SETEXT_UNDERLINE.fullmatch(line) for line in lines[1:])):
         return Block(TEXT, lines, glue(unescape(line) for line in lines))
     return Block(RAW, lines, "\n".join(lines))
 

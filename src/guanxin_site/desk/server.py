@@ -43,6 +43,10 @@ RECEIVABLE = (".pdf", ".docx", ".txt", ".doc", ".wps")
 CSP = ("default-src 'self'; img-src 'self' blob:; frame-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors 'none'")
 TOKEN_HEADER = "X-Desk-Token"
+# Sec-Fetch-Site of the desk page's own requests (none: typed into the address bar). Another site's
+# <img src="http://127.0.0.1:PORT/__desk/page/2023-53/1.png"> names our Host and needs no secret: it
+# would learn which issues and pages there are, and make PDFium render them.
+OWN_FETCHES = ("same-origin", "none")
 
 
 @dataclass
@@ -158,10 +162,14 @@ class Desk:
         if path.startswith("static/") and path[len("static/"):] in STATIC_FILES:
             name = path[len("static/"):]
             return Response(200, (STATIC / name).read_bytes(), STATIC_FILES[name], {"Cache-Control": "no-cache"})
-        if path.startswith("page/"):
-            return self._page_image(path[len("page/"):])
-        if path.startswith("photo/"):
-            return self._photo(path[len("photo/"):])
+        images = {"page/": self._page_image, "photo/": self._photo}  # shown by <img>, which sends no secret
+        for start, answer in images.items():
+            if path.startswith(start):
+                if request.headers.get("Sec-Fetch-Site", "same-origin") not in OWN_FETCHES:
+                    return _refuse(403, "拒绝：编辑台的图片只在编辑台页面中显示")
+                response = answer(path[len(start):])
+                response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                return response
         reads = {"api/config": self._config, "api/issues": self._issues, "api/issue": self._issue,
                  "api/original": self._original, "api/job": self._job}
         if path in reads:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -169,7 +168,7 @@ class _Run:
 
     def _converted(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
         kind = _OLD_KINDS[file.suffix.lower()]
-        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        soffice = installed_program("soffice") or installed_program("libreoffice")
         if soffice is None:
             return Outcome(file, ATTENTION, f"这是{kind}文件，不能直接导入：请在 Word 或 WPS 中打开它，选择“另存为”→"
                                             "“Word 文档（*.docx）”，再导入保存的 .docx 文件；或者安装 LibreOffice，"
@@ -212,8 +211,11 @@ class _Run:
         attachments = (f"{assets.name}/{ORIGINAL_NAME}.pdf",) if original is not None else ()
         text = issue.to_markdown(assets.name, attachments)
         earlier = self.written.get(target)
-        if earlier is not None and not self.force:
-            return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
+        if earlier is not None:  # even with --force: a second file of the issue would push the editor's version out of .bak
+            if not self.force:
+                return Outcome(file, PRESENT, f"{label}这次已经从 {earlier} 导入，没有再导入", target=shown, **common)
+            return Outcome(file, ATTENTION, f"{label}这次已经从 {earlier} 导入，没有再用这个文件替换它（--force 只替换导入前"
+                           f"已有的文件）。如果要用这个文件的内容，请单独运行 guanxin-site import {file} --force", target=shown, **common)
         if target.is_file() and not self.force:
             same = _read(target) == text.encode("utf-8")
             why = "已经导入过，内容相同" if same else _exists(shown)
@@ -234,6 +236,21 @@ class _Run:
         self.written[target] = file
         kept = (display_path(backup, self.project) if not self.output else str(backup)) if backup else None
         return Outcome(file, IMPORTED, "", target=shown, backup=kept, **common)
+
+
+def installed_program(name: str) -> str | None:
+    """The program in a folder of PATH, never in the current folder: on Windows shutil.which looks
+    there first, and that is the project folder (perhaps a colleague's USB stick), where a soffice.bat
+    would run when a .doc is imported."""
+    extensions = os.environ.get("PATHEXT", ".EXE;.BAT;.CMD").split(os.pathsep) if os.name == "nt" else [""]
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not os.path.isabs(folder):
+            continue
+        for extension in extensions:
+            candidate = os.path.join(folder, name + extension)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
 
 
 def _exists(shown: str) -> str:
@@ -272,5 +289,9 @@ def _read(path: Path) -> bytes | None:
 
 
 def _write(path: Path, data: bytes) -> None:
+    """A photo or the original beside the issue file: one already there with other bytes (the editor may
+    have replaced it) is kept as <name>.bak, as the issue file is."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, data)
+    before = _read(path)
+    if before != data:
+        write_file(path, data, backup=before is not None)
