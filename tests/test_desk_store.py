@@ -21,3 +21,26 @@ def test_a_second_save_with_nothing_changed_keeps_the_version_before_the_edit(tm
     assert backup_path(entry.path).read_bytes() == original
     store.undo(entry, second)
     assert entry.path.read_bytes() == original
+
+
+def test_publishing_without_the_password_points_at_the_desks_password_box(tmp_path, monkeypatch):
+    """Found by a new editor: the desk said to set GUANXIN_DEPLOY_PASSWORD or answer a prompt, neither of
+    which the page has."""
+    import pytest
+
+    from guanxin_site.build import build
+    from guanxin_site.deploy import DeployError
+    from guanxin_site.desk.work import _deploy
+
+    monkeypatch.delenv("GUANXIN_DEPLOY_PASSWORD", raising=False)
+    project = tmp_path / "project"
+    write_archive(project, 1)
+    build(project, project / "site")
+
+    class Job:
+        def progress(self, *args):
+            pass
+
+    with pytest.raises(DeployError) as caught:
+        _deploy(Job(), project / "site", "ftp://editor@127.0.0.1:9/htdocs", None)
+    assert "服务器密码" in str(caught.value) and "GUANXIN_DEPLOY_PASSWORD" not in str(caught.value)

@@ -129,7 +129,10 @@ def _deploy(job: Job, site: Path, url: str, password: str | None):
     def uploading(done: int, total: int, name: str) -> None:
         job.progress(f"正在上传：{name}", done, total)
 
-    return deploy.deploy_site(site, url, progress=uploading, password=password or None)
+    try:
+        return deploy.deploy_site(site, url, progress=uploading, password=password or None)
+    except deploy.PasswordNeeded:  # its message speaks of the command line's prompt and environment
+        raise deploy.DeployError("发布地址需要密码：请在“服务器密码”中填写后再点“发布”") from None
 
 
 def _remember(store: Store, *, deployed: bool, url: str) -> None:
