@@ -21,22 +21,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from guanxin_site import __version__
-from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import Identity, ParseCache, cache_folder, identity, inputs_key, load_last_build, save_last_build
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
-from guanxin_site.images import (ImageProblem, cached_index, clean_attachment, make_renditions, rendition_bytes,
-                                 rendition_digest)
 from guanxin_site.models import Issue
+
+if TYPE_CHECKING:
+    from guanxin_site.archive import Archive
+    from guanxin_site.render import Templates
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.pages import Page
-from guanxin_site.planner import SEARCH_PAGE, left_out, plan
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
-from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
+from guanxin_site.theme import TEMPLATES_DIR, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import process_map, reusing_workers
@@ -268,6 +268,8 @@ class _RenderTask:
     stager: Stager
 
     def __call__(self, index: int) -> tuple[str, bool]:
+        from guanxin_site.render import render_page
+
         page = self.pages[index]
         return self.stager.stage(page.output_path, render_page(self.templates.environment(), page))
 
@@ -305,6 +307,11 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
     if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, project_dir, started, today)):
         return unchanged
+
+    # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
+    from guanxin_site.archive import organise
+    from guanxin_site.planner import SEARCH_PAGE, left_out, plan
+    from guanxin_site.render import Templates
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
                            paths=paths, identities=identities)
@@ -386,6 +393,8 @@ def _digest(text: str | None) -> str:
 def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) -> int:
     """Render the search page unless the previous build's is current (same fingerprint, manifest
     included); returns the number of pages rendered."""
+    from guanxin_site.render import render_page
+
     if unchanged and writer.keep(page.output_path):
         return 0
     with _located_template_errors():
@@ -396,6 +405,8 @@ def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) ->
 @contextmanager
 def _located_template_errors():
     """A mistake in a (project's) template, as the located error the editor is shown."""
+    from guanxin_site.render import TemplateProblem
+
     try:
         yield
     except TemplateProblem as exc:
@@ -444,6 +455,8 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, jobs:
     """Publish every photo's renditions beside its issue page. Renditions missing from the photo
     cache are made first, spread over the build's processes; returns the photos' sources (inputs
     of the nothing-changed check) and how many photos were processed."""
+    from guanxin_site.images import ImageProblem, cached_index, make_renditions, rendition_bytes, rendition_digest
+
     unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
     indexes = {digest: cached_index(project_dir, photo) for digest, photo in unique.items()}
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
@@ -480,6 +493,8 @@ def _located_name(source: str, line: int | None, what: str):
 
 def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path) -> list[str]:
     """Copy attachments beside their issue page; returns their sources for change detection."""
+    from guanxin_site.images import clean_attachment
+
     sources = []
     for issue in archive.issues:
         for attachment in issue.attachments:

@@ -19,35 +19,8 @@ from guanxin_site.errors import GuanxinError
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.editions import editions_of, page_context
 from guanxin_site.pages import Page, cn_date, excerpt
+from guanxin_site.theme import TEMPLATES_DIR, theme_dirs
 
-TEMPLATES_DIR = "templates"
-
-
-def bundled_theme_dir() -> Path:
-    """The default theme: packaged as guanxin_site/theme in a wheel, templates/ in a source checkout."""
-    packaged = Path(__file__).parent / "theme"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
-
-
-def theme_dirs(project_dir: Path) -> list[Path]:
-    dirs = [project_dir / TEMPLATES_DIR, bundled_theme_dir()]
-    unique: list[Path] = []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
-            unique.append(d)
-    return unique
-
-
-def theme_digest(dirs: list[Path]) -> str:
-    """Hash of every template and static file that can reach the output."""
-    h = hashlib.sha256(__version__.encode())
-    for d in dirs:
-        for path in sorted(p for p in d.rglob("*") if p.is_file()):
-            h.update(path.relative_to(d).as_posix().encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
 
 
 def wechat_inline(fragment: str) -> markupsafe.Markup:

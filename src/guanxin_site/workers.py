@@ -22,7 +22,6 @@ task travels once per child rather than with every item, and a forked child need
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import queue
@@ -48,6 +47,8 @@ def start_method() -> str:
     chosen = os.environ.get(START_METHOD_VARIABLE, "").strip()
     if not chosen:
         return "fork" if sys.platform == "linux" and hasattr(os, "fork") else "spawn"
+    import multiprocessing  # only where workers start: a build with nothing to do never loads it
+
     if chosen not in multiprocessing.get_all_start_methods():
         raise OutputError(f"环境变量 {START_METHOD_VARIABLE}={chosen} 无效；这台电脑上可以用："
                           + "、".join(multiprocessing.get_all_start_methods()))
@@ -219,6 +220,8 @@ class _Child:
     def spawned(cls, method: str) -> "_Child | None":
         """A fresh interpreter (spawn or forkserver) waiting for tasks, or None if the system refuses."""
         def start(here, there):
+            import multiprocessing
+
             process = multiprocessing.get_context(method).Process(target=_spawned_main, args=(there,), daemon=True)
             process.start()
             return cls(here, method, process=process)
@@ -227,6 +230,8 @@ class _Child:
 
     @classmethod
     def _started(cls, method: str, start) -> "_Child | None":
+        import multiprocessing
+
         try:
             here, there = multiprocessing.Pipe(duplex=True)
         except OSError:

@@ -1,0 +1,38 @@
+"""Where a project's templates and static files come from: its own templates/ folder first, then
+the theme bundled with the package. Apart from render.py (which loads Jinja2) so that a build with
+nothing to do can list the theme's files without loading a template engine."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from guanxin_site import __version__
+
+TEMPLATES_DIR = "templates"
+
+
+def bundled_theme_dir() -> Path:
+    """The default theme: packaged as guanxin_site/theme in a wheel, templates/ in a source checkout."""
+    packaged = Path(__file__).parent / "theme"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
+
+
+def theme_dirs(project_dir: Path) -> list[Path]:
+    dirs = [project_dir / TEMPLATES_DIR, bundled_theme_dir()]
+    unique: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
+            unique.append(d)
+    return unique
+
+
+def theme_digest(dirs: list[Path]) -> str:
+    """Hash of every template and static file that can reach the output."""
+    h = hashlib.sha256(__version__.encode())
+    for d in dirs:
+        for path in sorted(p for p in d.rglob("*") if p.is_file()):
+            h.update(path.relative_to(d).as_posix().encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
