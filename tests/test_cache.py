@@ -14,7 +14,7 @@ from guanxin_site import build as build_module
 from guanxin_site.build import build, load_project
 from guanxin_site.cache import CACHE_DIR, DELTA_FILE, PARSE_FILE, ParseCache, identity
 from guanxin_site.errors import OutputError
-from guanxin_site.workers import MIN_ITEMS
+from guanxin_site.workers import MIN_ITEMS, START_METHOD_VARIABLE
 
 
 @pytest.fixture
@@ -106,8 +106,9 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
     assert cached.issues == fresh.issues
 
     parsed_again = []
-    real_parse = build_module._parse_path
-    monkeypatch.setattr(build_module, "_parse_path", lambda path: parsed_again.append(path) or real_parse(path))
+    real_parse = build_module._ParseTask.__call__
+    monkeypatch.setattr(build_module._ParseTask, "__call__",
+                        lambda task, path: parsed_again.append(path) or real_parse(task, path))
     edited = project / fresh.issues[5].source
     edited.write_text(edited.read_text(encoding="utf-8").replace("关工委", "关工委（修订）", 1), encoding="utf-8")
     warm = load_project(project, use_cache=True, jobs=2)
@@ -119,16 +120,17 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
 def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
     project = tmp_path / "project"
     write_archive(project, MIN_ITEMS + 20)
+    monkeypatch.setenv(START_METHOD_VARIABLE, "fork")  # the meeting's pipes reach forked children only
 
     with Meeting() as meeting:  # this process waits at its first file until the child has one
-        def parse_or_die(path):
+        def parse_or_die(task, path):
             meeting.step()
             if meeting.in_child():
                 os._exit(1)  # as if the system killed the child, at its first file
-            return real_parse(path)
+            return real_parse(task, path)
 
-        real_parse = build_module._parse_path
-        monkeypatch.setattr(build_module, "_parse_path", parse_or_die)
+        real_parse = build_module._ParseTask.__call__
+        monkeypatch.setattr(build_module._ParseTask, "__call__", parse_or_die)
         with pytest.raises(OutputError):
             load_project(project, use_cache=True, jobs=2)
     assert list((project / CACHE_DIR).glob("parsed*")) == []
