@@ -29,10 +29,6 @@ from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
-
-if TYPE_CHECKING:
-    from guanxin_site.archive import Archive
-    from guanxin_site.render import Templates
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.pages import Page
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
@@ -41,6 +37,10 @@ from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import process_map, reusing_workers
 from guanxin_site.writer import OutputNameError, SiteWriter, Stager, output_lock, read_manifest
+
+if TYPE_CHECKING:
+    from guanxin_site.archive import Archive
+    from guanxin_site.render import Templates
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
