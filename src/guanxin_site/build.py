@@ -15,6 +15,7 @@ import gc
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -238,12 +239,21 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
     return files
 
 
+def _regular_file(path: str) -> bool:
+    """os.path.isfile without pathlib: tens of thousands of output files are checked on every build."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _unchanged_result(output_dir: Path, manifest: dict, key: str, project_dir: Path, started: float,
                       today: dt.date) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do."""
     if not manifest or manifest.get("inputs") != key:
         return None
-    if not all((output_dir / rel).is_file() for rel in manifest["files"]):
+    root = os.fspath(output_dir)
+    if not all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"]):
         return None
     last = load_last_build(project_dir)
     if last.get("inputs") != key:
@@ -336,13 +346,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         templates = Templates(project_dir, project.config, project.gazetteer,
                               cache_folder(project_dir, "templates") if use_cache else None)
         env = templates.environment()
-        with _located_template_errors():
-            if stale:
-                task = _RenderTask(pages, templates, writer.stager())
-                for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
-                    writer.record(pages[stale[index]].output_path, *staged)
-                    if progress and (done % 200 == 0 or done == len(stale)):
-                        progress("render", done, len(stale))
+        _render_pages(writer, pages, stale, templates, jobs, progress)
         _write_static(writer, dirs)
         attachments = _write_attachments(writer, archive, project_dir)
         photo_sources, photos_made = _write_photos(writer, archive, project_dir, jobs)
@@ -370,6 +374,19 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         drafts_waiting=project.drafts_waiting, left_out=skipped, photos=sum(len(i.photos) for i in archive.issues),
         photos_made=photos_made,
     )
+
+
+def _render_pages(writer: SiteWriter, pages: list[Page], stale: list[int], templates: Templates, jobs: int,
+                  progress: Progress | None) -> None:
+    """Render the stale pages (indices into pages) and stage them, spread over the build's processes."""
+    if not stale:
+        return
+    with _located_template_errors():
+        task = _RenderTask(pages, templates, writer.stager())
+        for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
+            writer.record(pages[stale[index]].output_path, *staged)
+            if progress and (done % 200 == 0 or done == len(stale)):
+                progress("render", done, len(stale))
 
 
 def _save_summary(project_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
