@@ -20,7 +20,7 @@ from guanxin_site.build import build, load_project
 from guanxin_site.cache import CACHE_DIR, DELTA_FILE, PARSE_FILE, ParseCache, identity, open_cache
 from guanxin_site.records import encode_issue
 from guanxin_site.errors import OutputError
-from guanxin_site.workers import start_method, MIN_ITEMS
+from guanxin_site.workers import MIN_ITEMS, START_METHOD_VARIABLE
 
 
 @pytest.fixture
@@ -129,11 +129,11 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
     assert warm.issues == load_project(project, use_cache=False, jobs=1).issues
 
 
-@pytest.mark.skipif(sys.platform != "linux" or start_method() != "fork",
-                    reason="the patched parse reaches forked workers only")
+@pytest.mark.skipif(sys.platform != "linux", reason="the meeting's pipes reach forked workers only, and fork is Linux's")
 def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
     project = tmp_path / "project"
     write_archive(project, MIN_ITEMS + 20)
+    monkeypatch.setenv(START_METHOD_VARIABLE, "fork")  # the meeting's pipes reach forked children only
 
     with Meeting() as meeting:  # this process waits at its first file until the child has one
         def parse_or_die(task, path):

@@ -58,10 +58,9 @@ def started(monkeypatch) -> list[str]:
     methods: list[str] = []
     start = workers._start_children
 
-    def counting(method, *args):
-        children = start(method, *args)
+    def counting(children, method, *args):
+        start(children, method, *args)
         methods.extend(child.method for child in children)
-        return children
 
     monkeypatch.setattr(workers, "_start_children", counting)
     return methods

@@ -2,7 +2,7 @@
 
 The review found `{{ cycler.__init__.__globals__.os.system(...) }}` in a project's templates/base.html
 running a shell command at build time. Templates a project overrides render in Jinja's sandbox; the
-bundled theme, ours, renders outside it (render.has_own_templates).
+bundled theme, ours, renders outside it (theme.has_own_templates).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from guanxin_site.cli import main
-from guanxin_site.render import bundled_theme_dir, has_own_templates
+from guanxin_site.theme import bundled_theme_dir, has_own_templates
 
 REPO = Path(__file__).resolve().parents[1]
 

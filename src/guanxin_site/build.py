@@ -14,34 +14,35 @@ import datetime as dt
 import gc
 import hashlib
 import os
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from guanxin_site import __version__
-from guanxin_site.archive import Archive, organise
 from guanxin_site.cache import (CacheFolder, Identity, ParseCache, identity, inputs_key, load_last_build, no_cache_warning,
                                 open_cache, save_last_build, template_cache_dir)
 from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
 from guanxin_site.errors import ContentError, ContentErrors, display_path
 from guanxin_site.gazetteer import Gazetteer, GazetteerError
-from guanxin_site.images import (HEAD_BYTES, ImageProblem, cached_index, cleaned_digest, file_kind, make_renditions,
-                                 publishable, rendition_bytes, rendition_digest)
 from guanxin_site.models import Issue
 from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.pages import Page
-from guanxin_site.planner import SEARCH_PAGE, left_out, plan
 from guanxin_site.records import decode_issue, encode_issue
 from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
-from guanxin_site.render import TEMPLATES_DIR, TemplateProblem, Templates, render_page, theme_digest, theme_dirs
+from guanxin_site.theme import TEMPLATES_DIR, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import process_map, reusing_workers
 from guanxin_site.writer import OutputNameError, SiteWriter, Stager, output_lock, read_manifest
+
+if TYPE_CHECKING:
+    from guanxin_site.archive import Archive
+    from guanxin_site.render import Templates
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
@@ -246,12 +247,21 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
     return files
 
 
+def _regular_file(path: str) -> bool:
+    """os.path.isfile without pathlib: tens of thousands of output files are checked on every build."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _unchanged_result(output_dir: Path, manifest: dict, key: str, cache_dir: Path, started: float,
                       today: dt.date) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do."""
     if not manifest or manifest.get("inputs") != key:
         return None
-    if not all((output_dir / rel).is_file() for rel in manifest["files"]):
+    root = os.fspath(output_dir)
+    if not all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"]):
         return None
     last = load_last_build(cache_dir)
     if last.get("inputs") != key:
@@ -276,6 +286,8 @@ class _RenderTask:
     stager: Stager
 
     def __call__(self, index: int) -> tuple[str, bool]:
+        from guanxin_site.render import render_page
+
         page = self.pages[index]
         return self.stager.stage(page.output_path, render_page(self.templates.environment(), page))
 
@@ -319,6 +331,11 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, cache.path, started, today)):
         return unchanged
 
+    # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
+    from guanxin_site.archive import organise
+    from guanxin_site.planner import SEARCH_PAGE, left_out, plan
+    from guanxin_site.render import Templates
+
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
                            paths=paths, identities=identities, cache_folder=cache)
     if offline and not project.config.offline:
@@ -342,13 +359,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         bytecode = template_cache_dir() if use_cache else None  # compiled templates run as code: not in the project
         templates = Templates(project_dir, project.config, project.gazetteer, bytecode, editor_tools)
         env = templates.environment()
-        with _located_template_errors():
-            if stale:
-                task = _RenderTask(pages, templates, writer.stager())
-                for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
-                    writer.record(pages[stale[index]].output_path, *staged)
-                    if progress and (done % 200 == 0 or done == len(stale)):
-                        progress("render", done, len(stale))
+        _render_pages(writer, pages, stale, templates, jobs, progress)
         _write_static(writer, dirs, cache.path, project_dir)
         attachments = _write_attachments(writer, archive, project_dir, cache.path)
         photo_sources, photos_made = _write_photos(writer, archive, project_dir, cache.path, jobs)
@@ -376,6 +387,19 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     )
 
 
+def _render_pages(writer: SiteWriter, pages: list[Page], stale: list[int], templates: Templates, jobs: int,
+                  progress: Progress | None) -> None:
+    """Render the stale pages (indices into pages) and stage them, spread over the build's processes."""
+    if not stale:
+        return
+    with _located_template_errors():
+        task = _RenderTask(pages, templates, writer.stager())
+        for done, (index, staged) in enumerate(process_map(task, stale, jobs), 1):
+            writer.record(pages[stale[index]].output_path, *staged)
+            if progress and (done % 200 == 0 or done == len(stale)):
+                progress("render", done, len(stale))
+
+
 def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
                   today: dt.date) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
@@ -397,6 +421,8 @@ def _digest(text: str | None) -> str:
 def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) -> int:
     """Render the search page unless the previous build's is current (same fingerprint, manifest
     included); returns the number of pages rendered."""
+    from guanxin_site.render import render_page
+
     if unchanged and writer.keep(page.output_path):
         return 0
     with _located_template_errors():
@@ -407,6 +433,8 @@ def _render_search_page(writer: SiteWriter, env, page: Page, unchanged: bool) ->
 @contextmanager
 def _located_template_errors():
     """A mistake in a (project's) template, as the located error the editor is shown."""
+    from guanxin_site.render import TemplateProblem
+
     try:
         yield
     except TemplateProblem as exc:
@@ -441,6 +469,8 @@ def _write_search(writer: SiteWriter, archive: Archive, gazetteer: Gazetteer, ca
 def _write_static(writer: SiteWriter, dirs: list[Path], cache_dir: Path, project_dir: Path) -> None:
     """Copy static/ of the theme; a project's file overrides the bundled one of the same name.
     Images (a project's share image is often a photo) are published without their metadata."""
+    from guanxin_site.images import ImageProblem, publishable
+
     seen: set[str] = set()
     for d in dirs:
         static = d / "static"
@@ -461,6 +491,8 @@ def _write_photos(writer: SiteWriter, archive: Archive, project_dir: Path, cache
     """Publish every photo's renditions beside its issue page. Renditions missing from the photo
     cache are made first, spread over the build's processes; returns the photos' sources (inputs
     of the nothing-changed check) and how many photos were processed."""
+    from guanxin_site.images import ImageProblem, cached_index, make_renditions, rendition_bytes, rendition_digest
+
     unique = {photo.digest: photo for issue in archive.issues for photo in issue.photos}
     indexes = {digest: cached_index(cache_dir, photo) for digest, photo in unique.items()}
     todo = [photo for digest, photo in sorted(unique.items()) if indexes[digest] is None]
@@ -499,6 +531,8 @@ def _write_attachments(writer: SiteWriter, archive: Archive, project_dir: Path, 
     """Copy attachments beside their issue page, images cleaned of their metadata (images.publishable);
     returns their sources for change detection. A published file still current is kept without
     reading its source: the digest it must have is the source's, or its cleaned version's (cached)."""
+    from guanxin_site.images import HEAD_BYTES, ImageProblem, cleaned_digest, file_kind, publishable
+
     sources = []
     for issue in archive.issues:
         for attachment in issue.attachments:

@@ -41,7 +41,7 @@ from guanxin_site.cache import CACHE_DIR
 from guanxin_site.config import CONFIG_FILE
 from guanxin_site.errors import ContentError, ContentErrors, GuanxinError, OutputError, display_path
 from guanxin_site.reader import ISSUES_DIR
-from guanxin_site.render import TEMPLATES_DIR
+from guanxin_site.theme import TEMPLATES_DIR
 
 HOST = "127.0.0.1"
 SERVE_DIR = "serve-site"  # under .guanxin-cache/: a private build, never the site to publish

@@ -22,7 +22,6 @@ task travels once per child rather than with every item, and a forked child need
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import queue
@@ -48,6 +47,8 @@ def start_method() -> str:
     chosen = os.environ.get(START_METHOD_VARIABLE, "").strip()
     if not chosen:
         return "fork" if sys.platform == "linux" and hasattr(os, "fork") else "spawn"
+    import multiprocessing  # only where workers start: a build with nothing to do never loads it
+
     if chosen not in multiprocessing.get_all_start_methods():
         raise OutputError(f"环境变量 {START_METHOD_VARIABLE}={chosen} 无效；这台电脑上可以用："
                           + "、".join(multiprocessing.get_all_start_methods()))
@@ -85,7 +86,7 @@ def process_map(task: Callable[[Any], Any], items: list, jobs: int, *, child_tas
     children: list[_Child] = []
     with _frozen_objects(method == "fork"):
         try:
-            children = _start_children(method, jobs - 1, child_task or task, items, size)
+            _start_children(children, method, jobs - 1, child_task or task, items, size)
             for child in children:  # after every fork: a forked child must not inherit a running thread
                 child.serve(claims, inbox)
             finished = 0
@@ -103,23 +104,22 @@ def process_map(task: Callable[[Any], Any], items: list, jobs: int, *, child_tas
             child.done()
 
 
-def _start_children(method: str, count: int, task, items: list, size: int) -> list[_Child]:
-    """Up to count children holding the task: forked ones inherit it, spawned ones (kept from an
-    earlier map where possible) are sent one pickle of it. Fewer if the system refuses more."""
-    children: list[_Child] = []
+def _start_children(children: list[_Child], method: str, count: int, task, items: list, size: int) -> None:
+    """Up to count children holding the task, into children (as they start: if one fails, the caller
+    still stops the others): forked ones inherit it, spawned ones (kept from an earlier map where
+    possible) are sent one pickle of it. Fewer if the system refuses more."""
     payload = None
     for _ in range(count):
         if method == "fork":
             child = _Child.forked(task, items, size)
         else:
             child = _kept_child(method) or _Child.spawned(method)
-            if child is not None:
-                payload = payload or pickle.dumps(("task", task, items, size), protocol=pickle.HIGHEST_PROTOCOL)
-                child.give(payload)
         if child is None:
             break  # the system refused another process: the ones there are (or this one) do the work
         children.append(child)
-    return children
+        if method != "fork":
+            payload = payload or pickle.dumps(("task", task, items, size), protocol=pickle.HIGHEST_PROTOCOL)
+            child.give(payload)
 
 
 # Spawned children waiting for the next map of the same build (inside reusing_workers()); None outside.
@@ -219,6 +219,8 @@ class _Child:
     def spawned(cls, method: str) -> "_Child | None":
         """A fresh interpreter (spawn or forkserver) waiting for tasks, or None if the system refuses."""
         def start(here, there):
+            import multiprocessing
+
             process = multiprocessing.get_context(method).Process(target=_spawned_main, args=(there,), daemon=True)
             process.start()
             return cls(here, method, process=process)
@@ -227,6 +229,8 @@ class _Child:
 
     @classmethod
     def _started(cls, method: str, start) -> "_Child | None":
+        import multiprocessing
+
         try:
             here, there = multiprocessing.Pipe(duplex=True)
         except OSError:

@@ -605,7 +605,9 @@ class SiteWriter:
 
 
 def _manifest_json(manifest: dict) -> str:
-    return json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+    """Compact: with an indent, json.dumps takes its pure-Python encoder, a fifth of a second for the
+    manifest of a 5,000-issue site on every build that changes anything."""
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def _live_identity(target: Path) -> str:
