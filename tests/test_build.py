@@ -440,3 +440,51 @@ def test_on_windows_the_whole_path_counts(project, tmp_path, monkeypatch):
     deep = tmp_path / ("深" * 60) / ("深" * 60) / "site"
     with pytest.raises(ContentErrors, match="完整路径太长.*把网站生成到路径更短的文件夹"):
         build(project, deep, use_cache=False)
+
+
+def _deleted_page_comes_back(project, site):
+    page = next(site.glob("2019/*/wechat.html"))  # a file two folders down
+    page.unlink()
+    again = build(project, site)
+    assert not again.inputs_unchanged and page.is_file()
+    assert build(project, site).inputs_unchanged
+
+
+def test_a_deleted_output_file_is_noticed_by_its_folder_and_written_again(project, tmp_path):
+    """The nothing-changed check compares each output folder's mtime and inode, not every file."""
+    write_archive(project, 3)
+    site = tmp_path / "site"
+    build(project, site)
+    assert build(project, site).inputs_unchanged
+    _deleted_page_comes_back(project, site)
+    stray = site / "2019" / "stray.txt"  # anything added inside the site: checked again, still right
+    stray.write_text("x", encoding="utf-8")
+    assert not build(project, site).inputs_unchanged
+
+
+def test_folder_times_too_coarse_to_trust_fall_back_to_checking_every_file(project, tmp_path):
+    """FAT and exFAT (a USB stick) keep times to the second or two: a file deleted within that second
+    would leave its folder's time as it was, so such a site is checked file by file."""
+    import json
+    import os
+
+    from guanxin_site.build import _output_stamp
+    from guanxin_site.writer import read_manifest
+
+    write_archive(project, 3)
+    site = tmp_path / "site"
+    build(project, site, search=False)
+    files = read_manifest(site)["files"]
+    assert _output_stamp(site, files, [], 1) is not None
+    for folder in [site, *(p for p in site.rglob("*") if p.is_dir())]:
+        os.utime(folder, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+    assert _output_stamp(site, files, [], 1) is None
+    build(project, site, search=False)  # the folders changed: built again, and no folder stamps kept
+    summary = json.loads((project / ".guanxin-cache" / "last-build.json").read_text(encoding="utf-8"))
+    assert summary["output"] is None  # no folder stamps kept for this site
+    assert build(project, site, search=False).inputs_unchanged  # the file-by-file check
+    page = next(site.glob("2019/*/wechat.html"))
+    page.unlink()
+    os.utime(page.parent, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))  # as if within the same second
+    again = build(project, site, search=False)
+    assert not again.inputs_unchanged and page.is_file()

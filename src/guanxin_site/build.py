@@ -38,7 +38,7 @@ from guanxin_site.theme import TEMPLATES_DIR, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
 from guanxin_site.validate import archive_errors, archive_warnings, future_warning
 from guanxin_site.workers import process_map, reusing_workers
-from guanxin_site.writer import OutputNameError, SiteWriter, Stager, output_lock, read_manifest
+from guanxin_site.writer import MANIFEST, OutputNameError, SiteWriter, Stager, output_lock, read_manifest
 
 if TYPE_CHECKING:
     from guanxin_site.archive import Archive
@@ -248,29 +248,71 @@ def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[t
 
 
 def _regular_file(path: str) -> bool:
-    """os.path.isfile without pathlib: tens of thousands of output files are checked on every build."""
+    """os.path.isfile without pathlib: thousands of output files may be checked."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
 
 
-def _unchanged_result(output_dir: Path, manifest: dict, key: str, cache_dir: Path, started: float,
-                      today: dt.date) -> BuildResult | None:
-    """The previous build of exactly these inputs is still in place: nothing to do."""
-    if not manifest or manifest.get("inputs") != key:
+def _folder_identity(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
         return None
+    return [st.st_mtime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
+
+
+def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], pages: int) -> dict | None:
+    """What the next nothing-changed check compares instead of reading the manifest and stat-ing
+    every output file: the manifest's identity and each output folder's mtime and inode (adding,
+    removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
+    calls. None where folder times are too coarse to tell a change made within the same second or
+    two (FAT, exFAT on a USB stick): that site gets the file-by-file check."""
     root = os.fspath(output_dir)
-    if not all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"]):
+    folders = sorted({rel.rpartition("/")[0] for rel in files} | {""})
+    stamps = [_folder_identity(os.path.join(root, rel) if rel else root) for rel in folders]
+    if any(s is None for s in stamps) or all(s[0] % 1_000_000 == 0 for s in stamps):
         return None
-    last = load_last_build(cache_dir)
-    if last.get("inputs") != key:
-        return None
+    return {"path": root, "manifest": list(identity(output_dir / MANIFEST)), "folders": folders,
+            "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages}
+
+
+def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
+    root = os.fspath(output_dir)
+    flat = stamp["stamps"]
+    for n, rel in enumerate(stamp["folders"]):
+        if _folder_identity(os.path.join(root, rel) if rel else root) != flat[2 * n:2 * n + 2]:
+            return False
+    return True
+
+
+def _unchanged_result(project_dir: Path, output_dir: Path, last: dict, options: list[str], paths: list[Path],
+                      identities: dict[Path, Identity], started: float, today: dt.date) -> BuildResult | None:
+    """The previous build of exactly these inputs is still in place: nothing to do. Decided from the
+    last build's summary (the inputs' identities, the output folders' stamps) without reading the
+    site's manifest, when the manifest is the one that build wrote; else from the manifest."""
+    stamp = last.get("output")
+    if stamp and stamp.get("path") == os.fspath(output_dir) \
+            and stamp.get("manifest") == list(identity(output_dir / MANIFEST)):
+        key = inputs_key(options, _input_files(project_dir, {"attachments": stamp["sources"]}, paths), identities)
+        if last.get("inputs") != key or not _output_unchanged(output_dir, stamp):
+            return None
+        pages = stamp["pages"]
+    else:
+        manifest = read_manifest(output_dir) or {}
+        key = inputs_key(options, _input_files(project_dir, manifest, paths), identities)
+        if not manifest or manifest.get("inputs") != key or last.get("inputs") != key:
+            return None
+        root = os.fspath(output_dir)
+        if not all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"]):
+            return None
+        pages = len(manifest.get("pages", {}))
     # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
     future = [future_warning(path, line, dt.date.fromisoformat(day), today)
               for path, line, day in last.get("future", []) if dt.date.fromisoformat(day) > today]
     warnings = tuple(sorted([ContentError(*w) for w in last.get("warnings", [])] + future))
-    return BuildResult(issues=last.get("issues", 0), pages=len(manifest.get("pages", {})), written=0, rendered=0,
+    return BuildResult(issues=last.get("issues", 0), pages=pages, written=0, rendered=0,
                        changed=False, seconds=time.perf_counter() - started, warnings=warnings,
                        drafts_waiting=tuple(last.get("drafts_waiting", [])), left_out=tuple(last.get("left_out", [])),
                        inputs_unchanged=True)
@@ -324,12 +366,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}",
                f"editor_tools={editor_tools}"]
     paths = discover(project_dir)
-    previous = read_manifest(output_dir) or {}
     identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
-    key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
     cache = open_cache(project_dir)  # or a temporary folder (removed with this object) if it cannot be written
-    if use_cache and (unchanged := _unchanged_result(output_dir, previous, key, cache.path, started, today)):
+    if use_cache and (unchanged := _unchanged_result(project_dir, output_dir, load_last_build(cache.path), options,
+                                                     paths, identities, started, today)):
         return unchanged
+    previous = read_manifest(output_dir) or {}
+    key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
 
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
@@ -375,7 +418,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                  "photos": photo_sources, "search": search_files,
                                  "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     skipped = left_out(project.config)
-    unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today) \
+    unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today,
+                            _output_stamp(output_dir, writer.files, attachments + photo_sources, len(pages))) \
         if use_cache and cache.persistent else None
     cache_problem = cache.problem or project.cache_problem or unsaved  # said once
     return BuildResult(
@@ -401,7 +445,7 @@ def _render_pages(writer: SiteWriter, pages: list[Page], stale: list[int], templ
 
 
 def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
-                  today: dt.date) -> str | None:
+                  today: dt.date, output: dict | None) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
     so that build can recompute them for its own day. Returns why it could not be saved, or None."""
     future = [i for i in project.issues if i.date > today]
@@ -410,7 +454,7 @@ def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skip
         "inputs": key, "issues": issues,
         "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
         "future": [[i.source, i.line_of("date"), i.date.isoformat()] for i in future],
-        "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped),
+        "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped), "output": output,
     })
 
 
