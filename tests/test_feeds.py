@@ -12,7 +12,8 @@ from lxml import html as lxml_html
 
 from archive_factory import write_archive
 from guanxin_site.archive import organise
-from guanxin_site.build import build, load_project
+from guanxin_site.build import build
+from guanxin_site.project import load_project
 from guanxin_site.config import SiteConfig
 from guanxin_site.feeds import xml_text
 from guanxin_site.planner import left_out

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from archive_factory import write_archive
 from browser_support import Server
 from guanxin_site.archive import Archive, organise
-from guanxin_site.build import build, load_project
+from guanxin_site.build import build
+from guanxin_site.project import load_project
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.search import DATA_DIR, MAX_GRAM
 from guanxin_site.search.reader import IndexReader, keywords

@@ -10,7 +10,8 @@ from lxml import html as lxml_html
 from archive_factory import write_archive
 from guanxin_site import stats
 from guanxin_site.archive import organise
-from guanxin_site.build import build, load_project
+from guanxin_site.build import build
+from guanxin_site.project import load_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -18,47 +18,32 @@ import stat
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from guanxin_site import __version__
-from guanxin_site.cache import (CacheFolder, Identity, ParseCache, identity, inputs_key, load_last_build, no_cache_warning,
-                                open_cache, save_last_build, template_cache_dir)
-from guanxin_site.config import CONFIG_FILE, SiteConfig, load_config
+from guanxin_site import PARSER_VERSION, __version__
+from guanxin_site.cache import (Identity, identity, inputs_key, load_last_build, no_cache_warning, open_cache,
+                                save_last_build, template_cache_dir)
 from guanxin_site.errors import ContentError, ContentErrors, display_path
-from guanxin_site.gazetteer import Gazetteer, GazetteerError
-from guanxin_site.models import Issue
-from guanxin_site.parser import PARSER_VERSION, parse_issue
 from guanxin_site.pages import Page
-from guanxin_site.records import decode_issue, encode_issue
-from guanxin_site.reader import ISSUES_DIR, discover, read_source, relative_posix
+from guanxin_site.reader import ISSUES_DIR, issue_files
 from guanxin_site.theme import TEMPLATES_DIR, theme_digest, theme_dirs
 from guanxin_site.clock import bulletin_today
-from guanxin_site.validate import archive_errors, archive_warnings, future_warning
+from guanxin_site.validate import future_warning
 from guanxin_site.workers import process_map, reusing_workers
 from guanxin_site.writer import MANIFEST, OutputNameError, SiteWriter, Stager, output_lock, read_manifest
 
 if TYPE_CHECKING:
     from guanxin_site.archive import Archive
+    from guanxin_site.gazetteer import Gazetteer
+    from guanxin_site.project import Project
     from guanxin_site.render import Templates
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass(frozen=True)
-class Project:
-    """Everything read and checked from a project directory, ready to organise."""
-
-    config: SiteConfig
-    gazetteer: Gazetteer
-    issues: tuple[Issue, ...]
-    warnings: tuple[ContentError, ...]
-    drafts_waiting: tuple[str, ...]  # draft files left out of this build
-    cache_problem: str | None = None  # why the parse cache could not be written (cache.write_problem)
 
 
 @dataclass(frozen=True)
@@ -79,121 +64,6 @@ class BuildResult:
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
-
-
-def load_site_config(project_dir: Path, base_url: str | None) -> tuple[SiteConfig, Gazetteer]:
-    config = load_config(project_dir)
-    if base_url is not None:
-        try:
-            config = config.with_base_url(base_url)
-        except ValueError as exc:
-            raise ContentErrors([ContentError("--base-url", None, str(exc))]) from None
-    own_file = Gazetteer.file_in(project_dir, config.gazetteer)
-    try:
-        gazetteer = Gazetteer.load(str(own_file) if own_file else config.gazetteer).with_units(config.units)
-    except GazetteerError as exc:
-        raise ContentErrors([ContentError(CONFIG_FILE, _setting_line(project_dir, "gazetteer"),
-                                          f"地名表设置 gazetteer: {config.gazetteer} 有误：{exc}")]) from None
-    return config.with_area(gazetteer.publisher), gazetteer
-
-
-def _setting_line(project_dir: Path, key: str) -> int | None:
-    """The line of a setting in site.yaml, for a message about its value."""
-    try:
-        lines = (project_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), None)
-
-
-@dataclass
-class _ParseTask:
-    """Parsing one issue file (a task for workers.process_map: everything it needs, picklable)."""
-
-    project_dir: Path
-    gazetteer: Gazetteer
-    config: SiteConfig
-    resolved_dirs: dict = field(default_factory=dict)  # per process: folders already resolved (reader.read_source)
-
-    def __call__(self, path: Path) -> tuple:
-        source = read_source(path, self.project_dir, self.resolved_dirs)
-        if isinstance(source, ContentError):
-            return ("error", [source], False)
-        try:
-            return ("ok", parse_issue(source, self.project_dir, self.gazetteer, self.config.publisher), None)
-        except ContentErrors as exc:  # exceptions with custom arguments do not survive pickling
-            return ("error", exc.errors, exc.draft)
-
-    def encoded(self, path: Path) -> tuple:
-        """Parse in a worker and encode the issue there (records.py): this process decodes it and
-        writes the same bytes to the parse cache, instead of encoding every issue a second time."""
-        kind, payload, extra = self(path)
-        if kind == "ok":
-            return (kind, None, encode_issue(payload))
-        return (kind, payload, extra)
-
-
-def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
-                 today: dt.date | None = None, use_cache: bool = False, jobs: int = 1,
-                 paths: list[Path] | None = None, identities: dict[Path, Identity] | None = None,
-                 cache_folder: CacheFolder | None = None) -> Project:
-    """Read, parse and validate every input. Raises ContentErrors with every problem found.
-
-    paths and identities: the issue files and their identities, if the caller has them already.
-    cache_folder: the build's (cache.open_cache); the parse cache is used only if it is the project's."""
-    project_dir = project_dir.resolve()
-    config, gazetteer = load_site_config(project_dir, base_url)
-    paths = discover(project_dir) if paths is None else paths
-    cache_key = f"{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
-    if use_cache:
-        cache_folder = cache_folder or open_cache(project_dir)
-        use_cache = cache_folder.persistent
-    cache = ParseCache.load(cache_folder.path, cache_key) if use_cache else ParseCache(cache_key)
-
-    results: dict[Path, tuple] = {}
-    identities = identities if identities is not None else {path: identity(path) for path in paths}
-    rels = {path: relative_posix(path, project_dir) for path in paths}
-    for path in paths:
-        cached = cache.get(rels[path], identities[path], project_dir)
-        if cached is not None:
-            results[path] = ("ok", cached, None)
-    todo = [p for p in paths if p not in results]
-    task = _ParseTask(project_dir, gazetteer, config)
-    try:
-        if use_cache:
-            cache.stream_base(cache_folder.path)  # a cold parse writes the cache as results arrive
-        for index, (kind, payload, extra) in process_map(task, todo, jobs, child_task=task.encoded):
-            path = todo[index]
-            if kind == "ok":
-                payload = payload if extra is None else decode_issue(extra)
-                cache.put(rels[path], identities[path], payload, project_dir, extra)
-            results[path] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
-        if use_cache:
-            cache.save(cache_folder.path, set(rels.values()))
-    finally:
-        cache.discard_stream()
-
-    errors: list[ContentError] = []
-    warnings: list[ContentError] = []
-    issues: list[Issue] = []
-    waiting: list[str] = []
-    for path in paths:
-        kind, payload, is_draft = results[path]
-        if kind == "error":
-            if is_draft and not drafts:
-                waiting.append(rels[path])
-                warnings.extend(payload)
-            else:
-                errors.extend(payload)
-        elif payload.draft and not drafts:
-            waiting.append(payload.source)
-        else:
-            issues.append(payload)
-    errors.extend(archive_errors(issues))
-    if errors:
-        raise ContentErrors(errors)
-    warnings.extend(archive_warnings(issues, today or bulletin_today(), config.known_gaps))
-    return Project(config, gazetteer, tuple(issues), tuple(warnings), tuple(waiting), cache.problem)
 
 
 def _build_key(project: Project, themes_digest: str, drafts: bool, editor_tools: bool) -> str:
@@ -222,6 +92,9 @@ class ProjectInputs:
 
 def project_inputs(project_dir: Path) -> ProjectInputs:
     project_dir = project_dir.resolve()
+    from guanxin_site.config import CONFIG_FILE, load_config
+    from guanxin_site.gazetteer import Gazetteer
+
     files = [project_dir / CONFIG_FILE]
     try:
         own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
@@ -232,19 +105,27 @@ def project_inputs(project_dir: Path) -> ProjectInputs:
     return ProjectInputs(tuple(files), (project_dir / ISSUES_DIR, project_dir / TEMPLATES_DIR))
 
 
-def _input_files(project_dir: Path, previous: dict, paths: list[Path]) -> list[tuple[str, Path]]:
+def _input_files(project_dir: Path, sources: list[str], found: list[tuple[str, str]],
+                 single_files: tuple[Path, ...] | None = None) -> list[tuple[str, str | Path]]:
     """Every file whose change can change the output, for the nothing-changed check: the
-    project's inputs (project_inputs: issue files, templates, site.yaml, gazetteer file,
-    attachments) and the bundled theme."""
-    inputs = project_inputs(project_dir)
-    files = [(relative_posix(p, project_dir), p) for p in paths]  # the issue files found in issues/
+    project's inputs (project_inputs: issue files, templates, site.yaml, gazetteer file;
+    sources: the attachments and photos the last build published) and the bundled theme.
+    single_files: project_inputs' files as the last build found them (unchanged while
+    site.yaml is, whose identity is in the key): reading site.yaml is left to a build that works."""
+    single_files = project_inputs(project_dir).files if single_files is None else single_files
+    files: list[tuple[str, str | Path]] = list(found)  # the issue files in issues/ (reader.issue_files)
     for n, theme in enumerate(theme_dirs(project_dir)):  # templates/, then the bundled theme
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
-    files += [(f"file:{path}", path) for path in inputs.files if path.is_file()]
-    for rel in [*previous.get("attachments", []), *(previous.get("photos") or [])]:
+    files += [(f"file:{path}", path) for path in single_files if path.is_file()]
+    for rel in sources:
         if (project_dir / rel).exists():
             files.append((rel, project_dir / rel))
     return files
+
+
+def _sources(manifest: dict) -> list[str]:
+    """The attachments and photos a build published, from its manifest."""
+    return [*manifest.get("attachments", []), *(manifest.get("photos") or [])]
 
 
 def _regular_file(path: str) -> bool:
@@ -263,7 +144,8 @@ def _folder_identity(path: str) -> list[int] | None:
     return [st.st_mtime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
 
 
-def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], pages: int) -> dict | None:
+def _output_stamp(project_dir: Path, output_dir: Path, files: dict[str, str], sources: list[str],
+                  pages: int) -> dict | None:
     """What the next nothing-changed check compares instead of reading the manifest and stat-ing
     every output file: the manifest's identity and each output folder's mtime and inode (adding,
     removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
@@ -275,7 +157,24 @@ def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], p
     if any(s is None for s in stamps) or all(s[0] % 1_000_000 == 0 for s in stamps):
         return None
     return {"path": root, "manifest": list(identity(output_dir / MANIFEST)), "folders": folders,
-            "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages}
+            "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages,
+            "inputs": [os.fspath(p) for p in project_inputs(project_dir).files]}
+
+
+def _stamp_in(last: dict) -> dict | None:
+    """The output stamp of the last build's summary, if it is whole (the summary is a cache file: a
+    damaged or older one means the slower check, never a crash)."""
+    stamp = last.get("output")
+    if not isinstance(stamp, dict) or not isinstance(stamp.get("path"), str) or not isinstance(stamp.get("pages"), int):
+        return None
+    texts = [stamp.get(key) for key in ("folders", "sources", "inputs")]
+    if not all(isinstance(t, list) and all(isinstance(x, str) for x in t) for t in texts):
+        return None
+    numbers = [stamp.get("stamps"), stamp.get("manifest")]
+    if not all(isinstance(n, list) and all(type(x) is int for x in n) for n in numbers) \
+            or len(numbers[0]) != 2 * len(texts[0]):
+        return None
+    return stamp
 
 
 def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
@@ -287,21 +186,22 @@ def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
     return True
 
 
-def _unchanged_result(project_dir: Path, output_dir: Path, last: dict, options: list[str], paths: list[Path],
-                      identities: dict[Path, Identity], started: float, today: dt.date) -> BuildResult | None:
+def _unchanged_result(project_dir: Path, output_dir: Path, last: dict, options: list[str], found: list[tuple[str, str]],
+                      identities: dict[str, Identity], started: float, today: dt.date) -> BuildResult | None:
     """The previous build of exactly these inputs is still in place: nothing to do. Decided from the
     last build's summary (the inputs' identities, the output folders' stamps) without reading the
     site's manifest, when the manifest is the one that build wrote; else from the manifest."""
-    stamp = last.get("output")
-    if stamp and stamp.get("path") == os.fspath(output_dir) \
+    stamp = _stamp_in(last)
+    if stamp and stamp["path"] == os.fspath(output_dir) \
             and stamp.get("manifest") == list(identity(output_dir / MANIFEST)):
-        key = inputs_key(options, _input_files(project_dir, {"attachments": stamp["sources"]}, paths), identities)
+        key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, tuple(map(Path, stamp["inputs"]))),
+                         identities)
         if last.get("inputs") != key or not _output_unchanged(output_dir, stamp):
             return None
         pages = stamp["pages"]
     else:
         manifest = read_manifest(output_dir) or {}
-        key = inputs_key(options, _input_files(project_dir, manifest, paths), identities)
+        key = inputs_key(options, _input_files(project_dir, _sources(manifest), found), identities)
         if not manifest or manifest.get("inputs") != key or last.get("inputs") != key:
             return None
         root = os.fspath(output_dir)
@@ -365,18 +265,21 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     today = today or bulletin_today()  # one day for the whole build, the no-change path included
     options = [__version__, PARSER_VERSION, f"drafts={drafts}", f"base_url={base_url}", f"search={search}", f"offline={offline}",
                f"editor_tools={editor_tools}"]
-    paths = discover(project_dir)
-    identities = {path: identity(path) for path in paths}  # taken once: for the input key and the parse cache
+    found = issue_files(project_dir)
+    identities = {path: identity(path) for _, path in found}  # taken once: for the input key and the parse cache
     cache = open_cache(project_dir)  # or a temporary folder (removed with this object) if it cannot be written
     if use_cache and (unchanged := _unchanged_result(project_dir, output_dir, load_last_build(cache.path), options,
-                                                     paths, identities, started, today)):
+                                                     found, identities, started, today)):
         return unchanged
     previous = read_manifest(output_dir) or {}
-    key = inputs_key(options, _input_files(project_dir, previous, paths), identities)
+    key = inputs_key(options, _input_files(project_dir, _sources(previous), found), identities)
+    paths = [Path(path) for _, path in found]
+    identities = {Path(path): identities[path] for _, path in found}
 
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
     from guanxin_site.planner import SEARCH_PAGE, left_out, plan
+    from guanxin_site.project import load_project
     from guanxin_site.render import Templates
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
@@ -419,7 +322,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                  "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     skipped = left_out(project.config)
     unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today,
-                            _output_stamp(output_dir, writer.files, attachments + photo_sources, len(pages))) \
+                            _output_stamp(project_dir, output_dir, writer.files, attachments + photo_sources, len(pages))) \
         if use_cache and cache.persistent else None
     cache_problem = cache.problem or project.cache_problem or unsaved  # said once
     return BuildResult(

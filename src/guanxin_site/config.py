@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from guanxin_site.errors import ContentError, ContentErrors
 from guanxin_site.gazetteer import Unit
+from guanxin_site.reader import CONFIG_FILE
 from guanxin_site.yamlmap import YamlError, load_mapping
 
-CONFIG_FILE = "site.yaml"
 
 
 class Invalid(Exception):
@@ -471,22 +471,6 @@ class SiteConfig:
 
     def with_base_url(self, base_url: str | None) -> SiteConfig:
         return dataclasses.replace(self, base_url=normalize_base_url(base_url))
-
-
-def is_project(folder: Path) -> bool:
-    """A project folder: it has site.yaml or an issues/ folder."""
-    return (folder / CONFIG_FILE).is_file() or (folder / "issues").is_dir()
-
-
-def not_a_project(folder: Path) -> str | None:
-    """Why a command cannot run in `folder` (Chinese), naming the project above it if there is one; None for a project."""
-    if is_project(folder):
-        return None
-    where = f"{folder} 中没有 issues/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录"
-    above = next((p for p in folder.resolve().parents if is_project(p)), None)
-    if above is not None:
-        return f"{where}；它在项目 {above} 里面。请回到项目目录运行（cd {above}），或加上 --source {above}"
-    return f"{where}；请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）"
 
 
 def options() -> tuple[Option, ...]:

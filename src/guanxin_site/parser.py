@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-PARSER_VERSION = "4"  # bump when parsing output changes, to invalidate build caches
 
 REQUIRED_KEYS = ("number", "date", "title")
 OPTIONAL_KEYS = ("total", "publisher", "summary", "draft", "attachments", "distribution", "proofread")

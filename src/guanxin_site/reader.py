@@ -11,6 +11,7 @@ from pathlib import Path
 from guanxin_site.errors import ContentError
 
 ISSUES_DIR = "issues"
+CONFIG_FILE = "site.yaml"
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a real issue is about 10 KB; megabytes mean a wrong or pasted file
 
 
@@ -44,12 +45,18 @@ def discover(project_dir: Path) -> list[Path]:
 
     Like Path.rglob (links to folders are not followed, links to files are listed), but
     with os.scandir: this runs on every build, even one with nothing to do."""
-    root = project_dir / ISSUES_DIR
-    if not root.is_dir():
+    return [Path(path) for _, path in issue_files(project_dir)]
+
+
+def issue_files(project_dir: Path) -> list[tuple[str, str]]:
+    """discover() as (name relative to the project with forward slashes, path) strings: the
+    nothing-changed check looks at thousands of them and needs no Path objects."""
+    root = os.path.join(project_dir, ISSUES_DIR)
+    if not os.path.isdir(root):
         return []
     found: list[str] = []
-    _scan(str(root), "", found)
-    return [root / rel for rel in sorted(found)]
+    _scan(root, "", found)
+    return [(f"{ISSUES_DIR}/{rel}", os.path.join(root, *rel.split("/"))) for rel in sorted(found)]
 
 
 def _scan(folder: str, prefix: str, found: list[str]) -> None:
@@ -123,3 +130,19 @@ def _read_at_most(path: str, limit: int) -> bytes:
         return b"".join(parts)
     finally:
         os.close(fd)
+
+
+def is_project(folder: Path) -> bool:
+    """A project folder: it has site.yaml or an issues/ folder."""
+    return (folder / CONFIG_FILE).is_file() or (folder / ISSUES_DIR).is_dir()
+
+
+def not_a_project(folder: Path) -> str | None:
+    """Why a command cannot run in `folder` (Chinese), naming the project above it if there is one; None for a project."""
+    if is_project(folder):
+        return None
+    where = f"{folder} 中没有 issues/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录"
+    above = next((p for p in folder.resolve().parents if is_project(p)), None)
+    if above is not None:
+        return f"{where}；它在项目 {above} 里面。请回到项目目录运行（cd {above}），或加上 --source {above}"
+    return f"{where}；请在项目目录中运行，或用 --source 指定项目目录（新项目请先运行 guanxin-site init）"

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 from guanxin_site.errors import ContentError
-from guanxin_site.models import Issue
+
+if TYPE_CHECKING:
+    from guanxin_site.models import Issue
 
 
 def archive_errors(issues: list[Issue]) -> list[ContentError]:

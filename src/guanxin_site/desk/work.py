@@ -10,7 +10,8 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from guanxin_site.build import build, load_site_config
+from guanxin_site.build import build
+from guanxin_site.project import load_site_config
 from guanxin_site.desk.jobs import Job
 from guanxin_site.desk.original import PDFIUM
 from guanxin_site.desk.store import Store, digest_of

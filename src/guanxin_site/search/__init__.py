@@ -26,7 +26,7 @@ __all__ = ["DATA_DIR", "MANIFEST", "MAX_GRAM", "kept_manifest", "page_manifest",
 
 def _version(gazetteer: Gazetteer) -> str:
     from guanxin_site import __version__
-    from guanxin_site.parser import PARSER_VERSION
+    from guanxin_site import PARSER_VERSION
 
     return f"{LAYOUT}\0{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}"
 
