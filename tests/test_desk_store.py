@@ -44,3 +44,31 @@ def test_publishing_without_the_password_points_at_the_desks_password_box(tmp_pa
     with pytest.raises(DeployError) as caught:
         _deploy(Job(), project / "site", "ftp://editor@127.0.0.1:9/htdocs", None)
     assert "服务器密码" in str(caught.value) and "GUANXIN_DEPLOY_PASSWORD" not in str(caught.value)
+
+
+def test_the_list_and_a_failed_publish_name_fields_by_the_forms_labels(tmp_path):
+    """The parser names front-matter keys (“number”); the desk's form calls that field 期号, and so
+    must its list of issues and the message of a publish that stopped."""
+    import threading
+
+    import pytest
+
+    from guanxin_site.desk.checks import Listing
+    from guanxin_site.desk.work import publish
+    from guanxin_site.errors import ContentErrors
+
+    project = tmp_path / "project"
+    write_archive(project, 2)
+    path = next((project / "issues").rglob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8").replace("number: ", "number: 第", 1), encoding="utf-8")
+    store = Store(project)
+    row = next(r for r in Listing(store).issues() if r["problems"])
+    assert "“期号”" in row["first_problem"] and "“number”" not in row["first_problem"]
+
+    class Job:
+        def progress(self, *args):
+            pass
+
+    with pytest.raises(ContentErrors) as stopped:
+        publish(store, Job(), threading.Lock(), None, None)
+    assert "“期号”" in str(stopped.value) and "“number”" not in str(stopped.value)

@@ -37,7 +37,7 @@ def problems_of_text(store: Store, entry: Entry, data: bytes, targets: list) -> 
     shown = []
     for problem in found:
         target = _target(targets, problem.line)
-        shown.append({"target": target, "line": problem.line, "message": _in_form_words(problem.message, target),
+        shown.append({"target": target, "line": problem.line, "message": editor_words(problem.message),
                       "kind": problem.kind})
     return shown
 
@@ -47,9 +47,12 @@ FIELD_LABELS = {"number": "期号", "total": "总期号", "date": "出版日期"
                 "summary": "摘要", "draft": "草稿", "distribution": "报送单位"}
 
 
-def _in_form_words(message: str, target) -> str:
-    key = target.get("field") if isinstance(target, dict) else None
-    return message.replace(f"“{key}”", f"“{FIELD_LABELS[key]}”") if key in FIELD_LABELS else message
+def editor_words(message: str) -> str:
+    """A message as the desk shows it: a front-matter key the parser names (“number”) by the form's
+    label for it (“期号”), wherever the message appears (beside the field, in the list, after publish)."""
+    for key, label in FIELD_LABELS.items():
+        message = message.replace(f"“{key}”", f"“{label}”")
+    return message
 
 
 def _target(targets: list, line: int | None):
@@ -121,7 +124,7 @@ def _row(entry: Entry, problems: list[Problem], draft, published: str | None, de
 
 
 def _first(faults) -> str:
-    return faults[0].message if faults else ""
+    return editor_words(faults[0].message) if faults else ""
 
 
 def _file_digest(path: Path) -> str:

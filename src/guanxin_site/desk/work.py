@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from guanxin_site.build import build
 from guanxin_site.project import load_site_config
+from guanxin_site.desk.checks import editor_words
 from guanxin_site.desk.jobs import Job
+from guanxin_site.errors import ContentErrors
 from guanxin_site.desk.original import PDFIUM
 from guanxin_site.desk.store import Store, digest_of
 
@@ -105,7 +108,10 @@ def publish(store: Store, job: Job, build_lock: threading.Lock, target: str | No
         job.progress(f"正在生成网站：{BUILD_STAGES.get(stage, stage)}", done, total)
 
     with build_lock:  # one build at a time in this process: serve's preview rebuilds share the cache
-        built = build(store.project, site, jobs=1, progress=building)
+        try:
+            built = build(store.project, site, jobs=1, progress=building)
+        except ContentErrors as exc:  # said in the form's words, as beside the fields
+            raise ContentErrors([replace(e, message=editor_words(e.message)) for e in exc.errors]) from None
     result = {"issues": built.issues, "pages": built.pages, "written": built.written, "seconds": round(built.seconds, 2),
               "warnings": [str(w) for w in built.warnings], "deployed": False}
     named = targets(store.project)
