@@ -29,7 +29,7 @@ from archive_factory import write_archive
 from guanxin_site.build import build
 from guanxin_site.deploy import DEFAULT_MAX_DELETES, DeployError, PasswordNeeded, configured_targets, deploy_site
 from guanxin_site.deploy.base import is_internal
-from guanxin_site.deploy.headers import content_type
+from guanxin_site.mediatypes import content_type
 from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, GROUP_ORDER, KEPT_ONE_DEPLOY, NEW_PAGES, upload_group
 from guanxin_site.deploy.remote import REMOTE_MANIFEST
 from guanxin_site.deploy.ftp import FtpTarget

@@ -6,7 +6,8 @@ import mimetypes
 import pytest
 
 from guanxin_site.deploy import DeployError
-from guanxin_site.deploy.headers import LONG, MEDIUM, NO_STORE, SHORT, cache_control, content_type
+from guanxin_site.deploy.headers import LONG, MEDIUM, NO_STORE, SHORT, cache_control
+from guanxin_site.mediatypes import content_type
 from guanxin_site.deploy.plan import ASSETS, CHANGED_PAGES, ENTRY_POINTS, NEW_PAGES, upload_group
 from guanxin_site.deploy.s3 import PRESETS, connection
 from guanxin_site.deploy.sftp import remote_root

@@ -122,6 +122,22 @@ def test_serves_the_site_with_live_reload_added_only_when_served(server):
     assert not (server.project / "site").exists()  # the site to publish is never touched
 
 
+def test_files_are_served_with_the_types_deploy_sends(server, monkeypatch):
+    """Not Python's mimetypes, which on Windows reads the registry: an installed program can make .js
+    text/plain there, and the preview says nosniff, so its scripts would not run."""
+    import mimetypes
+
+    from guanxin_site.mediatypes import content_type
+    from guanxin_site.serve import _PreviewHandler
+
+    for name, expected in [("static/site.css", "text/css; charset=utf-8"), ("static/enhance.js", "text/javascript; charset=utf-8")]:
+        with urllib.request.urlopen(server.url + name, timeout=WAIT) as response:
+            assert response.headers["Content-Type"] == expected == content_type(name)
+    monkeypatch.setattr(mimetypes, "guess_type", lambda *args, **kwargs: ("text/plain", None))  # as that registry says
+    handler = object.__new__(_PreviewHandler)
+    assert handler.guess_type("site/static/search-reader.js") == "text/javascript; charset=utf-8"
+
+
 def test_a_new_issue_is_seen_over_http(server):
     mark = len(server.terminal.text)
     (server.project / "issues/2023/054.md").write_text(issue(54, "第五十四期的新标题"), encoding="utf-8")

@@ -38,9 +38,8 @@ import watchfiles
 
 from guanxin_site.build import BuildResult, build, project_inputs
 from guanxin_site.cache import CACHE_DIR
-from guanxin_site.config import CONFIG_FILE
 from guanxin_site.errors import ContentError, ContentErrors, GuanxinError, OutputError, display_path
-from guanxin_site.reader import ISSUES_DIR
+from guanxin_site.mediatypes import content_type
 from guanxin_site.theme import TEMPLATES_DIR
 
 HOST = "127.0.0.1"
@@ -219,6 +218,10 @@ class _PreviewHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")  # a reload must show the new build
         super().end_headers()
+
+    def guess_type(self, path) -> str:
+        """The site's files as `deploy` labels them, never by Windows' registry (mediatypes.py)."""
+        return content_type(os.fspath(path))
 
     def do_HEAD(self) -> None:
         if not self._host_allowed():  # the same guard as GET against DNS rebinding

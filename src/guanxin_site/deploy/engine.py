@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guanxin_site.deploy.base import DeployError, Target
-from guanxin_site.deploy.headers import NO_STORE, cache_control, content_type
+from guanxin_site.deploy.headers import NO_STORE, cache_control
+from guanxin_site.mediatypes import content_type
 from guanxin_site.deploy.plan import DELETE, UPLOAD, LocalSite, Plan, Step, make_plan, read_local_site
 from guanxin_site.deploy.remote import JSON_TYPE, REMOTE_MANIFEST, Progress, RemoteState, new_manifest, read_remote
 from guanxin_site.deploy.targets import open_target
