@@ -91,10 +91,10 @@ class ProjectInputs:
 
 
 def project_inputs(project_dir: Path) -> ProjectInputs:
-    project_dir = project_dir.resolve()
-    from guanxin_site.config import CONFIG_FILE, load_config
+    from guanxin_site.config import CONFIG_FILE, load_config  # not loaded by a build with nothing to do
     from guanxin_site.gazetteer import Gazetteer
 
+    project_dir = project_dir.resolve()
     files = [project_dir / CONFIG_FILE]
     try:
         own = Gazetteer.file_in(project_dir, load_config(project_dir).gazetteer)
