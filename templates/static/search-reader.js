@@ -1,13 +1,16 @@
 // The index reader of guanxin_site/search: reads search/data/ (format: docs/search.md, "Search index
 // format") and answers queries; the /search/ page's UI (static/search-page.js) and any other page use
-// it through the global `guanxinSearch`. A classic script, not a module, because browsers refuse
-// modules from file://: the offline copy loads this same file from disk. No dependencies; every
-// file is read from this site, relative to this script, so the site works under any subpath.
+// it through the global `guanxinSearch` (the search page carries it inline, any other page may load
+// this file). A classic script, not a module, because browsers refuse modules from file://: the
+// offline copy runs this same code from disk. No dependencies; every file is read from this site,
+// relative to this script (or to the search page), so the site works under any subpath.
 // Keep fold(), keywords() and the lookup in step with guanxin_site/search/terms.py and reader.py
 // (tests/search_vectors.json checks both).
 (function () {
   "use strict";
-  const here = document.currentScript ? document.currentScript.src : location.href;
+  // Its own address, or the page's when it is inside the page (the search page carries it: /search/,
+  // from where ../search/data/ is the same folder).
+  const here = document.currentScript?.src || location.href;
   const DATA = new URL("../search/data/", here);
   const ROOT = new URL("../", here);
 
