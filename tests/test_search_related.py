@@ -179,6 +179,29 @@ def test_few_exact_results_are_followed_by_related_ones_without_repeating_them(r
     assert page.inner_text("#search-related-title").startswith("另有 ")
 
 
+@pytest.mark.parametrize("query", ["心理留守", "关爱留守儿童"])  # a keyword of four and of six characters
+def test_a_query_with_related_results_costs_at_most_eight_requests(related_site, browser, query):
+    """Issue 25: the page is one request (its stylesheet, reader and icon inside it), and the tail of
+    this archive (two store files) is read from its store once for the query and every part, so the
+    exact lookup, the parts' and the first ten related results take at most 8 requests, cold."""
+    root, brute, base = related_site
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url.removeprefix(base)))
+    try:
+        _search(page, base, query)
+        page.wait_for_function("document.getElementById('search-related').dataset.state === 'results'")
+        shown = page.locator("#search-related-results li").count()
+    finally:
+        context.close()
+    assert shown == 10 and len(brute.search(query)) < 10
+    requested = [path for path in requested if path != "search/data/index.json"]  # the regions, after the results
+    assert [path for path in requested if not path.startswith("search/data/")] == [f"search/?q={quote(query)}"]
+    assert not [path for path in requested if path.startswith("search/data/t/")]  # the tail from its store
+    assert len(requested) == len(set(requested)) <= 8, requested
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("关工伟", "关工委"), ("黑和", "黑河")])
 def test_a_slip_of_the_input_method_is_offered_the_word_meant_and_one_click_searches_it(related_site, page, typed, meant):
     root, brute, base = related_site
