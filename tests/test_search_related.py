@@ -107,6 +107,24 @@ def test_related_results_are_exactly_the_docs_holding_every_part(related_site, p
     assert sum(1 for parts, urls in answers.values() if urls) >= 10  # most planted and many mixed have some
 
 
+def test_related_results_are_the_same_read_from_the_tails_shards(related_site, browser):
+    """This archive's tail (two store files) is read from its store; read from its shards, as a larger
+    tail is, the related results are the same docs."""
+    root, brute, base = related_site
+    context = browser.new_context()
+    context.add_init_script("globalThis.guanxinSearchTailScan = 0;")
+    page = context.new_page()
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    try:
+        page.goto(base + "search/")
+        answers = page.evaluate(JS_RELATED, list(PLANTED))
+    finally:
+        context.close()
+    check_related(brute, answers)
+    assert any("/search/data/t/" in url for url in fetched)
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_hypothesis_related_agree_with_the_brute_force(related_site, page, data):
