@@ -33,7 +33,7 @@ from guanxin_site.build import build
 from guanxin_site.project import load_project
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.search import DATA_DIR, MAX_GRAM
-from guanxin_site.search.reader import IndexReader, keywords
+from guanxin_site.search.reader import TAIL_SCAN, IndexReader, keywords
 from guanxin_site.search.terms import fold
 from search_reference import reference_docs, reference_fold, reference_keywords
 
@@ -236,10 +236,13 @@ GENERATED_QUERIES = (
 )
 
 
+@pytest.mark.parametrize("tail_scan", [TAIL_SCAN, 0], ids=["tail-from-store", "tail-from-shards"])
 @pytest.mark.parametrize("archive_name", ["generated", "factory_site"])
-def test_every_query_finds_exactly_the_docs_containing_it(archive_name, request):
+def test_every_query_finds_exactly_the_docs_containing_it(archive_name, tail_scan, request):
+    """Both ways of reading the tail (its stored text when small, its shards) find the same docs."""
     root, archive, gazetteer = request.getfixturevalue(archive_name)
-    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site")
+    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site", tail_scan=tail_scan)
+    assert reader.tail_scanned == bool(tail_scan)  # both archives' tails are of one or two store files
     queries = list(GENERATED_QUERIES) + random_queries(brute, 400, seed=len(archive.issues))
     wrong = {q: (len(found_urls(reader, q)), len(brute.search(q))) for q in queries
              if found_urls(reader, q) != brute.search(q)}
@@ -264,10 +267,11 @@ def test_abbreviations_and_place_names_find_each_other(generated):
     assert all("阵地关爱" in fold(reader.doc(i).text) for i in reader.search("阵地关爱"))
 
 
-def test_lists_match_the_brute_force_for_every_gram_of_a_doc(generated):
+@pytest.mark.parametrize("tail_scan", [TAIL_SCAN, 0], ids=["tail-from-store", "tail-from-shards"])
+def test_lists_match_the_brute_force_for_every_gram_of_a_doc(generated, tail_scan):
     """Every gram of up to MAX_GRAM characters of one doc: its doc list is exactly the brute force's."""
     root, archive, gazetteer = generated
-    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site")
+    brute, reader = BruteForce(archive, gazetteer), IndexReader(root / "site", tail_scan=tail_scan)
     text = brute.texts[len(brute.texts) // 2][0]
     grams = {text[i : i + n] for n in range(1, MAX_GRAM + 1) for i in range(len(text) - n + 1)}
     urls = [d.url for d in brute.docs]
@@ -362,6 +366,28 @@ def test_the_browser_finds_exactly_what_the_brute_force_finds(generated, served,
     page.goto(served + "search/")
     found = page.evaluate(JS_SEARCH, queries)
     assert {q: set(found[q]) for q in queries} == {q: brute.search(q) for q in queries}
+
+
+def test_the_browser_reading_the_tails_shards_finds_the_same(generated, served, browser):
+    """The tail of this archive (two store files) is read from its store; told to read its shards
+    instead (as a larger tail is), the reader finds the same docs, and only then fetches t/ files."""
+    root, archive, gazetteer = generated
+    brute = BruteForce(archive, gazetteer)
+    queries = list(GENERATED_QUERIES) + random_queries(brute, 30, seed=98)
+    fetched = {}
+    for tail_scan in (None, 0):
+        context = browser.new_context()
+        if tail_scan is not None:
+            context.add_init_script(f"globalThis.guanxinSearchTailScan = {tail_scan};")
+        page = context.new_page()
+        paths = fetched[tail_scan] = []
+        page.on("request", lambda r, paths=paths: paths.append(r.url))
+        page.goto(served + "search/")
+        found = page.evaluate(JS_SEARCH, queries)
+        context.close()
+        assert {q: set(found[q]) for q in queries} == {q: brute.search(q) for q in queries}
+    assert not any("/search/data/t/" in url for url in fetched[None])
+    assert any("/search/data/t/" in url for url in fetched[0])
 
 
 def test_folding_and_keywords_are_the_same_in_python_and_the_browser(served, page):

@@ -107,6 +107,24 @@ def test_related_results_are_exactly_the_docs_holding_every_part(related_site, p
     assert sum(1 for parts, urls in answers.values() if urls) >= 10  # most planted and many mixed have some
 
 
+def test_related_results_are_the_same_read_from_the_tails_shards(related_site, browser):
+    """This archive's tail (two store files) is read from its store; read from its shards, as a larger
+    tail is, the related results are the same docs."""
+    root, brute, base = related_site
+    context = browser.new_context()
+    context.add_init_script("globalThis.guanxinSearchTailScan = 0;")
+    page = context.new_page()
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    try:
+        page.goto(base + "search/")
+        answers = page.evaluate(JS_RELATED, list(PLANTED))
+    finally:
+        context.close()
+    check_related(brute, answers)
+    assert any("/search/data/t/" in url for url in fetched)
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_hypothesis_related_agree_with_the_brute_force(related_site, page, data):
@@ -177,6 +195,29 @@ def test_few_exact_results_are_followed_by_related_ones_without_repeating_them(r
     related = [u.split("/", 3)[3] for u in page.eval_on_selector_all("#search-related-results h2 a", "a => a.map(x => x.href)")]
     assert set(shown) == exact and related and not set(related) & exact
     assert page.inner_text("#search-related-title").startswith("另有 ")
+
+
+@pytest.mark.parametrize("query", ["心理留守", "关爱留守儿童"])  # a keyword of four and of six characters
+def test_a_query_with_related_results_costs_at_most_eight_requests(related_site, browser, query):
+    """Issue 25: the page is one request (its stylesheet, reader and icon inside it), and the tail of
+    this archive (two store files) is read from its store once for the query and every part, so the
+    exact lookup, the parts' and the first ten related results take at most 8 requests, cold."""
+    root, brute, base = related_site
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url.removeprefix(base)))
+    try:
+        _search(page, base, query)
+        page.wait_for_function("document.getElementById('search-related').dataset.state === 'results'")
+        shown = page.locator("#search-related-results li").count()
+    finally:
+        context.close()
+    assert shown == 10 and len(brute.search(query)) < 10
+    requested = [path for path in requested if path != "search/data/index.json"]  # the regions, after the results
+    assert [path for path in requested if not path.startswith("search/data/")] == [f"search/?q={quote(query)}"]
+    assert not [path for path in requested if path.startswith("search/data/t/")]  # the tail from its store
+    assert len(requested) == len(set(requested)) <= 8, requested
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("关工伟", "关工委"), ("黑和", "黑河")])

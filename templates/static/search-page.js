@@ -1,5 +1,5 @@
-// The /search/ page's UI: inlined by templates/search.html, after which static/search-reader.js
-// (the index reader, global `guanxinSearch`) loads deferred; this runs once the page is parsed.
+// The /search/ page's UI: inlined by templates/search.html, as is static/search-reader.js (the index
+// reader, global `guanxinSearch`) after it; this runs once the page is parsed.
 // #search-status carries data-state: loading (in the HTML), idle, searching, checking (first
 // results shown, the rest of a long query still being checked), results (with data-count), none,
 // invalid, unavailable (no reader or no index), offline (a copy opened from disk without its index).

@@ -1,13 +1,16 @@
 // The index reader of guanxin_site/search: reads search/data/ (format: docs/search.md, "Search index
 // format") and answers queries; the /search/ page's UI (static/search-page.js) and any other page use
-// it through the global `guanxinSearch`. A classic script, not a module, because browsers refuse
-// modules from file://: the offline copy loads this same file from disk. No dependencies; every
-// file is read from this site, relative to this script, so the site works under any subpath.
+// it through the global `guanxinSearch` (the search page carries it inline, any other page may load
+// this file). A classic script, not a module, because browsers refuse modules from file://: the
+// offline copy runs this same code from disk. No dependencies; every file is read from this site,
+// relative to this script (or to the search page), so the site works under any subpath.
 // Keep fold(), keywords() and the lookup in step with guanxin_site/search/terms.py and reader.py
 // (tests/search_vectors.json checks both).
 (function () {
   "use strict";
-  const here = document.currentScript ? document.currentScript.src : location.href;
+  // Its own address, or the page's when it is inside the page (the search page carries it: /search/,
+  // from where ../search/data/ is the same folder).
+  const here = document.currentScript?.src || location.href;
   const DATA = new URL("../search/data/", here);
   const ROOT = new URL("../", here);
 
@@ -223,11 +226,41 @@
   // The docs containing a gram of at most manifest.gram characters, ascending: those of the
   // sealed part, then those of the tail (the newest issues), which all come after them.
   async function postings(gram) {
+    const [sealed, tail] = await postingParts(gram);
+    return sealed.concat(tail);
+  }
+
+  // The same as [the sealed part's docs, the tail's]. A tail of at most TAIL_SCAN store files is read
+  // from its store, not its shards (tailScanned): one or two files fetched once for every keyword and
+  // part of a query (they hold the newest results, which the page shows first) where the shards cost a
+  // request for each (issue 25: a query with related results within 8 requests).
+  async function postingParts(gram) {
     const m = await manifest();
     const hash = gramHash(gram, m.gram);
-    const [sealed, tail] = await Promise.all([partList(m, "i", m.shards, hash, gram, m.gram),
-      partList(m, "t", m.tail, hash, gram, m.gram)]);
-    return sealed.concat(tail);
+    return Promise.all([partList(m, "i", m.shards, hash, gram, m.gram),
+      tailScanned(m) ? tailHolding(m, gram) : partList(m, "t", m.tail, hash, gram, m.gram)]);
+  }
+
+  // Store files of the tail up to which it is read from its store; a page may lower it before the
+  // reader loads (globalThis.guanxinSearchTailScan; the tests read both ways). search/reader.py TAIL_SCAN.
+  const TAIL_SCAN = globalThis.guanxinSearchTailScan ?? 2;
+
+  function tailScanned(m) {
+    return m.tail > 0 && Math.ceil((m.docs - m.bases[m.bases.length - 1]) / m.store) <= TAIL_SCAN;
+  }
+
+  // The tail's docs, each with its folded texts (text, headline, extra forms), read once.
+  function tailTexts(m) {
+    return once("tail texts", async () => {
+      const ids = [];
+      for (let id = m.bases[m.bases.length - 1]; id < m.docs; id++) ids.push(id);
+      return (await Promise.all(ids.map(doc))).map((d) => [d.id, [d.text, d.title, ...d.terms].map(fold)]);
+    });
+  }
+
+  // The tail's docs holding a keyword, found as the index finds them: in one of their folded texts.
+  async function tailHolding(m, keyword) {
+    return (await tailTexts(m)).filter(([, texts]) => texts.some((t) => t.includes(keyword))).map(([id]) => id);
   }
 
   function intersect(a, b) {
@@ -319,8 +352,10 @@
     const m = await manifest();
     const chars = Array.from(keyword);
     if (chars.length <= m.gram) return { ids: await postings(keyword), exact: true };
-    const whole = await postings(keyword); // a long name indexed whole (terms.py long_phrases)
-    if (whole.length) return { ids: whole, exact: true };
+    // A long name indexed whole (terms.py long_phrases) has a list. A tail read from its store holds any
+    // longer keyword it contains, name or not: only the sealed part's list then says it is a name.
+    const [sealed, tail] = await postingParts(keyword);
+    if (sealed.length || (tail.length && !tailScanned(m))) return { ids: sealed.concat(tail), exact: true };
     const starts = [];
     for (let s = 0; s + m.gram < chars.length; s += m.gram) starts.push(s);
     starts.push(chars.length - m.gram);

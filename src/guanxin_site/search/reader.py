@@ -21,6 +21,11 @@ from guanxin_site.search.terms import extra_forms, fold
 SEPARATORS = re.compile("[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
+# A tail of at most this many store files is searched in its stored text, not its shards (search-reader.js
+# TAIL_SCAN): the same docs, in fewer requests. 0 reads the tail's shards always.
+TAIL_SCAN = 2
+
+
 def keywords(query: str) -> list[str]:
     return [k for k in map(fold, SEPARATORS.split(query)) if k]
 
@@ -44,8 +49,9 @@ class IndexReader:
     """A built index, the web's (index.json and .bin files) or the offline copy's (index.js and the
     scripts holding the same files)."""
 
-    def __init__(self, site: Path):
+    def __init__(self, site: Path, tail_scan: int = TAIL_SCAN):
         self.root = Path(site) / DATA_DIR
+        self.tail_scan = tail_scan
         if (self.root / "index.json").is_file():
             self.manifest = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
         else:
@@ -53,6 +59,7 @@ class IndexReader:
         self._edited = {shard: tag for tag, shards in self.manifest["edits"].items() for shard in shards}
         self._shard = cache(self._read_shard)
         self._store = cache(self._read_store)
+        self.doc = cache(self.doc)  # type: ignore[method-assign]  # a scanned tail reads its docs for every gram
         self._script = cache(lambda name: script_contents((self.root / name).read_text(encoding="utf-8")))
 
     def files(self) -> list[str]:
@@ -114,7 +121,21 @@ class IndexReader:
     def postings(self, gram: str) -> list[int]:
         """The sealed part's list, then the tail's. A gram of PREFIXED characters: the union of the
         lists of the MAX_GRAM grams it starts."""
-        return self._part("i", self.manifest["shards"], gram) + self._part("t", self.manifest["tail"], gram)
+        sealed, tail = self.posting_parts(gram)
+        return sealed + tail
+
+    def posting_parts(self, gram: str) -> tuple[list[int], list[int]]:
+        """The sealed part's list and the tail's; a tail of at most `tail_scan` store files is read
+        from its store, as search-reader.js does (postingParts)."""
+        sealed = self._part("i", self.manifest["shards"], gram)
+        if self.tail_scanned:
+            return sealed, [d for d in range(self.manifest["bases"][-1], self.manifest["docs"]) if self.doc(d).contains(gram)]
+        return sealed, self._part("t", self.manifest["tail"], gram)
+
+    @property
+    def tail_scanned(self) -> bool:
+        m = self.manifest
+        return m["tail"] > 0 and -(-(m["docs"] - m["bases"][-1]) // m["store"]) <= self.tail_scan
 
     def _part(self, part: str, shards: int, gram: str) -> list[int]:
         if not shards:
@@ -141,9 +162,9 @@ class IndexReader:
         gram = self.manifest["gram"]
         if len(keyword) <= gram:
             return self.postings(keyword)
-        whole = self.postings(keyword)
-        if whole:
-            return whole
+        sealed, tail = self.posting_parts(keyword)  # a long name's list (a scanned tail holds any keyword)
+        if sealed or (tail and not self.tail_scanned):
+            return sealed + tail
         starts = list(range(0, len(keyword) - gram, gram)) + [len(keyword) - gram]
         candidates = set.intersection(*(set(self.postings(keyword[s : s + gram])) for s in starts))
         return sorted(d for d in candidates if self.doc(d).contains(keyword))
