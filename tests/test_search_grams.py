@@ -87,3 +87,35 @@ def test_an_alphabet_of_a_real_segment_keys_six_characters_by_their_first_four(m
     docs = [["".join(rng.choice(alphabet[:300]) for _ in range(200)) + "".join(alphabet[k::50])] for k in range(300)]
     assert fast(docs) == reference_doc_lists(docs)
     assert taken == ["_entries_by_prefix"]
+
+
+class _Issue:
+    """Just what doc_count reads: a lead text and reports."""
+
+    def __init__(self, n: int, lead: bool, reports: int):
+        self.n, self.lead_text, self.reports = n, "导语" if lead else " ", (None,) * reports
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 31)), max_size=400))
+def test_the_tail_stays_small_and_its_start_never_moves_back(shapes):
+    """segment_cuts (issue 25): every issue once, in order; sealed segments of SEGMENT_ISSUES but the last;
+    a tail of fewer than TAIL_DOCS docs plus its newest issue's (two store files while an issue has at most
+    32 docs); and adding an issue never moves the sealed part's end back (its full segments stay as they were)."""
+    from guanxin_site.search.index import SEGMENT_ISSUES, STORE_DOCS, TAIL_DOCS, segment_cuts
+    from guanxin_site.search.terms import doc_count
+
+    issues = [_Issue(n, lead, reports) for n, (lead, reports) in enumerate(shapes)]
+    previous_sealed: list = []
+    for end in range(len(issues) + 1):
+        cuts = segment_cuts(issues[:end])
+        assert [i for cut in cuts for i in cut] == issues[:end] and all(cuts)
+        if not cuts:
+            continue
+        *sealed, tail = cuts
+        assert all(len(cut) == SEGMENT_ISSUES for cut in sealed[:-1]) and all(len(cut) <= SEGMENT_ISSUES for cut in sealed)
+        tail_docs = sum(map(doc_count, tail))
+        assert tail_docs < TAIL_DOCS + doc_count(tail[-1]) <= 2 * STORE_DOCS
+        flat = [i for cut in sealed for i in cut]
+        assert flat[: len(previous_sealed)] == previous_sealed  # grows only at its end, cut from the first issue
+        previous_sealed = flat

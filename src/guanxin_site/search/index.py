@@ -56,7 +56,7 @@ from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
 from guanxin_site.search.suggest import suggestion_file, vocabulary_names
-from guanxin_site.search.terms import issue_docs, long_phrases
+from guanxin_site.search.terms import doc_count, issue_docs, long_phrases
 from guanxin_site.workers import process_map
 
 if TYPE_CHECKING:
@@ -72,6 +72,10 @@ MANIFEST = f"{DATA_DIR}/index.json"
 GROUPS = 64  # shards are merged and written in this many groups (a power of two)
 FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of GROUPS)
 SEGMENT_ISSUES = 64
+# The tail starts where the archive's docs last reached a multiple of TAIL_DOCS (segment_cuts): fewer
+# than TAIL_DOCS docs plus those of its newest issue, so two store files (STORE_DOCS each) while an issue
+# has at most 32 docs, which the reader searches in their text (reader.TAIL_SCAN) at any archive size.
+TAIL_DOCS = 96
 STORE_DOCS = 64  # docs per store file: the ten newest results of a common word are in one or two
 SHARD_BYTES = 24_000  # aimed-at raw size of a shard's doc lists: the number of shards is the smallest power of two >= GROUPS giving it
 # The tail's lists are short (one segment's docs) and the text of its grams makes most of a shard: it is
@@ -83,7 +87,8 @@ TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
 OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
 _MAGIC = b"GXSEG004"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
-LAYOUT = f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
+LAYOUT = (f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
+          f"/{TAIL_DOCS}")
 
 
 def varint(n: int) -> bytes:
@@ -121,6 +126,22 @@ def shard_count(total: int, smallest: int = GROUPS) -> int:
 
 
 # -- segments ---------------------------------------------------------------------------
+
+
+def segment_cuts(issues: list[Issue]) -> list[list[Issue]]:
+    """The segments, oldest first: the sealed part's, SEGMENT_ISSUES issues each (its last one shorter),
+    then the tail, never empty. The tail starts after the last issue with which the archive's docs
+    reached a multiple of TAIL_DOCS: such a boundary stays where it is as issues are added, and the tail
+    holds fewer than TAIL_DOCS docs plus its newest issue's. The price: the sealed part is merged and
+    written again each time the docs pass a multiple (about every 18 issues of five reports) instead
+    of every SEGMENT_ISSUES issues."""
+    start, docs, boundary = 0, 0, TAIL_DOCS
+    for n, issue in enumerate(issues[:-1]):
+        docs += doc_count(issue)
+        if docs >= boundary:
+            start, boundary = n + 1, (docs // TAIL_DOCS + 1) * TAIL_DOCS
+    sealed = issues[:start]
+    return [sealed[at : at + SEGMENT_ISSUES] for at in range(0, len(sealed), SEGMENT_ISSUES)] + ([issues[start:]] if issues else [])
 
 
 def segment_key(issues: list[Issue], version: str) -> str:
@@ -280,7 +301,7 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     use = SharedUse(cache_dir)  # another build may share the segments (build, and build --drafts -o preview)
-    cuts = [issues[at : at + SEGMENT_ISSUES] for at in range(0, len(issues), SEGMENT_ISSUES)]
+    cuts = segment_cuts(issues)
     keys = [segment_key(cut, version) for cut in cuts]
     paths = [cache_dir / f"{key}.seg" for key in keys]
     sealed_key = hashlib.sha256("\0".join([str(FORMAT), f"offline={offline}", *keys[:-1]]).encode()).hexdigest()

@@ -85,6 +85,11 @@ class Doc:
         return (fold(self.text), fold(self.title), *(fold(t) for t in self.terms))
 
 
+def doc_count(issue: Issue) -> int:
+    """len(issue_docs(issue, …)), without making them."""
+    return bool(issue.lead_text.strip()) + len(issue.reports)
+
+
 def issue_docs(issue: Issue, gazetteer: Gazetteer) -> list[Doc]:
     """The docs of one issue, in page order: the lead text (if any), then each report."""
     out = []
