@@ -15,9 +15,9 @@ import pytest
 
 from archive_factory import write_archive
 from fork_support import Meeting
-from guanxin_site import project as project_module
+from guanxin_site import loader as loader_module
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.cache import CACHE_DIR, identity, open_cache
 from guanxin_site.parse_cache import DELTA_FILE, PARSE_FILE, ParseCache
 from guanxin_site.records import encode_issue
@@ -121,8 +121,8 @@ def test_parallel_cold_parse_streams_a_cache_that_later_builds_read(tmp_path, mo
     assert cached.issues == fresh.issues
 
     parsed_again = []
-    real_parse = project_module._ParseTask.__call__
-    monkeypatch.setattr(project_module._ParseTask, "__call__",
+    real_parse = loader_module._ParseTask.__call__
+    monkeypatch.setattr(loader_module._ParseTask, "__call__",
                         lambda task, path: parsed_again.append(path) or real_parse(task, path))
     edited = project / fresh.issues[5].source
     edited.write_text(edited.read_text(encoding="utf-8").replace("关工委", "关工委（修订）", 1), encoding="utf-8")
@@ -144,8 +144,8 @@ def test_a_worker_dying_mid_parse_leaves_no_cache(tmp_path, monkeypatch):
                 os._exit(1)  # as if the system killed the child, at its first file
             return real_parse(task, path)
 
-        real_parse = project_module._ParseTask.__call__
-        monkeypatch.setattr(project_module._ParseTask, "__call__", parse_or_die)
+        real_parse = loader_module._ParseTask.__call__
+        monkeypatch.setattr(loader_module._ParseTask, "__call__", parse_or_die)
         with pytest.raises(OutputError):
             load_project(project, use_cache=True, jobs=2)
     assert list((project / CACHE_DIR).glob("*parsed*")) == []
@@ -185,7 +185,7 @@ def _jinja_bucket_names(project):
     """The files Jinja's FileSystemBytecodeCache would read for the project's templates."""
     import hashlib
 
-    from guanxin_site.project import load_site_config
+    from guanxin_site.loader import load_site_config
     from guanxin_site.render import make_environment
 
     env = make_environment(project, load_site_config(project, None)[0])

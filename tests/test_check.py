@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from archive_factory import write_archive
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.checker import check_project
 from guanxin_site.cli import main
 from guanxin_site.errors import ContentErrors

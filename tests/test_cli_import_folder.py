@@ -198,7 +198,7 @@ def test_notes_and_problems_of_several_files_are_all_reported(project, tmp_path)
 
 
 def test_an_interrupted_import_keeps_what_it_has_done(project, tmp_path):
-    from guanxin_site.project import load_site_config
+    from guanxin_site.loader import load_site_config
     from guanxin_site.importer.batch import import_paths
 
     folder = tmp_path / "many"

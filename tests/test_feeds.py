@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from archive_factory import write_archive
 from guanxin_site.archive import organise
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.config import SiteConfig
 from guanxin_site.feeds import xml_text
 from guanxin_site.planner import left_out
@@ -314,12 +314,14 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 @pytest.mark.parametrize("change", ["edit newest", "edit old", "add", "delete newest"])
 def test_incremental_build_equals_a_clean_build(tmp_path, change):
-    """The build reuses a page when its deps are unchanged: feeds, sitemap and stats must list every input they show."""
+    """The build reuses a page when its deps are unchanged: feeds, sitemap and stats must list every input they show.
+    (Without the search index: an edit to an old issue writes its changed shards under a tag of their own,
+    which test_search.py compares with a clean build's.)"""
     project = tmp_path / "project"
     (project / "issues").mkdir(parents=True)
     write_archive(project, 30, start=40)  # late 2019 to mid 2020
     incremental = tmp_path / "incremental"
-    build(project, incremental, base_url=BASE)
+    build(project, incremental, base_url=BASE, search=False)
     newest = sorted((project / "issues" / "2020").glob("*.md"))[-1]
     oldest = sorted((project / "issues" / "2019").glob("*.md"))[0]
     if change == "edit newest":
@@ -330,9 +332,9 @@ def test_incremental_build_equals_a_clean_build(tmp_path, change):
         write_archive(project, 1, start=70)
     else:
         newest.unlink()
-    build(project, incremental, base_url=BASE)
+    build(project, incremental, base_url=BASE, search=False)
     clean = tmp_path / "clean"
-    build(project, clean, base_url=BASE)
+    build(project, clean, base_url=BASE, search=False)
     assert _files(incremental) == _files(clean)
 
 

@@ -221,7 +221,7 @@ def test_a_gazetteer_setting_written_as_a_code(tmp_path):
     project = tmp_path / "project"
     (project / "issues").mkdir(parents=True)
     (project / "site.yaml").write_text("gazetteer: 220000\n", encoding="utf-8")
-    from guanxin_site.project import load_site_config
+    from guanxin_site.loader import load_site_config
 
     config, gaz = load_site_config(project, None)
     assert config.gazetteer == "220000" and gaz.area == "吉林省"

@@ -162,7 +162,7 @@ def test_the_same_photo_twice_is_published_once(project, tmp_path):
 
 
 def test_captions_are_part_of_the_report_text(photo_project):
-    from guanxin_site.project import load_project
+    from guanxin_site.loader import load_project
 
     issue = load_project(photo_project).issues[0]
     assert "11月9日，黑河市关工委召开全体会议" in issue.reports[0].text
@@ -328,7 +328,7 @@ def build_again(project: Path, site: Path) -> bytes:
 @given(src=st.text(st.characters(codec="utf-8"), max_size=40).map(lambda s: s.replace(")", "").replace("\n", "")),
        alt=st.text(max_size=10))
 def test_any_image_reference_gives_a_photo_or_a_located_error(tmp_path_factory, src, alt):
-    from guanxin_site.project import load_project
+    from guanxin_site.loader import load_project
 
     project = tmp_path_factory.mktemp("any")
     (project / "issues/2023").mkdir(parents=True)

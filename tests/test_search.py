@@ -30,7 +30,7 @@ from archive_factory import write_archive
 from browser_support import Server
 from guanxin_site.archive import Archive, organise
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.search import DATA_DIR, MAX_GRAM
 from guanxin_site.search.reader import TAIL_SCAN, IndexReader, keywords

@@ -6,6 +6,7 @@ The whole suite also runs under one start method: `GUANXIN_START_METHOD=spawn .v
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -29,7 +30,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-ISSUES = 140  # three search segments
+ISSUES = 139  # three search segments; a 140th issue stays in the tail (search/index.segment_cuts)
 FEW = 16  # items from which the build spreads a stage here (MIN_ITEMS otherwise): every stage is spread
 
 
@@ -83,8 +84,10 @@ def test_an_added_issue_built_by_spawned_workers_equals_a_clean_build(archive, s
     shutil.copytree(archive, project, ignore=shutil.ignore_patterns(".guanxin-cache"))
     out = tmp_path / "site"
     build(project, out, jobs=2, base_url=BASE_URL)
+    sealed = json.loads((out / "search/data/index.json").read_text(encoding="utf-8"))["sealed"]
     write_archive(project, ISSUES + 1)  # the same issues, and one more
     result = build(project, out, jobs=2, base_url=BASE_URL)
+    assert json.loads((out / "search/data/index.json").read_text(encoding="utf-8"))["sealed"] == sealed  # tail only
     assert result.changed and result.written < 60
     clean = tmp_path / "clean"
     build(project, clean, jobs=1, use_cache=False, base_url=BASE_URL)

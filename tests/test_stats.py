@@ -11,7 +11,7 @@ from archive_factory import write_archive
 from guanxin_site import stats
 from guanxin_site.archive import organise
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from archive_factory import REGIONS, SENTENCES
 from photo_support import phone_jpeg
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.editions import wechat
 from guanxin_site.models import html_text
 from guanxin_site.parser import markdown

@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 from archive_factory import CHINA_SETTINGS
 from browser_support import Server
 from guanxin_site.build import build
-from guanxin_site.project import load_project
+from guanxin_site.loader import load_project
 from guanxin_site.editions import wechat
 from test_wechat import long_issue
 

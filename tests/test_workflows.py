@@ -279,3 +279,16 @@ def test_tests_workflow_runs_the_readme_test_command(tests_workflow, readme):
         assert any(same_command(line, command) for line in lines), f"tests.yml must run {command!r}"
     test_script = REPO / shlex.split(readme_tests[0])[1]
     assert test_script.is_file(), f"{test_script.relative_to(REPO)} does not exist"
+
+
+def test_the_kept_wheel_carries_the_theme_beside_the_theme_module():
+    """The package has a module theme.py and, in a wheel, the theme's folder guanxin_site/theme/: a name
+    that merely starts like the folder must not count as the folder already being there."""
+    import io
+    import zipfile
+
+    from guanxin_site.selfwheel import wheel_bytes
+
+    names = set(zipfile.ZipFile(io.BytesIO(wheel_bytes())).namelist())
+    assert {"guanxin_site/theme.py", "guanxin_site/theme/home.html", "guanxin_site/theme/static/site.css",
+            "guanxin_site/loader.py", "guanxin_site/project/publish.yml"} <= names

@@ -38,7 +38,7 @@ from guanxin_site.writer import MANIFEST, OutputNameError, SiteWriter, Stager, o
 if TYPE_CHECKING:
     from guanxin_site.archive import Archive
     from guanxin_site.gazetteer import Gazetteer
-    from guanxin_site.project import Project
+    from guanxin_site.loader import Project
     from guanxin_site.render import Templates
 
 PHOTOS_PER_WORKER = 4  # a photo takes a good part of a second to encode: forking pays from a few photos on
@@ -279,7 +279,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
     from guanxin_site.planner import SEARCH_PAGE, left_out, plan
-    from guanxin_site.project import load_project
+    from guanxin_site.loader import load_project
     from guanxin_site.render import Templates
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,

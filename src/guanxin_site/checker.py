@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guanxin_site.project import load_site_config
+from guanxin_site.loader import load_site_config
 from guanxin_site.errors import ContentError, ContentErrors, located
 from guanxin_site.linkcheck import check_site
 from guanxin_site.models import Issue

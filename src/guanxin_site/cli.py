@@ -222,7 +222,7 @@ def import_bulletin(files: tuple[Path, ...], output: str | None, force: bool, no
     最后列出每个文件的结果：已导入、已存在（跳过，可以放心重新运行）、需要处理（写明文件、页码或行号和原因）。
     已经存在的文件不会被覆盖（除非加上 --force）。
     """
-    from guanxin_site.project import load_site_config
+    from guanxin_site.loader import load_site_config
     from guanxin_site.importer.batch import import_paths
 
     if output not in (None, "-") and (len(files) > 1 or files[0].is_dir()):
@@ -330,7 +330,7 @@ def new(date_text: str | None, source: Path) -> None:
 
     新文件带有“draft: true”（草稿）标记：写完之前 build 和 check 都不会发布它，只提醒有草稿在等待。
     """
-    from guanxin_site.project import load_site_config
+    from guanxin_site.loader import load_site_config
     from guanxin_site.scaffold import create_issue
 
     date = _parse_date(date_text, "--date") or bulletin_today()

@@ -38,7 +38,7 @@ def _package_files() -> dict[str, bytes]:
     checkout = PACKAGE.parents[1]
     for source, inside in FORCE_INCLUDE.items():
         origin = checkout / source
-        if any(name.startswith(inside) for name in files) or not origin.exists():
+        if any(name == inside or name.startswith(inside + "/") for name in files) or not origin.exists():
             continue  # an installed wheel has them already
         for path in sorted([origin] if origin.is_file() else origin.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:

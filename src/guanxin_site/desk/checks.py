@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from guanxin_site.project import load_site_config
+from guanxin_site.loader import load_site_config
 from guanxin_site.cache import identity
 from guanxin_site.checker import ARCHIVE, FILE, PROOFREAD, Problem, check_one, check_project
 from guanxin_site.clock import bulletin_today

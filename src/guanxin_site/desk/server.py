@@ -186,7 +186,7 @@ class Desk:
                         {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"})
 
     def _config(self, query: dict) -> Response:
-        from guanxin_site.project import load_site_config
+        from guanxin_site.loader import load_site_config
 
         try:
             config, gazetteer = load_site_config(self.store.project, None)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from guanxin_site.build import build
-from guanxin_site.project import load_site_config
+from guanxin_site.loader import load_site_config
 from guanxin_site.desk.checks import editor_words
 from guanxin_site.desk.jobs import Job
 from guanxin_site.errors import ContentErrors
