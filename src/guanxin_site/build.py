@@ -151,7 +151,7 @@ def _output_stamp(project_dir: Path, output_dir: Path, files: dict[str, str], so
     removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
     calls. None where folder times are too coarse to tell a change made within the same second or
     two (FAT, exFAT on a USB stick): that site gets the file-by-file check."""
-    root = os.fspath(output_dir)
+    root = os.path.abspath(output_dir)  # the summary is the project's, whatever folder the build ran from
     folders = sorted({rel.rpartition("/")[0] for rel in files} | {""})
     stamps = [_folder_identity(os.path.join(root, rel) if rel else root) for rel in folders]
     if any(s is None for s in stamps) or all(s[0] % 1_000_000 == 0 for s in stamps):
@@ -192,7 +192,7 @@ def _unchanged_result(project_dir: Path, output_dir: Path, last: dict, options: 
     last build's summary (the inputs' identities, the output folders' stamps) without reading the
     site's manifest, when the manifest is the one that build wrote; else from the manifest."""
     stamp = _stamp_in(last)
-    if stamp and stamp["path"] == os.fspath(output_dir) \
+    if stamp and stamp["path"] == os.path.abspath(output_dir) \
             and stamp.get("manifest") == list(identity(output_dir / MANIFEST)):
         key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, tuple(map(Path, stamp["inputs"]))),
                          identities)
