@@ -339,7 +339,7 @@ def test_publish_deploys_to_the_target_with_the_password_typed_in_the_page(brows
         try:
             page = open_desk(browser, server, "publish")
             page.wait_for_selector("#publish-password")
-            assert "发布到：默认" in page.inner_text("#publish-target")
+            assert f"发布到：默认（ftp://{FTP_USER}@127.0.0.1:{ftpd.port}/www）" in page.inner_text("#publish-target")
             page.click("#publish-button")
             page.wait_for_selector("#publish-result .notice", timeout=120_000)
             assert "发布没有完成" in page.inner_text("#publish-result") and "密码" in page.inner_text("#publish-result")

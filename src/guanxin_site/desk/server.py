@@ -193,12 +193,14 @@ class Desk:
         except ContentErrors as exc:
             return _json({"error": "\n".join(str(e) for e in exc.errors)}, 409)
         try:
-            targets, targets_problem = sorted(work.targets(self.store.project)), None
+            addresses, targets_problem = work.targets(self.store.project), None
         except GuanxinError as exc:  # a wrong deploy: setting: said on the publish page
-            targets, targets_problem = [], str(exc)
+            addresses, targets_problem = {}, str(exc)
+        targets = sorted(addresses)
         return _json({"title": config.title, "area": gazetteer.area, "region_word": gazetteer.region_word,
                       "regions": [r.name for r in gazetteer.regions], "drafts_in_preview": self.drafts,
-                      "targets": targets, "targets_problem": targets_problem})
+                      "targets": targets, "addresses": {name: addresses[name] for name in targets},  # no secret:
+                      "targets_problem": targets_problem})  # an address holding a password is refused when read
 
     def _issues(self, query: dict) -> Response:
         return _json({"issues": self.listing.issues()})

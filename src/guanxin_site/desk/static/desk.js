@@ -967,11 +967,13 @@
           "要发布到网上，请在 site.yaml 中加上发布地址（deploy:），写法见编辑指南的“发布”一节。"}));
         return;
       }
+      // Each target with its address, so the editor sees where the site goes before pressing 发布.
+      function named(t) { return config.addresses && config.addresses[t] ? t + "（" + config.addresses[t] + "）" : t; }
       if (config.targets.length > 1) {
         box.appendChild(el("p", {}, [el("label", {"for": "publish-to", text: "发布到："}),
-          el("select", {id: "publish-to"}, config.targets.map(function (t) { return el("option", {value: t, text: t}); }))]));
+          el("select", {id: "publish-to"}, config.targets.map(function (t) { return el("option", {value: t, text: named(t)}); }))]));
       } else {
-        box.appendChild(el("p", {text: "发布到：" + config.targets[0]}));
+        box.appendChild(el("p", {text: "发布到：" + named(config.targets[0])}));
       }
       box.appendChild(el("p", {}, [el("label", {"for": "publish-password", text: "服务器密码（FTP、SFTP 需要时填写；不会保存）："}),
         el("input", {type: "password", id: "publish-password", autocomplete: "off"})]));
