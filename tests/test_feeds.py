@@ -232,7 +232,7 @@ def test_a_feed_opened_in_the_browser_reads_as_a_chinese_page(site, browser):
 def test_home_page_announces_the_site_feed(site):
     home = lxml_html.fromstring((site / "index.html").read_bytes())
     assert home.xpath("//head/link[@rel='alternate'][@type='application/atom+xml']/@href") == ["feed.xml"]
-    assert "feed.xml" in home.xpath("//footer//a/@href")
+    assert "subscribe/" in home.xpath("//footer//a/@href")  # the page with the addresses: a browser shows a feed as XML
 
 
 def test_feed_text_drops_characters_xml_cannot_carry():
@@ -344,3 +344,28 @@ def test_feed_escapes_markup_once(site):
     assert "&lt;p&gt;" in raw and "&amp;lt;" not in raw
     value = feedparser.parse(raw.encode()).entries[0].content[0].value
     assert value.lstrip().startswith("<h2") and "<p>" in value and "&lt;" not in value
+
+
+def test_subscribe_links_lead_to_a_page_with_the_feed_addresses(site):
+    """Browsers are dropping XSLT, so a feed opened in one shows raw XML: the site's 订阅 links go to a page
+    that says what a feed is and lists the addresses, the site's and each region's that has a feed."""
+    home = lxml_html.fromstring((site / "index.html").read_bytes())
+    assert home.xpath("//footer//a[normalize-space()='订阅']/@href") == ["subscribe/"]
+    assert home.xpath("//link[@rel='alternate'][@type='application/atom+xml']/@href") == ["feed.xml"]  # for feed readers
+    page = lxml_html.fromstring((site / "subscribe" / "index.html").read_bytes())
+    assert page.xpath("//input[@id='feed-all']/@value") == [BASE + "feed.xml"]
+    listed = {li.get("id"): li.xpath("string(.//code)") for li in page.xpath("//ul[@class='feed-list']/li")}
+    feeds = {p.parent.name for p in (site / "regions").glob("*/feed.xml")}
+    assert set(listed) == feeds and feeds
+    assert all(listed[slug] == f"{BASE}regions/{slug}/feed.xml" for slug in feeds)
+    for slug in feeds:  # each region page's 订阅 link names its own line of that page
+        region = lxml_html.fromstring((site / "regions" / slug / "index.html").read_bytes())
+        assert region.xpath("//main//a[starts-with(normalize-space(), '订阅')]/@href") == [f"../../subscribe/#{slug}"]
+
+
+def test_without_a_base_url_there_is_nothing_to_subscribe_to(generated_project, tmp_path):
+    out = tmp_path / "site"
+    build(generated_project, out, search=False)
+    assert not (out / "subscribe").exists() and not (out / "feed.xml").exists()
+    home = lxml_html.fromstring((out / "index.html").read_bytes())
+    assert not home.xpath("//a[contains(@href, 'subscribe') or contains(@href, 'feed.xml')]")

@@ -19,6 +19,7 @@ from guanxin_site.editions import EDITIONS, editions_of
 from guanxin_site.pages import Page
 
 SEARCH_PAGE = "search/"
+SUBSCRIBE_PAGE = "subscribe/"
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
 
 
@@ -70,6 +71,7 @@ def plan(archive: Archive, config: SiteConfig) -> list[Page]:
         pages.extend(_region_pages(region))
     if config.base_url:  # feeds and the sitemap are made of absolute URLs: without a base URL, see left_out()
         pages.extend(_feed_pages(archive, config))
+        pages.append(_subscribe_page(archive))
         pages.append(_sitemap_page(pages, config.base_url))
         pages.append(Page("robots.txt", "robots.txt", {"sitemap_url": config.base_url + "sitemap.xml"}, ()))
     return sorted(pages, key=lambda p: p.url)
@@ -94,6 +96,13 @@ def _feed_pages(archive: Archive, config: SiteConfig) -> list[Page]:
                               {"feed": feeds.region_feed(index, config)},
                               (_digests(e.issue for e in entries), ",".join(e.report.anchor for e in entries))))
     return pages
+
+
+def _subscribe_page(archive: Archive) -> Page:
+    """What a feed is and the addresses to copy into a feed reader: the page the site's 订阅 links go to,
+    since a browser without XSLT shows a feed itself as raw XML."""
+    regions = tuple(index.region for index in archive.regions if index.entries)  # those that have a feed
+    return Page(SUBSCRIBE_PAGE, "subscribe.html", {"feeds": regions}, (",".join(r.slug for r in regions),))
 
 
 def _sitemap_page(pages: list[Page], base_url: str) -> Page:
