@@ -262,6 +262,8 @@ def test_a_photo_is_added_to_a_report_with_its_description(browser, server, tmp_
     page.wait_for_selector('[data-photo-part="1"]')
     page.set_input_files('[data-photo-part="1"]', str(photo))
     page.wait_for_selector('[data-part="1"] .photo-block img')
+    loaded = "img => img.complete && img.naturalWidth > 0"  # the element comes first, its bytes after (seen once in CI)
+    page.wait_for_function(loaded, arg=page.locator('[data-part="1"] .photo-block img').element_handle())
     assert page.evaluate("document.querySelector('[data-part=\"1\"] .photo-block img').naturalWidth") == 800
     page.keyboard.type("鹤岗市关心下一代工作联席会议现场")
     save(page)
