@@ -86,3 +86,11 @@ def write_archive(project: Path, count: int, start: int = 0) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def write_issue(project: Path, rel: str, text: str) -> Path:
+    """One hand-written issue file at issues/<rel> (its year's folder made); returns its path."""
+    path = project / "issues" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from click.testing import CliRunner
 
-from archive_factory import SENTENCES
+from archive_factory import SENTENCES, write_issue
 from guanxin_site.build import build
 from guanxin_site.checker import check_project
 from guanxin_site.cli import main
@@ -180,11 +180,9 @@ def test_jilin_bulletin_keeps_counties_with_their_region(tmp_path):
 def test_check_suggests_the_closest_name_within_the_chosen_gazetteer(tmp_path):
     project = tmp_path / "project"
     init_project(project, province="吉林省")
-    issue = project / "issues" / "2024" / "001.md"
-    issue.parent.mkdir(parents=True)
-    issue.write_text("---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春\n\n长春市关工委召开会议。\n\n"
-                     "## 敦化市\n\n敦化市关工委召开会议。\n\n## 吉林省\n\n吉林省关工委召开会议。\n\n## 黑河市\n\n黑河市关工委召开会议。\n",
-                     encoding="utf-8")
+    write_issue(project, "2024/001.md",
+                "---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春\n\n长春市关工委召开会议。\n\n"
+                "## 敦化市\n\n敦化市关工委召开会议。\n\n## 吉林省\n\n吉林省关工委召开会议。\n\n## 黑河市\n\n黑河市关工委召开会议。\n")
     result = run("check", "--source", str(project), "--today", "2024-02-01")
     assert result.exit_code == 1
     lines = result.output.split("\n")
@@ -208,9 +206,7 @@ def test_new_issue_file_gives_examples_from_the_gazetteer(tmp_path):
 def test_a_region_of_another_province_names_the_province(tmp_path):
     project = tmp_path / "project"
     init_project(project)  # Heilongjiang
-    issue = project / "issues" / "2024" / "001.md"
-    issue.parent.mkdir(parents=True)
-    issue.write_text("---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春市\n\n长春市关工委召开会议。\n", encoding="utf-8")
+    write_issue(project, "2024/001.md", "---\nnumber: 1\ndate: 2024-01-05\ntitle: 标题\n---\n\n## 长春市\n\n长春市关工委召开会议。\n")
     result = run("check", "--source", str(project), "--today", "2024-02-01")
     assert result.exit_code == 1
     assert ("issues/2024/001.md:7: 不认识的地区“长春市”：它是吉林省的地区，不在本站的地名表（黑龙江省）中；"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archive_factory import write_issue
 from guanxin_site.build import build
 from guanxin_site.cli import main
 from guanxin_site.config import SiteConfig, load_config, options, settings_table
@@ -89,10 +90,9 @@ def test_units_not_a_list(tmp_path):
 def test_a_unit_gets_its_own_report_and_region_page(tmp_path):
     project = tmp_path / "p"
     write_site(project, "units:\n  - 长白山管委会\n")
-    issue = project / "issues" / "2024" / "004.md"
-    issue.parent.mkdir(parents=True)
-    issue.write_text("---\nnumber: 4\ndate: 2024-04-12\ntitle: 各地关工委开展生态文明教育\n---\n\n## 长白山管委会\n\n"
-                     "长白山管委会关工委组织青少年走进自然保护区。\n\n## 吉林市\n\n吉林市关工委召开推进会。\n", encoding="utf-8")
+    write_issue(project, "2024/004.md",
+                "---\nnumber: 4\ndate: 2024-04-12\ntitle: 各地关工委开展生态文明教育\n---\n\n## 长白山管委会\n\n"
+                "长白山管委会关工委组织青少年走进自然保护区。\n\n## 吉林市\n\n吉林市关工委召开推进会。\n")
     result = build(project, tmp_path / "site")
     assert result.issues == 1
     region = tmp_path / "site" / "regions" / "changbaishanguanweihui" / "index.html"
@@ -102,10 +102,9 @@ def test_a_unit_gets_its_own_report_and_region_page(tmp_path):
 def test_check_names_a_typo_by_sound(tmp_path):
     project = tmp_path / "p"
     write_site(project, "")
-    issue = project / "issues" / "2024" / "002.md"
-    issue.parent.mkdir(parents=True)
-    issue.write_text("---\nnumber: 2\ndate: 2024-02-09\ntitle: 各地关工委开展读书活动\n---\n\n## 长春市\n\n"
-                     "长春市关工委开展读书活动。\n\n白成市关工委开展“童心向党”主题读书活动。\n", encoding="utf-8")
+    write_issue(project, "2024/002.md",
+                "---\nnumber: 2\ndate: 2024-02-09\ntitle: 各地关工委开展读书活动\n---\n\n## 长春市\n\n"
+                "长春市关工委开展读书活动。\n\n白成市关工委开展“童心向党”主题读书活动。\n")
     result = CliRunner().invoke(main, ["check", "--source", str(project)])
     assert result.exit_code == 1
     assert "issues/2024/002.md:11: 这一段以“白成市关工委”开头" in result.output and "是不是“白城市”" in result.output
