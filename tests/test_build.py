@@ -475,10 +475,10 @@ def test_folder_times_too_coarse_to_trust_fall_back_to_checking_every_file(proje
     site = tmp_path / "site"
     build(project, site, search=False)
     files = read_manifest(site)["files"]
-    assert _output_stamp(project, site, files, [], 1) is not None
+    assert _output_stamp(site, files, [], 1, ()) is not None
     for folder in [site, *(p for p in site.rglob("*") if p.is_dir())]:
         os.utime(folder, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
-    assert _output_stamp(project, site, files, [], 1) is None
+    assert _output_stamp(site, files, [], 1, ()) is None
     build(project, site, search=False)  # the folders changed: built again, and no folder stamps kept
     summary = json.loads((project / ".guanxin-cache" / "last-build.json").read_text(encoding="utf-8"))
     assert summary["output"] is None  # no folder stamps kept for this site

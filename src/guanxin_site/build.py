@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from guanxin_site import PARSER_VERSION, __version__
-from guanxin_site.cache import (Identity, identity, inputs_key, load_last_build, no_cache_warning, open_cache,
+from guanxin_site.cache import (identity, inputs_key, load_last_build, no_cache_warning, open_cache,
                                 save_last_build, template_cache_dir)
 from guanxin_site.errors import ContentError, ContentErrors, display_path
 from guanxin_site.pages import Page
@@ -106,13 +106,12 @@ def project_inputs(project_dir: Path) -> ProjectInputs:
 
 
 def _input_files(project_dir: Path, sources: list[str], found: list[tuple[str, str]],
-                 single_files: tuple[Path, ...] | None = None) -> list[tuple[str, str | Path]]:
+                 single_files: tuple[Path, ...]) -> list[tuple[str, str | Path]]:
     """Every file whose change can change the output, for the nothing-changed check: the
     project's inputs (project_inputs: issue files, templates, site.yaml, gazetteer file;
-    sources: the attachments and photos the last build published) and the bundled theme.
-    single_files: project_inputs' files as the last build found them (unchanged while
-    site.yaml is, whose identity is in the key): reading site.yaml is left to a build that works."""
-    single_files = project_inputs(project_dir).files if single_files is None else single_files
+    sources: the attachments and photos the last build published; single_files: project_inputs'
+    files, or those the last build recorded, unchanged while site.yaml is, whose identity is in
+    the key) and the bundled theme."""
     files: list[tuple[str, str | Path]] = list(found)  # the issue files in issues/ (reader.issue_files)
     for n, theme in enumerate(theme_dirs(project_dir)):  # templates/, then the bundled theme
         files += [(f"theme{n}/{p.relative_to(theme).as_posix()}", p) for p in sorted(theme.rglob("*")) if p.is_file()]
@@ -144,8 +143,8 @@ def _folder_identity(path: str) -> list[int] | None:
     return [st.st_mtime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
 
 
-def _output_stamp(project_dir: Path, output_dir: Path, files: dict[str, str], sources: list[str],
-                  pages: int) -> dict | None:
+def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], pages: int,
+                  single_files: tuple[Path, ...]) -> dict | None:
     """What the next nothing-changed check compares instead of reading the manifest and stat-ing
     every output file: the manifest's identity and each output folder's mtime and inode (adding,
     removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
@@ -158,7 +157,7 @@ def _output_stamp(project_dir: Path, output_dir: Path, files: dict[str, str], so
         return None
     return {"path": root, "manifest": list(identity(output_dir / MANIFEST)), "folders": folders,
             "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages,
-            "inputs": [os.fspath(p) for p in project_inputs(project_dir).files]}
+            "inputs": [os.fspath(p) for p in single_files]}
 
 
 def _stamp_in(last: dict) -> dict | None:
@@ -186,28 +185,23 @@ def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
     return True
 
 
-def _unchanged_result(project_dir: Path, output_dir: Path, last: dict, options: list[str], found: list[tuple[str, str]],
-                      identities: dict[str, Identity], started: float, today: dt.date) -> BuildResult | None:
-    """The previous build of exactly these inputs is still in place: nothing to do. Decided from the
-    last build's summary (the inputs' identities, the output folders' stamps) without reading the
-    site's manifest, when the manifest is the one that build wrote; else from the manifest."""
+def _current_stamp(last: dict, output_dir: Path) -> dict | None:
+    """The last build's output stamp, if the site's manifest in place is the one that build wrote."""
     stamp = _stamp_in(last)
     if stamp and stamp["path"] == os.path.abspath(output_dir) \
-            and stamp.get("manifest") == list(identity(output_dir / MANIFEST)):
-        key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, tuple(map(Path, stamp["inputs"]))),
-                         identities)
-        if last.get("inputs") != key or not _output_unchanged(output_dir, stamp):
-            return None
-        pages = stamp["pages"]
-    else:
-        manifest = read_manifest(output_dir) or {}
-        key = inputs_key(options, _input_files(project_dir, _sources(manifest), found), identities)
-        if not manifest or manifest.get("inputs") != key or last.get("inputs") != key:
-            return None
-        root = os.fspath(output_dir)
-        if not all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"]):
-            return None
-        pages = len(manifest.get("pages", {}))
+            and stamp["manifest"] == list(identity(output_dir / MANIFEST)):
+        return stamp
+    return None
+
+
+def _files_in_place(output_dir: Path, manifest: dict) -> bool:
+    """Every file the manifest lists is still a file: the check where no output stamp can be trusted."""
+    root = os.fspath(output_dir)
+    return all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"])
+
+
+def _unchanged_result(last: dict, pages: int, started: float, today: dt.date) -> BuildResult:
+    """What a build with nothing to do reports: the last build's summary, its date warnings made again."""
     # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
     future = [future_warning(path, line, dt.date.fromisoformat(day), today)
               for path, line, day in last.get("future", []) if dt.date.fromisoformat(day) > today]
@@ -268,11 +262,27 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     found = issue_files(project_dir)
     identities = {path: identity(path) for _, path in found}  # taken once: for the input key and the parse cache
     cache = open_cache(project_dir)  # or a temporary folder (removed with this object) if it cannot be written
-    if use_cache and (unchanged := _unchanged_result(project_dir, output_dir, load_last_build(cache.path), options,
-                                                     found, identities, started, today)):
-        return unchanged
-    previous = read_manifest(output_dir) or {}
-    key = inputs_key(options, _input_files(project_dir, _sources(previous), found), identities)
+    last = load_last_build(cache.path) if use_cache else {}
+
+    # Nothing to do? Decided from the last build's summary (inputs' identities, output folders' stamps)
+    # without reading the site's manifest when it is the one that build wrote: its sources and site.yaml's
+    # files are then the stamp's. Otherwise from the manifest, every file of it checked.
+    if stamp := _current_stamp(last, output_dir):
+        previous, single_files = None, tuple(map(Path, stamp["inputs"]))
+        key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, single_files), identities)
+        if last.get("inputs") == key and _output_unchanged(output_dir, stamp):
+            return _unchanged_result(last, stamp["pages"], started, today)
+        if last.get("inputs") != key and (fresh := project_inputs(project_dir).files) != single_files:
+            single_files = fresh  # site.yaml names another gazetteer file now
+            key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, single_files), identities)
+    else:
+        previous, single_files = read_manifest(output_dir) or {}, project_inputs(project_dir).files
+        key = inputs_key(options, _input_files(project_dir, _sources(previous), found, single_files), identities)
+        if use_cache and previous and previous.get("inputs") == key == last.get("inputs") \
+                and _files_in_place(output_dir, previous):
+            return _unchanged_result(last, len(previous.get("pages", {})), started, today)
+    if previous is None:
+        previous = read_manifest(output_dir) or {}
     paths = [Path(path) for _, path in found]
     identities = {Path(path): identities[path] for _, path in found}
 
@@ -322,7 +332,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                  "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     skipped = left_out(project.config)
     unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today,
-                            _output_stamp(project_dir, output_dir, writer.files, attachments + photo_sources, len(pages))) \
+                            _output_stamp(output_dir, writer.files, attachments + photo_sources, len(pages), single_files)) \
         if use_cache and cache.persistent else None
     cache_problem = cache.problem or project.cache_problem or unsaved  # said once
     return BuildResult(
