@@ -3,7 +3,8 @@
 This is the one loop over every (gram, doc) pair of the archive (tens of millions at 5,000
 issues), so it runs on arrays: every window of a segment's texts becomes one integer key,
 the keys are sorted once per gram length, and the differences between the docs of each gram
-are varint-encoded in one pass. Python touches each distinct gram once, never each pair.
+are varint-encoded in one pass; the result is columns (columns.Lists), so Python touches
+no gram one by one.
 A window too wide for one integer with its doc (six characters of a segment's 2,000-character
 alphabet) is keyed by the number of its first four characters among the segment's distinct
 grams of four, then its last two: still one sort (the several-word sort remains for the rare
@@ -20,21 +21,20 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from guanxin_site.search.columns import Lists, concat, crc32_of, empty, keys_of, varints
+
 MAX_GRAM = 6
 PREFIXED = MAX_GRAM - 1
 END = "\0"  # never in a folded text: fold() keeps letters and digits only
 LENGTHS = (1, 2, 3, 4, MAX_GRAM)
 
-Entry = tuple[str, int, int, int, bytes]  # gram, first doc, last doc, number of docs, the differences as varints
-
-
-def doc_lists(docs: Sequence[Sequence[str]]) -> list[Entry]:
+def doc_lists(docs: Sequence[Sequence[str]]) -> Lists:
     """Each gram of the docs (each a sequence of folded texts; a gram never spans two) with the
-    docs it is in, numbered from 0 in the order given. Grams come grouped by length, in no
-    particular order otherwise."""
+    docs it is in, numbered from 0 in the order given, as rows (columns.Lists). Grams come grouped
+    by length, in no particular order otherwise."""
     texts = [(number, text) for number, doc in enumerate(docs) for text in doc if text]
     if not texts:
-        return []
+        return empty()
     joined = END.join(text for _, text in texts) + END  # each text followed by END
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
     lengths = np.fromiter((len(text) + 1 for _, text in texts), dtype=np.int64, count=len(texts))
@@ -52,7 +52,7 @@ def doc_lists(docs: Sequence[Sequence[str]]) -> list[Entry]:
     ranks = np.concatenate([rank_of[codes], np.zeros(MAX_GRAM, dtype=np.uint64)])
     bits = max(1, (len(alphabet) - 1).bit_length())
     doc_bits = max(1, int(doc_of[-1]).bit_length())
-    entries: list[Entry] = []
+    entries: list[Lists] = []
     key = ranks  # the window of n characters at each position, packed: n * bits bits
     shorter: tuple[int, np.ndarray, np.ndarray] | None = None  # (n, keys at every position, its distinct keys)
     for n in range(1, MAX_GRAM + 1):
@@ -65,13 +65,13 @@ def doc_lists(docs: Sequence[Sequence[str]]) -> list[Entry]:
             continue
         if n * bits + doc_bits <= 64:  # (gram, doc) in one integer: one sort. The usual case.
             found, distinct = _entries_packed(n, key[starts], doc_of[starts], alphabet, bits, doc_bits)
-            entries += found
+            entries.append(found)
             shorter = (n, key, distinct)
         elif shorter is not None and _prefix_bits(shorter[2]) + (n - shorter[0]) * bits + doc_bits <= 64:
-            entries += _entries_by_prefix(n, starts, doc_of[starts], shorter, ranks, alphabet, bits, doc_bits)
+            entries.append(_entries_by_prefix(n, starts, doc_of[starts], shorter, ranks, alphabet, bits, doc_bits))
         else:
-            entries += _entries_wide(n, starts, doc_of[starts], ranks, alphabet, bits)
-    return entries
+            entries.append(_entries_wide(n, starts, doc_of[starts], ranks, alphabet, bits))
+    return concat(entries)
 
 
 def _prefix_bits(distinct: np.ndarray) -> int:
@@ -79,7 +79,7 @@ def _prefix_bits(distinct: np.ndarray) -> int:
 
 
 def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.ndarray, bits: int,
-                    doc_bits: int) -> tuple[list[Entry], np.ndarray]:
+                    doc_bits: int) -> tuple[Lists, np.ndarray]:
     """The entries of the grams of n characters whose windows (packed in keys) start in docs, and the
     grams' distinct keys, sorted (what a longer gram's prefix is numbered by: _entries_by_prefix)."""
     pairs = np.sort(keys << np.uint64(doc_bits) | docs)
@@ -91,7 +91,7 @@ def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.nda
 
 
 def _entries_by_prefix(n: int, starts: np.ndarray, docs: np.ndarray, shorter: tuple[int, np.ndarray, np.ndarray],
-                       ranks: np.ndarray, alphabet: np.ndarray, bits: int, doc_bits: int) -> list[Entry]:
+                       ranks: np.ndarray, alphabet: np.ndarray, bits: int, doc_bits: int) -> Lists:
     """The grams too wide to pack with their doc (n * bits + doc_bits > 64, a segment of a large alphabet),
     packed instead as the number of their first p characters among the distinct grams of p characters
     (shorter: p, their keys at every position, their distinct keys) followed by the other characters:
@@ -112,7 +112,7 @@ def _entries_by_prefix(n: int, starts: np.ndarray, docs: np.ndarray, shorter: tu
 
 
 def _entries_wide(n: int, starts: np.ndarray, docs: np.ndarray, ranks: np.ndarray, alphabet: np.ndarray,
-                  bits: int) -> list[Entry]:
+                  bits: int) -> Lists:
     """The same for grams too wide for one integer with their doc (a large alphabet): the gram in
     several words, the doc in the last one's low bits when they have room, sorted together."""
     per_word = 64 // bits
@@ -152,33 +152,20 @@ def _unpack(keys: np.ndarray, n: int, bits: int) -> np.ndarray:
 
 
 def _encode(n: int, gram_windows: np.ndarray, alphabet: np.ndarray, pair_docs: np.ndarray,
-            new_gram: np.ndarray) -> list[Entry]:
-    """Entries from the sorted distinct (gram, doc) pairs: new_gram marks each gram's first pair."""
-    spelled = alphabet[gram_windows.astype(np.int64)].astype("<u4").tobytes().decode("utf-32-le")
+            new_gram: np.ndarray) -> Lists:
+    """The rows of the grams of n characters from their sorted distinct (gram, doc) pairs: new_gram
+    marks each gram's first pair."""
+    codes = alphabet[gram_windows.astype(np.int64)]
+    text = np.frombuffer(codes.astype("<u4").tobytes().decode("utf-32-le").encode(), dtype=np.uint8)
+    char_bytes = 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
+    text_at = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(char_bytes.sum(axis=1), out=text_at[1:])
+    hashed = char_bytes[:, :PREFIXED].sum(axis=1)  # a MAX_GRAM gram goes where its first PREFIXED characters do
     first_pair = np.flatnonzero(new_gram)
     end_pair = np.concatenate([first_pair[1:], [len(pair_docs)]])
     gaps = np.diff(pair_docs, prepend=0)
-    gaps[first_pair] = 0  # a gram's first doc is stored on its own, not as a difference
-    blob, offsets = varints(gaps)
-    firsts = pair_docs[first_pair].tolist()
-    lasts = pair_docs[end_pair - 1].tolist()
-    counts = (end_pair - first_pair).tolist()
-    grams = [spelled[at : at + n] for at in range(0, len(spelled), n)]
-    tails = list(map(blob.__getitem__, map(slice, offsets[first_pair].tolist(), offsets[end_pair].tolist())))
-    return list(zip(grams, firsts, lasts, counts, tails))
-
-
-def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """LEB128 of each value in one string of bytes (a 0 takes no bytes), and where each value's
-    bytes start (one more offset at the end)."""
-    values = values.astype(np.uint64)
-    size = (values > 0).astype(np.int64)
-    for shift in range(7, int(values.max(initial=0)).bit_length(), 7):
-        size += values >= np.uint64(1 << shift)
-    offsets = np.concatenate([[0], np.cumsum(size)])
-    out = np.zeros(int(offsets[-1]), dtype=np.uint8)
-    for k in range(int(size.max(initial=0))):
-        has = np.flatnonzero(size > k)
-        more = np.where(size[has] > k + 1, 0x80, 0).astype(np.uint8)
-        out[offsets[has] + k] = (values[has] >> np.uint64(7 * k) & np.uint64(0x7F)).astype(np.uint8) | more
-    return out.tobytes(), offsets
+    gaps[first_pair] = 0  # a gram's first doc is stored on its own, not as a difference: it takes no bytes
+    tail, offsets = varints(gaps)
+    return Lists(keys_of(codes, np.full(len(codes), n)), crc32_of(text, text_at[:-1], hashed),
+                 pair_docs[first_pair], pair_docs[end_pair - 1], end_pair - first_pair, text, text_at,
+                 tail, np.concatenate([offsets[first_pair], offsets[-1:]]))

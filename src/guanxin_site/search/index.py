@@ -25,12 +25,12 @@ Docs are numbered oldest issue first, each issue in page order (lead text, then 
 How it is built, so that no process holds the whole archive's postings and an added issue
 costs little: issues are cut into segments of SEGMENT_ISSUES (oldest first); each segment is
 indexed on its own (in the build's processes, workers.process_map; the counting in grams.py) into
-a file in the cache, keyed by its issues' digests: gram -> (first doc, last doc, count, the
-differences after the first), with doc numbers relative to the segment, in FINE sections by
-the gram's CRC-32, plus its docs' store rows. Then each group of sections (CRC % GROUPS) is
-merged over the segments of a part in order (a concatenation of bytes per gram: only the first
-difference of each segment is re-encoded) and its shards written, again spread over the
-processes. When the sealed part's segments are those of the previous build, its files are kept
+a file in the cache, keyed by its issues' digests: per gram, (first doc, last doc, count, the
+differences after the first), with doc numbers relative to the segment, as columns (columns.py)
+in GROUPS sections by the gram's CRC-32, plus its docs' store rows. Then each group (CRC % GROUPS)
+is merged over the segments of a part in order, as arrays (a concatenation of bytes per gram:
+only the first difference of each segment is re-encoded) and its shards written, again spread
+over the processes. When the sealed part's segments are those of the previous build, its files are kept
 without being read: an added issue rewrites only the tail. When an older segment changed but
 kept its number of docs, only the shards of the grams whose lists changed are merged again
 (_edit_plan). The writer's digests leave unchanged files alone, and the output is
@@ -40,21 +40,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import json
 import marshal
 import os
 import struct
 import zlib
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
-from guanxin_site.search.grams import MAX_GRAM, PREFIXED, Entry, doc_lists
+from guanxin_site.search.columns import Lists, concat, from_entries, key_of, chars_of, merged_lists
+from guanxin_site.search.grams import MAX_GRAM, PREFIXED, doc_lists
 from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import doc_count, issue_docs, long_phrases
 from guanxin_site.workers import process_map
@@ -70,7 +73,6 @@ MANIFEST = f"{DATA_DIR}/index.json"
 # the shard of their first PREFIXED characters (and a text's last PREFIXED characters are kept as a
 # MAX_GRAM gram ending in END). This saves a sixth of the index.
 GROUPS = 64  # shards are merged and written in this many groups (a power of two)
-FINE = 4096  # sections of a segment file, by CRC (a power of two, a multiple of GROUPS)
 SEGMENT_ISSUES = 64
 # The tail starts where the archive's docs last reached a multiple of TAIL_DOCS (segment_cuts): fewer
 # than TAIL_DOCS docs plus those of its newest issue, so two store files (STORE_DOCS each) while an issue
@@ -85,9 +87,9 @@ TAIL_TEXT = 4
 FREQUENT_GRAMS = 3000  # a segment's most frequent grams kept for the suggestions' vocabulary
 TAG = 10  # hex digits of the tags that name files (40 bits of a SHA-256)
 OFFLINE_BYTES = 256 * 1024  # aimed-at size of the offline copy's shard scripts: fewer, larger files for FAT32/exFAT
-_MAGIC = b"GXSEG004"
+_MAGIC = b"GXSEG005"
 # Everything the files' layout depends on, for the keys that decide what a later build may reuse.
-LAYOUT = (f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{FINE}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
+LAYOUT = (f"{FORMAT}/{MAX_GRAM}/{GROUPS}/{_MAGIC.decode()}/{SEGMENT_ISSUES}/{STORE_DOCS}/{SHARD_BYTES}/{FREQUENT_GRAMS}/{TAIL_TEXT}"
           f"/{TAIL_DOCS}")
 
 
@@ -153,7 +155,9 @@ def segment_key(issues: list[Issue], version: str) -> str:
 
 
 def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
-    """The segment file of some consecutive issues (format in the module docstring)."""
+    """The segment file of some consecutive issues: its doc lists (columns.Lists) in GROUPS sections by
+    CRC, each sorted by gram (so that the same lists give the same bytes: an edit's changed sections
+    are found by comparing them), then its docs' store rows and its frequent grams."""
     texts: list[tuple[str, ...]] = []
     rows: list[str] = []
     for issue in issues:
@@ -162,52 +166,72 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
             rows.append(json.dumps([doc.url, doc.title, doc.label, doc.date, doc.region, doc.text, "\n".join(doc.names),
                                     [[form, list(others)] for form, others in doc.rewrites]],
                                    ensure_ascii=False, separators=(",", ":")))
-    fine: list[dict] = [{} for _ in range(FINE)]
-    entries = doc_lists(texts) + _phrase_lists(texts, gazetteer)
-    for entry, where in zip(entries, map(gram_hash, [entry[0] for entry in entries])):
-        fine[where % FINE][entry[0]] = entry[1:]
-    total = sum(len(entry[4]) for entry in entries) + len(entries)
-    # Sorted, so that the same lists give the same bytes: an edit's changed sections are found by comparing them.
-    sections = ([marshal.dumps(dict(sorted(fine[f].items()))) for f in _FINE_ORDER] + [marshal.dumps(rows)]
-                + [marshal.dumps(frequent_grams(entries, vocabulary_names(gazetteer)))])
+    lists = concat([doc_lists(texts), _phrase_lists(texts, gazetteer)])
+    group = lists.crc % GROUPS
+    order = np.lexsort([lists.keys[:, 2], lists.keys[:, 1], lists.keys[:, 0], group])
+    lists, group = lists.take(order), group[order]
+    bounds = np.searchsorted(group, np.arange(GROUPS + 1))
+    sections = ([lists.rows(int(bounds[g]), int(bounds[g + 1])).to_bytes() for g in range(GROUPS)]
+                + [marshal.dumps(rows), marshal.dumps(frequent_grams(lists, gazetteer))])
     offsets, at = [], 0
     for section in sections:
         offsets.append(at)
         at += len(section)
     offsets.append(at)
+    total = int(lists.tail_at[-1]) + len(lists)
     header = _MAGIC + struct.pack(f"<QQ{len(offsets)}Q", total, len(rows), *offsets)
     return header + b"".join(sections)
 
 
-def frequent_grams(entries: list[Entry], names: frozenset[str]) -> list[tuple[str, int]]:
+def frequent_grams(lists: Lists, gazetteer: Gazetteer) -> list[tuple[str, int]]:
     """A segment's most frequent words and pieces of words (2 to 4 Chinese characters), and the names
     of the suggestions' vocabulary it holds (suggest.vocabulary_names), with the number of its docs
     that hold each: the counts of the vocabulary (suggest.py)."""
-    def chinese(gram: str) -> bool:
-        return all("\u3400" <= c <= "\u9fff" for c in gram)
+    chars = chars_of(lists.keys).astype(np.int64)  # code point + 1, 0 past the end
+    length = (chars > 0).sum(axis=1)
+    chinese = ((chars >= 0x3400 + 1) & (chars <= 0x9FFF + 1)) | (chars == 0)
+    wanted = np.flatnonzero((lists.count >= 3) & (length >= 2) & (length <= 4) & (lists.keys[:, 2] == 0)
+                            & chinese.all(axis=1))
+    # The largest (count, gram) first: by count, then by gram, as heapq.nlargest of those pairs would give.
+    order = np.lexsort([lists.keys[wanted, 1], lists.keys[wanted, 0], lists.count[wanted]])[::-1][:FREQUENT_GRAMS]
+    found = {lists.gram(int(r)): int(lists.count[r]) for r in wanted[order]}
+    keys, hashes = _name_keys(gazetteer)
+    candidates = np.flatnonzero(np.isin(_key_hash(lists.keys), hashes))
+    named = {lists.gram(int(r)): int(lists.count[r]) for r in candidates
+             if tuple(int(k) for k in lists.keys[r]) in keys}
+    return sorted({**named, **found}.items())
 
-    found = heapq.nlargest(FREQUENT_GRAMS, ((e[3], e[0]) for e in entries if e[3] >= 3 and 2 <= len(e[0]) <= 4
-                                            and chinese(e[0])))
-    named = {e[0]: e[3] for e in entries if e[0] in names}
-    return sorted({**named, **{gram: count for count, gram in found}}.items())
+
+def _key_hash(keys: np.ndarray) -> np.ndarray:
+    """One number per key (three words), for a quick test of membership (np.isin) before an exact one."""
+    return keys[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ keys[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F) ^ keys[:, 2]
 
 
-def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> list[Entry]:
-    """The entries of the long names (longer than MAX_GRAM: terms.long_phrases) the docs contain."""
-    entries = []
-    for phrase in long_phrases(gazetteer, MAX_GRAM):
+@lru_cache(maxsize=4)
+def _name_keys(gazetteer: Gazetteer) -> tuple[frozenset, np.ndarray]:
+    """The keys of the vocabulary's names (a long name's: by its rank among the long phrases), and their hashes."""
+    rank = {phrase: n + 1 for n, phrase in enumerate(long_phrases(gazetteer, MAX_GRAM))}
+    keys = frozenset(key_of(name, rank.get(name, 0)) for name in vocabulary_names(gazetteer)
+                     if len(name) <= MAX_GRAM or name in rank)
+    array = np.array(sorted(keys), dtype=np.uint64).reshape(len(keys), 3)
+    return keys, _key_hash(array)
+
+
+def _phrase_lists(texts: list[tuple[str, ...]], gazetteer: Gazetteer) -> Lists:
+    """The rows of the long names (longer than MAX_GRAM: terms.long_phrases) the docs contain; a name's
+    key carries its rank among them (columns.py)."""
+    entries, keys, crcs = [], [], []
+    for rank, phrase in enumerate(long_phrases(gazetteer, MAX_GRAM), 1):
         docs = [n for n, doc in enumerate(texts) if any(phrase in text for text in doc)]
         if docs:
             gaps = [b - a for a, b in zip(docs, docs[1:])]
             entries.append((phrase, docs[0], docs[-1], len(docs), b"".join(map(varint, gaps))))
-    return entries
+            keys.append(key_of(phrase, rank))
+            crcs.append(gram_hash(phrase))
+    return from_entries(entries, keys, crcs)
 
 
-# A segment's lists are kept in FINE sections by CRC, those of one group (CRC % GROUPS) next to each other,
-# so that merging a group reads one stretch of the file and an edit re-merges only the sections it changed.
-_FINE_ORDER = [group + GROUPS * k for group in range(GROUPS) for k in range(FINE // GROUPS)]
-_PLACE = {f: n for n, f in enumerate(_FINE_ORDER)}
-_HEAD = len(_MAGIC) + 16 + 8 * (FINE + 3)
+_HEAD = len(_MAGIC) + 16 + 8 * (GROUPS + 3)
 
 
 class Segment:
@@ -219,35 +243,30 @@ class Segment:
             head = f.read(_HEAD)
         if len(head) < _HEAD or not head.startswith(_MAGIC):
             raise ValueError(f"not a search segment: {path}")
-        values = struct.unpack(f"<QQ{FINE + 3}Q", head[len(_MAGIC):])
+        values = struct.unpack(f"<QQ{GROUPS + 3}Q", head[len(_MAGIC):])
         self.total, self.docs, self._offsets = values[0], values[1], values[2:]
         if os.path.getsize(path) != _HEAD + self._offsets[-1]:  # cut short (or grown) after its header
             raise ValueError(f"not a whole search segment: {path}")
 
-    def lists(self, fines) -> dict:
-        """gram -> (first, last, count, differences) of the grams in some fine sections."""
-        wanted = sorted(_PLACE[f] for f in fines)
-        out: dict = {}
-        if not wanted:
-            return out
-        with open(self.path, "rb") as f:  # one read for the stretch they span (usually one group's)
-            f.seek(_HEAD + self._offsets[wanted[0]])
-            data = f.read(self._offsets[wanted[-1] + 1] - self._offsets[wanted[0]])
-        for place in wanted:
-            at = self._offsets[place] - self._offsets[wanted[0]]
-            out.update(marshal.loads(data[at : at + self._offsets[place + 1] - self._offsets[place]]))
-        return out
+    def lists(self, groups: list[int]) -> Lists:
+        """The rows of some groups (sorted numbers), read in one stretch."""
+        if not groups:
+            return concat([])
+        with open(self.path, "rb") as f:
+            f.seek(_HEAD + self._offsets[groups[0]])
+            data = f.read(self._offsets[groups[-1] + 1] - self._offsets[groups[0]])
+        return concat([Lists.from_bytes(data, self._offsets[g] - self._offsets[groups[0]]) for g in groups])
 
     def raw_sections(self) -> list[bytes]:
         data = self.path.read_bytes()
-        return [data[_HEAD + self._offsets[n] : _HEAD + self._offsets[n + 1]] for n in range(FINE)]
+        return [data[_HEAD + self._offsets[n] : _HEAD + self._offsets[n + 1]] for n in range(GROUPS)]
 
     def rows(self) -> list[str]:
-        return self._section(FINE)
+        return self._section(GROUPS)
 
     def frequent(self) -> list[tuple[str, int]]:
         """frequent_grams() of the segment."""
-        return self._section(FINE + 1)
+        return self._section(GROUPS + 1)
 
     def _section(self, n: int):
         with open(self.path, "rb") as f:
@@ -255,19 +274,17 @@ class Segment:
             return marshal.loads(f.read(self._offsets[n + 1] - self._offsets[n]))
 
 
-def changed_grams(old: Segment, new: Segment) -> set[str]:
-    """The grams whose lists differ between two versions of a segment."""
-    changed: set[str] = set()
+def changed_hashes(old: Segment, new: Segment) -> set[int]:
+    """The hashes (gram_hash) of the grams whose lists differ between two versions of a segment."""
+    changed: set[int] = set()
     for before, after in zip(old.raw_sections(), new.raw_sections()):
         if before != after:
-            a, b = marshal.loads(before), marshal.loads(after)
-            changed.update(gram for gram in a.keys() | b.keys() if a.get(gram) != b.get(gram))
+            a, b = (set(zip(map(tuple, lists.keys.tolist()), lists.crc.tolist(), lists.first.tolist(),
+                            lists.last.tolist(), lists.count.tolist(),
+                            map(lists.tail_bytes, range(len(lists)))))
+                    for lists in map(Lists.from_bytes, (before, after)))
+            changed.update(row[1] for row in a ^ b)
     return changed
-
-
-def fines_of(shard: int, shards: int) -> range:
-    """The fine sections that hold a shard's grams (shard counts and FINE are powers of two)."""
-    return range(shard, FINE, shards) if shards <= FINE else range(shard % FINE, shard % FINE + 1)
 
 
 # -- the whole index ---------------------------------------------------------------------
@@ -409,10 +426,10 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
         if not _valid(before) or Segment(before).docs != segments[n].docs:
             return None
         try:
-            grams = changed_grams(Segment(before), segments[n])
-        except (OSError, ValueError, EOFError, TypeError):  # a damaged old file: write everything instead
+            hashes = changed_hashes(Segment(before), segments[n])
+        except (OSError, ValueError, EOFError, TypeError, struct.error):  # a damaged old file: write everything instead
             return None
-        shards.update(gram_hash(gram) % sealed for gram in grams)
+        shards.update(h % sealed for h in hashes)
     rewritten = {f"-{shard:x}.bin" for shard in shards}
     gone = tuple(f"{DATA_DIR}/d/{old_keys[n][:TAG]}" for n in changed)
     kept = [rel for rel in old["files"] if not (rel.startswith(f"{DATA_DIR}/i/") and rel[rel.rindex("-"):] in rewritten)
@@ -556,33 +573,22 @@ def shard_items(shards) -> list[tuple[int, ...]]:
 def write_shards(wanted: tuple[int, ...], segments: list[Segment], bases: list[int], shards: int,
                  pack=deflate_lists) -> dict[int, bytes]:
     """Some shard files of a part (its segments, their first docs, its number of shards): shard number -> bytes.
-    pack: how a shard is compressed (the tail's with deflate: see TAIL_TEXT)."""
-    fines = sorted({f for shard in wanted for f in fines_of(shard, shards)})
-    merged: dict[str, list] = {}
-    for segment, base in zip(segments, bases):
-        for gram, (first, last, count, tail) in segment.lists(fines).items():
-            entry = merged.get(gram)
-            if entry is None:
-                merged[gram] = [bytearray(varint(base + first + 1)) + tail, base + last, count]
-            else:
-                entry[0] += varint(base + first - entry[1])
-                entry[0] += tail
-                entry[1] = base + last
-                entry[2] += count
-    by_shard: dict[int, list[str]] = {shard: [] for shard in wanted}
-    for gram in merged:
-        shard = gram_hash(gram) % shards
-        if shard in by_shard:  # a fine section of several shards (more shards than FINE) has the others' grams too
-            by_shard[shard].append(gram)
-    out = {}
-    for shard, grams in by_shard.items():
-        parts = []
-        for gram in sorted(grams):
-            data, _, count = merged[gram]
-            encoded = gram.encode()
-            parts += [varint(len(encoded)), encoded, varint(count), varint(len(data)), bytes(data)]
-        out[shard] = pack(b"".join(parts))
-    return out
+    pack: how a shard is compressed (the tail's with deflate: see TAIL_TEXT). The segments' rows of the
+    groups those shards take grams from are merged as columns (columns.merged_lists)."""
+    groups = (sorted({shard % GROUPS for shard in wanted}) if shards >= GROUPS
+              else [g for g in range(GROUPS) if g % shards in wanted])
+    parts = [segment.lists(groups) for segment in segments]
+    rows = concat(parts)
+    row_bases = np.repeat(np.array(bases, dtype=np.int64), [len(part) for part in parts])
+    shard = (rows.crc % np.uint32(shards)).astype(np.int64)
+    keep = np.isin(shard, wanted)  # a group of several shards holds the others' grams too
+    if not keep.all():
+        keep = np.flatnonzero(keep)
+        rows, row_bases, shard = rows.take(keep), row_bases[keep], shard[keep]
+    out, gram_shard, gram_at = merged_lists(rows, row_bases, shard)
+    ends = np.searchsorted(gram_shard, wanted, side="right")
+    starts = np.searchsorted(gram_shard, wanted, side="left")
+    return {number: pack(out[gram_at[a] : gram_at[b]].tobytes()) for number, a, b in zip(wanted, starts, ends)}
 
 
 def store_files(segment: Segment) -> dict[int, bytes]:
