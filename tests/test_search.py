@@ -750,6 +750,31 @@ def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tm
     assert reader.doc(0).title == "迟到的一期" and reader.search("留守儿童关爱") == [0] and reader.search("嘉荫县关工委召开") == [0]
 
 
+def test_the_sealed_parts_vocabulary_is_summed_once_and_a_damaged_sum_is_made_again(tmp_path):
+    """The suggestions' counts of the sealed segments are kept summed in the cache: an added issue (a new
+    tail) reads that sum instead of every segment; a sum of the wrong shape is summed again. Either way the
+    suggestions are the clean build's."""
+    import marshal
+
+    project, paths = new_project(tmp_path, 139)
+    build_site(project, tmp_path / "site")
+    cache = project / ".guanxin-cache" / "search"
+    [vocabulary] = cache.glob("*.vocab")
+    summed = vocabulary.stat().st_mtime_ns
+    [added] = write_archive(project, 1, start=139)  # docs stay short of the next multiple of TAIL_DOCS: the same sealed part
+    build_site(project, tmp_path / "site")
+    assert [p.name for p in cache.glob("*.vocab")] == [vocabulary.name] and vocabulary.stat().st_mtime_ns == summed
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+
+    vocabulary.write_bytes(marshal.dumps({"关工": "many"}))  # readable, wrong: never trusted
+    added.unlink()
+    build_site(project, tmp_path / "site")
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
+    assert marshal.loads(vocabulary.read_bytes()) != {"关工": "many"}
+
+
 def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):
     project, _ = new_project(tmp_path, 8)
     build_site(project, tmp_path / "site")
