@@ -198,8 +198,9 @@ def varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         size += values >= np.uint64(1 << shift)
     offsets = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(size, out=offsets[1:])
-    out = np.zeros(int(offsets[-1]), dtype=np.uint8)
-    for k in range(int(size.max(initial=0))):
+    low = (values & np.uint64(0x7F)).astype(np.uint8) | np.where(size > 1, np.uint8(0x80), np.uint8(0))
+    out = np.repeat(low, size)  # each value's first byte, as many times as it has bytes (most have one); the rest below
+    for k in range(1, int(size.max(initial=0))):
         has = np.flatnonzero(size > k)
         more = np.where(size[has] > k + 1, 0x80, 0).astype(np.uint8)
         out[offsets[has] + k] = (values[has] >> np.uint64(7 * k) & np.uint64(0x7F)).astype(np.uint8) | more

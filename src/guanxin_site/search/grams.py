@@ -82,7 +82,9 @@ def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.nda
                     doc_bits: int) -> tuple[Lists, np.ndarray]:
     """The entries of the grams of n characters whose windows (packed in keys) start in docs, and the
     grams' distinct keys, sorted (what a longer gram's prefix is numbered by: _entries_by_prefix)."""
-    pairs = np.sort(keys << np.uint64(doc_bits) | docs)
+    pairs = keys << np.uint64(doc_bits) | docs
+    # Short grams of a small alphabet fit 32 bits with their doc, which sort in half the time.
+    pairs = np.sort(pairs.astype(np.uint32)).astype(np.uint64) if n * bits + doc_bits <= 32 else np.sort(pairs)
     pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
     keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
     new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
