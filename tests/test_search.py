@@ -456,6 +456,17 @@ def test_fold_and_keywords_agree_with_the_reference(text):
     assert keywords(text) == reference_keywords(text)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=8)
+                | st.text(alphabet="ＡＢａ１①⼀ǅÉĲ㍿ﬁ“”、，。　五老关工委𠀀\u1100\u1161\u0301", max_size=8), min_size=40, max_size=80))
+def test_a_long_text_folded_at_once_agrees_with_the_reference(pieces):
+    """Texts of 256 characters and more (a report's) are folded by a table in numpy, not character by
+    character; characters folding to several (㍿, ﬁ), jamo that compose, accents that join."""
+    text = ("".join(pieces) * 4).ljust(256, "关")
+    fold.cache_clear()
+    assert fold(text) == reference_fold(text)
+
+
 def test_the_vectors_are_what_the_reference_says():
     vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
     assert [(reference_fold(v["text"]), reference_keywords(v["text"])) for v in vectors] == \
