@@ -194,11 +194,11 @@ def frequent_grams(lists: Lists, gazetteer: Gazetteer) -> list[tuple[str, int]]:
                             & chinese.all(axis=1))
     # The largest (count, gram) first: by count, then by gram, as heapq.nlargest of those pairs would give.
     order = np.lexsort([lists.keys[wanted, 1], lists.keys[wanted, 0], lists.count[wanted]])[::-1][:FREQUENT_GRAMS]
-    found = {lists.gram(int(r)): int(lists.count[r]) for r in wanted[order]}
+    found = dict(zip(lists.grams(wanted[order]), lists.count[wanted[order]].tolist()))
     keys, hashes = _name_keys(gazetteer)
     candidates = np.flatnonzero(np.isin(_key_hash(lists.keys), hashes))
-    named = {lists.gram(int(r)): int(lists.count[r]) for r in candidates
-             if tuple(int(k) for k in lists.keys[r]) in keys}
+    candidates = candidates[[tuple(key) in keys for key in lists.keys[candidates].tolist()]]
+    named = dict(zip(lists.grams(candidates), lists.count[candidates].tolist()))
     return sorted({**named, **found}.items())
 
 
