@@ -761,12 +761,15 @@ def test_an_inserted_old_issue_and_a_damaged_cache_still_give_the_clean_build(tm
     assert reader.doc(0).title == "迟到的一期" and reader.search("留守儿童关爱") == [0] and reader.search("嘉荫县关工委召开") == [0]
 
 
-def test_the_sealed_parts_vocabulary_is_summed_once_and_a_damaged_sum_is_made_again(tmp_path):
+def test_the_sealed_parts_vocabulary_is_summed_once_and_a_damaged_sum_is_made_again(tmp_path, monkeypatch):
     """The suggestions' counts of the sealed segments are kept summed in the cache: an added issue (a new
     tail) reads that sum instead of every segment; a sum of the wrong shape is summed again. Either way the
     suggestions are the clean build's."""
     import marshal
 
+    from guanxin_site.search import index
+
+    monkeypatch.setattr(index, "SEGMENT_ISSUES", 16)  # several sealed segments
     project, paths = new_project(tmp_path, 139)
     build_site(project, tmp_path / "site")
     cache = project / ".guanxin-cache" / "search"
@@ -784,6 +787,18 @@ def test_the_sealed_parts_vocabulary_is_summed_once_and_a_damaged_sum_is_made_ag
     build_site(project, tmp_path / "clean", use_cache=False)
     assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
     assert marshal.loads(vocabulary.read_bytes()) != {"关工": "many"}
+
+    # An edit to an old issue: a new sealed part, whose sum is the previous one's with the edited segment's
+    # counts taken out and put in again: two segments read (its old and new file) and the tail, not every one.
+    read: list = []
+    frequent = index.Segment.frequent
+    monkeypatch.setattr(index.Segment, "frequent", lambda self: read.append(self.path.name) or frequent(self))
+    text = paths[10].read_text(encoding="utf-8")
+    paths[10].write_text(text.replace("关工委", "关心下一代工作委员会", 1), encoding="utf-8")
+    build_site(project, tmp_path / "site")
+    assert len(read) == 3 and len(set(read)) == 3
+    build_site(project, tmp_path / "clean", use_cache=False)
+    assert index_files(tmp_path / "site") == index_files(tmp_path / "clean")
 
 
 def test_nothing_changed_computes_nothing_and_writes_nothing(tmp_path):

@@ -361,9 +361,9 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
             files.append(rel)
             if not rel.startswith(tail_files):
                 sealed_files.append(rel)
-    suggest, suggest_tag = _write_suggestions(segments, gazetteer, writer, offline, cache_dir, sealed_key)
+    suggest, suggest_tag = _write_suggestions(segments, keys, gazetteer, writer, offline, cache_dir, sealed_key, old)
     if use.alone():  # never while another build may be using segments this one does not
-        vocabulary = cache_dir / f"{sealed_key[:32]}.vocab"
+        vocabulary = _vocabulary_path(cache_dir, sealed_key)
         for stale in [*cache_dir.glob("*.seg"), *cache_dir.glob("*.vocab"), *cache_dir.glob("*.tmp")]:
             if stale not in paths and stale != vocabulary:  # gone segments and sums; a killed build's halves
                 stale.unlink(missing_ok=True)
@@ -386,10 +386,10 @@ def write_index(issues: list[Issue], gazetteer: Gazetteer, regions: list[str], w
     return record, text
 
 
-def _write_suggestions(segments: list[Segment], gazetteer: Gazetteer, writer, offline: bool,
-                       cache_dir: Path, sealed_key: str) -> tuple[str, str]:
+def _write_suggestions(segments: list[Segment], keys: list[str], gazetteer: Gazetteer, writer, offline: bool,
+                       cache_dir: Path, sealed_key: str, old: dict) -> tuple[str, str]:
     """The suggestions' vocabulary (suggest.py), named by a tag of its bytes: the file's path and tag."""
-    frequent = Counter(_sealed_frequent(segments[:-1], cache_dir, sealed_key))
+    frequent = Counter(_sealed_frequent(segments[:-1], keys[:-1], cache_dir, sealed_key, old))
     for segment in segments[-1:]:
         frequent.update(dict(segment.frequent()))
     data = suggestion_file(gazetteer, frequent)
@@ -399,26 +399,64 @@ def _write_suggestions(segments: list[Segment], gazetteer: Gazetteer, writer, of
     return rel, tag
 
 
-def _sealed_frequent(segments: list[Segment], cache_dir: Path, sealed_key: str) -> dict[str, int]:
+def _vocabulary_path(cache_dir: Path, sealed_key: str) -> Path:
+    return cache_dir / f"{sealed_key[:32]}.vocab"
+
+
+def _sealed_frequent(segments: list[Segment], keys: list[str], cache_dir: Path, sealed_key: str,
+                     old: dict) -> dict[str, int]:
     """The sealed segments' frequent grams summed, kept in the cache by the sealed part's key: an added
-    issue changes only the tail's, and summing every segment's took a tenth of such a build at 5,000 issues."""
-    path = cache_dir / f"{sealed_key[:32]}.vocab"
+    issue changes only the tail's (summing every segment's took a tenth of such a build at 5,000 issues),
+    and a new sealed part's sum is the previous one's with the segments that changed taken out and put in."""
+    path = _vocabulary_path(cache_dir, sealed_key)
+    total = _read_sum(path)
+    if total is None:
+        total = _sum_from_previous(segments, keys, cache_dir, old)
+        if total is None:
+            summed: Counter = Counter()
+            for segment in segments:
+                summed.update(dict(segment.frequent()))
+            total = dict(summed)
+        temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            temp.write_bytes(marshal.dumps(total))
+            os.replace(temp, path)
+        except OSError:
+            temp.unlink(missing_ok=True)  # a cache that cannot be written costs time, never the build
+    return total
+
+
+def _read_sum(path: Path) -> dict[str, int] | None:
     try:
         kept = marshal.loads(path.read_bytes())
-        if isinstance(kept, dict) and all(type(k) is str and type(v) is int for k, v in kept.items()):
-            return kept
     except (OSError, ValueError, EOFError, TypeError):
-        pass  # none yet, or damaged: summed again
-    total: Counter = Counter()
-    for segment in segments:
-        total.update(dict(segment.frequent()))
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(marshal.dumps(dict(total)))
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)  # a cache that cannot be written costs time, never the build
-    return dict(total)
+        return None  # none yet, or damaged: summed again
+    if isinstance(kept, dict) and all(type(k) is str and type(v) is int and v > 0 for k, v in kept.items()):
+        return kept
+    return None
+
+
+def _sum_from_previous(segments: list[Segment], keys: list[str], cache_dir: Path, old: dict) -> dict[str, int] | None:
+    """The previous build's sealed sum less the segments it had and this build has not, plus those this build
+    has and it had not (a segment's key names its contents); None when that sum or a gone segment's file is
+    missing, or when most segments changed (a new version: summing them all costs no more)."""
+    old_keys = old.get("segments")
+    before = _read_sum(_vocabulary_path(cache_dir, old["key"])) if old.get("key") and isinstance(old_keys, list) else None
+    if before is None:
+        return None
+    gone, added = Counter(old_keys) - Counter(keys), Counter(keys) - Counter(old_keys)
+    if sum(gone.values()) + sum(added.values()) > len(keys) // 2:
+        return None
+    total = Counter(before)
+    for key in gone.elements():
+        path = cache_dir / f"{key}.seg"
+        if not _valid(path):
+            return None
+        total.subtract(dict(Segment(path).frequent()))
+    where = {key: n for n, key in enumerate(keys)}
+    for key in added.elements():
+        total.update(dict(segments[where[key]].frequent()))
+    return {gram: count for gram, count in total.items() if count > 0}
 
 
 def _edits(sealed_files: list[str], base: str) -> dict[str, list[int]]:
