@@ -46,8 +46,8 @@ import os
 import struct
 import zlib
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,7 @@ import numpy as np
 from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
-from guanxin_site.search.columns import Lists, concat, from_entries, key_of, chars_of, merged_lists
+from guanxin_site.search.columns import Lists, chars_of, concat, from_entries, key_of, merged_lists
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, doc_lists
 from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import doc_count, issue_docs, long_phrases
@@ -440,8 +440,8 @@ def _sum_from_previous(segments: list[Segment], keys: list[str], cache_dir: Path
     """The previous build's sealed sum less the segments it had and this build has not, plus those this build
     has and it had not (a segment's key names its contents); None when that sum or a gone segment's file is
     missing, or when most segments changed (a new version: summing them all costs no more)."""
-    old_keys = old.get("segments")
-    before = _read_sum(_vocabulary_path(cache_dir, old["key"])) if old.get("key") and isinstance(old_keys, list) else None
+    old_keys, old_key = old.get("segments"), old.get("key")
+    before = _read_sum(_vocabulary_path(cache_dir, old_key)) if isinstance(old_key, str) and isinstance(old_keys, list) else None
     if before is None:
         return None
     gone, added = Counter(old_keys) - Counter(keys), Counter(keys) - Counter(old_keys)
