@@ -47,9 +47,9 @@ def doc_lists(docs: Sequence[Sequence[str]]) -> Lists:
     seen = np.zeros(0x110000, dtype=bool)
     seen[codes] = True
     alphabet = np.flatnonzero(seen).astype(np.uint32)
-    rank_of = np.zeros(0x110000, dtype=np.uint64)
-    rank_of[alphabet] = np.arange(len(alphabet), dtype=np.uint64)
-    ranks = np.concatenate([rank_of[codes], np.zeros(MAX_GRAM, dtype=np.uint64)])
+    rank_of = np.zeros(0x110000, dtype=np.uint32)  # half the memory to clear of a 64-bit table
+    rank_of[alphabet] = np.arange(len(alphabet), dtype=np.uint32)
+    ranks = np.concatenate([rank_of[codes], np.zeros(MAX_GRAM, dtype=np.uint32)]).astype(np.uint64)
     bits = max(1, (len(alphabet) - 1).bit_length())
     doc_bits = max(1, int(doc_of[-1]).bit_length())
     entries: list[Lists] = []
