@@ -226,13 +226,14 @@ def test_a_crafted_cache_never_runs_code_and_is_rebuilt(project, tmp_path):
 
 
 def test_no_cache_file_is_a_pickle_or_compiled_code(project, tmp_path):
-    """What a build leaves in .guanxin-cache: JSON, images, search segments (their own format), nothing else."""
+    """What a build leaves in .guanxin-cache: JSON, images, search segments and the sealed part's vocabulary sum
+    (their own formats), nothing else."""
     build(project, tmp_path / "site")
     for path in (project / CACHE_DIR).rglob("*"):
         if path.is_file():
             data = path.read_bytes()
             assert not data.startswith(b"\x80") and b"__jinja2_" not in path.name.encode(), path  # pickle protocol 2+
-            assert path.suffix in (".jsonl", ".json", ".seg", "") or path.name == ".gitignore", path
+            assert path.suffix in (".jsonl", ".json", ".seg", ".vocab", "") or path.name == ".gitignore", path
 
 
 # -- a cache that cannot be written never stops a build ------------------------------------------
