@@ -268,7 +268,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     # without reading the site's manifest when it is the one that build wrote: its sources and site.yaml's
     # files are then the stamp's. Otherwise from the manifest, every file of it checked.
     if stamp := _current_stamp(last, output_dir):
-        previous, single_files = None, tuple(map(Path, stamp["inputs"]))
+        single_files = tuple(map(Path, stamp["inputs"]))
         key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, single_files), identities)
         if last.get("inputs") == key and _output_unchanged(output_dir, stamp):
             return _unchanged_result(last, stamp["pages"], started, today)
@@ -281,10 +281,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         if use_cache and previous and previous.get("inputs") == key == last.get("inputs") \
                 and _files_in_place(output_dir, previous):
             return _unchanged_result(last, len(previous.get("pages", {})), started, today)
-    if previous is None:
-        previous = read_manifest(output_dir) or {}
     paths = [Path(path) for _, path in found]
-    identities = {Path(path): identities[path] for _, path in found}
+    identities = {path: identities[text] for path, (_, text) in zip(paths, found)}
 
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
@@ -302,6 +300,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     build_key = _build_key(project, theme_digest(dirs), drafts, editor_tools)
 
     with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
+        if (live := _current_stamp(last, output_dir)) and _output_unchanged(output_dir, live):
+            writer.trust_live_site()  # checked under the lock: no folder of the site changed since the last build
         previous_pages = writer.previous.get("pages", {}) if use_cache else {}
         # The search page carries the index's manifest: it is rendered after the index is written.
         search_page = next(page for page in pages if page.url == SEARCH_PAGE)
