@@ -135,20 +135,25 @@ def _regular_file(path: str) -> bool:
         return False
 
 
+_FOLDER_STAMP = 3  # numbers per folder in a stamp: _folder_identity
+
+
 def _folder_identity(path: str) -> list[int] | None:
+    """A folder's mtime (any file added, removed or renamed in it changes it), its ctime (which no
+    program can set back, as os.utime can the mtime: on Windows the creation time) and inode."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_mtime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
 
 
 def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], pages: int,
                   single_files: tuple[Path, ...]) -> dict | None:
     """What the next nothing-changed check compares instead of reading the manifest and stat-ing
-    every output file: the manifest's identity and each output folder's mtime and inode (adding,
-    removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
-    calls. None where folder times are too coarse to tell a change made within the same second or
+    every output file: the manifest's identity and each output folder's identity (_folder_identity:
+    adding, removing or renaming a file inside a folder changes the folder's mtime and ctime), a third
+    of the stat calls; the next build also keeps its unchanged files by it (SiteWriter.trust_live_site). None where folder times are too coarse to tell a change made within the same second or
     two (FAT, exFAT on a USB stick): that site gets the file-by-file check."""
     root = os.path.abspath(output_dir)  # the summary is the project's, whatever folder the build ran from
     folders = sorted({rel.rpartition("/")[0] for rel in files} | {""})
@@ -156,7 +161,7 @@ def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], p
     if any(s is None for s in stamps) or all(s[0] % 1_000_000 == 0 for s in stamps):
         return None
     return {"path": root, "manifest": list(identity(output_dir / MANIFEST)), "folders": folders,
-            "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages,
+            "stamps": [n for numbers in stamps for n in numbers], "sources": sources, "pages": pages,
             "inputs": [os.fspath(p) for p in single_files]}
 
 
@@ -171,7 +176,7 @@ def _stamp_in(last: dict) -> dict | None:
         return None
     numbers = [stamp.get("stamps"), stamp.get("manifest")]
     if not all(isinstance(n, list) and all(type(x) is int for x in n) for n in numbers) \
-            or len(numbers[0]) != 2 * len(texts[0]):
+            or len(numbers[0]) != _FOLDER_STAMP * len(texts[0]):
         return None
     return stamp
 
@@ -180,7 +185,7 @@ def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
     root = os.fspath(output_dir)
     flat = stamp["stamps"]
     for n, rel in enumerate(stamp["folders"]):
-        if _folder_identity(os.path.join(root, rel) if rel else root) != flat[2 * n:2 * n + 2]:
+        if _folder_identity(os.path.join(root, rel) if rel else root) != flat[_FOLDER_STAMP * n:_FOLDER_STAMP * (n + 1)]:
             return False
     return True
 
