@@ -105,10 +105,21 @@ def _codec_for(hint) -> tuple[Codec | None, type | tuple[type, ...]]:
 
 
 def _sequence(inner: Codec | None, kind) -> Codec:
+    item = None if inner is None else inner[1]
+    kinds = getattr(item, "kinds", None)  # items that are fixed tuples of plain values: checked in one pass
+
     def decode(values):
-        if type(values) is not tuple or not all(map(isinstance, values, itertools.repeat(kind, len(values)))):
+        if type(values) is not tuple:
             raise RecordError("not a tuple of the expected values")
-        return values if inner is None else tuple(map(inner[1], values))
+        if not values:  # most of an issue's attachments, photos, counties
+            return values
+        if not all(map(isinstance, values, itertools.repeat(kind, len(values)))):
+            raise RecordError("not a tuple of the expected values")
+        if kinds is not None:
+            if not all(len(v) == len(kinds) and all(map(isinstance, v, kinds)) for v in values):
+                raise RecordError("not a tuple of the expected values")
+            return values
+        return values if item is None else tuple(map(item, values))
 
     return (tuple if inner is None else (lambda values: tuple([inner[0](v) for v in values]))), decode
 
@@ -119,6 +130,7 @@ def _fixed_tuple(kinds: tuple) -> Callable[[tuple], tuple]:
             raise RecordError("not a tuple of the expected values")
         return values
 
+    decode.kinds = kinds
     return decode
 
 
