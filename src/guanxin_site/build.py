@@ -286,8 +286,6 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         if use_cache and previous and previous.get("inputs") == key == last.get("inputs") \
                 and _files_in_place(output_dir, previous):
             return _unchanged_result(last, len(previous.get("pages", {})), started, today)
-    paths = [Path(path) for _, path in found]
-    identities = {path: identities[text] for path, (_, text) in zip(paths, found)}
 
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
@@ -296,7 +294,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     from guanxin_site.render import Templates
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
-                           paths=paths, identities=identities, cache_folder=cache)
+                           files=found, identities=identities, cache_folder=cache)
     if offline and not project.config.offline:
         project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
