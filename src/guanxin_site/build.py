@@ -364,12 +364,12 @@ def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skip
                   today: dt.date, output: dict | None) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
     so that build can recompute them for its own day. Returns why it could not be saved, or None."""
-    future = [i for i in project.issues if i.date > today]
-    future_warnings = {future_warning(i.source, i.line_of("date"), i.date, today) for i in future}
+    future = [(i.source, i.line_of("date"), i.date) for i in project.issues if i.date > today]
+    future_warnings = {future_warning(*dated, today) for dated in future}
     return save_last_build(cache_dir, {
         "inputs": key, "issues": issues,
         "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
-        "future": [[i.source, i.line_of("date"), i.date.isoformat()] for i in future],
+        "future": [[source, line, date.isoformat()] for source, line, date in future],
         "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped), "output": output,
     })
 
