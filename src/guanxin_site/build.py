@@ -74,10 +74,11 @@ def _build_key(project: Project, themes_digest: str, drafts: bool, editor_tools:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _fingerprint(build_key: str, page: Page) -> str:
-    h = hashlib.sha256(build_key.encode())
-    for part in (page.url, page.template, *page.deps):
-        h.update(b"\0" + part.encode())
+def _fingerprint(keyed, page: Page) -> str:
+    """The hash of the build key (keyed: a sha256 fed with it once per build, copied per page) and of
+    the page's URL, template and deps, each after a NUL."""
+    h = keyed.copy()
+    h.update(("\0" + "\0".join((page.url, page.template, *page.deps))).encode())
     return h.hexdigest()
 
 
@@ -308,7 +309,8 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         previous_pages = writer.previous.get("pages", {}) if use_cache else {}
         # The search page carries the index's manifest: it is rendered after the index is written.
         search_page = next(page for page in pages if page.url == SEARCH_PAGE)
-        fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
+        keyed = hashlib.sha256(build_key.encode())
+        fingerprints = {page.url: _fingerprint(keyed, page) for page in pages if page is not search_page}
         stale = []
         for n, page in enumerate(pages):
             reused = (page is search_page
@@ -328,7 +330,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                                 project.config.offline) if search else (None, None))
         search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
                               deps=(*search_page.deps, _digest(manifest)))
-        fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
+        fingerprints[SEARCH_PAGE] = _fingerprint(keyed, search_page)
         rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
         changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                  "photos": photo_sources, "search": search_files,
