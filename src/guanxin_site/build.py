@@ -154,8 +154,9 @@ def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], p
     """What the next nothing-changed check compares instead of reading the manifest and stat-ing
     every output file: the manifest's identity and each output folder's identity (_folder_identity:
     adding, removing or renaming a file inside a folder changes the folder's mtime and ctime), a third
-    of the stat calls; the next build also keeps its unchanged files by it (SiteWriter.trust_live_site). None where folder times are too coarse to tell a change made within the same second or
-    two (FAT, exFAT on a USB stick): that site gets the file-by-file check."""
+    of the stat calls; the next build also keeps its unchanged files by it (SiteWriter.trust_live_site).
+    None where folder times are too coarse to tell a change made within the same second or two (FAT,
+    exFAT on a USB stick): that site gets the file-by-file check."""
     root = os.path.abspath(output_dir)  # the summary is the project's, whatever folder the build ran from
     folders = sorted({rel.rpartition("/")[0] for rel in files} | {""})
     stamps = [_folder_identity(os.path.join(root, rel) if rel else root) for rel in folders]

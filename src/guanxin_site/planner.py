@@ -23,14 +23,18 @@ SUBSCRIBE_PAGE = "subscribe/"
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
 
 
+def _hash_of(digests: list[str]) -> str:
+    """One hash of digests in order (the same as updating a hash with each in turn, in one call)."""
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
 def _digests(issues) -> str:
-    """One hash of the issues' digests in order (the same as updating a hash with each in turn)."""
-    return hashlib.sha256("".join([issue.digest for issue in issues]).encode()).hexdigest()
+    return _hash_of([issue.digest for issue in issues])
 
 
 def _entry_digests(entries) -> str:
-    """_digests of the entries' issues (one list of all the reports of a region: no generator in between)."""
-    return hashlib.sha256("".join([entry.issue.digest for entry in entries]).encode()).hexdigest()
+    """_digests of the entries' issues (thousands per region: one list, no generator in between)."""
+    return _hash_of([entry.issue.digest for entry in entries])
 
 
 def _newest(entries: tuple[Entry, ...]) -> dt.date | None:
