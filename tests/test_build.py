@@ -488,3 +488,38 @@ def test_folder_times_too_coarse_to_trust_fall_back_to_checking_every_file(proje
     os.utime(page.parent, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))  # as if within the same second
     again = build(project, site, search=False)
     assert not again.inputs_unchanged and page.is_file()
+
+
+def test_an_added_issue_keeps_unchanged_files_by_their_folders_and_a_planted_link_is_noticed(project, tmp_path, monkeypatch):
+    """While no folder of the site changed since the last build (its folders' stamps), unchanged pages are
+    kept without a stat of each; a file replaced by a link (its folder's mtime and ctime change, whatever
+    os.utime then sets) means every kept file is checked again, and the link is never republished."""
+    import os
+
+    from guanxin_site import writer as writer_module
+
+    write_archive(project, 8)
+    site = tmp_path / "site"
+    build(project, site, search=False)
+    checked = []
+    real_live_holds = writer_module._live_holds
+    monkeypatch.setattr(writer_module, "_live_holds", lambda target, live, rel, digest: (
+        checked.append(rel), real_live_holds(target, live, rel, digest))[1])
+    write_archive(project, 1, start=8)
+    build(project, site, search=False)
+    oldest = "2019/1/index.html"
+    assert oldest not in checked and (site / oldest).is_file()  # kept by its folder's stamp
+
+    secret = tmp_path / "secret.html"
+    secret.write_bytes((site / oldest).read_bytes())
+    stamp = (site / oldest).parent.stat()
+    (site / oldest).unlink()
+    (site / oldest).symlink_to(secret)
+    os.utime((site / oldest).parent, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # the mtime set back; the ctime cannot be
+    checked.clear()
+    write_archive(project, 1, start=9)
+    build(project, site, search=False)
+    assert oldest in checked
+    assert not (site / oldest).is_symlink() and (site / oldest).is_file()
+    build(project, tmp_path / "clean", search=False)
+    assert (site / oldest).read_bytes() == (tmp_path / "clean" / oldest).read_bytes()

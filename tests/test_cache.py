@@ -1,9 +1,10 @@
-"""The parse cache in .guanxin-cache/: a base file streamed by a cold parse, deltas after it; JSON that runs
+"""The parse cache in .guanxin-cache/: a base file streamed by a cold parse, deltas after it; marshal records that run
 nothing when read; a cache that cannot be written never stops a build."""
 from __future__ import annotations
 
 import errno
 import json
+import marshal
 import os
 import pickle
 import subprocess
@@ -219,21 +220,21 @@ def test_a_crafted_cache_never_runs_code_and_is_rebuilt(project, tmp_path):
     result = build(project, tmp_path / "site", search=False)
     assert not marker.exists()
     assert result.changed and result.issues == 12
-    assert len(ParseCache.load(cache, load_project_cache_key(project)).entries) == 12  # a cache of its own, JSON
+    assert len(ParseCache.load(cache, load_project_cache_key(project)).entries) == 12  # a cache of its own, plain values
     assert not (cache / "parsed.pickle").exists() and not (cache / "parsed-delta.pickle").exists()
     assert build(project, tmp_path / "site", search=False).inputs_unchanged  # and it is used
     assert not marker.exists()
 
 
 def test_no_cache_file_is_a_pickle_or_compiled_code(project, tmp_path):
-    """What a build leaves in .guanxin-cache: JSON, images, search segments and the sealed part's vocabulary sum
-    (their own formats), nothing else."""
+    """What a build leaves in .guanxin-cache: records, JSON, images, search segments and the sealed part's
+    vocabulary sum (their own formats), nothing else."""
     build(project, tmp_path / "site")
     for path in (project / CACHE_DIR).rglob("*"):
         if path.is_file():
             data = path.read_bytes()
             assert not data.startswith(b"\x80") and b"__jinja2_" not in path.name.encode(), path  # pickle protocol 2+
-            assert path.suffix in (".jsonl", ".json", ".seg", ".vocab", "") or path.name == ".gitignore", path
+            assert path.suffix in (".bin", ".json", ".seg", ".vocab", "") or path.name == ".gitignore", path
 
 
 # -- a cache that cannot be written never stops a build ------------------------------------------
@@ -370,7 +371,7 @@ def test_two_builds_into_different_outputs_at_once_keep_each_others_search_segme
     assert not list((project / CACHE_DIR / "search").glob("in-use.*"))
 
 
-# -- records.py: the models as JSON ---------------------------------------------------------------
+# -- records.py: the models as plain values ---------------------------------------------------------------
 
 def test_every_field_of_an_issue_round_trips(project):
     """An issue with every kind of field filled (photos with renditions, attachments, counties, the
@@ -418,7 +419,41 @@ def test_every_field_of_an_issue_round_trips(project):
 def test_a_damaged_record_is_refused(project, damage):
     from guanxin_site.records import RecordError, decode_issue, issue_record
 
-    record = json.loads(json.dumps(issue_record(load_project(project).issues[0]), ensure_ascii=False))
+    def editable(value):  # the record's tuples as lists, to damage in place
+        return [editable(v) for v in value] if isinstance(value, tuple) else value
+
+    def stored(value):
+        return tuple(stored(v) for v in value) if isinstance(value, list) else value
+
+    record = editable(issue_record(load_project(project).issues[0]))
     damage(record)
     with pytest.raises(RecordError):
-        decode_issue(json.dumps(record, ensure_ascii=False))
+        decode_issue(marshal.dumps(stored(record)))
+
+
+@pytest.mark.parametrize("planted", [
+    lambda: marshal.dumps(compile("1", "x", "eval")),  # a code object: marshal makes it, nothing runs it
+    lambda: marshal.dumps([1, 2]),  # a list where a record is a tuple
+    lambda: marshal.dumps(frozenset({1})),
+    lambda: b"\xe3\x00",  # cut short
+    lambda: b"",
+])
+def test_marshal_data_that_is_not_a_record_is_refused(planted):
+    from guanxin_site.records import RecordError, decode_issue
+
+    with pytest.raises(RecordError):
+        decode_issue(planted())
+
+
+def test_a_damaged_frame_length_means_a_cold_parse(project):
+    """A length that runs past the end, or a huge one, is a damaged file: read as no cache, never a crash."""
+    build(project, project / "site", search=False)
+    base = project / CACHE_DIR / PARSE_FILE
+    key = load_project_cache_key(project)
+    data = base.read_bytes()
+    first_frame = data.index(b"\n") + 1
+    for length in (len(data), 2**32 - 1):
+        base.write_bytes(data[:first_frame] + length.to_bytes(4, "little") + data[first_frame + 4:])
+        assert ParseCache.load(project / CACHE_DIR, key).entries == {}
+    base.write_bytes(data)
+    assert len(ParseCache.load(project / CACHE_DIR, key).entries) == 12

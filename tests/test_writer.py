@@ -372,3 +372,24 @@ def test_the_rebuild_after_a_first_build_stages_into_its_spare_and_creates_no_fo
     writer, changed = write_site(target, project, {"index.html": b"home, again", **pages})
     assert changed and writer.written == 1 and [m for m in made if ".site." in m] == []
     assert files_of(target)["index.html"] == b"home, again"
+
+
+def test_a_manifest_is_parsed_once_while_its_file_is_the_same(project, monkeypatch):
+    """A build reads the site's manifest several times (the build, the target's check, recovery): parsed
+    once per identity of the file, parsed again when the file is replaced or rewritten."""
+    from guanxin_site import writer as writer_module
+    from guanxin_site.writer import read_manifest, spare_path
+
+    target = project / "site"
+    write_site(target, project, {"a.html": b"a"})
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr(writer_module.json, "loads", lambda text: (parsed.append(1), real_loads(text))[1])
+    first = read_manifest(target)
+    assert read_manifest(target) is first and len(parsed) == 1
+    assert read_manifest(spare_path(target)) is not None and len(parsed) == 2  # the spare a first build leaves
+    with SiteWriter(target, project) as writer:  # checks the target twice, recovers, reads both again
+        writer.put("a.html", b"a")
+    assert len(parsed) == 2
+    write_site(target, project, {"a.html": b"b"})  # a new manifest in place
+    assert read_manifest(target)["files"] != first["files"] and len(parsed) > 1

@@ -65,7 +65,13 @@ def _region_index(place: Place, entries: list[Entry], gazetteer: Gazetteer) -> R
 def group_by_year(items: tuple) -> tuple:
     """Group issues or entries, already newest first, by year; keeps that order."""
     groups: dict[int, list] = {}
+    if not items:
+        return ()
+    dated = (lambda item: item.date) if isinstance(items[0], Issue) else (lambda entry: entry.issue.date)
     for item in items:
-        year = item.year if isinstance(item, Issue) else item.issue.year
-        groups.setdefault(year, []).append(item)
+        year = dated(item).year
+        group = groups.get(year)
+        if group is None:
+            group = groups[year] = []
+        group.append(item)
     return tuple((year, tuple(items)) for year, items in groups.items())

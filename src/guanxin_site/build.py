@@ -74,10 +74,11 @@ def _build_key(project: Project, themes_digest: str, drafts: bool, editor_tools:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _fingerprint(build_key: str, page: Page) -> str:
-    h = hashlib.sha256(build_key.encode())
-    for part in (page.url, page.template, *page.deps):
-        h.update(b"\0" + part.encode())
+def _fingerprint(keyed, page: Page) -> str:
+    """The hash of the build key (keyed: a sha256 fed with it once per build, copied per page) and of
+    the page's URL, template and deps, each after a NUL."""
+    h = keyed.copy()
+    h.update(("\0" + "\0".join((page.url, page.template, *page.deps))).encode())
     return h.hexdigest()
 
 
@@ -135,28 +136,34 @@ def _regular_file(path: str) -> bool:
         return False
 
 
+_FOLDER_STAMP = 3  # numbers per folder in a stamp: _folder_identity
+
+
 def _folder_identity(path: str) -> list[int] | None:
+    """A folder's mtime (any file added, removed or renamed in it changes it), its ctime (which no
+    program can set back, as os.utime can the mtime: on Windows the creation time) and inode."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_mtime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_ino] if stat.S_ISDIR(st.st_mode) else None
 
 
 def _output_stamp(output_dir: Path, files: dict[str, str], sources: list[str], pages: int,
                   single_files: tuple[Path, ...]) -> dict | None:
     """What the next nothing-changed check compares instead of reading the manifest and stat-ing
-    every output file: the manifest's identity and each output folder's mtime and inode (adding,
-    removing or renaming a file inside a folder changes the folder's mtime), a third of the stat
-    calls. None where folder times are too coarse to tell a change made within the same second or
-    two (FAT, exFAT on a USB stick): that site gets the file-by-file check."""
+    every output file: the manifest's identity and each output folder's identity (_folder_identity:
+    adding, removing or renaming a file inside a folder changes the folder's mtime and ctime), a third
+    of the stat calls; the next build also keeps its unchanged files by it (SiteWriter.trust_live_site).
+    None where folder times are too coarse to tell a change made within the same second or two (FAT,
+    exFAT on a USB stick): that site gets the file-by-file check."""
     root = os.path.abspath(output_dir)  # the summary is the project's, whatever folder the build ran from
     folders = sorted({rel.rpartition("/")[0] for rel in files} | {""})
     stamps = [_folder_identity(os.path.join(root, rel) if rel else root) for rel in folders]
     if any(s is None for s in stamps) or all(s[0] % 1_000_000 == 0 for s in stamps):
         return None
     return {"path": root, "manifest": list(identity(output_dir / MANIFEST)), "folders": folders,
-            "stamps": [s for pair in stamps for s in pair], "sources": sources, "pages": pages,
+            "stamps": [n for numbers in stamps for n in numbers], "sources": sources, "pages": pages,
             "inputs": [os.fspath(p) for p in single_files]}
 
 
@@ -171,7 +178,7 @@ def _stamp_in(last: dict) -> dict | None:
         return None
     numbers = [stamp.get("stamps"), stamp.get("manifest")]
     if not all(isinstance(n, list) and all(type(x) is int for x in n) for n in numbers) \
-            or len(numbers[0]) != 2 * len(texts[0]):
+            or len(numbers[0]) != _FOLDER_STAMP * len(texts[0]):
         return None
     return stamp
 
@@ -180,7 +187,7 @@ def _output_unchanged(output_dir: Path, stamp: dict) -> bool:
     root = os.fspath(output_dir)
     flat = stamp["stamps"]
     for n, rel in enumerate(stamp["folders"]):
-        if _folder_identity(os.path.join(root, rel) if rel else root) != flat[2 * n:2 * n + 2]:
+        if _folder_identity(os.path.join(root, rel) if rel else root) != flat[_FOLDER_STAMP * n:_FOLDER_STAMP * (n + 1)]:
             return False
     return True
 
@@ -268,7 +275,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     # without reading the site's manifest when it is the one that build wrote: its sources and site.yaml's
     # files are then the stamp's. Otherwise from the manifest, every file of it checked.
     if stamp := _current_stamp(last, output_dir):
-        previous, single_files = None, tuple(map(Path, stamp["inputs"]))
+        single_files = tuple(map(Path, stamp["inputs"]))
         key = inputs_key(options, _input_files(project_dir, stamp["sources"], found, single_files), identities)
         if last.get("inputs") == key and _output_unchanged(output_dir, stamp):
             return _unchanged_result(last, stamp["pages"], started, today)
@@ -281,10 +288,6 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
         if use_cache and previous and previous.get("inputs") == key == last.get("inputs") \
                 and _files_in_place(output_dir, previous):
             return _unchanged_result(last, len(previous.get("pages", {})), started, today)
-    if previous is None:
-        previous = read_manifest(output_dir) or {}
-    paths = [Path(path) for _, path in found]
-    identities = {Path(path): identities[path] for _, path in found}
 
     # Loaded only now: a build with nothing to do stops above without a template engine or the planner.
     from guanxin_site.archive import organise
@@ -293,7 +296,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     from guanxin_site.render import Templates
 
     project = load_project(project_dir, drafts=drafts, base_url=base_url, today=today, use_cache=use_cache, jobs=jobs,
-                           paths=paths, identities=identities, cache_folder=cache)
+                           files=found, identities=identities, cache_folder=cache)
     if offline and not project.config.offline:
         project = replace(project, config=replace(project.config, offline=True))
     archive = organise(list(project.issues), project.gazetteer)
@@ -302,10 +305,13 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
     build_key = _build_key(project, theme_digest(dirs), drafts, editor_tools)
 
     with output_lock(output_dir), SiteWriter(output_dir, project_dir) as writer:
+        if (live := _current_stamp(last, output_dir)) and _output_unchanged(output_dir, live):
+            writer.trust_live_site()  # checked under the lock: no folder of the site changed since the last build
         previous_pages = writer.previous.get("pages", {}) if use_cache else {}
         # The search page carries the index's manifest: it is rendered after the index is written.
         search_page = next(page for page in pages if page.url == SEARCH_PAGE)
-        fingerprints = {page.url: _fingerprint(build_key, page) for page in pages if page is not search_page}
+        keyed = hashlib.sha256(build_key.encode())
+        fingerprints = {page.url: _fingerprint(keyed, page) for page in pages if page is not search_page}
         stale = []
         for n, page in enumerate(pages):
             reused = (page is search_page
@@ -325,7 +331,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                                 project.config.offline) if search else (None, None))
         search_page = replace(search_page, context={**search_page.context, "search_manifest": manifest},
                               deps=(*search_page.deps, _digest(manifest)))
-        fingerprints[SEARCH_PAGE] = _fingerprint(build_key, search_page)
+        fingerprints[SEARCH_PAGE] = _fingerprint(keyed, search_page)
         rendered = _render_search_page(writer, env, search_page, previous_pages.get(SEARCH_PAGE) == fingerprints[SEARCH_PAGE])
         changed = writer.commit({"inputs": key, "pages": dict(sorted(fingerprints.items())), "attachments": attachments,
                                  "photos": photo_sources, "search": search_files,
@@ -361,12 +367,12 @@ def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skip
                   today: dt.date, output: dict | None) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
     so that build can recompute them for its own day. Returns why it could not be saved, or None."""
-    future = [i for i in project.issues if i.date > today]
-    future_warnings = {future_warning(i.source, i.line_of("date"), i.date, today) for i in future}
+    future = [(i.source, i.line_of("date"), i.date) for i in project.issues if i.date > today]
+    future_warnings = {future_warning(*dated, today) for dated in future}
     return save_last_build(cache_dir, {
         "inputs": key, "issues": issues,
         "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
-        "future": [[i.source, i.line_of("date"), i.date.isoformat()] for i in future],
+        "future": [[source, line, date.isoformat()] for source, line, date in future],
         "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped), "output": output,
     })
 

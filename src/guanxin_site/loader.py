@@ -16,7 +16,7 @@ from guanxin_site.gazetteer import Gazetteer, GazetteerError
 from guanxin_site.models import Issue
 from guanxin_site.parse_cache import ParseCache
 from guanxin_site.parser import parse_issue
-from guanxin_site.reader import discover, read_source, relative_posix
+from guanxin_site.reader import issue_files, read_source
 from guanxin_site.records import decode_issue, encode_issue
 from guanxin_site.validate import archive_errors, archive_warnings
 from guanxin_site.workers import process_map
@@ -88,41 +88,43 @@ class _ParseTask:
 
 def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | None = None,
                  today: dt.date | None = None, use_cache: bool = False, jobs: int = 1,
-                 paths: list[Path] | None = None, identities: dict[Path, Identity] | None = None,
+                 files: list[tuple[str, str]] | None = None, identities: dict[str, Identity] | None = None,
                  cache_folder: CacheFolder | None = None) -> Project:
     """Read, parse and validate every input. Raises ContentErrors with every problem found.
 
-    paths and identities: the issue files and their identities, if the caller has them already.
-    cache_folder: the build's (cache.open_cache); the parse cache is used only if it is the project's."""
+    files and identities: the issue files as reader.issue_files lists them (name relative to the
+    project, path) and their identities by path, if the caller has them already; strings, so that a
+    build makes a Path only for the files it parses. cache_folder: the build's (cache.open_cache);
+    the parse cache is used only if it is the project's."""
     project_dir = project_dir.resolve()
     config, gazetteer = load_site_config(project_dir, base_url)
-    paths = discover(project_dir) if paths is None else paths
+    files = issue_files(project_dir) if files is None else files
     cache_key = f"{__version__}\0{PARSER_VERSION}\0{gazetteer.fingerprint}\0{config.publisher}"
     if use_cache:
         cache_folder = cache_folder or open_cache(project_dir)
         use_cache = cache_folder.persistent
     cache = ParseCache.load(cache_folder.path, cache_key) if use_cache else ParseCache(cache_key)
 
-    results: dict[Path, tuple] = {}
-    identities = identities if identities is not None else {path: identity(path) for path in paths}
-    rels = {path: relative_posix(path, project_dir) for path in paths}
-    for path in paths:
-        cached = cache.get(rels[path], identities[path], project_dir)
+    results: dict[str, tuple] = {}  # by the file's name relative to the project
+    identities = identities if identities is not None else {path: identity(path) for _, path in files}
+    for rel, path in files:
+        cached = cache.get(rel, identities[path], project_dir)
         if cached is not None:
-            results[path] = ("ok", cached, None)
-    todo = [p for p in paths if p not in results]
+            results[rel] = ("ok", cached, None)
+    todo = [(rel, path) for rel, path in files if rel not in results]
     task = _ParseTask(project_dir, gazetteer, config)
     try:
         if use_cache:
             cache.stream_base(cache_folder.path)  # a cold parse writes the cache as results arrive
-        for index, (kind, payload, extra) in process_map(task, todo, jobs, child_task=task.encoded):
-            path = todo[index]
+        for index, (kind, payload, extra) in process_map(task, [Path(path) for _, path in todo], jobs,
+                                                         child_task=task.encoded):
+            rel, path = todo[index]
             if kind == "ok":
                 payload = payload if extra is None else decode_issue(extra)
-                cache.put(rels[path], identities[path], payload, project_dir, extra)
-            results[path] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
+                cache.put(rel, identities[path], payload, project_dir, extra)
+            results[rel] = (kind, payload, None if kind == "ok" else extra)  # the encoded bytes are in the cache now
         if use_cache:
-            cache.save(cache_folder.path, set(rels.values()))
+            cache.save(cache_folder.path, set(results))
     finally:
         cache.discard_stream()
 
@@ -130,11 +132,11 @@ def load_project(project_dir: Path, *, drafts: bool = False, base_url: str | Non
     warnings: list[ContentError] = []
     issues: list[Issue] = []
     waiting: list[str] = []
-    for path in paths:
-        kind, payload, is_draft = results[path]
+    for rel, _ in files:
+        kind, payload, is_draft = results[rel]
         if kind == "error":
             if is_draft and not drafts:
-                waiting.append(rels[path])
+                waiting.append(rel)
                 warnings.extend(payload)
             else:
                 errors.extend(payload)

@@ -23,11 +23,18 @@ SUBSCRIBE_PAGE = "subscribe/"
 REGION_INLINE_BUDGET = 120  # reports shown in full on a region's main page; older years get their own pages
 
 
+def _hash_of(digests: list[str]) -> str:
+    """One hash of digests in order (the same as updating a hash with each in turn, in one call)."""
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
 def _digests(issues) -> str:
-    h = hashlib.sha256()
-    for issue in issues:
-        h.update(issue.digest.encode())
-    return h.hexdigest()
+    return _hash_of([issue.digest for issue in issues])
+
+
+def _entry_digests(entries) -> str:
+    """_digests of the entries' issues (thousands per region: one list, no generator in between)."""
+    return _hash_of([entry.issue.digest for entry in entries])
 
 
 def _newest(entries: tuple[Entry, ...]) -> dt.date | None:
@@ -94,7 +101,7 @@ def _feed_pages(archive: Archive, config: SiteConfig) -> list[Page]:
             entries = index.entries[: feeds.FEED_SIZE]
             pages.append(Page(f"regions/{index.region.slug}/feed.xml", "atom.xml",
                               {"feed": feeds.region_feed(index, config)},
-                              (_digests(e.issue for e in entries), ",".join(e.report.anchor for e in entries))))
+                              (_entry_digests(entries), ",".join(e.report.anchor for e in entries))))
     return pages
 
 
@@ -131,13 +138,13 @@ def _inline_years(years) -> set[int]:
 
 def _region_pages(index: RegionIndex) -> list[Page]:
     slug = index.region.slug
-    deps = (_digests(e.issue for e in index.entries),)
+    deps = (_entry_digests(index.entries),)
     pages = [Page(f"regions/{slug}/", "region.html", {"index": index, "inline_years": _inline_years(index.years)}, deps,
                   _newest(index.entries))]
     region_years = ",".join(str(year) for year, _ in index.years)  # year pages link to each other
     for year, entries in index.years:
         pages.append(Page(f"regions/{slug}/{year}/", "region_year.html", {"index": index, "year": year, "entries": entries},
-                          (_digests(e.issue for e in entries), region_years), _newest(entries)))
+                          (_entry_digests(entries), region_years), _newest(entries)))
     for county, entries in index.counties:
         pages.extend(_county_pages(index, county, entries))
     return pages
@@ -149,10 +156,10 @@ def _county_pages(index: RegionIndex, county, entries) -> list[Page]:
     years = group_by_year(entries)
     inline = _inline_years(years)
     pages = [Page(base, "county.html", {"index": index, "county": county, "entries": entries, "years": years,
-                                        "inline_years": inline}, (_digests(e.issue for e in entries),), _newest(entries))]
+                                        "inline_years": inline}, (_entry_digests(entries),), _newest(entries))]
     for year, year_entries in years:
         if year not in inline:
             pages.append(Page(f"{base}{year}/", "county_year.html",
                               {"index": index, "county": county, "year": year, "entries": year_entries},
-                              (_digests(e.issue for e in year_entries),), _newest(year_entries)))
+                              (_entry_digests(year_entries),), _newest(year_entries)))
     return pages

@@ -1,19 +1,21 @@
-"""The frozen models as JSON, for the parse cache: data that cannot run code when it is read.
+"""The frozen models as plain values for the parse cache: data that cannot run code when it is read.
 
 The cache lives in the project folder, which travels (a USB stick, a shared drive, a zip
-from a colleague): a pickle there could run any code when a build loads it; JSON cannot.
+from a colleague): a pickle there could run any code when a build loads it; these records cannot.
 
-A model object is written as the list of its fields' values in declaration order. How each
+A model object is written as the tuple of its fields' values in declaration order. How each
 field is written follows from its type annotation, through one table (_codec_for): numbers,
-strings, booleans and None as they are; a date as its ordinal; a tuple as a list; a nested
-model as its list; a Place (thirteen regions shared by thousands of reports) as one string,
-decoded once per distinct place. A new field needs nothing here, and a field of a new kind
-fails at import, not at run time.
+strings, booleans and None as they are; a date as its ordinal; a tuple as a tuple; a nested
+model as its tuple; a Place (thirteen regions shared by thousands of reports) as one JSON
+string, decoded once per distinct place. A new field needs nothing here, and a field of a new
+kind fails at import, not at run time.
 
-Reading builds the objects without calling their __init__ (as unpickling does), checks every
-value's type and every list's length, and raises RecordError for anything else: the cache then
-counts as absent. Loading a 5,000-issue cache (88 MB) costs about what unpickling it did
-(docs/architecture.md, "Nothing in the project folder runs when a build loads it").
+The record travels as `marshal` bytes (encode_issue): decoding them in C costs about a third of
+what JSON's decoder did, and marshal builds values only (numbers, strings, tuples; a code object
+it could make is never run, and is refused below like any value of an unexpected type). Reading
+builds the objects without calling their __init__ (as unpickling does), checks every value's
+type and every tuple's length, and raises RecordError for anything else: the cache then counts
+as absent. Plain tuples are used as decoded, without a copy.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+import marshal
 import operator
 import sys
 import types
@@ -35,7 +38,8 @@ class RecordError(ValueError):
     """A record that is not what this version writes."""
 
 
-Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]  # to JSON-able values, and back
+Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]  # to marshal-able values, and back
+MARSHAL_VERSION = 4  # pinned: plain values read the same in every Python since 3.4
 
 
 def _dumps(value) -> str:
@@ -71,12 +75,12 @@ class _Places:
 
 
 _PLACES = _Places()
-_PLAIN = {str: str, int: int, bool: bool, float: (float, int), type(None): type(None)}  # annotation -> JSON type
+_PLAIN = {str: str, int: int, bool: bool, float: (float, int), type(None): type(None)}  # annotation -> stored type
 _MODELS: dict[type, Codec] = {}
 
 
 def _codec_for(hint) -> tuple[Codec | None, type | tuple[type, ...]]:
-    """How a value of this annotation is written and read (None: as it is), and the JSON type it is read as."""
+    """How a value of this annotation is written and read (None: as it is), and the type it is read as."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint in _PLAIN:
         return None, _PLAIN[hint]
@@ -85,7 +89,7 @@ def _codec_for(hint) -> tuple[Codec | None, type | tuple[type, ...]]:
     if hint is Place:
         return (_PLACES.encode, _PLACES.decode), str
     if dataclasses.is_dataclass(hint):
-        return _model_codec(hint), list
+        return _model_codec(hint), tuple
     if origin in (typing.Union, types.UnionType) and type(None) in args and len(args) == 2:
         codec, kind = _codec_for(next(a for a in args if a is not type(None)))
         kind = (kind, type(None)) if isinstance(kind, type) else (*kind, type(None))
@@ -94,27 +98,39 @@ def _codec_for(hint) -> tuple[Codec | None, type | tuple[type, ...]]:
         encode, decode = codec
         return (lambda v: None if v is None else encode(v), lambda v: None if v is None else decode(v)), kind
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return _sequence(*_codec_for(args[0])), list
+        return _sequence(*_codec_for(args[0])), tuple
     if origin is tuple and all(a in _PLAIN for a in args):  # a fixed tuple of plain values, e.g. (key, line)
-        return (list, _fixed_tuple(tuple(_PLAIN[a] for a in args))), list
+        return (tuple, _fixed_tuple(tuple(_PLAIN[a] for a in args))), tuple
     raise TypeError(f"records.py has no way to store a field of type {hint!r}: add one to _codec_for")
 
 
 def _sequence(inner: Codec | None, kind) -> Codec:
+    item = None if inner is None else inner[1]
+    kinds = getattr(item, "kinds", None)  # items that are fixed tuples of plain values: checked in one pass
+
     def decode(values):
-        if type(values) is not list or not all(map(isinstance, values, itertools.repeat(kind, len(values)))):
-            raise RecordError("not a list of the expected values")
-        return tuple(values) if inner is None else tuple(map(inner[1], values))
-
-    return (list if inner is None else (lambda values: [inner[0](v) for v in values])), decode
-
-
-def _fixed_tuple(kinds: tuple) -> Callable[[list], tuple]:
-    def decode(values):
-        if type(values) is not list or len(values) != len(kinds) or not all(map(isinstance, values, kinds)):
+        if type(values) is not tuple:
             raise RecordError("not a tuple of the expected values")
-        return tuple(values)
+        if not values:  # most of an issue's attachments, photos, counties
+            return values
+        if not all(map(isinstance, values, itertools.repeat(kind, len(values)))):
+            raise RecordError("not a tuple of the expected values")
+        if kinds is not None:
+            if not all(len(v) == len(kinds) and all(map(isinstance, v, kinds)) for v in values):
+                raise RecordError("not a tuple of the expected values")
+            return values
+        return values if item is None else tuple(map(item, values))
 
+    return (tuple if inner is None else (lambda values: tuple([inner[0](v) for v in values]))), decode
+
+
+def _fixed_tuple(kinds: tuple) -> Callable[[tuple], tuple]:
+    def decode(values):
+        if type(values) is not tuple or len(values) != len(kinds) or not all(map(isinstance, values, kinds)):
+            raise RecordError("not a tuple of the expected values")
+        return values
+
+    decode.kinds = kinds
     return decode
 
 
@@ -128,20 +144,20 @@ def _model_codec(cls: type) -> Codec:
     values_of = operator.attrgetter(*names)
     count, new = len(names), object.__new__
 
-    def encode(obj) -> list:
+    def encode(obj) -> tuple:
         values = list(values_of(obj))
-        for n, _, to_json, _ in special:
-            values[n] = to_json(values[n])
-        return values
+        for n, _, to_plain, _ in special:
+            values[n] = to_plain(values[n])
+        return tuple(values)
 
     def decode(values) -> Any:
-        if type(values) is not list or len(values) != count or not all(map(isinstance, values, kinds)):
+        if type(values) is not tuple or len(values) != count or not all(map(isinstance, values, kinds)):
             raise RecordError(f"not a {cls.__name__} record")
         obj = new(cls)
         fields = obj.__dict__  # frozen: set as unpickling does, without __setattr__
         fields.update(zip(names, values))
-        for n, name, _, from_json in special:
-            fields[name] = from_json(values[n])
+        for n, name, _, from_plain in special:
+            fields[name] = from_plain(values[n])
         return obj
 
     _MODELS[cls] = (encode, decode)
@@ -151,13 +167,13 @@ def _model_codec(cls: type) -> Codec:
 _encode_issue, _decode_issue = _model_codec(Issue)
 
 
-def issue_record(issue: Issue) -> list:
-    """The issue as JSON-able lists."""
+def issue_record(issue: Issue) -> tuple:
+    """The issue as plain values (tuples, strings, numbers)."""
     return _encode_issue(issue)
 
 
 def issue_from_record(record) -> Issue:
-    """The issue back from issue_record's lists; RecordError if they are not such a record."""
+    """The issue back from issue_record's tuples; RecordError if they are not such a record."""
     try:
         return _decode_issue(record)
     except (TypeError, ValueError, OverflowError) as exc:  # a date ordinal out of range, a place's bad fields
@@ -165,18 +181,27 @@ def issue_from_record(record) -> Issue:
 
 
 def encode_issue(issue: Issue) -> bytes:
-    """One issue as UTF-8 JSON text (what a parsing worker sends and the cache stores)."""
-    return _dumps(issue_record(issue)).encode()
+    """One issue as marshal bytes (what a parsing worker sends and the cache stores)."""
+    return marshal.dumps(issue_record(issue), MARSHAL_VERSION)
 
 
-def decode_issue(data: bytes | str) -> Issue:
+def decode_issue(data: bytes) -> Issue:
+    return issue_from_record(plain_values(data))
+
+
+def plain_values(data: bytes):
+    """marshal bytes back to values; RecordError for bytes that are not whole marshal data."""
     try:
-        record = json.loads(data)
-    except ValueError as exc:
-        raise RecordError(str(exc)) from None
-    return issue_from_record(record)
+        return marshal.loads(data)
+    except (ValueError, EOFError, TypeError) as exc:
+        raise RecordError(f"not marshal data: {exc}") from None
+
+
+def plain_bytes(value) -> bytes:
+    """Plain values (a cache entry's file identities) as marshal bytes."""
+    return marshal.dumps(value, MARSHAL_VERSION)
 
 
 def dumps(value) -> str:
-    """Compact JSON, as the cache writes it."""
+    """Compact JSON (a cache file's header line)."""
     return _dumps(value)
