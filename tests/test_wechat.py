@@ -135,6 +135,18 @@ def test_inline_moves_rules_into_style_attributes_and_drops_classes():
     assert out == ('<section><p style="text-indent: 2em;">正文<sup style="color: #9d0000;">[1]</sup></p></section>')
 
 
+def test_inline_reads_tags_as_the_tag_pattern_does_wherever_they_stand():
+    """StyleTable.apply finds tags by "<" and ">" and remembers each tag's text: a "<" that starts no
+    tag, a comment holding ">", and a quoted value holding ">" (twice, the second time where the first
+    ">" is not the tag's end) are read as re.sub over _TAG reads them."""
+    tricky = '<span title="x>y" class="b">z</span>'
+    out = wechat.inline('<style>.a { color: red; } .b { color: blue; } .a .b { margin: 0; }</style>'
+                        f'<p class="a">1 < 2 <!-- a > b --> {tricky}</p>{tricky}<p class="a">再</p>')
+    assert out == ('<p style="color: red;">1 < 2 <!-- a > b --> '
+                   '<span title="x>y" style="color: blue;margin: 0;">z</span></p>'
+                   '<span title="x>y" style="color: blue;">z</span><p style="color: red;">再</p>')
+
+
 def _styles(html: str) -> list[tuple[str, str | None]]:
     """Each element's tag and style, in document order (css-inline adds the <tbody> HTML implies)."""
     doc = lxml_html.fragment_fromstring(html, create_parent="div")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from guanxin_site.gazetteer import Place
 
@@ -128,12 +129,14 @@ class Issue:
     def key(self) -> tuple[int, int]:
         return (self.year, self.number)
 
-    @property
+    # Made once: pages show them thousands of times (the entry lists). cached_property writes the
+    # instance's __dict__ itself, so the dataclass stays frozen; records and equality read the fields only.
+    @cached_property
     def url(self) -> str:
         """Site-relative URL of the issue page (no leading slash)."""
         return f"{self.year}/{self.number}/"
 
-    @property
+    @cached_property
     def label(self) -> str:
         return issue_label(self.year, self.number, self.total)
 

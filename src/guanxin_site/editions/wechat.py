@@ -508,6 +508,7 @@ class StyleTable:
         self._chains: list[tuple[int, tuple]] = [(0, ("", frozenset(), None))]
         self._chain_ids: dict[tuple[int, tuple], int] = {}
         self._tags: dict[tuple[int, str], tuple[str, int | None]] = {}  # (parent chain, start tag) -> rewritten, chain
+        self._shapes: dict[str, tuple[str, str | None, tuple]] = {}  # a tag's text -> it, its end tag's name or None, _TAG's groups
 
     @classmethod
     def of(cls, css: str) -> "StyleTable | None":
@@ -544,37 +545,60 @@ class StyleTable:
         return cls(rules)
 
     def apply(self, html: str) -> str:
-        """The HTML with each element's style written into it and its class attribute dropped."""
+        """The HTML with each element's style written into it and its class attribute dropped.
+
+        The scan re.sub(_TAG, ...) would make, without a regex over the text (most of the cost: it
+        crawls the text between tags and matches every tag again): a tag starts at a "<"; a text from
+        "<" to the first ">" seen whole before (_shapes) is that tag again, since _TAG reads a tag
+        the same way wherever it stands (its quoted values close before its end)."""
         open_chains = [0]  # the chain of the element enclosing this point
-
-        def rewrite(match: re.Match) -> str:
-            text = match.group(0)
-            if match.group(1):  # an end tag: close up to its element (HTML lets p and li be left open)
-                tag = match.group(2).lower()
-                while len(open_chains) > 1 and self._chains[open_chains.pop()][1][0] != tag:
+        out: list[str] = []
+        copied = 0  # html[:copied] is in out
+        find = html.find
+        at = find("<")
+        while at >= 0:
+            end = find(">", at) + 1
+            shape = self._shapes.get(html[at:end]) if end else None
+            if shape is None:
+                match = _TAG.match(html, at)
+                if match is None:
+                    at = find("<", at + 1)
+                    continue
+                shape = (match.group(0), match.group(2).lower() if match.group(1) else None, match.groups())
+                if match.end() == end:
+                    self._shapes[shape[0]] = shape
+                end = match.end()
+            text, closing, parts = shape
+            out.append(html[copied:at])
+            if closing is not None:  # an end tag: close up to its element (HTML lets p and li be left open)
+                while len(open_chains) > 1 and self._chains[open_chains.pop()][1][0] != closing:
                     pass
-                return text
-            key = (open_chains[-1], text)
-            known = self._tags.get(key)
-            if known is None:
-                known = self._tags[key] = self._rewrite(match, open_chains[-1])
-            if known[1] is not None:
-                open_chains.append(known[1])
-            return known[0]
+                out.append(text)
+            else:
+                key = (open_chains[-1], text)
+                known = self._tags.get(key)
+                if known is None:
+                    known = self._tags[key] = self._rewrite(parts, open_chains[-1])
+                if known[1] is not None:
+                    open_chains.append(known[1])
+                out.append(known[0])
+            copied = end
+            at = find("<", end)
+        out.append(html[copied:])
+        return "".join(out)
 
-        return _TAG.sub(rewrite, html)
-
-    def _rewrite(self, match: re.Match, parent: int) -> tuple[str, int | None]:
-        """A start tag with its style and without its class; and its chain if it opens an element."""
-        tag, end = match.group(2).lower(), match.group(4)
-        pairs = _ATTRIBUTE.findall(match.group(3))
+    def _rewrite(self, parts: tuple, parent: int) -> tuple[str, int | None]:
+        """A start tag (_TAG's groups) with its style and without its class; and its chain if it opens an element."""
+        _, written, attributes, end = parts
+        tag = written.lower()
+        pairs = _ATTRIBUTE.findall(attributes)
         values = dict(pairs)
         element = (tag, frozenset(values.get("class", "").split()), values.get("id"))
         style = self._compute(element, self._ancestors(parent), values.get("style"))
         kept = [(name, value) for name, value in pairs if name not in ("class", "style")]
         if style:
             kept.append(("style", style))
-        text = f"<{match.group(2)}" + "".join(f' {n}="{v}"' for n, v in kept) + f"{end}>"
+        text = f"<{written}" + "".join(f' {n}="{v}"' for n, v in kept) + f"{end}>"
         if tag in _VOID_TAGS or end.strip():
             return text, None
         chain = self._chain_ids.get((parent, element))
