@@ -19,7 +19,7 @@ from guanxin_site.records import (MARSHAL_VERSION, RecordError, dumps, encode_is
 
 PARSE_FILE = "parsed.bin"
 DELTA_FILE = "parsed-delta.bin"
-# Earlier versions' files (pickles; JSON lines, which took three times as long to read): removed unread.
+# Earlier versions' files (pickles; JSON lines, which took half as long again to read): removed unread.
 FORMER_FILES = ("parsed.pickle", "parsed-delta.pickle", "parsed.jsonl", "parsed-delta.jsonl")
 FORMAT = 6  # bump when the layout of the parse cache's files changes (records.py follows models.py by itself)
 _END = bytes(4)  # a frame of length 0: the last of a whole file
