@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from guanxin_site.errors import OutputError
-from guanxin_site.writer import (MANIFEST, STAGING_MARK, SiteWriter, _is_current, _lock_file, _recover, check_target,
+from guanxin_site.writer import (GENERATOR, MANIFEST, STAGING_MARK, SiteWriter, _is_current, _lock_file, _recover, check_target,
                                  output_lock, safe_relpath)
 
 
@@ -380,11 +380,16 @@ def test_a_manifest_is_parsed_once_while_its_file_is_the_same(project, monkeypat
     from guanxin_site import writer as writer_module
     from guanxin_site.writer import read_manifest, spare_path
 
+    monkeypatch.setattr(writer_module, "_READ_MANIFESTS", {})  # not the manifests earlier tests left remembered
     target = project / "site"
     write_site(target, project, {"a.html": b"a"})
     parsed = []
     real_loads = json.loads
-    monkeypatch.setattr(writer_module.json, "loads", lambda text: (parsed.append(1), real_loads(text))[1])
+    # json is shared by the whole process: count only this site's manifests (a server thread of another
+    # test's fixture may parse JSON meanwhile).
+    monkeypatch.setattr(writer_module.json, "loads", lambda text, *args, **kwargs: (
+        parsed.append(1) if isinstance(text, str) and '"a.html"' in text and GENERATOR in text else None,
+        real_loads(text, *args, **kwargs))[1])
     first = read_manifest(target)
     assert read_manifest(target) is first and len(parsed) == 1
     assert read_manifest(spare_path(target)) is not None and len(parsed) == 2  # the spare a first build leaves
