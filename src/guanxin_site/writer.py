@@ -28,6 +28,7 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
+from guanxin_site.cache import identity
 from guanxin_site.errors import OutputError
 from guanxin_site.fsutil import replace_file, sync_tree, try_lock as _lock_file
 from guanxin_site.workers import process_map
@@ -109,12 +110,11 @@ def read_manifest(target: Path) -> dict | None:
     build, the target's check, recovery, the spare; 3 MB at 5,000 issues): the parsed one is
     remembered by the file's identity, so callers must not change what they get."""
     path = os.path.join(target, MANIFEST)
+    stamp = identity(path)  # of a missing file: never one a read manifest was remembered by
+    known = _READ_MANIFESTS.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
     try:
-        st = os.stat(path)
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        known = _READ_MANIFESTS.get(path)
-        if known is not None and known[0] == stamp:
-            return known[1]
         with open(path, encoding="utf-8") as handle:
             data = json.loads(handle.read())
     except (OSError, ValueError):
@@ -567,7 +567,7 @@ class SiteWriter:
         """Reuse the previous build's file unchanged; False if there is none to reuse."""
         rel = safe_relpath(rel)
         digest = self.previous_files.get(rel)
-        if digest is None or rel in self.files or not (self._live_intact or self.reusable(rel)):
+        if digest is None or rel in self.files or not self.reusable(rel):
             return False
         self.files[rel] = digest
         self._folded.setdefault(rel.lower(), rel)
@@ -582,8 +582,8 @@ class SiteWriter:
 
     def trust_live_site(self) -> None:
         """The caller has checked, under the output lock, that no folder of the live site changed since
-        the build that wrote its manifest (build.py: the folders' mtimes and inodes in the last build's
-        summary; a file added, removed, renamed or replaced by a link changes its folder's mtime): every
+        the build that wrote its manifest (build.py: the folders' mtimes, ctimes and inodes in the last build's
+        summary; a file added, removed, renamed or replaced by a link changes its folder's mtime and ctime): every
         file the manifest lists is then the regular file that build wrote, and keep() needs no stat of
         each (16,000 at 5,000 issues)."""
         self._live_intact = True
