@@ -82,14 +82,21 @@ def _entries_packed(n: int, keys: np.ndarray, docs: np.ndarray, alphabet: np.nda
                     doc_bits: int) -> tuple[Lists, np.ndarray]:
     """The entries of the grams of n characters whose windows (packed in keys) start in docs, and the
     grams' distinct keys, sorted (what a longer gram's prefix is numbered by: _entries_by_prefix)."""
-    pairs = keys << np.uint64(doc_bits) | docs
-    # Short grams of a small alphabet fit 32 bits with their doc, which sort in half the time.
-    pairs = np.sort(pairs.astype(np.uint32)).astype(np.uint64) if n * bits + doc_bits <= 32 else np.sort(pairs)
-    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
-    keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
-    new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
+    keys, pair_docs, new_gram = _distinct_pairs(keys, docs, n * bits, doc_bits)
     distinct = keys[new_gram]
     return _encode(n, _unpack(distinct, n, bits), alphabet, pair_docs, new_gram), distinct
+
+
+def _distinct_pairs(keys: np.ndarray, docs: np.ndarray, key_bits: int,
+                    doc_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (gram, doc) pairs of packed keys (of key_bits) and their docs, sorted, one integer each:
+    the grams' keys, the docs, and where each gram's pairs start (True)."""
+    pairs = keys << np.uint64(doc_bits) | docs
+    # Short grams of a small alphabet fit 32 bits with their doc, which sort in half the time.
+    pairs = np.sort(pairs.astype(np.uint32)).astype(np.uint64) if key_bits + doc_bits <= 32 else np.sort(pairs)
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+    keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
+    return keys, pair_docs, np.concatenate([[True], keys[1:] != keys[:-1]])
 
 
 def _entries_by_prefix(n: int, starts: np.ndarray, docs: np.ndarray, shorter: tuple[int, np.ndarray, np.ndarray],
@@ -103,10 +110,7 @@ def _entries_by_prefix(n: int, starts: np.ndarray, docs: np.ndarray, shorter: tu
     key = np.searchsorted(distinct, prefix_keys[starts]).astype(np.uint64)
     for k in range(p, n):
         key = key << np.uint64(bits) | ranks[starts + k]
-    pairs = np.sort(key << np.uint64(doc_bits) | docs)
-    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
-    keys, pair_docs = pairs >> np.uint64(doc_bits), (pairs & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
-    new_gram = np.concatenate([[True], keys[1:] != keys[:-1]])
+    keys, pair_docs, new_gram = _distinct_pairs(key, docs, _prefix_bits(distinct) + tail * bits, doc_bits)
     grams = keys[new_gram]
     head = _unpack(distinct[(grams >> np.uint64(tail * bits)).astype(np.int64)], p, bits)
     rest = _unpack(grams & np.uint64((1 << (tail * bits)) - 1), tail, bits)
