@@ -449,10 +449,10 @@ def _sum_from_previous(segments: list[Segment], keys: list[str], cache_dir: Path
         return None
     total = Counter(before)
     for key in gone.elements():
-        path = cache_dir / f"{key}.seg"
-        if not _valid(path):
+        gone_segment = _opened(cache_dir / f"{key}.seg")
+        if gone_segment is None:
             return None
-        total.subtract(dict(Segment(path).frequent()))
+        total.subtract(dict(gone_segment.frequent()))
     where = {key: n for n, key in enumerate(keys)}
     for key in added.elements():
         total.update(dict(segments[where[key]].frequent()))
@@ -484,11 +484,11 @@ def _edit_plan(old: dict, keys: list[str], segments: list[Segment], bases: list[
     changed = [n for n in range(last) if keys[n] != old_keys[n]]
     shards: set[int] = set()
     for n in changed:
-        before = cache_dir / f"{old_keys[n]}.seg"
-        if not _valid(before) or Segment(before).docs != segments[n].docs:
+        before = _opened(cache_dir / f"{old_keys[n]}.seg")
+        if before is None or before.docs != segments[n].docs:
             return None
         try:
-            hashes = changed_hashes(Segment(before), segments[n])
+            hashes = changed_hashes(before, segments[n])
         except (OSError, ValueError, EOFError, TypeError, struct.error):  # a damaged old file: write everything instead
             return None
         shards.update(h % sealed for h in hashes)
@@ -509,11 +509,15 @@ def _keep_all(files: list[str], writer) -> bool:
 
 
 def _valid(path: Path) -> bool:
+    return _opened(path) is not None
+
+
+def _opened(path: Path) -> Segment | None:
+    """The segment file at path, or None where there is none or it is not whole."""
     try:
-        Segment(path)
+        return Segment(path)
     except (OSError, ValueError, struct.error):
-        return False
-    return True
+        return None
 
 
 @dataclass(frozen=True)
