@@ -213,10 +213,9 @@ def varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, offsets
 
 
-def in_key_order(rows: Lists, first_by: np.ndarray | None = None) -> np.ndarray:
+def in_key_order(rows: Lists, first_by: np.ndarray) -> np.ndarray:
     """The order of rows by (first_by, key), stable: rows of the same key keep their order."""
-    columns = [rows.keys[:, 2], rows.keys[:, 1], rows.keys[:, 0]] + ([first_by] if first_by is not None else [])
-    return np.lexsort(columns)
+    return np.lexsort([rows.keys[:, 2], rows.keys[:, 1], rows.keys[:, 0], first_by])
 
 
 def merged_lists(rows: Lists, bases: np.ndarray, shard: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -227,7 +226,7 @@ def merged_lists(rows: Lists, bases: np.ndarray, shard: np.ndarray) -> tuple[np.
     one, then differences), a segment's tail copied as it is after its first doc's difference."""
     if not len(rows):
         return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    order = np.lexsort([rows.keys[:, 2], rows.keys[:, 1], rows.keys[:, 0], shard])  # stable: segments stay in order
+    order = in_key_order(rows, shard)  # stable: a gram's segments stay in order
     rows, bases, shard = rows.take(order), bases[order], shard[order]
     count = len(rows)
     same = np.zeros(count, dtype=bool)

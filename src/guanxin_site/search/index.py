@@ -56,7 +56,7 @@ import numpy as np
 from guanxin_site.cache import SharedUse
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.models import Issue
-from guanxin_site.search.columns import Lists, chars_of, concat, from_entries, key_of, merged_lists
+from guanxin_site.search.columns import Lists, chars_of, concat, from_entries, in_key_order, key_of, merged_lists
 from guanxin_site.search.grams import MAX_GRAM, PREFIXED, doc_lists
 from guanxin_site.search.suggest import suggestion_file, vocabulary_names
 from guanxin_site.search.terms import doc_count, issue_docs, long_phrases
@@ -168,7 +168,7 @@ def segment_bytes(issues: list[Issue], gazetteer: Gazetteer) -> bytes:
                                    ensure_ascii=False, separators=(",", ":")))
     lists = concat([doc_lists(texts), _phrase_lists(texts, gazetteer)])
     group = lists.crc % GROUPS
-    order = np.lexsort([lists.keys[:, 2], lists.keys[:, 1], lists.keys[:, 0], group])
+    order = in_key_order(lists, group)
     lists, group = lists.take(order), group[order]
     bounds = np.searchsorted(group, np.arange(GROUPS + 1))
     sections = ([lists.rows(int(bounds[g]), int(bounds[g + 1])).to_bytes() for g in range(GROUPS)]
