@@ -402,6 +402,32 @@ def test_folding_and_keywords_are_the_same_in_python_and_the_browser(served, pag
     assert js == [[v["fold"], v["keywords"]] for v in vectors]
 
 
+# The browser folds the characters that fold to themselves (a-z, 0-9, U+4E00..U+9FA5) in runs, and
+# only the others one by one: the edges of those ranges, their neighbours, and characters that change.
+FOLD_EDGES = "`az{/09:@AZ[\u4dff\u4e00\u4e01\u9fa4\u9fa5\u9fa6\u9fff\ua000ＡＺａｚ０９①⼀⽉ǅÉéĲ㍿ﬁ\u1100\u1161\u0301" \
+             "\uf900\uf9ff关工委五老“”、，。　 \t\ufeff\U00020000\U0002a6d6\ud7a3"
+JS_FOLD_ONE_BY_ONE = """(texts) => texts.map((t) => {
+  let out = "";  // search-reader.js's fold before its runs: each character alone
+  for (const c of t.normalize("NFC")) for (const x of c.normalize("NFKC").toLowerCase()) if (/[\\p{L}\\p{N}]/u.test(x)) out += x;
+  return [guanxinSearch.fold(t), out];
+})"""
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+                      | st.text(alphabet=FOLD_EDGES, max_size=40), min_size=20, max_size=40))
+def test_the_browsers_fold_is_the_character_by_character_fold(served, page, texts):
+    """Differential: fold() by runs against the same definition applied to each character alone, in the
+    browser (any text: the browser's Unicode tables on both sides); and against the Python reference on
+    the characters whose folding no Unicode version since 1.1 changed."""
+    if not page.url.startswith(served + "search/"):
+        page.goto(served + "search/")
+    pairs = page.evaluate(JS_FOLD_ONE_BY_ONE, texts)
+    assert [fast for fast, _ in pairs] == [slow for _, slow in pairs]
+    edges = [t for t in texts if set(t) <= set(FOLD_EDGES)]
+    assert [fast for (fast, _), t in zip(pairs, texts) if t in edges] == [reference_fold(t) for t in edges]
+
+
 # Pairs whose forms overlap (关工 in 关工委, 伊春 in 伊春市), and texts with four-byte characters
 # next to them, where a code unit is not a character.
 REWRITE_PAIRS = [("关工委", "关心下一代工作委员会"), ("关工", "关心下一代工作"), ("伊春市", "伊春"),

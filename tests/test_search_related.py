@@ -220,6 +220,42 @@ def test_a_query_with_related_results_costs_at_most_eight_requests(related_site,
     assert len(requested) == len(set(requested)) <= 8, requested
 
 
+JS_NEWEST_SEALED_STORE = """async () => {
+  const m = await guanxinSearch.manifest();
+  const newest = m.bases[m.bases.length - 1] - 1, segment = m.bases.length - 2;
+  return `search/data/d/${m.segments[segment]}-${Math.floor((newest - m.bases[segment]) / m.store)}.bin`;
+}"""
+
+
+@pytest.mark.parametrize(("query", "too_few"), [("青少年哈尔滨", True), ("伊春心理", False)])  # in this archive's tail
+def test_the_newest_sealed_store_file_is_read_beside_the_parts_when_the_tail_holds_too_few(related_site, browser, query,
+                                                                                         too_few):
+    """Related results are shown newest first: when fewer than the first screen's of them are in the tail,
+    the sealed part's newest store file is read while the parts' shards are, not after them (a round
+    trip fewer on a slow link: issue 10's first result within a second). Asked before related() answers."""
+    root, brute, base = related_site
+    reader = IndexReader(root / "site")
+    tail = {reader.doc(i).url for i in range(reader.manifest["bases"][-1], reader.manifest["docs"])}
+    asked = {}
+    for wanted in (0, 10, 10**6):
+        context = browser.new_context()
+        page = context.new_page()
+        requested = []
+        page.on("request", lambda r: requested.append(r.url.removeprefix(base)))
+        try:
+            page.goto(base + "search/")
+            newest = page.evaluate(JS_NEWEST_SEALED_STORE)
+            parts = page.evaluate("async ([query, wanted]) => (await guanxinSearch.related(query, wanted)).parts",
+                                  [query, wanted])
+            asked[wanted] = newest in requested
+        finally:
+            context.close()
+    assert len(parts) > 1 and reader.manifest["bases"][-1] > 0
+    in_tail = (holding_all(brute, parts) - holding_all(brute, reference_keywords(query))) & tail
+    assert (len(in_tail) < 10) == too_few
+    assert asked == {0: False, 10: too_few, 10**6: True}, (in_tail, asked)
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("关工伟", "关工委"), ("黑和", "黑河")])
 def test_a_slip_of_the_input_method_is_offered_the_word_meant_and_one_click_searches_it(related_site, page, typed, meant):
     root, brute, base = related_site

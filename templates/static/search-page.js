@@ -210,7 +210,7 @@
     // how close their parts stand, then by date; the label names the parts.
     async function relatedSearch(mine, query, exact) {
       relatedBox.dataset.state = "searching";
-      const found = await search.related(query);
+      const found = await search.related(query, PAGE_SIZE);
       if (mine !== generation) return;
       let ids = found.ids.filter((id) => !exact.has(id));
       if (found.unchecked.length) {
@@ -333,7 +333,7 @@
 
     const excerpt = document.createElement("p");
     excerpt.className = "search-result-excerpt";
-    const text = search.fold(d.text) + search.fold(d.title);
+    const text = d.texts[0] + d.texts[1]; // the text and the headline, folded
     for (const keyword of search.keywords(query)) { // found by another form of a place's name: say which
       const name = text.includes(keyword) ? null : d.names.find((n) => search.fold(n).includes(keyword));
       if (name && name !== "五老") {

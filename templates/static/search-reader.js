@@ -31,10 +31,20 @@
     return out;
   }
 
-  function fold(text) {
+  // Characters that fold to themselves: ASCII lower-case letters and digits, and the CJK ideographs
+  // of U+4E00..U+9FA5 (assigned since Unicode 1.1: no decomposition, no case, letters). A report is
+  // nearly all of them, so only the runs between them are folded character by character: on a
+  // throttled phone that took a quarter of a second for the tail's texts.
+  const NOT_ITSELF = /[^a-z0-9\u4e00-\u9fa5]+/gu;
+
+  function foldRun(run) {
     let out = "";
-    for (const char of text.normalize("NFC")) out += foldChar(char);
+    for (const char of run) out += foldChar(char);
     return out;
+  }
+
+  function fold(text) {
+    return text.normalize("NFC").replace(NOT_ITSELF, foldRun);
   }
 
   // The keywords of a query: what the reader separated by spaces, folded; a report must contain each.
@@ -254,7 +264,7 @@
     return once("tail texts", async () => {
       const ids = [];
       for (let id = m.bases[m.bases.length - 1]; id < m.docs; id++) ids.push(id);
-      return (await Promise.all(ids.map(doc))).map((d) => [d.id, [d.text, d.title, ...d.terms].map(fold)]);
+      return (await Promise.all(ids.map(doc))).map((d) => [d.id, d.texts]);
     });
   }
 
@@ -275,10 +285,16 @@
 
   // -- the doc store ---------------------------------------------------------------------------
 
-  // A doc: { id, url, title, label, date, region, text, names, terms, forms }. Stored by segment of issues;
-  // the store keeps the doc's names and the forms of names met in its text, and the rewritten forms
-  // are made here as search/terms.py expand_rewrites makes them.
-  async function doc(id) {
+  // A doc: { id, url, title, label, date, region, text, names, terms, forms, texts }. Stored by segment
+  // of issues; the store keeps the doc's names and the forms of names met in its text, and the rewritten
+  // forms are made here as search/terms.py expand_rewrites makes them. texts: text, title and terms
+  // folded, where a keyword is looked for. Made once per doc (a page reads a doc for the tail's texts,
+  // then to rank and show it): callers must not change it.
+  function doc(id) {
+    return once(`doc:${id}`, () => readDoc(id));
+  }
+
+  async function readDoc(id) {
     const m = await manifest();
     let lo = 0;
     let hi = m.bases.length - 1;
@@ -292,8 +308,10 @@
     const rows = await once(`rows:${path}`, async () => JSON.parse(text8.decode(await binary(path))));
     const [url, title, label, date, region, text, names, forms] = rows[offset % m.store];
     const named = names ? names.split("\n") : [];
-    const terms = [...named, ...expandRewrites(fold(text), forms)];
-    return { id, url, title, label, date, region, text, names: named, terms, forms };
+    const folded = fold(text);
+    const terms = [...named, ...expandRewrites(folded, forms)];
+    const texts = [folded, fold(title), ...terms.map(fold)];
+    return { id, url, title, label, date, region, text, names: named, terms, forms, texts };
   }
 
   const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CONTEXT)
@@ -304,12 +322,25 @@
     return [...new Set(rewrites(text, forms).map((r) => r.before + r.other + r.after))];
   }
 
+  // One pattern per set of forms, made once: the docs of a region share theirs, and a page reads hundreds of docs.
+  const patterns = new Map();
+
+  function formsPattern(forms) {
+    const key = forms.map(([form]) => form).join("\n");
+    let pattern = patterns.get(key);
+    if (!pattern) {
+      pattern = new RegExp(forms.map(([form]) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gu");
+      patterns.set(key, pattern);
+    }
+    return pattern;
+  }
+
   // The occurrences behind expandRewrites: where the form is in the folded text (code units), and
   // the rewritten text's three pieces.
   function rewrites(text, forms) {
     if (!forms || !forms.length) return [];
     const others = new Map(forms);
-    const pattern = new RegExp(forms.map(([form]) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gu");
+    const pattern = formsPattern(forms);
     const out = [];
     for (const match of text.matchAll(pattern)) {
       const end = match.index + match[0].length;
@@ -339,7 +370,7 @@
   }
 
   function docContains(d, keyword) {
-    return [d.text, d.title, ...d.terms].some((t) => fold(t).includes(keyword));
+    return d.texts.some((t) => t.includes(keyword));
   }
 
   // -- searching -------------------------------------------------------------------------------
@@ -471,18 +502,35 @@
 
   // Related results: the docs that may contain every part of the query (ascending) and the parts each
   // must still be checked for (as candidatesOf). None when the parts are the query's own keywords.
-  async function related(query) {
+  // wanted: how many the page shows first (it reads their docs; see warmNewestSealed).
+  async function related(query, wanted = 10) {
     const words = [...new Set(keywords(query))];
     const cut = await parts(query);
     if (cut.length <= words.length) return { parts: cut, ids: [], unchecked: [] };
+    warmNewestSealed(words, cut, wanted).catch(() => {}); // a failed read is tried again when the doc is read
     return { parts: cut, ...(await candidatesOf(cut)) };
+  }
+
+  // Related results are shown newest first. When the tail (read from its store) holds fewer than
+  // `wanted` of them, the first screen needs docs of the sealed part, most likely of its newest store
+  // file: read it beside the parts' shards, not after them. On a slow link that is one round trip
+  // fewer before the first result (issue 10: within a second on a throttled phone), for a file the
+  // page then reads anyway.
+  async function warmNewestSealed(words, cut, wanted) {
+    const m = await manifest();
+    const newestSealed = m.bases[m.bases.length - 1] - 1;
+    if (!tailScanned(m) || newestSealed < 0) return;
+    const holds = (texts, keyword) => texts.some((t) => t.includes(keyword));
+    const inTail = (await tailTexts(m)).filter(([, texts]) => cut.every((part) => holds(texts, part))
+      && !words.every((word) => holds(texts, word))).length; // an exact result is not a related one
+    if (inTail < wanted) await doc(newestSealed);
   }
 
   // How far apart the parts stand in a doc: the fewest characters of its folded text (or headline, or
   // an extra form) holding every part; Infinity when no one text holds them all.
   function spread(d, partList) {
     let best = Infinity;
-    for (const text of [d.text, d.title, ...d.terms].map(fold)) {
+    for (const text of d.texts) {
       const hits = [];
       partList.forEach((part, n) => {
         for (let i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) hits.push([i, i + part.length, n]);
