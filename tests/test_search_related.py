@@ -256,6 +256,36 @@ def test_the_newest_sealed_store_file_is_read_beside_the_parts_when_the_tail_hol
     assert asked == {0: False, 10: too_few, 10**6: True}, (in_tail, asked)
 
 
+def _data_requests(browser, base: str, query: str) -> list[tuple[str, float, float]]:
+    """The search data the page read for a query (path, start, end of the response: ms), over a link
+    with 100 ms of latency, so that what starts together and what waits for an answer are apart."""
+    context = browser.new_context()
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    try:
+        _search(page, base, query)
+        return page.evaluate("""() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/search/data/"))
+          .map((e) => [new URL(e.name).pathname.split("/search/data/")[1], e.startTime, e.responseEnd])""")
+    finally:
+        context.close()
+
+
+def test_a_long_keywords_vocabulary_is_read_beside_the_exact_lookup(related_site, browser):
+    """Issue 10 (first results within 1 s on a throttled phone): a keyword of five characters or more is
+    cut into parts by the vocabulary when it finds fewer than ten reports, so the page reads it with the
+    keyword's own shard, not after it; a keyword of three characters, never cut, does not read it."""
+    root, brute, base = related_site
+    assert not brute.search("关爱留守儿童") and len(brute.search("关工委")) >= 10
+    six = _data_requests(browser, base, "关爱留守儿童")
+    first_answer = min(end for path, start, end in six if path.startswith("i/"))
+    assert [path for path, start, _ in six if path.startswith("suggest-") and start < first_answer]
+    three = _data_requests(browser, base, "关工委")
+    assert not [path for path, _, _ in three if path.startswith("suggest-")]
+
+
 @pytest.mark.parametrize(("typed", "meant"), [("关工伟", "关工委"), ("黑和", "黑河")])
 def test_a_slip_of_the_input_method_is_offered_the_word_meant_and_one_click_searches_it(related_site, page, typed, meant):
     root, brute, base = related_site

@@ -113,6 +113,10 @@
         return;
       }
       setStatus("searching", ["正在搜索……"]);
+      // A keyword of five characters or more is cut into parts by the archive's vocabulary when it finds
+      // fewer than ten reports (search-reader.js parts()), and suggestions come from it when it finds
+      // none: read it beside the exact lookup, not after it, a round trip sooner on a slow link.
+      if (search.keywords(query).some((k) => Array.from(k).length > 4)) search.vocabulary().catch(() => {});
       const where = regionSelect.value ? `在${regionSelect.value}的报告中` : "";
       try {
         const found = await search.candidates(query);
