@@ -315,6 +315,7 @@
   }
 
   const CONTEXT = 5; // characters kept each side of a rewritten name (terms.py CONTEXT)
+  const SURROGATE = /[\ud800-\udfff]/;
 
   // Each occurrence of a form in the folded text (forms tried in the order given, the first that
   // fits taken), in each of its other forms, with CONTEXT characters (code points) each side.
@@ -344,9 +345,12 @@
     const out = [];
     for (const match of text.matchAll(pattern)) {
       const end = match.index + match[0].length;
-      // 12 code units hold at least CONTEXT whole code points after a possibly cut first one.
-      const before = Array.from(text.slice(Math.max(0, match.index - 12), match.index)).slice(-CONTEXT).join("");
-      const after = Array.from(text.slice(end, end + 10)).slice(0, CONTEXT).join("");
+      // 12 code units hold at least CONTEXT whole code points after a possibly cut first one. Without
+      // a surrogate in them (nearly always) a code unit is a code point: no array of characters to make.
+      const head = text.slice(Math.max(0, match.index - 12), match.index);
+      const tail = text.slice(end, end + 10);
+      const before = SURROGATE.test(head) ? Array.from(head).slice(-CONTEXT).join("") : head.slice(-CONTEXT);
+      const after = SURROGATE.test(tail) ? Array.from(tail).slice(0, CONTEXT).join("") : tail.slice(0, CONTEXT);
       for (const other of others.get(match[0])) out.push({ from: match.index, to: end, before, other, after });
     }
     return out;
