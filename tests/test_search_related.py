@@ -138,8 +138,8 @@ def test_hypothesis_related_agree_with_the_brute_force(related_site, page, data)
     check_related(brute, page.evaluate(JS_RELATED, [query]))
 
 
-def _search(page, base: str, query: str) -> None:
-    page.goto(f"{base}search/?q={quote(query)}")
+def _search(page, base: str, query: str, extra: str = "") -> None:
+    page.goto(f"{base}search/?q={quote(query)}{extra}")
     wait_for_results(page)
     page.wait_for_function("['results', 'none'].includes(document.getElementById('search-related').dataset.state)"
                            " || document.getElementById('search-status').dataset.state === 'results'"
@@ -220,43 +220,32 @@ def test_a_query_with_related_results_costs_at_most_eight_requests(related_site,
     assert len(requested) == len(set(requested)) <= 8, requested
 
 
-JS_NEWEST_SEALED_STORE = """async () => {
-  const m = await guanxinSearch.manifest();
-  const newest = m.bases[m.bases.length - 1] - 1, segment = m.bases.length - 2;
-  return `search/data/d/${m.segments[segment]}-${Math.floor((newest - m.bases[segment]) / m.store)}.bin`;
-}"""
-
-
 @pytest.mark.parametrize(("query", "too_few"), [("青少年哈尔滨", True), ("伊春心理", False)])  # in this archive's tail
-def test_the_newest_sealed_store_file_is_read_beside_the_parts_when_the_tail_holds_too_few(related_site, browser, query,
-                                                                                         too_few):
+def test_the_newest_sealed_store_file_is_read_early_when_the_tail_holds_too_few(related_site, browser, page, query,
+                                                                                too_few):
     """Related results are shown newest first: when fewer than the first screen's of them are in the tail,
-    the sealed part's newest store file is read while the parts' shards are, not after them (a round
-    trip fewer on a slow link: issue 10's first result within a second). Asked before related() answers."""
+    the sealed part's newest store file is read while the parts' shards are on their way, not after them
+    (a round trip fewer on a slow link: issue 10's first result within a second). Not when the tail
+    holds enough, nor when they are shown oldest first. Queries without an exact result, so that no
+    exact one reads that file."""
     root, brute, base = related_site
     reader = IndexReader(root / "site")
-    tail = {reader.doc(i).url for i in range(reader.manifest["bases"][-1], reader.manifest["docs"])}
-    asked = {}
-    for wanted in (0, 10, 10**6):
-        context = browser.new_context()
-        page = context.new_page()
-        requested = []
-        page.on("request", lambda r: requested.append(r.url.removeprefix(base)))
-        try:
-            page.goto(base + "search/")
-            newest = page.evaluate(JS_NEWEST_SEALED_STORE)
-            parts = page.evaluate("async ([query, wanted]) => (await guanxinSearch.related(query, wanted)).parts",
-                                  [query, wanted])
-            asked[wanted] = newest in requested
-        finally:
-            context.close()
-    assert len(parts) > 1 and reader.manifest["bases"][-1] > 0
+    m = reader.manifest
+    newest, segment = m["bases"][-1] - 1, len(m["bases"]) - 2
+    newest_file = f"d/{m['segments'][segment]}-{(newest - m['bases'][segment]) // m['store']}.bin"
+    tail = {reader.doc(i).url for i in range(m["bases"][-1], m["docs"])}
+    parts = page.evaluate("async (query) => (await guanxinSearch.related(query)).parts", query)
     in_tail = (holding_all(brute, parts) - holding_all(brute, reference_keywords(query))) & tail
-    assert (len(in_tail) < 10) == too_few
-    assert asked == {0: False, 10: too_few, 10**6: True}, (in_tail, asked)
+    assert not brute.search(query) and (len(in_tail) < 10) == too_few and newest >= 0
+    for sort, early in (("", too_few), ("&sort=old", False)):
+        requests = _data_requests(browser, base, query, sort)
+        exact_answered = min(end for path, start, end in requests if path.startswith("i/"))
+        parts_answered = max(end for path, start, end in requests if path.startswith("i/") and start >= exact_answered)
+        read_early = [path for path, start, _ in requests if path == newest_file and start < parts_answered]
+        assert bool(read_early) == early, (sort, requests)
 
 
-def _data_requests(browser, base: str, query: str) -> list[tuple[str, float, float]]:
+def _data_requests(browser, base: str, query: str, extra: str = "") -> list[tuple[str, float, float]]:
     """The search data the page read for a query (path, start, end of the response: ms), over a link
     with 100 ms of latency, so that what starts together and what waits for an answer are apart."""
     context = browser.new_context()
@@ -266,7 +255,7 @@ def _data_requests(browser, base: str, query: str) -> list[tuple[str, float, flo
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 100, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
     try:
-        _search(page, base, query)
+        _search(page, base, query, extra)
         return page.evaluate("""() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/search/data/"))
           .map((e) => [new URL(e.name).pathname.split("/search/data/")[1], e.startTime, e.responseEnd])""")
     finally:

@@ -214,7 +214,9 @@
     // how close their parts stand, then by date; the label names the parts.
     async function relatedSearch(mine, query, exact) {
       relatedBox.dataset.state = "searching";
-      const found = await search.related(query, PAGE_SIZE);
+      // Read newest first, the first screen may need the sealed part's newest store file (read early);
+      // oldest first, it never does.
+      const found = await search.related(query, sortSelect.value === "old" ? 0 : PAGE_SIZE);
       if (mine !== generation) return;
       let ids = found.ids.filter((id) => !exact.has(id));
       if (found.unchecked.length) {

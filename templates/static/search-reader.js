@@ -323,7 +323,7 @@
     return [...new Set(rewrites(text, forms).map((r) => r.before + r.other + r.after))];
   }
 
-  // One pattern per set of forms, made once: the docs of a region share theirs, and a page reads hundreds of docs.
+  // One pattern per set of forms met, made once: many docs meet the same few names, and a page reads hundreds of docs.
   const patterns = new Map();
 
   function formsPattern(forms) {
@@ -515,11 +515,13 @@
     return { parts: cut, ...(await candidatesOf(cut)) };
   }
 
-  // Related results are shown newest first. When the tail (read from its store) holds fewer than
-  // `wanted` of them, the first screen needs docs of the sealed part, most likely of its newest store
-  // file: read it beside the parts' shards, not after them. On a slow link that is one round trip
-  // fewer before the first result (issue 10: within a second on a throttled phone), for a file the
-  // page then reads anyway.
+  // Related results are shown newest first (the page passes wanted 0 when they are shown oldest first).
+  // When the tail (read from its store) holds fewer than `wanted` of them, the first screen needs docs
+  // of the sealed part, most likely of its newest store file: read it once the tail's texts are in,
+  // while the parts' shards are still on their way, not after them. On a slow link that is one round
+  // trip fewer before the first result (issue 10: within a second on a throttled phone), for a file the
+  // page then reads anyway. The tail is counted over every region: with a region chosen, the file may
+  // not be read early where it would have helped, never read where it is not needed.
   async function warmNewestSealed(words, cut, wanted) {
     const m = await manifest();
     const newestSealed = m.bases[m.bases.length - 1] - 1;
