@@ -520,8 +520,8 @@
   // of the sealed part, most likely of its newest store file: read it once the tail's texts are in,
   // while the parts' shards are still on their way, not after them. On a slow link that is one round
   // trip fewer before the first result (issue 10: within a second on a throttled phone), for a file the
-  // page then reads anyway. The tail is counted over every region: with a region chosen, the file may
-  // not be read early where it would have helped, never read where it is not needed.
+  // page then reads most often. With a region chosen the tail is still counted over every region, which
+  // can only make the early read rarer.
   async function warmNewestSealed(words, cut, wanted) {
     const m = await manifest();
     const newestSealed = m.bases[m.bases.length - 1] - 1;
