@@ -128,6 +128,33 @@ def test_a_scroll_box_that_fits_again_drops_its_hint(browser, site):
         context.close()
 
 
+def test_a_stylesheet_that_comes_after_the_page_is_parsed_still_gets_the_scroll_hints(browser, site):
+    """enhance.js marks the boxes that scroll when the page is parsed; on a slow link the stylesheet (after
+    it in the head) can arrive later, and the boxes only then become wide: they are measured again once
+    everything is loaded. (A busy test machine made this race flaky in the test above.)"""
+    import time
+
+    context = browser.new_context(viewport=SMALL_PHONE)
+    context.add_init_script(LARGE)
+    page = context.new_page()
+    parsed = []
+    page.on("domcontentloaded", lambda _: parsed.append(True))
+
+    def late(route):
+        time.sleep(0.4)  # the page is parsed meanwhile (no script after the stylesheet waits for it)
+        route.continue_()
+
+    page.route("**/*.css", late)
+    try:
+        page.goto(site + "stats/")
+        boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.table-scroll, .chart-scroll')).map(b => ({
+            wide: b.scrollWidth > b.clientWidth + 1, marked: b.classList.contains('scrolls')}))""")
+        assert parsed and any(b["wide"] for b in boxes)
+        assert all(b["marked"] == b["wide"] for b in boxes), boxes
+    finally:
+        context.close()
+
+
 UNITS = ".count, time, .issue-label, .site-header nav a, .footer-links a, .toc a, .region-chips a, .year-jump a, .back-up a"
 SPLIT = """(selector) => Array.from(document.querySelectorAll(selector)).filter(e => e.offsetParent)
   .filter(e => new Set(Array.from(e.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top))).size > 1)

@@ -23,6 +23,7 @@
     all(".table-scroll, .chart-scroll").forEach(function (b) { b.classList.toggle("scrolls", b.scrollWidth > b.clientWidth + 1); });
   }
   addEventListener("resize", measure);
+  addEventListener("load", measure);  /* the stylesheet, which follows this script, may come after DOMContentLoaded */
   document.addEventListener("DOMContentLoaded", function () {
     show(root.classList.contains("large-text"));
     all(".text-size").forEach(function (b) {
