@@ -2,7 +2,7 @@
 (function () {
   var K = "guanxin-large-text", H = "guanxin-share-hint", root = document.documentElement, mem = {}, store;
   try { store = localStorage; } catch (e) { /* blocked: a cookie instead */ }
-  function keep(k, v) {  /* remembered across pages: localStorage, else a cookie, else this page only */
+  function keep(k, v) {  /* localStorage, else a cookie, else this page */
     mem[k] = v;
     try { store.setItem(k, v); } catch (e) { try { document.cookie = k + "=" + v + ";path=/;max-age=31536000;samesite=lax"; } catch (f) {} }
   }
@@ -19,18 +19,18 @@
     all(".text-size").forEach(function (b) { b.setAttribute("aria-pressed", on); });  /* a toggle keeps its name */
     measure();
   }
-  function measure() {  /* a table or chart wider than its box says that it scrolls (site.css) */
+  function measure() {  /* a box wider than its column says it scrolls (site.css) */
     all(".table-scroll, .chart-scroll").forEach(function (b) { b.classList.toggle("scrolls", b.scrollWidth > b.clientWidth + 1); });
   }
   addEventListener("resize", measure);
-  addEventListener("load", measure);  /* the stylesheet, which follows this script, may come after DOMContentLoaded */
+  addEventListener("load", measure);  /* CSS may come after DOMContentLoaded */
   document.addEventListener("DOMContentLoaded", function () {
     show(root.classList.contains("large-text"));
     all(".text-size").forEach(function (b) {
       b.hidden = false;
       b.onclick = function () { var on = !root.classList.contains("large-text"); keep(K, on ? "1" : "0"); show(on); };
     });
-    var hint = document.querySelector(".wechat-hint");  /* WeChat's share hint: in the flow, until closed */
+    var hint = document.querySelector(".wechat-hint");  /* WeChat's share hint, until closed */
     if (hint && /MicroMessenger/i.test(navigator.userAgent) && kept(H) !== "closed") {
       hint.hidden = false;
       hint.querySelector("button").onclick = function () { hint.hidden = true; keep(H, "closed"); };
