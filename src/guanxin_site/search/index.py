@@ -390,8 +390,7 @@ def _write_suggestions(segments: list[Segment], keys: list[str], gazetteer: Gaze
                        cache_dir: Path, sealed_key: str, old: dict) -> tuple[str, str]:
     """The suggestions' vocabulary (suggest.py), named by a tag of its bytes: the file's path and tag."""
     frequent = Counter(_sealed_frequent(segments[:-1], keys[:-1], cache_dir, sealed_key, old))
-    for segment in segments[-1:]:
-        frequent.update(dict(segment.frequent()))
+    frequent.update(_summed_frequent(segments[-1:]))
     data = suggestion_file(gazetteer, frequent)
     tag = hashlib.sha256(data).hexdigest()[:TAG]
     rel = f"{DATA_DIR}/suggest-{tag}.{'js' if offline else 'json'}"
@@ -413,10 +412,7 @@ def _sealed_frequent(segments: list[Segment], keys: list[str], cache_dir: Path, 
     if total is None:
         total = _sum_from_previous(segments, keys, cache_dir, old)
         if total is None:
-            summed: Counter = Counter()
-            for segment in segments:
-                summed.update(dict(segment.frequent()))
-            total = dict(summed)
+            total = dict(_summed_frequent(segments))
         temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             temp.write_bytes(marshal.dumps(total))
@@ -424,6 +420,14 @@ def _sealed_frequent(segments: list[Segment], keys: list[str], cache_dir: Path, 
         except OSError:
             temp.unlink(missing_ok=True)  # a cache that cannot be written costs time, never the build
     return total
+
+
+def _summed_frequent(segments: list[Segment]) -> Counter:
+    """The segments' frequent grams (frequent_grams()), their counts added."""
+    summed: Counter = Counter()
+    for segment in segments:
+        summed.update(dict(segment.frequent()))
+    return summed
 
 
 def _read_sum(path: Path) -> dict[str, int] | None:
