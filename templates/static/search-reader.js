@@ -270,7 +270,7 @@
 
   // The tail's docs holding a keyword, found as the index finds them: in one of their folded texts.
   async function tailHolding(m, keyword) {
-    return (await tailTexts(m)).filter(([, texts]) => texts.some((t) => t.includes(keyword))).map(([id]) => id);
+    return (await tailTexts(m)).filter(([, texts]) => holds(texts, keyword)).map(([id]) => id);
   }
 
   function intersect(a, b) {
@@ -373,8 +373,13 @@
     return spans;
   }
 
+  // Whether one of a doc's folded texts (doc().texts) holds a keyword: how the index finds it.
+  function holds(texts, keyword) {
+    return texts.some((t) => t.includes(keyword));
+  }
+
   function docContains(d, keyword) {
-    return d.texts.some((t) => t.includes(keyword));
+    return holds(d.texts, keyword);
   }
 
   // -- searching -------------------------------------------------------------------------------
@@ -526,7 +531,6 @@
     const m = await manifest();
     const newestSealed = m.bases[m.bases.length - 1] - 1;
     if (!tailScanned(m) || newestSealed < 0) return;
-    const holds = (texts, keyword) => texts.some((t) => t.includes(keyword));
     const inTail = (await tailTexts(m)).filter(([, texts]) => cut.every((part) => holds(texts, part))
       && !words.every((word) => holds(texts, word))).length; // an exact result is not a related one
     if (inTail < wanted) await doc(newestSealed);
