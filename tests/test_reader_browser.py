@@ -4,9 +4,12 @@ up long pages, and keyboard focus that moves as the eye does. One build of the g
 archive, served on 127.0.0.1."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from browser_support import Server
+from conftest import REPO
 from guanxin_site.build import build
 
 PHONE = {"width": 360, "height": 780}
@@ -250,3 +253,51 @@ def test_focus_moves_through_the_header_as_the_eye_reads(browser, site, viewport
     for before, after in zip(stops, stops[1:]):
         same_line = after["y"] < before["bottom"] - 4
         assert (after["x"] >= before["right"] - 1) if same_line else (after["y"] >= before["bottom"] - 4), (before, after)
+
+
+WIDE_TABLE = """
+| 单位 | 参加人数 | 学习次数 | 覆盖学校 | 五老人数 | 关爱留守儿童人数 | 备注说明 |
+|---|---|---|---|---|---|---|
+| 黑河市关工委 | 38 | 12 | 45 | 1200 | 3400 | 全市各县区关工委均参加了本次学习活动 |
+| 爱辉区关工委 | 21 | 8 | 17 | 300 | 800 | 无 |
+"""
+CELLS = """() => Array.from(document.querySelectorAll('td, th')).map(c => {
+  const style = getComputedStyle(c), text = document.createRange();
+  text.selectNodeContents(c);  // the text's own lines (the cell is as tall as its row)
+  return {text: c.textContent, width: c.getBoundingClientRect().width, font: parseFloat(style.fontSize),
+          lines: new Set(Array.from(text.getClientRects(), r => Math.round(r.top))).size};
+})"""
+
+
+@pytest.fixture(scope="module")
+def table_site(tmp_path_factory):
+    """The shipped issue with a seven-column table in its second report, as offices print their figures."""
+    project = tmp_path_factory.mktemp("table")
+    shutil.copy(REPO / "site.yaml", project / "site.yaml")
+    shutil.copytree(REPO / "issues", project / "issues")
+    issue = project / "issues" / "2023" / "053.md"
+    text = issue.read_text(encoding="utf-8")
+    second = text.index("\n## ", text.index("\n## ") + 1)  # the table ends the first report
+    issue.write_text(text[:second] + "\n" + WIDE_TABLE + text[second:], encoding="utf-8")
+    www = tmp_path_factory.mktemp("table-site")
+    server = Server(www)
+    build(project, www, base_url=server.url, search=False)
+    yield server.url
+    server.close()
+
+
+@pytest.mark.parametrize("rel", ["2023/53/", "2023/53/wechat.html"], ids=["issue", "公众号"])
+def test_a_wide_table_scrolls_sideways_instead_of_squeezing_its_columns(phone, table_site, rel):
+    """At 360 px a seven-column table used to shrink to one character a line (黑/河/市…), and the 公众号
+    edition split numbers (12/00): each cell now keeps room for a few characters, and the table scrolls."""
+    phone.goto(table_site + rel)
+    cells = phone.evaluate(CELLS)
+    assert len(cells) == 21
+    assert all(cell["width"] >= 4 * cell["font"] for cell in cells), cells
+    numbers = [cell for cell in cells if cell["text"].isdigit()]
+    assert numbers and all(cell["lines"] == 1 for cell in numbers), numbers
+    assert phone.evaluate("document.documentElement.scrollWidth") == PHONE["width"]  # the page itself does not move
+    scroller = ("(() => { const t = document.querySelector('table');"
+                "  const box = getComputedStyle(t).overflowX === 'auto' ? t : t.parentElement;"
+                "  return box.scrollWidth > box.clientWidth; })()")
+    assert phone.evaluate(scroller)
