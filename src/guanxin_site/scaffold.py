@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from guanxin_site.errors import ContentError, OutputError
-from guanxin_site.fsutil import sync_directory, write_file
+from guanxin_site.fsutil import BACKUP_SUFFIX, backup_path, sync_directory, write_file
 from guanxin_site.models import issue_label
 from guanxin_site.parser import date_from_text, normalize_newlines, split_front_matter
 from guanxin_site.reader import ISSUES_DIR, discover, read_source
@@ -70,7 +70,32 @@ def write_new_file(path: Path, text: str, *, overwrite: bool = False) -> Path | 
             raise OutputError(f"{path} 已经存在，没有覆盖") from None
         sync_directory(path.parent)
         return None
+    current = _bytes_of(path)
+    if current == data:  # the same import again: nothing is replaced, so the .bak keeps the editor's version
+        return None
+    _keep_older_backup(path, current)
     return write_file(path, data, backup=True)  # never half a file; the replaced version kept as <name>.bak
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _keep_older_backup(path: Path, current: bytes | None) -> None:
+    """Before <name>.bak takes the version now replaced, move an older, different <name>.bak aside to
+    <name>.1.bak, <name>.2.bak … (never over one): a second import --force of another file of the issue
+    would otherwise replace the editor's hand-made version, kept by the first, with the first's import."""
+    backup = backup_path(path)
+    older = _bytes_of(backup)
+    if older is None or older == current:
+        return
+    number = 1
+    while (aside := path.with_name(f"{path.name}.{number}{BACKUP_SUFFIX}")).exists():
+        number += 1
+    write_file(aside, older)
 
 
 def survey(project_dir: Path) -> tuple[list[KnownIssue], list[ContentError]]:
