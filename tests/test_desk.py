@@ -427,3 +427,27 @@ def test_the_list_shows_each_issues_state(server):
     status, answer = server.api("GET", "api/issues")
     problem = next(issue for issue in answer["issues"] if issue["id"] == "2023-54")
     assert problem["state_names"] == ["有问题"] and "黑河县" in problem["first_problem"]
+
+
+def test_an_edit_made_before_serve_was_started_again_is_saved_by_ctrl_s(browser, tmp_path):
+    """Found by an editor's walkthrough: after the cmd window of `serve` was closed and serve started again,
+    Ctrl+S was refused (the secret is new each start) and the only way offered, refreshing, threw the
+    unsaved edits away. The page now takes the new secret from its own address and saves."""
+    first = start_desk(new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8"))))
+    again = None
+    try:
+        page = open_desk(browser, first, "edit/2023-53")
+        area = '[data-block="o4-0"]'
+        page.wait_for_selector(area)
+        page.fill(area, page.input_value(area) + "补记一句。")
+        first.stop()
+        again = start_desk(first.project, "--port", str(first.port))  # the same address, a new secret
+        page.keyboard.press("Control+s")
+        page.wait_for_function("document.getElementById('save-state').textContent.startsWith('已保存')")
+        assert "补记一句。" in (first.project / ISSUE).read_text(encoding="utf-8")
+        status, answer = again.api("POST", "api/save", {}, extra={"X-Desk-Token": "an-old-secret"})
+        assert status == 403 and answer["token"] == "stale"  # what the page recognises
+    finally:
+        first.stop()
+        if again is not None:
+            again.stop()

@@ -74,6 +74,13 @@ def _refuse(status: int, message: str) -> Response:
     return _json({"error": message}, status)
 
 
+def _refuse_secret() -> Response:
+    """A request without this server's secret. Most often the desk page of a serve that was stopped and
+    started again (the secret is new each start): "token": "stale" lets that page read the new secret
+    from its own address and send the request again, so an editor's unsaved work survives the restart."""
+    return _json({"error": "拒绝：缺少编辑台的口令；请刷新编辑台页面（重新启动预览后口令会变）", "token": "stale"}, 403)
+
+
 class Desk:
     """Answers /__desk/ requests for one project. port(): the port the server listens on."""
 
@@ -131,7 +138,7 @@ class Desk:
         if kind not in WRITE_TYPES:
             return _refuse(415, "拒绝：只接受 JSON 或文件内容")
         if not self._token_ok(request):
-            return _refuse(403, "拒绝：缺少编辑台的口令；请刷新编辑台页面（重新启动预览后口令会变）")
+            return _refuse_secret()
         return None
 
     def _body(self, request: Request, limit: int, too_big: str) -> bytes:
@@ -174,7 +181,7 @@ class Desk:
                  "api/original": self._original, "api/job": self._job}
         if path in reads:
             if not self._token_ok(request):
-                return _refuse(403, "拒绝：缺少编辑台的口令；请刷新编辑台页面")
+                return _refuse_secret()
             return reads[path](request.query)
         return _refuse(404, "编辑台没有这个地址")
 

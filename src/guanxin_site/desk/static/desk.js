@@ -30,7 +30,7 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
 
-  function request(method, path, body, type) {
+  function request(method, path, body, type, renewed) {
     var headers = {"X-Desk-Token": TOKEN};
     if (body !== undefined) { headers["Content-Type"] = type || "application/json"; }
     return fetch(path, {method: method, headers: headers, cache: "no-store", credentials: "same-origin",
@@ -39,8 +39,24 @@
         return response.json().catch(function () { return {error: "编辑台的回答无法读取（" + response.status + "）"}; })
           .then(function (data) { return {status: response.status, data: data}; });
       }, function () {
-        return {status: 0, data: {error: "连不上编辑台：预览（guanxin-site serve）是不是已经停止了？请重新运行它，再刷新这个页面。"}};
+        return {status: 0, data: {error: "连不上编辑台：预览（guanxin-site serve）是不是已经停止了？请重新运行它，再点一次（没有保存的修改还在这个页面上）。"}};
+      })
+      .then(function (answer) {
+        // The preview was started again (a new secret each start): take the new one from this page's own
+        // address, which only a page of this origin can read, and ask once more; refreshing would lose the edits.
+        if (answer.status !== 403 || answer.data.token !== "stale" || renewed) { return answer; }
+        return renewSecret().then(function (ok) { return ok ? request(method, path, body, type, true) : answer; });
       });
+  }
+
+  function renewSecret() {
+    return fetch(location.pathname, {cache: "no-store", credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (page) {
+        var found = /<meta name="guanxin-desk" content="([^"]+)"/.exec(page);
+        if (found) { TOKEN = found[1]; }
+        return Boolean(found);
+      }, function () { return false; });
   }
   function get(path) { return request("GET", path); }
   function post(path, body, type) { return request("POST", path, body, type); }
