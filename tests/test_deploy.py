@@ -737,3 +737,31 @@ def test_ctrl_c_says_the_site_is_whole_and_the_rerun_finishes(sites, ftpd, monke
     rerun = deploy(sites["v1"], place)
     assert rerun.uploaded <= len(sites["v1"].files) - 10  # the ten (and one running) recorded at Ctrl-C are not sent again
     assert place.site_files() == sites["v1"].content()
+
+
+def test_deploy_says_when_the_project_changed_after_the_build(project, ftpd, monkeypatch):
+    """Found by an editor's walkthrough: import (or edit) an issue, then deploy without building, and the
+    old site went online with "发布完成" and no word that the new issue was not in it."""
+    from click.testing import CliRunner
+
+    from guanxin_site.build import changed_since_built
+    from guanxin_site.cli import main
+
+    issue = project / "issues" / "2023" / "053.md"
+    issue.parent.mkdir(parents=True)
+    issue.write_bytes((REPO / "issues" / "2023" / "053.md").read_bytes())
+    place = ftp_place(ftpd, "ftp")
+    for name, value in place.env.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    deploy = ["deploy", "--to", place.url, "--source", str(project)]
+    assert runner.invoke(main, ["build", "--source", str(project)]).exit_code == 0
+    assert changed_since_built(project, project / "site") is False
+    assert "生成以后" not in runner.invoke(main, deploy).output
+    issue.write_text(issue.read_text(encoding="utf-8").replace("title: ", "title: 改过的", 1), encoding="utf-8")
+    stale = runner.invoke(main, deploy)
+    assert stale.exit_code == 0 and "生成以后，项目中的文件" in stale.output and "请先运行 guanxin-site build" in stale.output
+    assert runner.invoke(main, ["build", "--source", str(project)]).exit_code == 0
+    assert "生成以后" not in runner.invoke(main, deploy).output
+    assert changed_since_built(project, project / "elsewhere") is None  # that folder's build is not the last one known
+

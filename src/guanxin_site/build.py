@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from guanxin_site import PARSER_VERSION, __version__
-from guanxin_site.cache import (identity, inputs_key, load_last_build, no_cache_warning, open_cache,
+from guanxin_site.cache import (CACHE_DIR, identity, inputs_key, load_last_build, no_cache_warning, open_cache,
                                 save_last_build, template_cache_dir)
 from guanxin_site.errors import ContentError, ContentErrors, display_path
 from guanxin_site.pages import Page
@@ -208,6 +208,23 @@ def _files_in_place(output_dir: Path, manifest: dict) -> bool:
     return all(_regular_file(os.path.join(root, rel)) for rel in manifest["files"])
 
 
+def changed_since_built(project_dir: Path, output_dir: Path) -> bool | None:
+    """Whether an input of the project (an issue file, site.yaml, a template, a published photo) changed
+    since the build that wrote output_dir, as that build's nothing-changed check would decide; None when
+    it cannot be told (the project's last build wrote another folder, or left no summary). For deploy,
+    which publishes the site as it was built."""
+    project_dir = project_dir.resolve()
+    last = load_last_build(project_dir / CACHE_DIR)
+    stamp = _current_stamp(last, output_dir)
+    options = last.get("options")
+    if not stamp or not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        return None
+    found = issue_files(project_dir)
+    identities = {path: identity(path) for _, path in found}
+    files = _input_files(project_dir, stamp["sources"], found, tuple(map(Path, stamp["inputs"])))
+    return inputs_key(options, files, identities) != last.get("inputs")
+
+
 def _unchanged_result(last: dict, pages: int, started: float, today: dt.date) -> BuildResult:
     """What a build with nothing to do reports: the last build's summary, its date warnings made again."""
     # Date warnings depend on the day: recompute them (a date can stop being in the future, never start).
@@ -339,7 +356,7 @@ def _build(project_dir: Path, output_dir: Path, *, drafts: bool, base_url: str |
                                  "photos": photo_sources, "search": search_files,
                                  "base_url": project.config.base_url}, jobs=jobs)  # deploy reports the address
     skipped = left_out(project.config)
-    unsaved = _save_summary(cache.path, key, project, len(archive.issues), skipped, today,
+    unsaved = _save_summary(cache.path, key, options, project, len(archive.issues), skipped, today,
                             _output_stamp(output_dir, writer.files, attachments + photo_sources, len(pages), single_files)) \
         if use_cache and cache.persistent else None
     cache_problem = cache.problem or project.cache_problem or unsaved  # said once
@@ -365,14 +382,14 @@ def _render_pages(writer: SiteWriter, pages: list[Page], stale: list[int], templ
                 progress("render", done, len(stale))
 
 
-def _save_summary(cache_dir: Path, key: str, project: Project, issues: int, skipped: tuple[str, ...],
+def _save_summary(cache_dir: Path, key: str, options: list[str], project: Project, issues: int, skipped: tuple[str, ...],
                   today: dt.date, output: dict | None) -> str | None:
     """What a later build with nothing changed reports. Future-date warnings are stored as dates,
     so that build can recompute them for its own day. Returns why it could not be saved, or None."""
     future = [(i.source, i.line_of("date"), i.date) for i in project.issues if i.date > today]
     future_warnings = {future_warning(*dated, today) for dated in future}
     return save_last_build(cache_dir, {
-        "inputs": key, "issues": issues,
+        "inputs": key, "options": options, "issues": issues,
         "warnings": [[w.path, w.line, w.message] for w in project.warnings if w not in future_warnings],
         "future": [[source, line, date.isoformat()] for source, line, date in future],
         "drafts_waiting": list(project.drafts_waiting), "left_out": list(skipped), "output": output,

@@ -480,10 +480,22 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
     output = output if output is not None else source / DEFAULT_OUTPUT
     target = _deploy_address(name, url, source)
     limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
+    _warn_if_changed_since_built(source, output)
     with _DeployProgress(quiet) as progress:
         report = _deploy_asking_for_a_password(output, target, progress, dry_run=dry_run, force=force, max_deletes=limit)
     if not quiet:
         _echo_deploy(report, target, dry_run, limit, report.site_url or _configured_base_url(source))
+
+
+def _warn_if_changed_since_built(source: Path, output: Path) -> None:
+    """deploy publishes the site as built: say so when the project changed after that build (an issue
+    imported or edited, then deploy without build), or the editor believes the new issue is online."""
+    from guanxin_site.build import changed_since_built
+    from guanxin_site.reader import is_project
+
+    if is_project(source) and changed_since_built(source, output):
+        click.secho(f"提醒：{output} 生成以后，项目中的文件（简报、site.yaml、模板或照片）又有改动，这次发布的是改动以前的网站；"
+                    "要发布最新的内容，请先运行 guanxin-site build，再发布", fg="yellow", err=True)
 
 
 def _deploy_asking_for_a_password(output: Path, target: str, progress: "_DeployProgress", **options):
