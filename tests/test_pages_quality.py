@@ -492,3 +492,22 @@ def test_no_heading_is_stranded_at_a_page_foot(printed):
             assert last not in headings, f"{name}: page {number} ends with the heading {last}"
             checked += 1
     assert checked >= 8
+
+
+def test_the_bulletins_name_inside_a_sentence_is_in_book_title_marks(tmp_path):
+    """A reader audit: 本站收录关心下一代工作…共 300 期 and 哈尔滨市关工委在关心下一代工作中的全部报告 read as
+    "the work of caring for the next generation". In a sentence the name is 《关心下一代工作》; titles and
+    the masthead keep it bare, and a title already in 《》 is not marked twice."""
+    from guanxin_site.pages import book_title
+
+    assert book_title("关心下一代工作") == "《关心下一代工作》" and book_title("《关工简报》") == "《关工简报》"
+    project, site = tmp_path / "project", tmp_path / "site"
+    project.mkdir()
+    shutil.copy(REPO / "site.yaml", project / "site.yaml")
+    shutil.copytree(REPO / "issues", project / "issues")
+    build(project, site)
+    stats = (site / "stats" / "index.html").read_text(encoding="utf-8")
+    assert "本站收录《关心下一代工作》" in stats and "<title>统计 · 关心下一代工作</title>" in stats
+    region = (site / "regions" / "heihe" / "index.html").read_text(encoding="utf-8")
+    assert 'content="黑河市关工委在《关心下一代工作》中的全部' in region
+    assert "编印《关心下一代工作》2023年第53期" in (site / "2023" / "53" / "wechat.html").read_text(encoding="utf-8")

@@ -35,6 +35,12 @@ def cn_date(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def book_title(title: str) -> str:
+    """A publication's name inside a sentence, in 书名号: 本站收录《关心下一代工作》…, where the bare name
+    reads as "the work of caring for the next generation". A name already in 《》 is left as it is."""
+    return title if title.startswith("《") else f"《{title}》"
+
+
 _SENTENCE_END = re.compile(r"[。！？；]")
 
 
