@@ -172,13 +172,11 @@
       }));
     }
 
-    // What each region's option promises: the reports that choosing it shows. A region shows its exact
-    // results and, when they are fewer than RELATED_BELOW, its related ones too, so these count when
-    // known (the view has related results: they are then known for every region, read in full and
-    // checked by relatedSearch). A view of RELATED_BELOW exact results or more reads no related ones (their
-    // parts, and often their docs, cost requests the first screen does not need), and counts only the
-    // exact ones; a region then chosen says its exact count in its status line, and shows its related
-    // results apart, under their own heading (另有 …).
+    // Each region's count is what choosing it shows: its exact results, and its related ones when it
+    // has fewer than RELATED_BELOW exact ones. The related results are known (for every region, each
+    // checked) when this view shows them. A view of RELATED_BELOW exact results or more reads none
+    // (their parts, often their docs, are requests its answer does not need) and counts the exact
+    // ones; a region then chosen says that count in its status line and lists its related ones apart.
     async function regionCounts(exact, related) {
       const counts = await search.regionCounts(exact);
       if (!related) return counts;
