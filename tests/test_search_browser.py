@@ -198,7 +198,22 @@ def test_fits_a_360_px_phone(site, browser):  # noqa: F811
     for selector in ("#search-q", "#search-region", "#search-sort", "#search-results li"):
         box = page.locator(selector).first.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+    assert_touch_sized_menus(page, same_row=False)
+    page.set_viewport_size({"width": 1280, "height": 800})  # the desktop's row: both menus beside each other
+    assert_touch_sized_menus(page, same_row=True)
     context.close()
+
+
+def assert_touch_sized_menus(page, same_row: bool) -> None:
+    """The 地区 and 排序 menus: 44 px tall at least (a touch target), one row apart on a phone."""
+    region, sort = (page.locator(selector).bounding_box() for selector in ("#search-region", "#search-sort"))
+    assert region["height"] >= 44 and sort["height"] >= 44, (region, sort)
+    assert (region["y"] == sort["y"] and region["x"] + region["width"] < sort["x"]) is same_row, (region, sort)
+
+
+def assert_said_to_a_reader(status: str) -> None:
+    """What the page says to readers names no command, option or program (readers run none)."""
+    assert not re.search(r"[A-Za-z]", status), status
 
 
 def test_a_site_without_its_search_index_says_where_else_to_look(site, browser, tmp_path):  # noqa: F811
@@ -210,7 +225,9 @@ def test_a_site_without_its_search_index_says_where_else_to_look(site, browser, 
     page = context.new_page()
     page.goto(server.url + "search/?q=五老")
     page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
-    assert "没有载入" in page.text_content("#search-status")
+    status = page.text_content("#search-status")
+    assert "没有载入" in status and "请检查网络连接，然后刷新页面重试" in status  # what a reader can do
+    assert_said_to_a_reader(status)
     links = page.locator("#search-status a")
     assert links.evaluate_all("links => links.map(a => a.href)") == [server.url + "archive/", server.url + "regions/"]
     context.close()
@@ -221,7 +238,8 @@ def test_from_file_the_offline_copy_says_search_needs_the_web_version(site, page
     page.goto((site["dir"] / "search" / "index.html").as_uri() + "?q=五老")
     page.wait_for_function("document.getElementById('search-status').dataset.state === 'offline'")
     status = page.text_content("#search-status")
-    assert "离线副本" in status and "网站版本" in status
+    assert "离线副本" in status and "请在网上打开本站搜索" in status
+    assert_said_to_a_reader(status)
     hrefs = page.locator("#search-status a").evaluate_all("links => links.map(a => a.href)")
     assert hrefs == [(site["dir"] / "archive/index.html").as_uri(), (site["dir"] / "regions/index.html").as_uri()]  # files: no folder listing
 
@@ -335,22 +353,28 @@ def test_results_arriving_on_a_slow_link_shift_nothing_in_view(site, browser):  
     assert shift < 0.1, shift
 
 
-def test_a_preview_without_an_index_says_a_built_site_searches(tmp_path, browser):  # noqa: F811
-    """Issue 21: serve's preview builds without an index (as --no-search does); its search page says,
-    in Chinese, that the preview has none and that a site made by build searches."""
+def test_without_an_index_readers_are_told_plainly_and_only_the_preview_tells_its_editor_how(tmp_path, browser):  # noqa: F811
+    """A site built with --no-search tells its readers only that it has no search (they run no
+    command); serve's preview (issue 21: built without an index, with the editors' tools) adds, for
+    its editor, that a site made by build searches."""
     from test_search import TODAY, new_project
     from guanxin_site.build import build
 
     project, _ = new_project(tmp_path, 3)
-    build(project, tmp_path / "site", today=TODAY, search=False)
-    server = Server(tmp_path / "site")
     context = browser.new_context()
     page = context.new_page()
-    try:
-        page.goto(server.url + "search/?q=五老")
-        page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
-        status = page.text_content("#search-status")
-        assert "没有生成搜索索引" in status and "serve" in status and "guanxin-site build 生成的网站可以搜索" in status
-    finally:
-        context.close()
-        server.close()
+    said = {}
+    for name, editor_tools in (("public", False), ("preview", True)):
+        build(project, tmp_path / name, today=TODAY, search=False, editor_tools=editor_tools)
+        server = Server(tmp_path / name)
+        try:
+            page.goto(server.url + "search/?q=五老")
+            page.wait_for_function("document.getElementById('search-status').dataset.state === 'unavailable'")
+            said[name] = page.text_content("#search-status")
+        finally:
+            server.close()
+    context.close()
+    assert said["public"].startswith("本站暂未提供搜索。") and "往期目录" in said["public"]
+    assert_said_to_a_reader(said["public"])
+    assert said["preview"].startswith(said["public"])
+    assert "给编辑的提示" in said["preview"] and "guanxin-site build 生成的网站可以搜索" in said["preview"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from urllib.parse import quote
 
 import pytest
@@ -195,6 +196,41 @@ def test_few_exact_results_are_followed_by_related_ones_without_repeating_them(r
     related = [u.split("/", 3)[3] for u in page.eval_on_selector_all("#search-related-results h2 a", "a => a.map(x => x.href)")]
     assert set(shown) == exact and related and not set(related) & exact
     assert page.inner_text("#search-related-title").startswith("另有 ")
+    # Fewer than ten exact results in every region: each region's count adds its related ones.
+    parts = answers[query][0]
+    shown = region_options(page)
+    assert shown == region_counts(brute, exact | holding_all(brute, parts), shown)
+
+
+def region_options(page) -> dict[str, str]:
+    """The region menu's options once their counts are in: {region: its option's text}."""
+    page.wait_for_function("document.querySelector('#search-region option[value]:not([value=\"\"])').textContent.includes('（')")
+    return dict(page.eval_on_selector_all("#search-region option[value]:not([value=''])",
+                                          "os => os.map((o) => [o.value, o.textContent])"))
+
+
+def region_counts(brute: BruteForce, urls: set[str], names) -> dict[str, str]:
+    """The options a reader should see: each region named with the number of the reports that it holds."""
+    regions = [doc.region for doc in brute.docs if doc.url in urls]
+    return {name: f"{name}（{regions.count(name)}）" for name in names}
+
+
+def test_with_related_results_only_each_regions_count_is_what_choosing_it_shows(related_site, page):
+    """The audit's 哈尔滨市（0） that then listed 20 reports: with no exact result the counts are the
+    related results' (all of them known, each region's), and choosing a region shows that many."""
+    root, brute, base = related_site
+    query = "关爱留守儿童"
+    related = holding_all(brute, ["关爱", "留守", "儿童"])
+    assert not brute.search(query) and related
+    _search(page, base, query)
+    shown = region_options(page)
+    wanted = region_counts(brute, related, shown)
+    assert shown == wanted and len(set(wanted.values()) - {f"{name}（0）" for name in wanted}) > 2
+    region = max(wanted, key=lambda name: int(re.search(r"（(\d+)）", wanted[name])[1]))
+    page.select_option("#search-region", region)
+    page.wait_for_function("document.getElementById('search-related').dataset.state === 'results'")
+    assert wanted[region] == f"{region}（{page.get_attribute('#search-related', 'data-count')}）"
+    assert region_options(page) == wanted  # the same counts, seen from the region chosen
 
 
 @pytest.mark.parametrize("query", ["心理留守", "关爱留守儿童"])  # a keyword of four and of six characters

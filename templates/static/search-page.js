@@ -15,6 +15,9 @@
   // stand: the first ten (one or two store files, for a first screen within issue 10's budget), then
   // RANKED at a time.
   const RANKED = 40;
+  // Said to readers, who never run a command: how an editor makes a copy that searches from disk
+  // (build --offline) is in the editors' guide, not here.
+  const OFFLINE_COPY = "这是网站的离线副本，不能在这里搜索，请在网上打开本站搜索。";
 
   function start() {
     const form = document.getElementById("search-form");
@@ -22,26 +25,28 @@
     const search = globalThis.guanxinSearch;
     const inline = document.getElementById("search-manifest");
     if (!search) {
-      say(status, "unavailable", "搜索功能没有载入，暂时无法搜索。");
+      say(status, "unavailable", "搜索功能没有载入，暂时无法搜索。请刷新页面重试；如果仍然不行，请换用较新版本的浏览器。");
     } else if (!inline && location.protocol === "file:") {
-      say(status, "offline", "这是网站的离线副本，生成时没有包含搜索索引，不能搜索；搜索请使用网站版本。");
+      say(status, "offline", OFFLINE_COPY);
     } else if (!inline) {
-      say(status, "unavailable", "这个版本的网站没有生成搜索索引（例如 guanxin-site serve 的预览），暂时无法搜索；"
-        + "用 guanxin-site build 生成的网站可以搜索。");
+      // A site built without its index (build --no-search, or serve's preview): readers are told only
+      // that there is no search; the preview adds, for its editor, how to get one (search.html).
+      say(status, "unavailable", "本站暂未提供搜索。", document.getElementById("search-editor-hint"));
     } else if (location.protocol === "file:" && !JSON.parse(inline.textContent).offline) {
       // The web version's index is read with fetch, which browsers refuse from disk.
-      say(status, "offline", "这是网站的离线副本，不能在这里搜索；搜索请使用网站版本，或用 build --offline 生成的离线版。");
+      say(status, "offline", OFFLINE_COPY);
     } else {
       searchPage(search, form, status);
     }
   }
 
-  // A state in which nothing can be searched: the reason, and the archive and region links.
-  function say(status, state, reason) {
+  // A state in which nothing can be searched: the reason, and the archive and region links (and, in
+  // serve's preview, the editor's hint: a <template>).
+  function say(status, state, reason, hint) {
     const links = document.getElementById("search-elsewhere").content.cloneNode(true);
     links.querySelectorAll("a").forEach((a) => { a.href = fileUrl(new URL(a.getAttribute("href"), location.href)); });
     status.dataset.state = state;
-    status.replaceChildren(reason, links);
+    status.replaceChildren(reason, links, ...(hint ? [hint.content.cloneNode(true)] : []));
   }
 
   // From disk no server picks a folder's index.html: name it.
@@ -138,7 +143,7 @@
           more.hidden = current.shown >= current.ids.length;
         }
       } catch (error) {
-        if (mine === generation) say(status, "unavailable", "搜索索引没有载入，暂时无法搜索。");
+        if (mine === generation) say(status, "unavailable", "搜索索引没有载入，暂时无法搜索。请检查网络连接，然后刷新页面重试。");
         console.error(error);
         return;
       }
@@ -150,18 +155,35 @@
         setStatus("results", [`${where}找到 ${count} 篇包含“${query}”的报告。`]);
         status.dataset.count = String(count);
       }
+      const all = current.all;
+      let related = Promise.resolve(null); // the related results of every region, when this view has any
       if (count < RELATED_BELOW) {
         const missing = count ? [] : current.missing;
         if (missing.length) suggestBox.dataset.state = "searching";
-        relatedSearch(mine, query, new Set(current.all)).then(() => mine === generation && missing.length && offer(mine, query, missing))
-          .catch(console.error);
+        related = relatedSearch(mine, query, new Set(all));
+        related.then(() => mine === generation && missing.length && offer(mine, query, missing)).catch(console.error);
       }
       // The region filter's counts come last: they need each doc's region, which the page reads
-      // (index.json) only after the answer has been painted.
-      const all = current.all;
+      // (index.json) only after the answer has been painted, and the related results.
       requestAnimationFrame(() => setTimeout(() => {
-        if (mine === generation) search.regionCounts(all).then((counts) => mine === generation && showCounts(counts), console.error);
+        if (mine !== generation) return;
+        related.catch(() => null).then((ids) => regionCounts(all, ids))
+          .then((counts) => mine === generation && showCounts(counts), console.error);
       }));
+    }
+
+    // Each region's count is what choosing it shows: its exact results, and its related ones when it
+    // has fewer than RELATED_BELOW exact ones. The related results are known (for every region, each
+    // checked) when this view shows them. A view of RELATED_BELOW exact results or more reads none
+    // (their parts, often their docs, are requests its answer does not need) and counts the exact
+    // ones; a region then chosen says that count in its status line and lists its related ones apart.
+    async function regionCounts(exact, related) {
+      const counts = await search.regionCounts(exact);
+      if (!related) return counts;
+      for (const [region, more] of Object.entries(await search.regionCounts(related))) {
+        if ((counts[region] || 0) < RELATED_BELOW) counts[region] = (counts[region] || 0) + more;
+      }
+      return counts;
     }
 
     // Check candidates in the order shown until `wanted` results are known (or none are left):
@@ -211,23 +233,24 @@
 
     // Related results, after the exact ones: the reports holding every part of the query but not the
     // query itself, read newest first (oldest with that order chosen) RANKED at a time and ranked by
-    // how close their parts stand, then by date; the label names the parts.
+    // how close their parts stand, then by date; the label names the parts. Returns the related
+    // results of every region (for the region counts), null when a newer search replaced this one.
     async function relatedSearch(mine, query, exact) {
       relatedBox.dataset.state = "searching";
       // Read newest first, the first screen may need the sealed part's newest store file (read early);
       // oldest first, it never does.
       const found = await search.related(query, sortSelect.value === "old" ? 0 : PAGE_SIZE);
-      if (mine !== generation) return;
-      let ids = found.ids.filter((id) => !exact.has(id));
+      if (mine !== generation) return null;
+      let everywhere = found.ids.filter((id) => !exact.has(id));
       if (found.unchecked.length) {
-        const ok = await Promise.all(ids.map((id) => search.check(id, found.unchecked)));
-        ids = ids.filter((id, n) => ok[n]);
+        const ok = await Promise.all(everywhere.map((id) => search.check(id, found.unchecked)));
+        everywhere = everywhere.filter((id, n) => ok[n]);
       }
-      if (regionSelect.value) ids = await search.inRegion(ids, regionSelect.value);
-      if (mine !== generation) return;
+      const ids = regionSelect.value ? await search.inRegion(everywhere, regionSelect.value) : everywhere;
+      if (mine !== generation) return null;
       if (!ids.length) {
         relatedBox.dataset.state = "none";
-        return;
+        return everywhere;
       }
       rel = { parts: found.parts, order: sortSelect.value === "old" ? ids : ids.slice().reverse(), at: 0, ranked: [], shown: 0 };
       const quoted = found.parts.map((part) => `“${part}”`);
@@ -236,9 +259,10 @@
         : `没有完全相同的说法；以下 ${ids.length} 篇报告同时提到${named}：`;
       relatedBox.hidden = false;
       await showRelated(mine);
-      if (mine !== generation) return;
+      if (mine !== generation) return null;
       relatedBox.dataset.count = String(ids.length);
       relatedBox.dataset.state = "results";
+      return everywhere;
     }
 
     async function showRelated(mine, focus) {
