@@ -281,7 +281,7 @@ def test_without_base_url_feeds_sitemap_and_robots_are_left_out_and_said_so(gene
         assert "feed.xml" not in path.read_text(encoding="utf-8"), path  # no link to a file that is not there
     notes = left_out(SiteConfig())
     assert len(notes) == 1
-    for name in ("feed.xml", "sitemap.xml", "robots.txt", "base_url", "--base-url", "site.yaml"):
+    for name in ("feed.xml", "sitemap.xml", "robots.txt", "base_url", "--base-url", "site.yaml", "分享卡片"):
         assert name in notes[0]
     assert left_out(SiteConfig(base_url=BASE)) == ()
 

@@ -511,3 +511,12 @@ def test_the_bulletins_name_inside_a_sentence_is_in_book_title_marks(tmp_path):
     region = (site / "regions" / "heihe" / "index.html").read_text(encoding="utf-8")
     assert 'content="黑河市关工委在《关心下一代工作》中的全部' in region
     assert "编印《关心下一代工作》2023年第53期" in (site / "2023" / "53" / "wechat.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("size, shown", [(1, "1 KB"), (500, "1 KB"), (2048, "2 KB"), (839_680, "820 KB"),
+                                         (1024 * 1024 - 1, "1024 KB"), (1024 * 1024, "1.0 MB"), (3_500_000, "3.3 MB")])
+def test_an_attachments_size_reads_as_a_reader_expects(size, shown):
+    """A reader audit: a 3.4 MB original was offered as 原件（PDF）（3418.0 KB）."""
+    from guanxin_site.pages import file_size
+
+    assert file_size(size) == shown

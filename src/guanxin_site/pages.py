@@ -41,6 +41,13 @@ def book_title(title: str) -> str:
     return title if title.startswith("《") else f"《{title}》"
 
 
+def file_size(size: int) -> str:
+    """A download's size as a reader reads it: 820 KB, 3.3 MB (1,024 each), never "3418.0 KB"."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 _SENTENCE_END = re.compile(r"[。！？；]")
 
 

@@ -46,7 +46,7 @@ def left_out(config: SiteConfig) -> tuple[str, ...]:
     if config.base_url:
         return ()
     return ("feed.xml、regions/*/feed.xml、sitemap.xml、robots.txt：未设置 base_url，订阅源和网站地图需要完整网址"
-            "（在 site.yaml 中设置 base_url，或使用 --base-url）",)
+            "（在 site.yaml 中设置 base_url，或使用 --base-url）；在微信、QQ 中转发链接时，分享卡片也要有完整网址才显示图片",)
 
 
 def plan(archive: Archive, config: SiteConfig) -> list[Page]:

@@ -20,7 +20,7 @@ from guanxin_site.errors import GuanxinError
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.mediatypes import content_type
 from guanxin_site.editions import editions_of, page_context
-from guanxin_site.pages import Page, book_title, cn_date, excerpt
+from guanxin_site.pages import Page, book_title, cn_date, excerpt, file_size
 from guanxin_site.theme import TEMPLATES_DIR, has_own_templates, theme_dirs
 
 
@@ -107,6 +107,7 @@ def make_environment(project_dir: Path, config: SiteConfig, bytecode_dir: Path |
     )
     env.filters["cn_date"] = cn_date
     env.filters["book"] = book_title
+    env.filters["file_size"] = file_size
     env.filters["excerpt"] = excerpt
     env.filters["wechat_inline"] = wechat_inline
     env.filters["script_json"] = script_json
