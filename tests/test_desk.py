@@ -273,13 +273,17 @@ def test_a_photo_is_added_to_a_report_with_its_description(browser, server, tmp_
     assert "问题" not in page.inner_text("#save-state")
 
 
-def test_every_preview_page_links_to_the_desk(server):
+def test_every_preview_page_links_to_the_desk(server, browser):
     _, _, home = server.request("GET", "/")
     _, _, issue = server.request("GET", "/2023/53/")
     assert b'id="guanxin-desk-link" href="/__desk/"' in home
     assert b'href="/__desk/#edit/2023-53"' in issue and "在编辑台中修改本期".encode() in issue
     assert not list((server.project / ".guanxin-cache/serve-site").rglob("*.html"))[0].read_text(
         encoding="utf-8").count("guanxin-desk-link")  # added as served, never written into the site
+    page = browser.new_page()
+    page.goto(server.url + "2023/53/")
+    page.emulate_media(media="print")  # an issue printed from the preview: without the editors' button
+    assert page.evaluate("getComputedStyle(document.getElementById('guanxin-desk-link')).display") == "none"
 
 
 def test_publish_without_a_target_builds_and_says_how_to_add_one(browser, server, tmp_path):

@@ -158,7 +158,8 @@ def test_a_stylesheet_that_comes_after_the_page_is_parsed_still_gets_the_scroll_
         context.close()
 
 
-UNITS = ".count, time, .issue-label, .site-header nav a, .footer-links a, .toc a, .region-chips a, .year-jump a, .back-up a"
+UNITS = (".count, time, .issue-label, .site-header nav a, .footer-links a, .toc a, .region-chips a, .year-jump a, .back-up a, "
+         ".year-table thead th, .year-table tbody th a")  # 2009年 and 期数 on a phone: the reader audit saw 2009 / 年
 SPLIT = """(selector) => Array.from(document.querySelectorAll(selector)).filter(e => e.offsetParent)
   .filter(e => new Set(Array.from(e.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top))).size > 1)
   .map(e => e.outerHTML.slice(0, 80))"""
@@ -301,3 +302,36 @@ def test_a_wide_table_scrolls_sideways_instead_of_squeezing_its_columns(phone, t
                 "  const box = getComputedStyle(t).overflowX === 'auto' ? t : t.parentElement;"
                 "  return box.scrollWidth > box.clientWidth; })()")
     assert phone.evaluate(scroller)
+
+
+@pytest.mark.parametrize("width", [280, 320])
+def test_the_mastheads_name_stays_on_one_line_on_a_narrow_phone_with_large_text(browser, site, width):
+    """A reader audit: with 大字 at 320 px (and at 280 px, a phone's large display size, even without it)
+    the masthead broke as 关心下一代工 / 作."""
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    context.add_init_script(LARGE)
+    page = context.new_page()
+    try:
+        page.goto(site)
+        lines = page.evaluate("""() => { const text = document.createRange();
+          text.selectNodeContents(document.querySelector('.masthead-title'));
+          return new Set(Array.from(text.getClientRects(), r => Math.round(r.top))).size; }""")
+        assert lines == 1
+    finally:
+        context.close()
+
+
+def test_printed_pages_keep_the_legends_colours_and_a_readable_button(phone, site):
+    """A reader audit: printed, the statistics' legend was blank boxes (backgrounds are left out of print)
+    and the home page's 阅读本期全文 a pale block."""
+    page = phone
+    page.emulate_media(media="print")
+    try:
+        page.goto(site + "stats/")
+        assert page.evaluate("getComputedStyle(document.querySelector('.swatch')).printColorAdjust") == "exact"
+        page.goto(site)
+        button = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('a.button'));"
+                               " return [s.color, s.backgroundColor]; })()")
+        assert button == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]
+    finally:
+        page.emulate_media(media="screen")

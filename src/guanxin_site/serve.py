@@ -189,6 +189,7 @@ def desk_link(path: str) -> str:
     href, text = (f"{PREFIX}#edit/{issue.group(1)}-{int(issue.group(2))}", "在编辑台中修改本期") if issue \
         else (PREFIX, "编辑台")
     return (f'<a id="guanxin-desk-link" href="{href}" target="_top" style="{_DESK_LINK_STYLE}">{text}</a>'
+            "<style>@media print { #guanxin-desk-link { display: none; } }</style>"  # not on an issue printed from the preview
             "<!-- guanxin-site serve：只在预览中加入 -->\n")
 
 
