@@ -739,13 +739,14 @@ def test_ctrl_c_says_the_site_is_whole_and_the_rerun_finishes(sites, ftpd, monke
     assert place.site_files() == sites["v1"].content()
 
 
-def test_deploy_says_when_the_project_changed_after_the_build(project, ftpd, monkeypatch):
+def test_deploy_says_when_the_project_changed_after_the_build_and_records_what_it_published_for_the_desk(project, ftpd, monkeypatch):
     """Found by an editor's walkthrough: import (or edit) an issue, then deploy without building, and the
     old site went online with "发布完成" and no word that the new issue was not in it."""
     from click.testing import CliRunner
 
     from guanxin_site.build import changed_since_built
     from guanxin_site.cli import main
+    from guanxin_site.desk.store import Store, digest_of
 
     issue = project / "issues" / "2023" / "053.md"
     issue.parent.mkdir(parents=True)
@@ -758,10 +759,14 @@ def test_deploy_says_when_the_project_changed_after_the_build(project, ftpd, mon
     assert runner.invoke(main, ["build", "--source", str(project)]).exit_code == 0
     assert changed_since_built(project, project / "site") is False
     assert "生成以后" not in runner.invoke(main, deploy).output
+    published = lambda: Store(project).record("published")  # what the desk's list reads: 已发布 or 待发布
+    assert published()["files"] == {"issues/2023/053.md": digest_of(issue.read_bytes())} and published()["deployed"]
     issue.write_text(issue.read_text(encoding="utf-8").replace("title: ", "title: 改过的", 1), encoding="utf-8")
     stale = runner.invoke(main, deploy)
     assert stale.exit_code == 0 and "生成以后，项目中的文件" in stale.output and "请先运行 guanxin-site build" in stale.output
+    assert published()["files"]["issues/2023/053.md"] != digest_of(issue.read_bytes())  # the edit is not online
     assert runner.invoke(main, ["build", "--source", str(project)]).exit_code == 0
     assert "生成以后" not in runner.invoke(main, deploy).output
+    assert published()["files"]["issues/2023/053.md"] == digest_of(issue.read_bytes())
     assert changed_since_built(project, project / "elsewhere") is None  # that folder's build is not the last one known
 

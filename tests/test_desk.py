@@ -455,3 +455,34 @@ def test_an_edit_made_before_serve_was_started_again_is_saved_by_ctrl_s(browser,
         first.stop()
         if again is not None:
             again.stop()
+
+
+def test_with_several_addresses_publish_waits_for_the_editor_to_choose_one(browser, tmp_path):
+    """Found by an editor's walkthrough: with 正式 and 备份 in site.yaml, the list was sorted and 备份 came
+    first, so 发布 without looking published to the backup. Now the list keeps site.yaml's order, starts
+    at （请选择）, and 发布 asks for a choice before building or sending anything."""
+    project = new_project(tmp_path / "project", (ISSUE, SHIPPED.read_text(encoding="utf-8")))
+    with open(project / "site.yaml", "a", encoding="utf-8") as handle:
+        handle.write("\ndeploy:\n  正式: s3://a/?endpoint=http://127.0.0.1:9\n  备份: s3://b/?endpoint=http://127.0.0.1:9\n")
+    running = start_desk(project)
+    try:
+        page = open_desk(browser, running, "publish")
+        page.wait_for_selector("#publish-to")
+        options = page.eval_on_selector_all("#publish-to option", "os => os.map(o => [o.value, o.textContent])")
+        assert [value for value, _ in options] == ["", "正式", "备份"] and page.input_value("#publish-to") == ""
+        page.click("#publish-button")
+        assert "请先在“发布到”中选择一个" in page.inner_text("#publish-result")
+        assert not (project / "site").exists()  # nothing was built, nothing sent
+    finally:
+        running.stop()
+
+
+def test_a_mistake_in_site_yaml_is_said_on_the_publish_page(browser, server):
+    """Found by an editor's walkthrough: a full-width colon on site.yaml's title line made the publish
+    page say that no address was set (deploy: was there); the real mistake came only after 发布."""
+    config = server.project / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("title:", "title：", 1), encoding="utf-8")
+    page = open_desk(browser, server, "publish")
+    page.wait_for_selector("#publish-target .notice")
+    said = page.inner_text("#publish-target")
+    assert "site.yaml 有误" in said and "site.yaml:" in said and "还没有设置发布地址" not in said

@@ -203,7 +203,7 @@ class Desk:
             addresses, targets_problem = work.targets(self.store.project), None
         except GuanxinError as exc:  # a wrong deploy: setting: said on the publish page
             addresses, targets_problem = {}, str(exc)
-        targets = sorted(addresses)
+        targets = list(addresses)  # in site.yaml's order; with several, the page makes the editor choose
         return _json({"title": config.title, "area": gazetteer.area, "region_word": gazetteer.region_word,
                       "regions": [r.name for r in gazetteer.regions], "drafts_in_preview": self.drafts,
                       "targets": targets, "addresses": {name: addresses[name] for name in targets},  # no secret:

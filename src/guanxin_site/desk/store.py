@@ -7,6 +7,7 @@ shares its issue with another file) is `f<n>`, its place among issues/'s files i
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -270,3 +271,18 @@ def _with_id(entry: Entry, issue_id: str) -> Entry:
     import dataclasses
 
     return dataclasses.replace(entry, id=issue_id)
+
+
+def remember_published(store: Store, *, deployed: bool, url: str) -> None:
+    """What was published (by the desk's 发布, or by `guanxin-site deploy` of a site built from the files as
+    they are), so the desk's list can say which issues are live as they are now."""
+    files = {}
+    for entry in store.entries():
+        if entry.draft:
+            continue
+        try:
+            files[entry.rel] = digest_of(entry.path.read_bytes())
+        except OSError:
+            continue
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    store.write_record("published", {"files": files, "deployed": deployed, "url": url, "at": stamp})

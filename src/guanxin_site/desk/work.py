@@ -6,7 +6,6 @@ without the deploy package) the site is only built, and the page says how to add
 """
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from guanxin_site.desk.checks import editor_words
 from guanxin_site.desk.jobs import Job
 from guanxin_site.errors import ContentErrors
 from guanxin_site.desk.original import PDFIUM
-from guanxin_site.desk.store import Store, digest_of
+from guanxin_site.desk.store import Store, remember_published
 
 SITE_DIR = "site"  # where `guanxin-site build` writes by default, and what `deploy` publishes
 STATUS_NAMES = {"imported": "已导入", "present": "已存在", "attention": "需要处理"}
@@ -116,14 +115,14 @@ def publish(store: Store, job: Job, build_lock: threading.Lock, target: str | No
               "warnings": [str(w) for w in built.warnings], "deployed": False}
     named = targets(store.project)
     if not named:
-        _remember(store, deployed=False, url="")
+        remember_published(store, deployed=False, url="")
         return {**result, "message": NO_TARGET}
     if target is None and len(named) == 1:
         target = next(iter(named))
     if target not in named:
         return {**result, "message": "site.yaml 中设置了几个发布地址，请选择发布到哪一个", "choose": sorted(named)}
     report = _deploy(job, site, named[target], password)
-    _remember(store, deployed=True, url=report.site_url or named[target])
+    remember_published(store, deployed=True, url=report.site_url or named[target])
     return {**result, "deployed": True, "target": target, "uploaded": report.uploaded,
             "uploaded_bytes": report.uploaded_bytes, "unchanged": report.unchanged, "deleted": report.deleted,
             "site_url": report.site_url}
@@ -140,17 +139,3 @@ def _deploy(job: Job, site: Path, url: str, password: str | None):
         return deploy.deploy_site(site, url, progress=uploading, password=password or None)
     except deploy.PasswordNeeded:  # its message speaks of the command line's prompt and environment
         raise deploy.DeployError("发布地址需要密码：请在“服务器密码”中填写后再点“发布”") from None
-
-
-def _remember(store: Store, *, deployed: bool, url: str) -> None:
-    """What was published, so the list can say which issues are live as they are now."""
-    files = {}
-    for entry in store.entries():
-        if entry.draft:
-            continue
-        try:
-            files[entry.rel] = digest_of(entry.path.read_bytes())
-        except OSError:
-            continue
-    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    store.write_record("published", {"files": files, "deployed": deployed, "url": url, "at": stamp})

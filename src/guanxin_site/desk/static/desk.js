@@ -973,7 +973,11 @@
     document.title = "发布 - 编辑台";
     var box = clear($("publish-target"));
     get("api/config").then(function (answer) {
-      if (answer.status === 200) { config = answer.data; }
+      if (answer.status !== 200) {  // site.yaml itself has a mistake: say it here, not "no address set"
+        box.appendChild(el("p", {"class": "notice bad", text: "site.yaml 有误，先改正它才能发布：" + answer.data.error}));
+        return;
+      }
+      config = answer.data;
       if (config.targets_problem) {
         box.appendChild(el("p", {"class": "notice bad", text: "site.yaml 中的发布地址（deploy:）有误：" + config.targets_problem}));
         return;
@@ -987,7 +991,9 @@
       function named(t) { return config.addresses && config.addresses[t] ? t + "（" + config.addresses[t] + "）" : t; }
       if (config.targets.length > 1) {
         box.appendChild(el("p", {}, [el("label", {"for": "publish-to", text: "发布到："}),
-          el("select", {id: "publish-to"}, config.targets.map(function (t) { return el("option", {value: t, text: named(t)}); }))]));
+          // Nothing chosen at first: 发布 without looking must not pick one (the command line asks too).
+          el("select", {id: "publish-to"}, [el("option", {value: "", text: "（请选择）"})].concat(
+            config.targets.map(function (t) { return el("option", {value: t, text: named(t)}); })))]));
       } else {
         box.appendChild(el("p", {text: "发布到：" + named(config.targets[0])}));
       }
@@ -1002,6 +1008,11 @@
     var box = $("publish-progress");
     var to = $("publish-to");
     var password = $("publish-password");
+    if (to && !to.value) {
+      result.appendChild(el("p", {"class": "notice bad", role: "alert", text: "site.yaml 中有几个发布地址：请先在“发布到”中选择一个，再点“发布”。"}));
+      to.focus();
+      return;
+    }
     button.disabled = true;
     post("api/publish", {target: to ? to.value : null, password: password && password.value ? password.value : null}).then(function (answer) {
       if (answer.status !== 200) { button.disabled = false; result.appendChild(el("p", {"class": "notice bad", text: answer.data.error})); return; }
