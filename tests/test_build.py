@@ -523,3 +523,10 @@ def test_an_added_issue_keeps_unchanged_files_by_their_folders_and_a_planted_lin
     assert not (site / oldest).is_symlink() and (site / oldest).is_file()
     build(project, tmp_path / "clean", search=False)
     assert (site / oldest).read_bytes() == (tmp_path / "clean" / oldest).read_bytes()
+
+
+def test_run_outside_a_project_names_the_current_folder_not_a_dot(tmp_path, monkeypatch):
+    """An editor's walkthrough saw “. 中没有 issues/ 文件夹” when build ran in the wrong folder."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1 and f"当前文件夹（{tmp_path.resolve()}）中没有 issues/ 文件夹" in result.output

@@ -20,8 +20,9 @@ OUR_WORDS = {
     "build", "check", "import", "new", "serve",
     # init: the command, gazetteer settings in pinyin, and the files it writes (.gitignore, .github/workflows/publish.yml)
     "init", "jilin", "heilongjiang", "yichun", "gitignore", "github", "workflows", "publish", "yml", "pages",
-    # import and build: what the editor types (pip install 'guanxin-site[ocr]', proofread: false, offline: true)
-    "pip", "install", "ocr", "proofread", "false", "offline",
+    # import and build: what the editor types (py -m pip install ".[ocr]" on Windows, python3 elsewhere,
+    # proofread: false, offline: true)
+    "py", "python3", "windows", "pip", "install", "ocr", "proofread", "false", "offline",
     # deploy: the services by their names, address parts an editor copies (oss://存储桶名/?region=cn-hangzhou,
     # sftp://用户名@服务器/var/www/site) and the environment variables that hold the keys
     "deploy", "oss", "cos", "obs", "kodo", "sftp", "ftp", "region", "cn", "hangzhou", "var", "www",

@@ -349,6 +349,12 @@ def test_publish_deploys_to_the_target_with_the_password_typed_in_the_page(brows
             page.click("#publish-button")
             page.wait_for_selector("#publish-result .notice", timeout=120_000)
             assert "发布没有完成" in page.inner_text("#publish-result") and "密码" in page.inner_text("#publish-result")
+            page.fill("#publish-password", "wrong")  # a mistyped password: the page's words, not the command line's
+            page.click("#publish-button")
+            page.wait_for_function("document.querySelector('#publish-result').textContent.includes('密码不对')",
+                                   timeout=120_000)
+            said = page.inner_text("#publish-result")
+            assert "请在“服务器密码”中重新填写" in said and "GUANXIN_DEPLOY_PASSWORD" not in said
             page.fill("#publish-password", FTP_PASSWORD)
             page.click("#publish-button")
             page.wait_for_selector("#publish-result .notice.ok", timeout=120_000)

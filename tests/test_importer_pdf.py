@@ -128,7 +128,7 @@ def test_pdf_without_unicode_maps_is_never_imported_as_garbage(pdfs):
         extract(pdfs["no-map"], ocr=False)
     assert caught.value.page == 1
     assert "第1页" in caught.value.message and "扫描" in caught.value.message
-    assert "pip install 'guanxin-site[ocr]'" in caught.value.message
+    assert 'py -m pip install ".[ocr]"' in caught.value.message
 
 
 def test_scan_without_the_ocr_extra_names_file_page_and_how_to_get_ocr(pdfs, project, monkeypatch):
@@ -140,7 +140,7 @@ def test_scan_without_the_ocr_extra_names_file_page_and_how_to_get_ocr(pdfs, pro
     result = CliRunner().invoke(main, ["import", "--source", str(project), str(pdfs["scan"])])
     assert result.exit_code == 1
     assert f"{pdfs['scan']}:第1页: 第1页是扫描的图片" in result.stderr
-    assert "pip install 'guanxin-site[ocr]'" in result.stderr
+    assert 'py -m pip install ".[ocr]"' in result.stderr
     assert "正在识别" not in result.output  # no promise of OCR before saying it is not installed
     assert "Traceback" not in result.output
     assert not list((project / "issues").rglob("*.md"))

@@ -141,7 +141,8 @@ def not_a_project(folder: Path) -> str | None:
     """Why a command cannot run in `folder` (Chinese), naming the project above it if there is one; None for a project."""
     if is_project(folder):
         return None
-    where = f"{folder} 中没有 issues/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录"
+    shown = f"当前文件夹（{folder.resolve()}）" if folder == Path(".") else f"{folder} "  # never a bare "."
+    where = f"{shown}中没有 issues/ 文件夹，也没有 {CONFIG_FILE}，不像是简报网站的项目目录"
     above = next((p for p in folder.resolve().parents if is_project(p)), None)
     if above is not None:
         return f"{where}；它在项目 {above} 里面。请回到项目目录运行（cd {above}），或加上 --source {above}"

@@ -17,6 +17,7 @@ Nothing here prints: what happens is passed to a `report` callback as events.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import os
@@ -178,6 +179,8 @@ class _PreviewState:
 _DESK_LINK_STYLE = ("position:fixed;right:.75rem;bottom:.75rem;z-index:2147483646;padding:.45rem .9rem;"
                     "background:#c00000;color:#fff;border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,.3);"
                     "font:15px/1.4 system-ui,'Noto Sans CJK SC',sans-serif;text-decoration:none;")
+# Why a port cannot be used, in the editor's words (the system's own text is English).
+_PORT_PROBLEMS = {errno.EADDRINUSE: "端口已被占用", errno.EACCES: "没有权限使用这个端口", errno.EADDRNOTAVAIL: "这台电脑上没有这个地址"}
 _ISSUE_PAGE = re.compile(r"/(\d{4})/(\d{1,6})/(?:index\.html)?")
 
 
@@ -499,7 +502,7 @@ class PreviewServer:
             try:
                 return _PreviewHTTPServer(port, self.state, self.output_dir, self.report, self.desk)
             except OSError as exc:
-                reason = exc.strerror or str(exc)
+                reason = _PORT_PROBLEMS.get(exc.errno, exc.strerror or str(exc))
         if last > self.port:
             raise OutputError(f"端口 {self.port} 到 {last} 都被占用了，无法启动预览（{reason}）；"
                               f"请关闭其他预览，或用 --port 指定一个端口，例如 guanxin-site serve --port {last + 1}")

@@ -78,6 +78,9 @@ def env_password(password: str | None, env: Mapping[str, str]) -> str | None:
 
 
 PASSWORD_VARIABLE = "GUANXIN_DEPLOY_PASSWORD"
+# Said after a refused login, for the command line; the desk, where a password is typed into its form,
+# puts its own words in its place (desk/work.py).
+PASSWORD_HINT = f"（密码可用环境变量 {PASSWORD_VARIABLE} 提供）"
 INTERNAL_PREFIX = ".guanxin-deploy"  # our manifest and progress records on the target
 UPLOAD_SUFFIX = ".guanxin-upload"  # a file on its way up (SFTP, FTP), renamed into place when complete
 

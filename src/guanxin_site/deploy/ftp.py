@@ -15,8 +15,8 @@ import posixpath
 import ssl
 from collections.abc import Mapping
 
-from guanxin_site.deploy.base import (DeployError, PasswordNeeded, Target, env_password, is_internal, network_error,
-                                      upload_name)
+from guanxin_site.deploy.base import (PASSWORD_HINT, DeployError, PasswordNeeded, Target, env_password, is_internal,
+                                      network_error, upload_name)
 from guanxin_site.deploy.targets import Address
 
 DEFAULT_PORT = 21
@@ -66,7 +66,7 @@ class FtpTarget(Target):
             ftp.close()
             if str(exc).startswith("530"):
                 raise DeployError(f"登录 FTP 服务器 {address.host} 失败：用户名 {user} 或密码不对；"
-                                  "请核对后重新运行（密码可用环境变量 GUANXIN_DEPLOY_PASSWORD 提供）") from None
+                                  f"请核对后重新运行{PASSWORD_HINT}") from None
             raise DeployError(f"FTP 服务器 {address.host} 拒绝了登录（{exc}）") from None
         except ssl.SSLCertVerificationError as exc:
             ftp.close()

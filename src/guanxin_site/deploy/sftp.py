@@ -19,7 +19,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from guanxin_site.deploy.base import DeployError, PasswordNeeded, Target, env_password, is_internal, network_error, upload_name
+from guanxin_site.deploy.base import (PASSWORD_HINT, DeployError, PasswordNeeded, Target, env_password, is_internal,
+                                      network_error, upload_name)
 from guanxin_site.deploy.targets import Address
 
 # paramiko logs a failed handshake with its traceback from its own thread; with no handler configured,
@@ -119,7 +120,7 @@ class SftpTarget(Target):
                 raise PasswordNeeded(f"服务器 {address.host} 没有接受这台电脑的密钥，需要用户 {address.user} 的密码；"
                                      "请设置环境变量 GUANXIN_DEPLOY_PASSWORD，或在提示时输入密码") from None
             raise DeployError(f"登录服务器 {address.host} 失败：用户名 {address.user}、密钥或密码不对；"
-                              "请核对后重新运行（密码可用环境变量 GUANXIN_DEPLOY_PASSWORD 提供）") from None
+                              f"请核对后重新运行{PASSWORD_HINT}") from None
         except DeployError:
             client.close()
             raise

@@ -72,8 +72,8 @@ def _library(name: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(name) is None:
-        raise DeployError(f"缺少发布所需的程序库 {name}：请重新安装 guanxin-site（python -m pip install --upgrade guanxin-site，"
-                          "或按使用说明重新安装），再运行发布")
+        raise DeployError(f"缺少发布所需的程序库 {name}：请重新安装本程序（在 guanxin-site 的文件夹中运行 py -m pip install .，"
+                          "不是 Windows 时用 python3 -m pip install .），再运行发布")
 
 
 def _s3(address: Address, password: str | None, env: Mapping[str, str]) -> Target:

@@ -139,3 +139,7 @@ def _deploy(job: Job, site: Path, url: str, password: str | None):
         return deploy.deploy_site(site, url, progress=uploading, password=password or None)
     except deploy.PasswordNeeded:  # its message speaks of the command line's prompt and environment
         raise deploy.DeployError("发布地址需要密码：请在“服务器密码”中填写后再点“发布”") from None
+    except deploy.DeployError as exc:  # a refused login: here the password is typed into the form
+        if deploy.PASSWORD_HINT not in str(exc):
+            raise
+        raise deploy.DeployError(str(exc).replace(deploy.PASSWORD_HINT, "（请在“服务器密码”中重新填写后再点“发布”）")) from None

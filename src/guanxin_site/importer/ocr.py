@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 
 from guanxin_site.importer.lines import BulletinImportError
-from guanxin_site.importer.rows import Row, scan_message
+from guanxin_site.importer.rows import OCR_INSTALL, Row, scan_message
 
 __all__ = ["available", "ocr_rows"]
 
@@ -48,7 +48,7 @@ def ocr_rows(document, index: int) -> list[Row]:
         result, _ = _engine()(numpy.asarray(image))
     except Exception as exc:  # ONNX Runtime or the models failing (memory, a broken install): name the page
         raise BulletinImportError(None, f"第{index + 1}页是扫描的图片，文字识别（OCR）没有成功（{type(exc).__name__}）；"
-                                        "请检查 OCR 的安装（pip install 'guanxin-site[ocr]'），或从 Word 原稿导出 PDF 再导入",
+                                        f"请检查 OCR 的安装（{OCR_INSTALL}），或从 Word 原稿导出 PDF 再导入",
                                   page=index + 1) from None
     boxes = []
     for points, text, score in result or ():
