@@ -211,3 +211,22 @@ def test_issue_already_in_the_archive_under_another_name(project, tmp_path):
     result = run(project, str(received), "-o", str(existing), "--force")
     assert result.exit_code == 0, result.output
     assert existing.read_bytes() == SHIPPED.read_bytes()
+
+
+def test_an_issue_number_already_taken_by_another_date_is_not_skipped_as_imported(project, tmp_path):
+    """An editor's walkthrough: a received file whose number was already in the archive, for another
+    issue, was 已存在，跳过 (exit 0) like a harmless repeat; a new issue with a mistyped number was easy to
+    miss. Now it needs handling, and says why."""
+    existing = project / TARGET
+    existing.parent.mkdir(parents=True)
+    existing.write_bytes(SHIPPED.read_bytes())  # 2023年第53期, 2023-11-17
+    received = tmp_path / "第54期.txt"
+    received.write_text(SEED_TEXT.replace("2023年11月17日", "2023年11月24日"), encoding="utf-8")  # number still 53
+    result = run(project, str(received))
+    assert result.exit_code == 1
+    assert "已经在 issues/2023/053.md 中，但那一期的日期是 2023-11-17，这个文件是 2023-11-24" in result.stderr
+    assert "可能是期号或日期写错了" in result.stderr and "需要处理 1 个" in result.stdout
+    assert existing.read_bytes() == SHIPPED.read_bytes()
+    same = tmp_path / "seed.txt"
+    same.write_text(SEED_TEXT, encoding="utf-8")
+    assert run(project, str(same)).exit_code == 0  # the same issue again: skipped as before

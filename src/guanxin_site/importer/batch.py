@@ -91,7 +91,8 @@ def import_paths(paths: list[Path], project: Path, gazetteer, *, force: bool = F
     files, outcomes = collect(paths, skip=(project / ISSUES_DIR, project / "site"))  # site/: the default output
     missing = len(outcomes)
     known, _ = survey(project.resolve())  # the issues already in the archive, whatever their file names
-    run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known}, on_ocr)
+    run = _Run(project, gazetteer, force, keep_original, output, ocr, {k.key: k.source for k in known}, on_ocr,
+               dates={k.key: k.date for k in known})
     run.index_originals()
     results: dict[int, object] = {}
     jobs = jobs or os.cpu_count() or 1
@@ -121,6 +122,7 @@ class _Run:
     on_ocr: Callable[[Path, int, int], None] | None = None
     written: dict = field(default_factory=dict)  # issue file -> the received file it was imported from in this run
     originals: dict = field(default_factory=dict)  # sha256 of each original PDF kept in the archive -> its issue file
+    dates: dict = field(default_factory=dict)  # (year, number) -> date of the issue file already in the archive
 
     def index_originals(self) -> None:
         """The PDFs already kept as originals: re-running over a folder of scans must not OCR them all again."""
@@ -130,6 +132,16 @@ class _Run:
             content = _read((self.project / shown).with_suffix("") / f"{ORIGINAL_NAME}.pdf")
             if content is not None:
                 self.originals[hashlib.sha256(content).hexdigest()] = shown
+
+    def _other_date(self, issue: ImportedIssue, label: str, other: str) -> str | None:
+        """The archive has this year's number already, for another date: more likely a mistyped number (or
+        date) on one of them than the same issue again, so it is not skipped as already imported."""
+        earlier = self.dates.get((issue.year, issue.number))
+        if earlier is None or earlier == issue.date:
+            return None
+        return (f"{label}已经在 {other} 中，但那一期的日期是 {earlier.isoformat()}，这个文件是 {issue.date.isoformat()}，"
+                "可能是期号或日期写错了，没有导入。请对照原件核对：是新的一期，就改正期号后重新导入；"
+                f"是同一期，就改正日期（或核对 {other} 的日期）")
 
     def read(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
         """(the issue, whether to keep the file as its original, its layout sidecar), or the Outcome of a
@@ -201,6 +213,8 @@ class _Run:
         target = Path(self.output) if self.output else issue_path(self.project, issue.year, issue.number)
         shown = display_path(target, self.project) if not self.output else str(self.output)
         other = self.known.get((issue.year, issue.number))
+        if self.output is None and other is not None and (clash := self._other_date(issue, label, other)):
+            return Outcome(file, ATTENTION, clash, target=other, **common)
         if self.output is None and other is not None and other != shown:
             if not self.force:
                 return Outcome(file, PRESENT, f"{label}已经在 {other} 中，没有导入", target=other, **common)
@@ -233,6 +247,7 @@ class _Run:
         except OSError as exc:
             return Outcome(file, ATTENTION, f"无法保存到 {shown}（{exc.strerror or exc}）", target=shown, **common)
         self.known[(issue.year, issue.number)] = shown
+        self.dates[(issue.year, issue.number)] = issue.date
         self.written[target] = file
         kept = (display_path(backup, self.project) if not self.output else str(backup)) if backup else None
         return Outcome(file, IMPORTED, "", target=shown, backup=kept, **common)
