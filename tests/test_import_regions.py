@@ -174,18 +174,25 @@ _ONE_LINE = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zl", "Zp
 _CLOSED_PARAGRAPH = st.lists(st.one_of(_PIECES, _ONE_LINE), min_size=1, max_size=4).map(lambda p: "".join(p) + "。")
 
 
+# Openings among _PIECES whose region is sure, by gazetteer: what the importer must do with them, written out.
+_SURE = {
+    "heilongjiang": {"大庆市关工委": "大庆市", "齐齐哈尔关工委": "齐齐哈尔市", "大兴安岭关工委": "大兴安岭地区",
+                     "双城关工委": "哈尔滨市", "道外关工委": "哈尔滨市", "哈尔滨市南岗区关工委": "哈尔滨市"},
+    "哈尔滨市": {"双城关工委": "双城区", "道外关工委": "道外区", "哈尔滨市南岗区关工委": "南岗区"},
+}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(_GAZETTEERS)), st.lists(_CLOSED_PARAGRAPH, min_size=1, max_size=6))
 def test_a_paragraph_opening_with_a_sure_region_is_in_its_report(setting, paragraphs):
-    """Never merged into another report or kept as the lead: whatever the rest of the text around it."""
-    gazetteer = _GAZETTEERS[setting]
+    """Never merged into another report or kept as the lead, whatever the text around it."""
     try:
-        issue = parse_bulletin(bulletin(*paragraphs), gazetteer)
+        issue = parse_bulletin(bulletin(*paragraphs), _GAZETTEERS[setting])
     except BulletinImportError as error:
         assert error.message
         return
     placed = [(None, p) for p in issue.lead] + [(region, p) for region, ps in issue.reports for p in ps]
     for region, paragraph in placed:
-        opening = gazetteer.opening(paragraph)
-        if opening is not None and opening.region is not None:
-            assert region == opening.region, (paragraph, region)
+        for opening, expected in _SURE[setting].items():
+            if paragraph.startswith(opening):
+                assert region == expected, (paragraph, region)
