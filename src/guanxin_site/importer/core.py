@@ -409,7 +409,7 @@ def _lead_note(line: int, count: int, has_reports: bool) -> ImportNote:
     if has_reports:
         return ImportNote(line, f"从这一行起的{count}段在第一篇地区报道之前，不属于任何地区，已作为导语保留在正文开头")
     return ImportNote(line, (
-        "全文没有以地区名（site.yaml 中 gazetteer 设置的地名表中的地区全称）开头的段落，正文全部作为导语保留；"
+        "全文没有以地区名（site.yaml 中 gazetteer 设置的地名表中的地区全称，或简称加“关工委”）开头的段落，正文全部作为导语保留；"
         "如需按地区归类，请在各地报道第一段的开头写上地区全称"))
 
 
