@@ -16,6 +16,7 @@ from guanxin_site.cli import main
 from guanxin_site.gazetteer import Gazetteer
 from guanxin_site.importer import BulletinImportError, parse_bulletin
 from guanxin_site.importer.core import fold_characters
+from test_import_scenario import paragraphs_by_heading as reports
 
 # The header of bulletin 2023-53 as received (masthead, issue, publisher, date, headline).
 HEADER = ("关心下一代工作\n\n(2023年第53期·总第509期)\n\n黑龙江省关心下一代工作委员会办公室\n\n2023年11月17日\n\n"
@@ -40,19 +41,6 @@ def import_text(project: Path, text: str):
     result = CliRunner().invoke(main, ["import", "--source", str(project), str(received)])
     assert result.exit_code == 0, result.output
     return result, (project / "issues/2023/053.md").read_text(encoding="utf-8")
-
-
-def reports(markdown: str) -> dict[str | None, list[str]]:
-    """Paragraphs by `## ` heading (None: the lead)."""
-    found: dict[str | None, list[str]] = {None: []}
-    heading = None
-    for block in (b.strip() for b in markdown.split("\n---\n", 1)[1].split("\n\n")):
-        if block.startswith("## "):
-            heading = block[3:]
-            found[heading] = []
-        elif block:
-            found[heading].append(block)
-    return found
 
 
 def check(project: Path):
