@@ -73,6 +73,9 @@ def test_opening_words_unit_and_doubt():
     opening = hlj.opening("齐齐哈尔关工委开展活动")
     assert (opening.words, opening.unit, opening.said) == ("齐齐哈尔", "关工委", "齐齐哈尔关工委")
     assert hlj.opening("黑河市委副书记").unit == ""
+    assert hlj.opening("大庆市教育局关工委").said == "大庆市教育局关工委"  # a unit of the place
+    assert hlj.opening("黑河市委副书记在省关工委会议上").unit == ""  # a phrase, not a unit
+    assert hlj.opening("齐齐哈尔教育局关工委") is None  # after a short form only 关工委 itself
     assert hlj.opening("双城关工委").county.name == "双城区"
     assert hlj.opening("齐齐哈尔关工委").county is None
     assert hlj.opening("向阳关工委").doubt == "“向阳”可能是鹤岗市的向阳区，也可能是佳木斯市的向阳区"

@@ -96,7 +96,7 @@ class Opening:
 
     words: str  # the opening as written, up to the end of the name: 齐齐哈尔 / 哈尔滨市南岗区 / 向阳区
     places: tuple[Place, ...]  # the place named; more than one when the name is ambiguous (向阳区, 向阳)
-    unit: str  # the unit word right after the name (关工委), or ""
+    unit: str  # the committee right after the name (关工委; after a full name also 教育局关工委), or ""
     ordinary: bool = False  # a short form that is also an ordinary word (公安关工委: the police's committee)
 
     @property
@@ -168,7 +168,8 @@ class Gazetteer:
         self._region_re = _alternation(self._region_index)
         self._county_res: dict[str, re.Pattern[str]] = {}
         self._all_counties_re: re.Pattern[str] | None = None
-        self._openings: tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]]], ...] | None = None
+        self._openings: tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...] | None = None
+        self._area_names_longest_first = sorted(self._area_names, key=len, reverse=True)  # 黑龙江省 before 黑龙江
 
     @classmethod
     def load(cls, name_or_path: str = "heilongjiang") -> Gazetteer:
@@ -283,31 +284,32 @@ class Gazetteer:
     def _named_at(self, text: str, start: int) -> Opening | None:
         if start < 0:
             return None
-        for pattern, index in self._opening_patterns():
+        for pattern, index, short in self._opening_patterns():
             match = pattern.match(text, start)
             if match is not None:
-                unit = _UNIT_WORD_AT.match(text, match.end())
-                return Opening(text[:match.end()], index[match.group()], unit.group() if unit else "",
-                               ordinary=pattern is self._openings[-1][0] and match.group() in _ORDINARY_SHORTS)
+                name, end = match.group(), match.end()
+                return Opening(text[:end], index[name], _unit_after(text, end, short),
+                               ordinary=short and name in _ORDINARY_SHORTS)
         return None
 
     def _area_prefix(self, text: str) -> int:
         """The length of the area's own names in front of the text (哈尔滨市, 黑龙江省哈尔滨市), or -1."""
         end = 0
         for _ in range(2):  # province, then city
-            name = next((n for n in sorted(self._area_names, key=len, reverse=True) if text.startswith(n, end)), None)
+            name = next((n for n in self._area_names_longest_first if text.startswith(n, end)), None)
             if name is None:
                 break
             end += len(name)
         return end or -1
 
-    def _opening_patterns(self) -> tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]]], ...]:
-        """(pattern, name -> places) for full region names, full county names, short forms: the order tried."""
+    def _opening_patterns(self) -> tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...]:
+        """(pattern, name -> places, short form?) for full region names, full county names, short forms: the
+        order tried. Made on first use: a build never needs them."""
         if self._openings is None:
             shorts = self._short_forms()
             short_re = re.compile(f"(?:{_alternation(shorts).pattern})(?={_UNIT_WORD})")
-            self._openings = ((self._region_re, _multi_index(self.regions)),
-                              (self._all_counties_pattern(), self._county_global), (short_re, shorts))
+            self._openings = ((self._region_re, _multi_index(self.regions), False),
+                              (self._all_counties_pattern(), self._county_global, False), (short_re, shorts, True))
         return self._openings
 
     def _short_forms(self) -> dict[str, tuple[Place, ...]]:
@@ -497,6 +499,18 @@ def _unique_slug(slug: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{slug}-{n}", n + 1
     return candidate
+
+
+def _unit_after(text: str, end: int, short: bool) -> str:
+    """The committee named right after a place's name: 关工委; after a full name also a unit's (教育局关工委,
+    让胡路区关工委: it still belongs to the place), but not a phrase (委副书记在省关工委)."""
+    word = _UNIT_WORD_AT.match(text, end)
+    if word is not None:
+        return word.group()
+    unit = None if short else _REPORT_OPENING.match(text, end)
+    if unit is None or not _UNIT_SUFFIX.search(unit.group(1)) or _PHRASE.search(unit.group(1)):
+        return ""
+    return unit.group()
 
 
 def _strip_suffix(name: str) -> str:
