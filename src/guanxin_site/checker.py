@@ -153,16 +153,16 @@ def _placement_problems(issue: Issue, project_dir: Path, gazetteer, data: bytes 
     split = split_front_matter(text)
     if split is None:
         return []
-    headings = sorted((report.line, report.region.name) for report in issue.reports)
+    headings = {report.line: report.region.name for report in issue.reports}
     problems = []
-    previous, fenced = "", False
+    previous, fenced, current = "", False, None  # current: the region of the report being read (None: the lead)
     for number, line in enumerate(split.body.split("\n"), split.body_line):
+        current = headings.get(number, current)
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         starts = not fenced and not previous.strip() and line.strip()
         previous = line
         if starts:
-            current = next((name for at, name in reversed(headings) if at < number), None)
             problem = _placement_problem(line, current, gazetteer)
             if problem is not None:
                 problems.append(Problem(issue.source, number, problem, PLACEMENT))

@@ -168,8 +168,10 @@ class Gazetteer:
         self._region_re = _alternation(self._region_index)
         self._county_res: dict[str, re.Pattern[str]] = {}
         self._all_counties_re: re.Pattern[str] | None = None
-        self._openings: tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...] | None = None
-        self._area_names_longest_first = sorted(self._area_names, key=len, reverse=True)  # 黑龙江省 before 黑龙江
+        self._openings: tuple | None = None
+        self._shorts_by_character: dict[str, set[str]] | None = None
+        # The province's name, then the city's (黑龙江省哈尔滨市); longest first, so 黑龙江省 before 黑龙江.
+        self._area_prefix_re = re.compile(f"(?:{_alternation(self._area_names).pattern}){{1,2}}")
 
     @classmethod
     def load(cls, name_or_path: str = "heilongjiang") -> Gazetteer:
@@ -279,12 +281,14 @@ class Gazetteer:
         The area's own name alone (黑龙江关工委, 哈尔滨关工委) is the publisher's paragraph: None. A name
         shared by places of several regions (向阳区, 向阳) gives all of them: see :attr:`Opening.region`."""
         text = text.lstrip()
+        if text[:1] not in self._opening_patterns()[-1]:  # most paragraphs: no name starts so (check reads them all)
+            return None
         return self._named_at(text, 0) or self._named_at(text, self._area_prefix(text))
 
     def _named_at(self, text: str, start: int) -> Opening | None:
         if start < 0:
             return None
-        for pattern, index, short in self._opening_patterns():
+        for pattern, index, short in self._opening_patterns()[:-1]:
             match = pattern.match(text, start)
             if match is not None:
                 name, end = match.group(), match.end()
@@ -294,22 +298,19 @@ class Gazetteer:
 
     def _area_prefix(self, text: str) -> int:
         """The length of the area's own names in front of the text (哈尔滨市, 黑龙江省哈尔滨市), or -1."""
-        end = 0
-        for _ in range(2):  # province, then city
-            name = next((n for n in self._area_names_longest_first if text.startswith(n, end)), None)
-            if name is None:
-                break
-            end += len(name)
-        return end or -1
+        match = self._area_prefix_re.match(text)
+        return match.end() if match else -1
 
-    def _opening_patterns(self) -> tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...]:
-        """(pattern, name -> places, short form?) for full region names, full county names, short forms: the
-        order tried. Made on first use: a build never needs them."""
+    def _opening_patterns(self) -> tuple:
+        """(pattern, name -> places, short form?) for full region names, full county names, short forms, in the
+        order tried; last, the characters any of them or the area's name starts with. Made on first use: a
+        build never needs them."""
         if self._openings is None:
-            shorts = self._short_forms()
+            regions, shorts = _multi_index(self.regions), self._short_forms()
             short_re = re.compile(f"(?:{_alternation(shorts).pattern})(?={_UNIT_WORD})")
-            self._openings = ((self._region_re, _multi_index(self.regions), False),
-                              (self._all_counties_pattern(), self._county_global, False), (short_re, shorts, True))
+            first = frozenset(n[0] for names in (regions, self._county_global, shorts, self._area_names) for n in names)
+            self._openings = ((self._region_re, regions, False), (self._all_counties_pattern(), self._county_global, False),
+                              (short_re, shorts, True), first)
         return self._openings
 
     def _short_forms(self) -> dict[str, tuple[Place, ...]]:
@@ -341,10 +342,16 @@ class Gazetteer:
         return None if self.opening(text) is not None else name
 
     def _like_short_form(self, name: str) -> bool:
-        """Whether a name is close to a place's short form (齐齐哈 to 齐齐哈尔), by characters and by sound."""
-        shorts = {p.short for p in self.regions + tuple(c for cs in self._counties.values() for c in cs)}
-        shorts -= self._area_names
-        near = {s: s for s in shorts if len(s) > 1 and abs(len(s) - len(name)) <= 1}
+        """Whether a name is close to a place's short form (齐齐哈 to 齐齐哈尔), by characters and by sound.
+        Only short forms sharing a character are scored: a slip keeps most of a name, and scoring them all made
+        `check` of 3,000 issues a second slower (多年来关工委… opens many paragraphs)."""
+        if self._shorts_by_character is None:
+            shorts = {p.short for p in self.regions + tuple(c for cs in self._counties.values() for c in cs)}
+            self._shorts_by_character = {}
+            for short in shorts - self._area_names:
+                for character in set(short) if len(short) > 1 else ():
+                    self._shorts_by_character.setdefault(character, set()).add(short)
+        near = {s: s for c in set(name) for s in self._shorts_by_character.get(c, ()) if abs(len(s) - len(name)) <= 1}
         return bool(near) and closest_name(name, near) is not None
 
     def with_units(self, units: tuple[Unit, ...]) -> Gazetteer:
