@@ -168,7 +168,8 @@ class Gazetteer:
         self._region_re = _alternation(self._region_index)
         self._county_res: dict[str, re.Pattern[str]] = {}
         self._all_counties_re: re.Pattern[str] | None = None
-        self._openings: tuple | None = None
+        self._openings: tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...] | None = None
+        self._opening_initials: frozenset[str] = frozenset()
         self._shorts_by_character: dict[str, set[str]] | None = None
         # The province's name, then the city's (黑龙江省哈尔滨市); longest first, so 黑龙江省 before 黑龙江.
         self._area_prefix_re = re.compile(f"(?:{_alternation(self._area_names).pattern}){{1,2}}")
@@ -281,14 +282,15 @@ class Gazetteer:
         The area's own name alone (黑龙江关工委, 哈尔滨关工委) is the publisher's paragraph: None. A name
         shared by places of several regions (向阳区, 向阳) gives all of them: see :attr:`Opening.region`."""
         text = text.lstrip()
-        if text[:1] not in self._opening_patterns()[-1]:  # most paragraphs: no name starts so (check reads them all)
+        self._opening_patterns()  # made on first use, with the initials
+        if text[:1] not in self._opening_initials:  # most paragraphs: no name starts so (check reads them all)
             return None
         return self._named_at(text, 0) or self._named_at(text, self._area_prefix(text))
 
     def _named_at(self, text: str, start: int) -> Opening | None:
         if start < 0:
             return None
-        for pattern, index, short in self._opening_patterns()[:-1]:
+        for pattern, index, short in self._opening_patterns():
             match = pattern.match(text, start)
             if match is not None:
                 name, end = match.group(), match.end()
@@ -301,16 +303,17 @@ class Gazetteer:
         match = self._area_prefix_re.match(text)
         return match.end() if match else -1
 
-    def _opening_patterns(self) -> tuple:
+    def _opening_patterns(self) -> tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...]:
         """(pattern, name -> places, short form?) for full region names, full county names, short forms, in the
-        order tried; last, the characters any of them or the area's name starts with. Made on first use: a
+        order tried; and the characters any of them or the area's name starts with. Made on first use: a
         build never needs them."""
         if self._openings is None:
             regions, shorts = _multi_index(self.regions), self._short_forms()
             short_re = re.compile(f"(?:{_alternation(shorts).pattern})(?={_UNIT_WORD})")
-            first = frozenset(n[0] for names in (regions, self._county_global, shorts, self._area_names) for n in names)
+            names = (regions, self._county_global, shorts, self._area_names)
+            self._opening_initials = frozenset(n[0] for group in names for n in group)
             self._openings = ((self._region_re, regions, False), (self._all_counties_pattern(), self._county_global, False),
-                              (short_re, shorts, True), first)
+                              (short_re, shorts, True))
         return self._openings
 
     def _short_forms(self) -> dict[str, tuple[Place, ...]]:
