@@ -31,6 +31,9 @@ OPENINGS = [
     ("heilongjiang", "大庆油田关工委", None),
     ("heilongjiang", "齐齐哈尔教育局关工委", None),
     ("heilongjiang", "大庆的关工委", None),
+    # only the opening counts: a region named later in the sentence changes nothing
+    ("heilongjiang", "今年以来，齐齐哈尔关工委与大庆市关工委联合开展", None),
+    ("heilongjiang", "牡丹江关工委与齐齐哈尔关工委联合开展", "牡丹江市"),
     # the area itself is the publisher's paragraph (the lead), never a region
     ("heilongjiang", "黑龙江关工委召开全委会", None),
     ("heilongjiang", "黑龙江省关工委召开全委会", None),
