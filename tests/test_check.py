@@ -83,6 +83,14 @@ def _unknown_region(root):
     edit(root / "issues/2019/007.md", r"^## .*$", "## 黑合市")
 
 
+def _report_in_another_report(root):  # imported before short forms were known: merged into 牡丹江市's report
+    edit(root / "issues/2019/003.md", r"^要全面深入", "齐齐哈尔关工委要全面深入")
+
+
+def _report_in_the_lead(root):
+    edit(root / "issues/2019/006.md", r"^## 大庆市$", "牡丹江关工委召开会议。\n\n## 大庆市")
+
+
 FAULTS = {
     "gap": (_gap, "issues/2019/005.md", 2, "archive-warning", "2019年缺少第 4 期"),
     "duplicate": (_duplicate, "issues/2019/003b.md", 2, "archive", "2019年第3期重复"),
@@ -91,6 +99,10 @@ FAULTS = {
     "future": (_future, "issues/2019/2020-001.md", 4, "archive-warning", "晚于今天"),
     "attachment": (_attachment, "issues/2019/002.md", 5, "file", "找不到附件“原件.pdf”"),
     "unknown region": (_unknown_region, "issues/2019/007.md", 8, "file", "不认识的地区“黑合市”，是不是“黑河市”？"),
+    "report in another report": (_report_in_another_report, "issues/2019/003.md", 16, "placement",
+                                 "这一段以“齐齐哈尔关工委”开头，像是齐齐哈尔市的报道，现在在牡丹江市的报道里；请对照原件核对"),
+    "report in the lead": (_report_in_the_lead, "issues/2019/006.md", 8, "placement",
+                           "这一段以“牡丹江关工委”开头，像是牡丹江市的报道，现在在导语里"),
 }
 
 

@@ -31,7 +31,8 @@ ARCHIVE_WARNING = "archive-warning"  # numbering gap, date going backwards or in
 # total or date taken by another file; build only warns (or, for drafts, leaves them out)
 LINK = "link"  # a link or #anchor of the built site leads nowhere
 PROOFREAD = "proofread"  # imported by OCR and not yet proof-read (proofread: false); build publishes it
-PLACEMENT = "placement"  # a paragraph opens like the report of a unit the gazetteer does not know; build publishes it
+PLACEMENT = "placement"  # a paragraph opens like the report of another region, or of a unit the gazetteer does not
+# know; build publishes it
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,10 @@ def _parse_files(project_dir: Path, config, gazetteer) -> _Parsed:
     return parsed
 
 
-def _unknown_unit_paragraphs(issue: Issue, project_dir: Path, gazetteer, data: bytes | None = None) -> list[Problem]:
-    """Paragraphs that open the way a report does (白成市关工委…, 长白山管委会关工委…) with a name the
-    gazetteer does not know: a typo, or a unit of its own, published inside another report.
+def _placement_problems(issue: Issue, project_dir: Path, gazetteer, data: bytes | None = None) -> list[Problem]:
+    """Paragraphs that open the way a report does but are published elsewhere: with another region's name and
+    关工委 (齐齐哈尔关工委… inside 大庆市's report, or in the lead), or with a name the gazetteer does not know
+    (白成市关工委…, 长白山管委会关工委…: a typo, or a unit of its own).
     data: the file's bytes, when they are not (yet) what is on disk (the desk checks what is being typed)."""
     from guanxin_site.parser import normalize_newlines, split_front_matter
 
@@ -151,23 +153,42 @@ def _unknown_unit_paragraphs(issue: Issue, project_dir: Path, gazetteer, data: b
     split = split_front_matter(text)
     if split is None:
         return []
+    headings = {report.line: report.region.name for report in issue.reports}
     problems = []
-    previous, fenced = "", False
+    previous, fenced, current = "", False, None  # current: the region of the report being read (None: the lead)
     for number, line in enumerate(split.body.split("\n"), split.body_line):
+        current = headings.get(number, current)
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         starts = not fenced and not previous.strip() and line.strip()
         previous = line
-        unit = gazetteer.unknown_unit_at_start(line) if starts else None
-        if unit is None:
-            continue
-        hint = gazetteer.suggest_region(unit)
-        problems.append(Problem(issue.source, number, (
-            f"这一段以“{unit}关工委”开头，像是一篇报道，但“{unit}”不在地名表中"
+        if starts:
+            problem = _placement_problem(line, current, gazetteer)
+            if problem is not None:
+                problems.append(Problem(issue.source, number, problem, PLACEMENT))
+    return problems
+
+
+def _placement_problem(paragraph: str, current: str | None, gazetteer) -> str | None:
+    """What is wrong with where a paragraph (its first line) stands, in Chinese; None when nothing."""
+    opening = gazetteer.opening(paragraph)
+    if opening is not None:
+        if not opening.unit or current in opening.regions:
+            return None
+        where = f"现在在{current}的报道里" if current is not None else "现在在导语里（第一个“##”之前）"
+        if opening.region is None:
+            return (f"这一段以“{opening.said}”开头，像是一篇报道，但{opening.doubt}，{where}；"
+                    "请对照原件核对，放到正确的地区下")
+        return (f"这一段以“{opening.said}”开头，像是{opening.region}的报道，{where}；请对照原件核对，"
+                f"如果是{opening.region}的报道，请把它移到“## {opening.region}”下")
+    unit = gazetteer.unknown_unit_at_start(paragraph)
+    if unit is None:
+        return None
+    hint = gazetteer.suggest_region(unit)
+    return (f"这一段以“{unit}关工委”开头，像是一篇报道，但“{unit}”不在地名表中"
             f"{f'（是不是“{hint}”？）' if hint else ''}，现在发布在它前面那篇报道里；如果是错字，请改正并移到"
             f"“## {hint or '地区名'}”下；如果它是地名表以外的单位，请在 site.yaml 的 units 中加上“{unit}”，"
-            f"再把这一段放到“## {unit}”下"), PLACEMENT))
-    return problems
+            f"再把这一段放到“## {unit}”下")
 
 
 def _unproofread(issue: Issue) -> Problem:
@@ -207,7 +228,7 @@ def check_project(project_dir: Path, *, today: dt.date | None = None, site: Path
     problems += _as_problems(archive_warnings(numbered, today, config.known_gaps), ARCHIVE_WARNING)
     problems += _as_problems(draft_conflicts(parsed.draft_numbering, numbered), ARCHIVE_WARNING)
     problems += [_unproofread(issue) for issue in parsed.issues if not issue.proofread]
-    problems += [p for issue in parsed.issues for p in _unknown_unit_paragraphs(issue, project_dir, gazetteer)]
+    problems += [p for issue in parsed.issues for p in _placement_problems(issue, project_dir, gazetteer)]
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return CheckReport(len(parsed.issues), tuple(problems + site_problems), tuple(parsed.drafts), site_pages,
                        files=parsed.files)
@@ -238,5 +259,5 @@ def check_one(project_dir: Path, source: SourceFile, config, gazetteer, others: 
                              ARCHIVE_WARNING)
     if not issue.proofread:
         problems.append(_unproofread(issue))
-    problems += _unknown_unit_paragraphs(issue, project_dir, gazetteer, source.data)
+    problems += _placement_problems(issue, project_dir, gazetteer, source.data)
     return tuple(sorted(problems, key=lambda p: (p.line or 0, p.message)))

@@ -67,8 +67,15 @@ class Unit:
     aliases: tuple[str, ...] = ()
 
 
+# What follows a place's or unit's name where a paragraph opens its report: its committee.
+_UNIT_WORD = r"(?:关工委|关心下一代工作委员会)"
 # A paragraph that opens the way a report does: a place or unit name, then 关工委.
-_REPORT_OPENING = re.compile(r"([\u4e00-\u9fff]{2,16}?)(?:关工委|关心下一代工作委员会)")
+_REPORT_OPENING = re.compile(r"([\u4e00-\u9fff]{2,16}?)" + _UNIT_WORD)
+_UNIT_WORD_AT = re.compile(_UNIT_WORD)
+# Short forms that are also ordinary words before 关工委: a sector (公安关工委 is the police's committee), the
+# town of a county seat (城关镇), a direction. Found by checking every short form of the packaged data against
+# the sector, direction and slogan words bulletins use; a paragraph opening so is warned about, not moved.
+_ORDINARY_SHORTS = frozenset({"公安", "城关", "南部"})
 # What the names of places and units end with (a name without one is a phrase: 全省各级, 近年来).
 _UNIT_SUFFIX = re.compile(r"(?:市|县|区|州|盟|旗|地区|林区|管委会|管理委员会|管理局|师|团|局|厅|委|办|系统|公司|集团|油田|"
                           r"大学|学院|学校|中心|协会|街道|乡|镇|农场|垦区|社区|村)$")
@@ -81,6 +88,44 @@ _GENERIC_OPENING = re.compile(r"^(?:各|全|我|本|该|此|其|省|市|县|区|
 
 # Words that make the text before 关工委 a phrase, not a name (会议由市关工委…, 在省关工委…, 我们和市关工委…).
 _PHRASE = re.compile(r"[由在的了与及对向为是把被从经同等也都将已于以并而或就让使据按之这那每所其今近要]")
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A paragraph that opens with a place of the gazetteer (see :meth:`Gazetteer.opening`)."""
+
+    words: str  # the opening as written, up to the end of the name: 齐齐哈尔 / 哈尔滨市南岗区 / 向阳区
+    places: tuple[Place, ...]  # the place named; more than one when the name is ambiguous (向阳区, 向阳)
+    unit: str  # the committee right after the name (关工委; after a full name also 教育局关工委), or ""
+    ordinary: bool = False  # a short form that is also an ordinary word (公安关工委: the police's committee)
+
+    @property
+    def said(self) -> str:
+        """The opening with its unit word, for messages: 齐齐哈尔关工委."""
+        return self.words + self.unit
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions whose report it may open: one when the name is sure."""
+        return tuple(dict.fromkeys(p.region or p.name for p in self.places))
+
+    @property
+    def region(self) -> str | None:
+        """The region whose report it opens, or None when the name is not sure (see :attr:`doubt`)."""
+        return self.regions[0] if len(self.regions) == 1 and not self.ordinary else None
+
+    @property
+    def doubt(self) -> str:
+        """Why the name is not sure, in Chinese: “向阳”可能是鹤岗市的向阳区，也可能是佳木斯市的向阳区."""
+        named = "，也可能是".join(f"{p.region}的{p.name}" if p.region else p.name for p in self.places)
+        ordinary = f"，也可能不是地名（“{self.words}”也是常用的词）" if self.ordinary else ""
+        return f"“{self.words}”可能是{named}{ordinary}"
+
+    @property
+    def county(self) -> Place | None:
+        """The county named, when a sure name is a county's (not a region's)."""
+        place = self.places[0]
+        return place if self.region is not None and len(self.places) == 1 and place.region is not None else None
 
 
 class GazetteerError(Exception):
@@ -123,6 +168,11 @@ class Gazetteer:
         self._region_re = _alternation(self._region_index)
         self._county_res: dict[str, re.Pattern[str]] = {}
         self._all_counties_re: re.Pattern[str] | None = None
+        self._openings: tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...] | None = None
+        self._opening_initials: frozenset[str] = frozenset()
+        self._shorts_by_character: dict[str, set[str]] | None = None
+        # The province's name, then the city's (黑龙江省哈尔滨市); longest first, so 黑龙江省 before 黑龙江.
+        self._area_prefix_re = re.compile(f"(?:{_alternation(self._area_names).pattern}){{1,2}}")
 
     @classmethod
     def load(cls, name_or_path: str = "heilongjiang") -> Gazetteer:
@@ -221,21 +271,91 @@ class Gazetteer:
         candidates = {**by_short, **{n: p.name for n, p in self._region_index.items()}}
         return closest_name(name, candidates)
 
+    def opening(self, text: str) -> Opening | None:
+        """The place a paragraph opens with, the way a report opens, or None:
+        - a region's or county's full name or alias, whatever follows (as :meth:`region_at_start`);
+        - its short form (the name without 市/县/区/地区, as the data's ``short``) followed right away by a unit
+          word: 齐齐哈尔关工委, 道外关工委. Without the unit word a short form may begin a sentence about the
+          place (牡丹江畔…, 大庆油田…), so it does not count. A short form that is also a full name (宾县),
+          the area's own name or shorter than two characters is none;
+        - either of these after the area's own name: 哈尔滨市南岗区关工委 in 哈尔滨市's bulletin.
+        The area's own name alone (黑龙江关工委, 哈尔滨关工委) is the publisher's paragraph: None. A name
+        shared by places of several regions (向阳区, 向阳) gives all of them: see :attr:`Opening.region`."""
+        text = text.lstrip()
+        self._opening_patterns()  # made on first use, with the initials
+        if text[:1] not in self._opening_initials:  # most paragraphs: no name starts so (check reads them all)
+            return None
+        return self._named_at(text, 0) or self._named_at(text, self._area_prefix(text))
+
+    def _named_at(self, text: str, start: int) -> Opening | None:
+        if start < 0:
+            return None
+        for pattern, index, short in self._opening_patterns():
+            match = pattern.match(text, start)
+            if match is not None:
+                name, end = match.group(), match.end()
+                return Opening(text[:end], index[name], _unit_after(text, end, short),
+                               ordinary=short and name in _ORDINARY_SHORTS)
+        return None
+
+    def _area_prefix(self, text: str) -> int:
+        """The length of the area's own names in front of the text (哈尔滨市, 黑龙江省哈尔滨市), or -1."""
+        match = self._area_prefix_re.match(text)
+        return match.end() if match else -1
+
+    def _opening_patterns(self) -> tuple[tuple[re.Pattern[str], dict[str, tuple[Place, ...]], bool], ...]:
+        """(pattern, name -> places, short form?) for full region names, full county names, short forms, in the
+        order tried; and the characters any of them or the area's name starts with. Made on first use: a
+        build never needs them."""
+        if self._openings is None:
+            regions, shorts = _multi_index(self.regions), self._short_forms()
+            short_re = re.compile(f"(?:{_alternation(shorts).pattern})(?={_UNIT_WORD})")
+            names = (regions, self._county_global, shorts, self._area_names)
+            self._opening_initials = frozenset(n[0] for group in names for n in group)
+            self._openings = ((self._region_re, regions, False), (self._all_counties_pattern(), self._county_global, False),
+                              (short_re, shorts, True))
+        return self._openings
+
+    def _short_forms(self) -> dict[str, tuple[Place, ...]]:
+        """Short form -> the places (regions first) it may name: 齐齐哈尔 -> 齐齐哈尔市, 向阳 -> two 向阳区."""
+        taken = set(self._region_index) | set(self._county_global) | self._area_names
+        index: dict[str, tuple[Place, ...]] = {}
+        for place in self.regions + tuple(c for cs in self._counties.values() for c in cs):
+            for short in dict.fromkeys((place.short, *map(_region_short, place.aliases))):
+                if len(short) > 1 and short not in taken and place not in index.get(short, ()):
+                    index[short] = index.get(short, ()) + (place,)
+        return index
+
     def unknown_unit_at_start(self, text: str) -> str | None:
         """The name of a place or unit a paragraph opens with, the way a report opens (长白山管委会关工委…,
-        白成市关工委…), when this gazetteer knows no such region or county; None for any other paragraph.
+        白成市关工委…, 齐齐哈关工委…), when this gazetteer knows no such region or county; None for any
+        other paragraph, and for one that opens with a place (:meth:`opening`).
 
-        Generic openings (市关工委…, 各级关工委…, 省教育厅关工委…: the area's own bodies) do not count."""
+        Generic openings (市关工委…, 各级关工委…, 省教育厅关工委…: the area's own bodies) do not count; nor
+        does a name without a unit's ending (近年来…) unless it looks like a place's short form (a typo)."""
         match = _REPORT_OPENING.match(text.lstrip())
         if match is None:
             return None
         name = match.group(1)
-        if (not _UNIT_SUFFIX.search(name) or _GENERIC_OPENING.match(name) or _PHRASE.search(name) or self.is_area_name(name)
+        if (_GENERIC_OPENING.match(name) or _PHRASE.search(name) or self.is_area_name(name)
                 or any(name.startswith(area) for area in self._area_names if len(area) > 2)):
             return None
-        if self.region_at_start(name) is not None or self.county_at_start(name) is not None:
+        if not _UNIT_SUFFIX.search(name) and not self._like_short_form(name):
             return None
-        return name
+        return None if self.opening(text) is not None else name
+
+    def _like_short_form(self, name: str) -> bool:
+        """Whether a name is close to a place's short form (齐齐哈 to 齐齐哈尔), by characters and by sound.
+        Only short forms sharing a character are scored: a slip keeps most of a name, and scoring them all made
+        `check` of 3,000 issues a second slower (多年来关工委… opens many paragraphs)."""
+        if self._shorts_by_character is None:
+            shorts = {p.short for p in self.regions + tuple(c for cs in self._counties.values() for c in cs)}
+            self._shorts_by_character = {}
+            for short in shorts - self._area_names:
+                for character in set(short) if len(short) > 1 else ():
+                    self._shorts_by_character.setdefault(character, set()).add(short)
+        near = {s: s for c in set(name) for s in self._shorts_by_character.get(c, ()) if abs(len(s) - len(name)) <= 1}
+        return bool(near) and closest_name(name, near) is not None
 
     def with_units(self, units: tuple[Unit, ...]) -> Gazetteer:
         """This gazetteer with regions of the office's own (site.yaml `units`): a unit the data does not have
@@ -389,6 +509,18 @@ def _unique_slug(slug: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{slug}-{n}", n + 1
     return candidate
+
+
+def _unit_after(text: str, end: int, short: bool) -> str:
+    """The committee named right after a place's name: 关工委; after a full name also a unit's (教育局关工委,
+    让胡路区关工委: it still belongs to the place), but not a phrase (委副书记在省关工委)."""
+    word = _UNIT_WORD_AT.match(text, end)
+    if word is not None:
+        return word.group()
+    unit = None if short else _REPORT_OPENING.match(text, end)
+    if unit is None or not _UNIT_SUFFIX.search(unit.group(1)) or _PHRASE.search(unit.group(1)):
+        return ""
+    return unit.group()
 
 
 def _strip_suffix(name: str) -> str:

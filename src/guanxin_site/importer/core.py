@@ -21,7 +21,7 @@ from guanxin_site.importer.lines import CONTROL, BulletinImportError, Figure, Im
 from guanxin_site.models import MAX_ISSUE_NUMBER
 
 if TYPE_CHECKING:  # only for annotations: parse_lines takes any object with this API
-    from guanxin_site.gazetteer import Gazetteer, Place
+    from guanxin_site.gazetteer import Gazetteer, Opening
 
 # Line, Figure, ImportNote and BulletinImportError live in lines.py (shared by every reader); named here too.
 __all__ = ["BulletinImportError", "CONTROL", "Figure", "ImportNote", "Line", "parse_bulletin", "parse_lines", "where"]
@@ -268,8 +268,7 @@ def _is_headline_tail(text: str, gazetteer) -> bool:
         len(text) <= _HEADLINE_TAIL_MAX
         and text[-1] not in _SENTENCE_END
         and not _NOT_HEADLINE_TAIL.match(text)
-        and gazetteer.region_at_start(text) is None
-        and gazetteer.county_at_start(text) is None
+        and gazetteer.opening(text) is None
     )
 
 
@@ -312,7 +311,8 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
             # 报/送/发 wrapped (…省直各系统关工 / 委。): whatever the source said about where the line ended
             paragraphs[-1].text, paragraphs[-1].last = _glue([paragraphs[-1].text, text]), line
             continue
-        opens, county = (None, None) if distribution else _opening(text, current, gazetteer)
+        opening = None if distribution else gazetteer.opening(text)
+        opens = _opens(opening, current)
         if paragraphs and paragraphs[-1].takes_more(closed) and not distribution:
             if opens is None:
                 paragraphs[-1].text = _glue([paragraphs[-1].text, text])
@@ -321,9 +321,11 @@ def _paragraphs(lines, gazetteer, notes: _Notes, closed: set[int]) -> list[_Para
             notes.append(ImportNote(line, (
                 f"上一段（{notes.ref(paragraphs[-1].line)}起）末尾没有句末标点，可能被分页断开；但这一行开始了{opens}的报道，"
                 "所以没有接在上一段后面，请核对")))
-        if county is not None:
-            notes.append(_county_note(line, county, current))
-        elif opens is None and not distribution and (unit := gazetteer.unknown_unit_at_start(text)) is not None:
+        if opens is not None and opening.county is not None:
+            notes.append(_county_note(line, opening, current))
+        elif opens is None and opening is not None and current not in opening.regions:
+            notes.append(_unsure_opening_note(line, opening, current))
+        elif opening is None and not distribution and (unit := gazetteer.unknown_unit_at_start(text)) is not None:
             notes.append(_unknown_unit_note(line, unit, current, gazetteer))
         paragraphs.append(_Paragraph(line, text, opens or current, line, distribution))
     return paragraphs
@@ -359,22 +361,24 @@ def _split_distribution(text: str) -> list[str]:
     return [part for part in _DISTRIBUTION_INSIDE.split(text) if part]
 
 
-def _opening(text: str, current: str | None, gazetteer) -> tuple[str | None, Place | None]:
-    """(region whose new report this paragraph starts, or None; the county that made it so)."""
-    region = gazetteer.region_at_start(text)
-    if region is not None:
-        return (region.name if region.name != current else None), None
-    if current is not None and gazetteer.county_at_start(text, current) is not None:
-        return None, None
-    county = gazetteer.county_at_start(text)
-    if county is not None:
-        return county.region, county
-    return None, None
+def _opens(opening: Opening | None, current: str | None) -> str | None:
+    """The region whose new report a paragraph starts, or None: it opens with no place, with a place of the
+    current report (its own name, one of its counties), or with a name that is not sure (see _unsure_opening_note)."""
+    if opening is None or current in opening.regions:
+        return None
+    return opening.region
 
 
-def _county_note(line: int, county: Place, current: str | None) -> ImportNote:
+def _county_note(line: int, opening: Opening, current: str | None) -> ImportNote:
     why = "前面还没有地区报道" if current is None else f"它不属于前面的{current}"
-    return ImportNote(line, f"这一段以“{county.name}”开头，{why}，已作为{county.region}的报道")
+    return ImportNote(line, f"这一段以“{opening.words}”开头，{why}，已作为{opening.region}的报道")
+
+
+def _unsure_opening_note(line: int, opening: Opening, current: str | None) -> ImportNote:
+    placed = f"已接在{current}的报道后面" if current is not None else "已作为导语保留"
+    return ImportNote(line, (
+        f"这一段以“{opening.said}”开头，像是一篇报道的开头，但{opening.doubt}，没有把握，{placed}；"
+        "请对照原件核对，放到正确的地区下"))
 
 
 _Reports = tuple[tuple[str, tuple[str | Figure, ...]], ...]
@@ -405,7 +409,7 @@ def _lead_note(line: int, count: int, has_reports: bool) -> ImportNote:
     if has_reports:
         return ImportNote(line, f"从这一行起的{count}段在第一篇地区报道之前，不属于任何地区，已作为导语保留在正文开头")
     return ImportNote(line, (
-        "全文没有以地区名（site.yaml 中 gazetteer 设置的地名表中的地区全称）开头的段落，正文全部作为导语保留；"
+        "全文没有以地区名（site.yaml 中 gazetteer 设置的地名表中的地区全称，或简称加“关工委”）开头的段落，正文全部作为导语保留；"
         "如需按地区归类，请在各地报道第一段的开头写上地区全称"))
 
 
