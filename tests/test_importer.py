@@ -531,6 +531,16 @@ def test_lead_before_first_region_is_kept_with_note():
     assert f"---\n\n{lead}\n\n## 黑河市\n\n" in issue.to_markdown()
 
 
+@pytest.mark.parametrize("lead", ["黑龙江省关工委召开全委会议，部署下一步工作。", "黑龙江省关心下一代工作委员会近日召开会议。"])
+def test_the_publishers_own_paragraph_before_the_reports_is_the_usual_lead_without_a_note(lead):
+    """An editor's walkthrough: every normal 导语 (the publisher's own committee) got 从这一行起的1段在第一篇地区报道
+    之前…, on every import, which teaches editors to skip notes. Another paragraph there still gets it."""
+    issue = parse(insert_before(FIRST_REPORT, lead, ""))
+    assert issue.lead == (lead,) and issue.notes == ()
+    two = parse(insert_before(FIRST_REPORT, lead + "\n\n本期编发全省各地的情况。", ""))
+    assert len(two.lead) == 2 and [n.message[:11] for n in two.notes] == ["从这一行起的2段在第一"]
+
+
 def test_no_region_at_all_is_all_lead(tmp_path):
     text = "\n".join(seed_lines()[:HEADLINE] + ["", "省关工委召开会议，部署下一步工作。", "", "会议要求各地抓好落实。"])
     issue = parse(text)

@@ -287,6 +287,13 @@ class Gazetteer:
             return None
         return self._named_at(text, 0) or self._named_at(text, self._area_prefix(text))
 
+    def opens_as_publisher(self, text: str) -> bool:
+        """黑龙江省关工委…, 哈尔滨市关工委…: the area's own committee, the bulletin's usual 导语 (no place
+        below the area named after it)."""
+        text = text.lstrip()
+        end = self._area_prefix(text)
+        return end > 0 and self._named_at(text, end) is None and _UNIT_WORD_AT.match(text, end) is not None
+
     def _named_at(self, text: str, start: int) -> Opening | None:
         if start < 0:
             return None

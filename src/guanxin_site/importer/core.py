@@ -384,7 +384,7 @@ def _unsure_opening_note(line: int, opening: Opening, current: str | None) -> Im
 _Reports = tuple[tuple[str, tuple[str | Figure, ...]], ...]
 
 
-def _group(paragraphs: list[_Paragraph], notes: _Notes) -> tuple[tuple[str | Figure, ...], _Reports]:
+def _group(paragraphs: list[_Paragraph], notes: _Notes, gazetteer: Gazetteer) -> tuple[tuple[str | Figure, ...], _Reports]:
     """Lead paragraphs, and reports in order of first appearance (one per region)."""
     lead = tuple(p.text for p in paragraphs if p.region is None)
     reports: dict[str, list[str]] = {}
@@ -400,7 +400,10 @@ def _group(paragraphs: list[_Paragraph], notes: _Notes) -> tuple[tuple[str | Fig
         reports.setdefault(p.region, []).append(p.text)
         first_line.setdefault(p.region, p.line)
         previous = p.region
-    if lead:
+    # One paragraph of the publisher's own committee (黑龙江省关工委…) before the reports is the usual 导语: a note
+    # on every such import would teach editors to skip the notes that matter.
+    usual = reports and len(lead) == 1 and isinstance(lead[0], str) and gazetteer.opens_as_publisher(lead[0])
+    if lead and not usual:
         notes.append(_lead_note(paragraphs[0].line, len(lead), bool(reports)))
     return lead, tuple((region, tuple(texts)) for region, texts in reports.items())
 
@@ -468,7 +471,7 @@ def _parse(source: list[Line], gazetteer: Gazetteer, pages: dict[int, int], proo
     distribution = _take_distribution(paragraphs)
     if not any(isinstance(p.text, str) for p in paragraphs):
         raise BulletinImportError(lines[body_start - 1][0], "标题之后没有正文；请检查是否复制完整")
-    lead, reports = _group(paragraphs, notes)
+    lead, reports = _group(paragraphs, notes, gazetteer)
     return ImportedIssue(
         year=header.date.year,
         number=header.number,
