@@ -27,8 +27,9 @@
 
   // A canonical Huffman code as one lookup table indexed by the next `bits` input bits (DEFLATE sends
   // codes most significant bit first, so each code is stored bit-reversed, repeated for every value of
-  // the bits after it): entry = symbol << 4 | code length, 0 where no code starts.
-  function huffman(lengths) {
+  // the bits after it): entry = symbol << 4 | code length, 0 where no code starts. A code must use every
+  // bit pattern, but for a code of one symbol (of one bit) when `single` (as zlib decides).
+  function huffman(lengths, single = true) {
     const count = new Uint16Array(16);
     for (let i = 0; i < lengths.length; i++) count[lengths[i]]++;
     count[0] = 0;
@@ -42,14 +43,18 @@
     }
     let bits = 15;
     while (bits > 0 && !count[bits]) bits--;
-    if (left > 0 && bits > 1) throw damaged(); // incomplete, allowed (as zlib does) only for a single code
+    if (left > 0 && (bits > 1 || !single)) throw damaged();
+    // Length by length: the table so far repeated for the next bit (a code of len bits fills every
+    // 2^len-th entry), then each code of that length put in once.
     const table = new Int32Array(1 << bits);
-    for (let symbol = 0; symbol < lengths.length; symbol++) {
-      const len = lengths[symbol];
-      if (!len) continue;
-      let reversed = 0;
-      for (let code = next[len]++, i = 0; i < len; i++, code >>= 1) reversed = (reversed << 1) | (code & 1);
-      for (let i = reversed; i < table.length; i += 1 << len) table[i] = (symbol << 4) | len;
+    for (let len = 1, size = 1; len <= bits; len++, size <<= 1) {
+      table.copyWithin(size, 0, size);
+      for (let symbol = 0, code = next[len]; symbol < lengths.length; symbol++) {
+        if (lengths[symbol] !== len) continue;
+        let reversed = 0;
+        for (let c = code++, i = 0; i < len; i++, c >>= 1) reversed = (reversed << 1) | (c & 1);
+        table[reversed] = (symbol << 4) | len;
+      }
     }
     return { table, bits };
   }
@@ -125,7 +130,7 @@
     if (literals > 286 || distances > 30) throw damaged();
     const lengthLengths = new Uint8Array(19);
     for (let i = 0; i < given; i++) lengthLengths[ORDER[i]] = bits(s, 3);
-    const lengthCode = huffman(lengthLengths);
+    const lengthCode = huffman(lengthLengths, false);
     const lengths = new Uint8Array(literals + distances);
     for (let i = 0; i < lengths.length; ) {
       const sym = symbol(s, lengthCode);
