@@ -2,11 +2,11 @@
 """What inflating the search index costs in the browser: DecompressionStream("deflate-raw") against
 static/inflate.js (the fallback of browsers without it: Safari before 16.4, Chrome before 103).
 
-    .venv/bin/python bench/inflate_cost.py SITE_DIR [--repeat 30]
+    .venv/bin/python bench/inflate_cost.py SITE_DIR [--pages 5] [--repeat 20]
 
 For the largest data file of each kind in SITE_DIR/search/data/ (a sealed shard i/, a tail shard t/,
-a store file d/), in headless Chromium on a blank page: the first decode (the decoder cold, as on a
-page's first query) and the median of --repeat more, with and without CDP's 4x CPU slowdown (the
+a store file d/), in headless Chromium on blank pages: the first decode on a fresh page (the decoder
+cold, as on a page's first query; median of --pages pages) and the median of the --repeat after it, with and without CDP's 4x CPU slowdown (the
 "mid-range phone" of query_cost.py). Both decoders' output is compared with Python's zlib first.
 """
 from __future__ import annotations
@@ -57,7 +57,8 @@ def largest(data_dir: Path) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path)
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=20, help="decodes after the first on each page")
+    parser.add_argument("--pages", type=int, default=5, help="fresh pages per file and decoder")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -67,19 +68,25 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for slowdown in (1, PHONE_CPU_SLOWDOWN):
-            print(f"\nCPU slowdown x{slowdown}: ms, first decode / median of {args.repeat} more")
+            print(f"\nCPU slowdown x{slowdown}: ms, median of the first decode on {args.pages} fresh pages"
+                  f" / median of the {args.repeat} after it on each")
             for path in files:
                 raw = path.read_bytes()
                 plain = zlib.decompress(raw, -15)
                 row = []
                 for use_native in (True, False):
-                    page = browser.new_page()  # a fresh page: the decoder's first run is cold
-                    page.add_script_tag(content=script)
-                    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
-                    times, length, total = page.evaluate(TIMED, [base64.b64encode(raw).decode(), args.repeat, use_native])
-                    page.close()
-                    assert (length, total) == (len(plain), checksum(plain)), path
-                    row.append(f"{times[0]:.2f} / {statistics.median(times[1:]):.2f}")
+                    firsts, warm = [], []
+                    for _ in range(args.pages):  # a fresh page each: the decoder's first run is cold
+                        page = browser.new_page()
+                        page.add_script_tag(content=script)
+                        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
+                        times, length, total = page.evaluate(TIMED, [base64.b64encode(raw).decode(), args.repeat,
+                                                                     use_native])
+                        page.close()
+                        assert (length, total) == (len(plain), checksum(plain)), path
+                        firsts.append(times[0])
+                        warm += times[1:]
+                    row.append(f"{statistics.median(firsts):.1f} / {statistics.median(warm):.1f}")
                 print(f"{path.relative_to(args.site)}: {len(raw):,} -> {len(plain):,} bytes; "
                       f"native {row[0]}; inflate.js {row[1]}")
         browser.close()

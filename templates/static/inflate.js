@@ -1,5 +1,5 @@
 // Raw DEFLATE (RFC 1951) for browsers without DecompressionStream("deflate-raw"): Safari before 16.4
-// (so WeChat on every iPhone of iOS 15 and older) and Chrome before 103. search-reader.js loads this
+// (WeChat on an iPhone uses it: every iPhone 6s, 7 and SE stops at iOS 15) and Chrome before 103. search-reader.js loads this
 // file only there; it defines guanxinInflate(bytes: Uint8Array) -> Uint8Array, which throws on damaged
 // or truncated data (docs/search.md, "Browsers"). A classic script, as the reader, for file://.
 (function () {
@@ -67,13 +67,10 @@
   const FIXED_LITERALS = huffman(fixedLengths(288, [[0, 144, 8], [144, 256, 9], [256, 280, 7], [280, 288, 8]]));
   const FIXED_DISTANCES = huffman(fixedLengths(32, [[0, 32, 5]])); // 30 and 31 are never sent
 
-  // The input as a stream of bits, least significant first. Past the end it reads zeros, for a table
-  // lookup may look at more bits than the last code has; the decoder checks at the end that it used none
-  // of them, and gives up 8 bytes past the end (so damaged data ends, never loops).
-  function reader(input) {
-    return { input, pos: 0, buf: 0, cnt: 0 };
-  }
-
+  // The input is read as a stream of bits, least significant first: s = { input, pos (next byte), buf
+  // (bits read, not used yet), cnt (how many) }. Past the end it reads zeros, for a table lookup may look
+  // at more bits than the last code has; inflate() checks at the end that none of them was used, and
+  // the reading gives up 8 bytes past the end (so damaged data ends, never loops).
   function need(s, n) {
     while (s.cnt < n) {
       if (s.pos > s.input.length + 8) throw damaged();
@@ -215,7 +212,7 @@
   ];
 
   function inflate(input) {
-    const s = reader(input);
+    const s = { input, pos: 0, buf: 0, cnt: 0 };
     let out = new Uint8Array(Math.max(1024, input.length * 4));
     let n = 0;
     for (let last = 0; !last; ) {

@@ -67,8 +67,8 @@
   }
 
   // Raw DEFLATE is the browser's own DecompressionStream("deflate-raw") where it has one (Safari 16.4,
-  // Chrome 103, Firefox 113), else static/inflate.js, loaded only then (WeChat on iOS 15 and older:
-  // every iPhone 6s, 7 and SE). inflater() gives the function that inflates bytes into a promise.
+  // Chrome 103, Firefox 113), else static/inflate.js, loaded only then (WeChat on iOS before 16.4: every
+  // iPhone 6s, 7 and SE stops at iOS 15). inflater(): a promise of the function that inflates bytes.
   const NATIVE_INFLATE = (() => {
     try {
       new DecompressionStream("deflate-raw");
