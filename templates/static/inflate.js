@@ -199,7 +199,7 @@
       if (dist > n) throw damaged(); // before the start of the output
       if (n + len > out.length) out = room(out, n, len);
       if (dist >= len) {
-        out.copyWithin(n, n - dist, n - dist + len); // one call: a store file's first, uncompiled decode 6x faster
+        out.copyWithin(n, n - dist, n - dist + len); // one call, not a loop (a store file's first decode: 1/6)
         n += len;
       } else {
         for (let from = n - dist, stop = n + len; n < stop; ) out[n++] = out[from++]; // overlaps: byte by byte
