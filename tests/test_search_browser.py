@@ -412,7 +412,7 @@ def test_a_browser_without_deflate_raw_inflates_with_static_inflate_js_and_finds
     assert [answer[0][0] for answer in native.values()] == ["results", "results", "none", "none"]
     assert native["学习留守儿童"][1][0] == "results" and native["关工伟"][2][0] == "shown"
     assert not [url for url in requested if url.endswith(INFLATE_JS)]
-    for lacking in (WITHOUT_DECOMPRESSION_STREAM, WITHOUT_DEFLATE_RAW):
-        answers, requested = page_answers(browser, site["root"] + "search/", queries, {"嘉荫县"}, lacking)
-        assert answers == native
+    for lacking, asked in ((WITHOUT_DECOMPRESSION_STREAM, queries), (WITHOUT_DEFLATE_RAW, queries[:1])):
+        answers, requested = page_answers(browser, site["root"] + "search/", asked, {"嘉荫县"}, lacking)
+        assert answers == {query: native[query] for query in asked}
         assert site["root"] + INFLATE_JS in requested
