@@ -378,3 +378,65 @@ def test_without_an_index_readers_are_told_plainly_and_only_the_preview_tells_it
     assert_said_to_a_reader(said["public"])
     assert said["preview"].startswith(said["public"])
     assert "给编辑的提示" in said["preview"] and "guanxin-site build 生成的网站可以搜索" in said["preview"]
+
+
+# What an older browser lacks (docs/search.md, "Browsers"): DecompressionStream itself (Safari before
+# 16.4, so WeChat on iOS 15), or its "deflate-raw" format (Chrome 80-102). Run before the page's scripts.
+WITHOUT_DECOMPRESSION_STREAM = "delete globalThis.DecompressionStream;"
+WITHOUT_DEFLATE_RAW = """{
+  const Native = globalThis.DecompressionStream;
+  globalThis.DecompressionStream = class extends Native {
+    constructor(format) {
+      if (format === "deflate-raw") throw new TypeError("Unsupported compression format: 'deflate-raw'");
+      super(format);
+    }
+  };
+}"""
+INFLATE_JS = "static/inflate.js"
+
+
+def page_answers(browser, search_url: str, queries, show_every=(), init_script: str = ""):  # noqa: F811
+    """What the search page at search_url shows for each query (status, results, related results,
+    suggestions; every result of the queries in show_every), in a fresh context with init_script
+    run before the page's own, and the addresses it requested."""
+    context = browser.new_context()
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    errors, requested, answers = [], [], {}
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("request", lambda request: requested.append(unquote(request.url)))
+    try:
+        for query in queries:
+            page.goto(f"{search_url}?q={quote(query)}")
+            page.wait_for_function("['results', 'none', 'unavailable'].includes(document.getElementById('search-status').dataset.state)")
+            page.wait_for_function("['search-related', 'search-suggest'].every((id) =>"
+                                   " document.getElementById(id).dataset.state !== 'searching')")
+            if query in show_every:
+                show_all(page)
+            answers[query] = page.evaluate("""() => [
+              ...["search-status", "search-related", "search-suggest"].map((id) => {
+                const box = document.getElementById(id);
+                return [box.dataset.state, box.dataset.count, box.innerText];
+              }),
+              Array.from(document.querySelectorAll("#search-results li, #search-related-results li"), (li) => li.innerText)]""")
+    finally:
+        context.close()
+    assert errors == []
+    return answers, requested
+
+
+def test_a_browser_without_deflate_raw_inflates_with_static_inflate_js_and_finds_the_same(site, browser):  # noqa: F811
+    """Where DecompressionStream("deflate-raw") is missing (or refuses the format) the reader loads
+    static/inflate.js and the page answers every query as it does with the browser's own; a browser
+    that has it never loads the file."""
+    queries = ("关工委", "嘉荫县", "学习留守儿童", "关工伟")  # results, more of them, related results, a suggestion
+    native, requested = page_answers(browser, site["root"] + "search/", queries, show_every={"嘉荫县"})
+    assert [answer[0][0] for answer in native.values()] == ["results", "results", "none", "none"]
+    assert native["学习留守儿童"][1][0] == "results" and native["关工伟"][2][0] == "shown"
+    assert not [url for url in requested if url.endswith(INFLATE_JS)]
+    for lacking, asked in ((WITHOUT_DECOMPRESSION_STREAM, queries), (WITHOUT_DEFLATE_RAW, queries[:1])):
+        answers, requested = page_answers(browser, site["root"] + "search/", asked, {"嘉荫县"}, lacking)
+        assert answers == {query: native[query] for query in asked}
+        assert site["root"] + INFLATE_JS in requested

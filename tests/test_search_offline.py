@@ -15,7 +15,7 @@ import pytest
 
 from test_search import (TODAY, BruteForce, Server, build_site, found_urls, index_files, load_archive,
                          new_project, write_generated_archive)
-from test_search_browser import show_all, wait_for_results
+from test_search_browser import INFLATE_JS, WITHOUT_DECOMPRESSION_STREAM, page_answers, show_all, wait_for_results
 from guanxin_site.build import build
 from guanxin_site.search import DATA_DIR
 from guanxin_site.search.reader import IndexReader
@@ -112,3 +112,14 @@ def test_chromium_from_disk_answers_as_the_web_version_over_http(sites, browser)
         context.close()
         server.close()
     assert errors == []
+
+
+def test_from_disk_a_browser_without_deflate_raw_answers_with_static_inflate_js(sites, browser):
+    """The offline copy on an older phone's browser (no DecompressionStream: Safari before 16.4): the
+    reader loads static/inflate.js from disk, a classic script, and answers as with the browser's own."""
+    search = (sites / "offline" / "search" / "index.html").as_uri()
+    queries = ("关工委", "嘉荫县", "学习留守儿童")
+    native, _ = page_answers(browser, search, queries)
+    answers, requested = page_answers(browser, search, queries, init_script=WITHOUT_DECOMPRESSION_STREAM)
+    assert answers == native and native["关工委"][0][0] == "results"
+    assert unquote((sites / "offline").as_uri()) + "/" + INFLATE_JS in requested

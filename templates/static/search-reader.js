@@ -66,9 +66,30 @@
     return promise;
   }
 
-  async function inflate(bytes) {
+  // Raw DEFLATE is the browser's own DecompressionStream("deflate-raw") where it has one (Safari 16.4,
+  // Chrome 103, Firefox 113), else static/inflate.js, loaded only then (WeChat on iOS before 16.4: every
+  // iPhone 6s, 7 and SE stops at iOS 15). inflater(): a promise of the function that inflates bytes.
+  const NATIVE_INFLATE = (() => {
+    try {
+      new DecompressionStream("deflate-raw");
+      return true;
+    } catch (error) {
+      return false;
+    }
+  })();
+
+  async function nativeInflate(bytes) {
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  function inflater() {
+    if (NATIVE_INFLATE) return Promise.resolve(nativeInflate);
+    return once("static/inflate.js", async () => {
+      await appendScript(new URL("static/inflate.js", ROOT).href);
+      if (!globalThis.guanxinInflate) throw new Error("static/inflate.js: no inflate");
+      return globalThis.guanxinInflate;
+    });
   }
 
   async function fetched(path) {
@@ -85,13 +106,20 @@
 
   function script(name) {
     return once(`script:${name}`, () => new Promise((resolve, reject) => {
-      const element = document.createElement("script");
       arrived.set(name, (json) => { arrived.delete(name); resolve(JSON.parse(json)); });
-      element.onload = () => arrived.has(name) && reject(new Error(`${name}: no data`));
-      element.onerror = () => reject(new Error(`${name}: not loaded`));
-      element.src = new URL(name, DATA).href;
-      document.head.append(element);
+      appendScript(new URL(name, DATA).href).then(() => arrived.has(name) && reject(new Error(`${name}: no data`)), reject);
     }).finally(() => arrived.delete(name)));
+  }
+
+  // A classic script added to the page: resolves once it has run.
+  function appendScript(href) {
+    return new Promise((resolve, reject) => {
+      const element = document.createElement("script");
+      element.onload = resolve;
+      element.onerror = () => reject(new Error(`${href}: not loaded`));
+      element.src = href;
+      document.head.append(element);
+    });
   }
 
   // The offline copy's script holding a data file (index.py offline_name): a shard's is that of its
@@ -113,7 +141,9 @@
   function binary(path) {
     return once(path, async () => {
       const packed = (await manifest()).offline;
-      return inflate(packed ? base64((await script(scriptOf(path, packed)))[path]) : await fetched(path));
+      const read = async () => (packed ? base64((await script(scriptOf(path, packed)))[path]) : fetched(path));
+      const [inflate, bytes] = await Promise.all([inflater(), read()]); // the decoder, if loaded, alongside
+      return inflate(bytes);
     });
   }
 
