@@ -91,6 +91,10 @@ def _report_in_the_lead(root):
     edit(root / "issues/2019/006.md", r"^## 大庆市$", "牡丹江关工委召开会议。\n\n## 大庆市")
 
 
+def _unknown_unit_in_the_lead(root):  # a typo of a region's name: an editor's walkthrough was told of a report there
+    edit(root / "issues/2019/006.md", r"^## 大庆市$", "黑合市关工委召开会议。\n\n## 大庆市")
+
+
 FAULTS = {
     "gap": (_gap, "issues/2019/005.md", 2, "archive-warning", "2019年缺少第 4 期"),
     "duplicate": (_duplicate, "issues/2019/003b.md", 2, "archive", "2019年第3期重复"),
@@ -103,6 +107,8 @@ FAULTS = {
                                  "这一段以“齐齐哈尔关工委”开头，像是齐齐哈尔市的报道，现在在牡丹江市的报道里；请对照原件核对"),
     "report in the lead": (_report_in_the_lead, "issues/2019/006.md", 8, "placement",
                            "这一段以“牡丹江关工委”开头，像是牡丹江市的报道，现在在导语里"),
+    "unknown unit in the lead": (_unknown_unit_in_the_lead, "issues/2019/006.md", 8, "placement",
+                                 "这一段以“黑合市关工委”开头，像是一篇报道，但“黑合市”不在地名表中（是不是“黑河市”？），现在在导语里"),
 }
 
 

@@ -172,10 +172,10 @@ def _placement_problems(issue: Issue, project_dir: Path, gazetteer, data: bytes 
 def _placement_problem(paragraph: str, current: str | None, gazetteer) -> str | None:
     """What is wrong with where a paragraph (its first line) stands, in Chinese; None when nothing."""
     opening = gazetteer.opening(paragraph)
+    where = f"现在在{current}的报道里" if current is not None else "现在在导语里（第一个“##”之前）"
     if opening is not None:
         if not opening.unit or current in opening.regions:
             return None
-        where = f"现在在{current}的报道里" if current is not None else "现在在导语里（第一个“##”之前）"
         if opening.region is None:
             return (f"这一段以“{opening.said}”开头，像是一篇报道，但{opening.doubt}，{where}；"
                     "请对照原件核对，放到正确的地区下")
@@ -186,7 +186,7 @@ def _placement_problem(paragraph: str, current: str | None, gazetteer) -> str | 
         return None
     hint = gazetteer.suggest_region(unit)
     return (f"这一段以“{unit}关工委”开头，像是一篇报道，但“{unit}”不在地名表中"
-            f"{f'（是不是“{hint}”？）' if hint else ''}，现在发布在它前面那篇报道里；如果是错字，请改正并移到"
+            f"{f'（是不是“{hint}”？）' if hint else ''}，{where}；如果是错字，请改正并移到"
             f"“## {hint or '地区名'}”下；如果它是地名表以外的单位，请在 site.yaml 的 units 中加上“{unit}”，"
             f"再把这一段放到“## {unit}”下")
 
