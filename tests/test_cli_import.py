@@ -230,3 +230,14 @@ def test_an_issue_number_already_taken_by_another_date_is_not_skipped_as_importe
     same = tmp_path / "seed.txt"
     same.write_text(SEED_TEXT, encoding="utf-8")
     assert run(project, str(same)).exit_code == 0  # the same issue again: skipped as before
+
+
+def test_an_issue_file_given_to_import_is_told_to_be_copied_in(project, tmp_path):
+    """An editor's walkthrough: importing a colleague's finished issue file (第54期.md) said 第1行：找不到期号行,
+    as if the file were broken."""
+    received = tmp_path / "第54期.md"
+    received.write_bytes(SHIPPED.read_bytes())
+    result = run(project, str(received))
+    assert result.exit_code == 1
+    assert "这已经是整理好的简报文件" in result.stderr and "issues/<年>/" in result.stderr
+    assert "找不到期号行" not in result.stderr and not (project / TARGET).exists()

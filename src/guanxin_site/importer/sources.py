@@ -64,7 +64,20 @@ def _read_docx(data: bytes, options: Options) -> Extracted:
 def _read_text(data: bytes, options: Options) -> Extracted:
     from guanxin_site.importer import text
 
-    return Extracted(text.text_lines(text.decode_bulletin(data)), "text")
+    decoded = text.decode_bulletin(data)
+    if _is_issue_file(decoded):
+        raise BulletinImportError(1, "这已经是整理好的简报文件（开头有“---”和期号、日期等设置），不需要导入："
+                                     "请把它直接复制到项目的 issues/<年>/ 文件夹中（例如 issues/2023/054.md），"
+                                     "再运行 guanxin-site check 检查")
+    return Extracted(text.text_lines(decoded), "text")
+
+
+def _is_issue_file(text: str) -> bool:
+    """An issue file (front matter with a number), such as a colleague's: the received bulletin never has one."""
+    from guanxin_site.parser import normalize_newlines, split_front_matter
+
+    split = split_front_matter(normalize_newlines(text.lstrip("\ufeff")))
+    return split is not None and any(line.startswith("number:") for line in split.front.split("\n"))
 
 
 # In order: the first whose magic starts the file, else the first that takes its name, else the last (text).
