@@ -131,6 +131,10 @@ def test_each_fault_text(archive, fault):
     assert len(problem_lines) == 1, result.stdout  # exactly this fault, nothing it drags along
     assert problem_lines[0].startswith(f"{path}:{line}: ") and words in problem_lines[0]
     assert "发现 1 个问题" in result.stdout and "guanxin-site check" in result.stdout
+    # Which problems stop a build is said on their own line (an editor's walkthrough: only a count was given).
+    blocks = kind in ("file", "archive")
+    assert problem_lines[0].endswith("（生成网站前必须改正）") == blocks
+    assert ("其中 1 个会使 guanxin-site build 无法生成网站（标有“生成网站前必须改正”）" in result.stdout) == blocks
 
 
 @pytest.mark.parametrize("fault", FAULTS)

@@ -382,11 +382,15 @@ def check(source: Path, output_format: str, site: Path | None, today_text: str |
     sys.exit(0 if report.ok else 1)
 
 
+BLOCKING_MARK = "（生成网站前必须改正）"
+
+
 def _echo_check_report(report: CheckReport) -> None:
     from guanxin_site.checker import ARCHIVE, FILE
 
-    for problem in report.problems:
-        click.echo(str(problem))
+    for problem in report.problems:  # which stop a build: marked on their own lines, not only counted below
+        blocks = problem.kind in (FILE, ARCHIVE)
+        click.secho(f"{problem}{BLOCKING_MARK if blocks else ''}", fg="red" if blocks else None)
     for draft in report.drafts:
         click.secho(f"草稿：{draft.path}（draft: true）还没有发布。", fg="yellow")
         for unfinished in draft.unfinished:
@@ -401,7 +405,7 @@ def _echo_check_report(report: CheckReport) -> None:
         click.secho(f"检查通过：{report.issues} 期，没有发现问题{links}。", fg="green")
         return
     blocking = sum(1 for p in report.problems if p.kind in (FILE, ARCHIVE))
-    stops = f"其中 {blocking} 个会使 guanxin-site build 无法生成网站。" if blocking else ""
+    stops = f"其中 {blocking} 个会使 guanxin-site build 无法生成网站（标有“{BLOCKING_MARK.strip('（）')}”）。" if blocking else ""
     click.secho(f"发现 {len(report.problems)} 个问题（检查了 {report.files} 个简报文件）。{stops}"
                 "请按每行开头的文件和行号找到问题、修改后，重新运行 guanxin-site check。", fg="red")
 
