@@ -241,3 +241,15 @@ def test_an_issue_file_given_to_import_is_told_to_be_copied_in(project, tmp_path
     assert result.exit_code == 1
     assert "这已经是整理好的简报文件" in result.stderr and "issues/<年>/" in result.stderr
     assert "找不到期号行" not in result.stderr and not (project / TARGET).exists()
+
+
+def test_a_skipped_files_notes_are_not_repeated(project, tmp_path):
+    """An editor's walkthrough: re-running a folder import printed again the notes of every file it skipped
+    (已存在), about text it did not write this time."""
+    received = tmp_path / "seed.txt"
+    received.write_text(SEED_TEXT.replace("全省各地关工委认真学习贯彻 省关工委第33次全委会议精神",
+                                          "全省各地关工委认真学习贯彻\n\n省关工委第33次全委会议精神"), encoding="utf-8")
+    first = run(project, str(received))
+    assert first.exit_code == 0 and "合并为标题" in first.stderr
+    again = run(project, str(received))
+    assert again.exit_code == 0 and "合并为标题" not in again.stderr and "已存在 1 个" in again.stdout

@@ -419,6 +419,7 @@ def test_headline_cut_in_two_is_joined():
     issue = parse(text)
     assert issue.to_markdown() == seed_markdown()
     assert [n.line for n in issue.notes] == [HEADLINE + 2]
+    assert f"与上一行（第{HEADLINE}行）合并为标题" in issue.notes[0].message  # in a PDF: （第1页）, not 与第1页
 
 
 def test_short_region_line_after_headline_is_not_joined():

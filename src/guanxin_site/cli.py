@@ -275,7 +275,7 @@ def _echo_import(outcomes, output: str | None) -> None:
     table = output != "-" and len(outcomes) > 1
     for outcome in outcomes:
         shown = click.format_filename(outcome.file)
-        for note in outcome.notes:
+        for note in outcome.notes if outcome.status == IMPORTED else ():  # a skipped file's notes are about nothing written
             click.secho(f"{shown}:{place(note.line, note.page)}: {note.message}", fg="yellow", err=True)
         if outcome.status == IMPORTED and output == "-":
             click.echo(outcome.markdown, nl=False)

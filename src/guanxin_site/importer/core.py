@@ -258,7 +258,7 @@ def _parse_headline(lines, start: int, gazetteer, notes: _Notes) -> tuple[str, i
     if start + 1 < len(lines) and _is_headline_tail(lines[start + 1][1], gazetteer):
         tail_line, tail = lines[start + 1]
         title = _glue([title, tail])
-        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与{notes.ref(line)}合并为标题“{title}”；如果它其实是正文，请核对"))
+        notes.append(ImportNote(tail_line, f"这一行很短，当作标题的第二行，与上一行（{notes.ref(line)}）合并为标题“{title}”；如果它其实是正文，请核对"))
         return title, start + 2
     return title, start + 1
 
