@@ -768,5 +768,7 @@ def test_deploy_says_when_the_project_changed_after_the_build_and_records_what_i
     assert runner.invoke(main, ["build", "--source", str(project)]).exit_code == 0
     assert "生成以后" not in runner.invoke(main, deploy).output
     assert published()["files"]["issues/2023/053.md"] == digest_of(issue.read_bytes())
+    tidy = runner.invoke(main, deploy).output  # nothing changed: the previous search files kept one deploy go now
+    assert "上传 0 个文件" in tidy and "删除 0 个" not in tidy and "（都是上次发布时保留的旧搜索文件）" in tidy
     assert changed_since_built(project, project / "elsewhere") is None  # that folder's build is not the last one known
 

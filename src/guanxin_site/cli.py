@@ -617,6 +617,7 @@ def _megabytes(size: int) -> str:
 
 def _echo_deploy(report, target: str, dry_run: bool, limit: int, site_url: str | None) -> None:
     from guanxin_site.deploy import DELETE, UPLOAD
+    from guanxin_site.deploy.plan import KEPT_ONE_DEPLOY
 
     uploads = [(name, size) for action, name, size in report.planned if action == UPLOAD]
     deletions = [name for action, name, _ in report.planned if action == DELETE]
@@ -635,7 +636,10 @@ def _echo_deploy(report, target: str, dry_run: bool, limit: int, site_url: str |
                         fg="yellow", err=True)
         return
     address = f"网址：{site_url}" if site_url else "（site.yaml 中没有写 base_url，所以不知道网站的网址）"
+    # The previous build's search files stay online one deploy longer (deploy/plan.py): a deploy that
+    # deletes only those is tidying up, and says so, or "删除 6 个" after no change reads as a loss.
+    tidied = "（都是上次发布时保留的旧搜索文件）" if deletions and all(n.startswith(KEPT_ONE_DEPLOY) for n in deletions) else ""
     click.echo(f"发布完成：上传 {report.uploaded} 个文件（{_megabytes(report.uploaded_bytes)}），未变 {report.unchanged} 个，"
-               f"删除 {report.deleted} 个 → {target}。{address}")
+               f"删除 {report.deleted} 个{tidied} → {target}。{address}")
     if report.uploaded and site_url:
         click.echo("网站前面有 CDN 时，网页最多 5 分钟后更新（照片等文件最多 1 小时）；急用时可以在 CDN 控制台刷新首页。")
