@@ -186,8 +186,8 @@ def test_check_suggests_the_closest_name_within_the_chosen_gazetteer(tmp_path):
     result = run("check", "--source", str(project), "--today", "2024-02-01")
     assert result.exit_code == 1
     lines = result.output.split("\n")
-    assert "issues/2024/001.md:7: 不认识的地区“长春”，是不是“长春市”？" in lines
-    assert "issues/2024/001.md:11: 不认识的地区“敦化市”，是不是“延边朝鲜族自治州”？" in lines  # a county: its region
+    assert "issues/2024/001.md:7: 不认识的地区“长春”，是不是“长春市”？（生成网站前必须改正）" in lines
+    assert "issues/2024/001.md:11: 不认识的地区“敦化市”，是不是“延边朝鲜族自治州”？（生成网站前必须改正）" in lines  # a county: its region
     own = next(line for line in lines if ":15:" in line)
     assert "“吉林省”是本简报所属的地方本身" in own and "“## 长春市”“## 延边朝鲜族自治州”" in own
     other = next(line for line in lines if ":19:" in line)  # Heilongjiang's city: not in this gazetteer
@@ -210,7 +210,7 @@ def test_a_region_of_another_province_names_the_province(tmp_path):
     result = run("check", "--source", str(project), "--today", "2024-02-01")
     assert result.exit_code == 1
     assert ("issues/2024/001.md:7: 不认识的地区“长春市”：它是吉林省的地区，不在本站的地名表（黑龙江省）中；"
-            "是不是“伊春市”？（如果选错了省份或城市，请改 site.yaml 中的 gazetteer）") in result.output.split("\n")
+            "是不是“伊春市”？（如果选错了省份或城市，请改 site.yaml 中的 gazetteer）（生成网站前必须改正）") in result.output.split("\n")
 
 
 def test_a_gazetteer_setting_written_as_a_code(tmp_path):
