@@ -19,6 +19,12 @@
   // (build --offline) is in the editors' guide, not here.
   const OFFLINE_COPY = "这是网站的离线副本，不能在这里搜索，请在网上打开本站搜索。";
 
+  // What replaceChildren does: Safari has it only from 14 (WeChat on an iPhone 6: Safari 12).
+  function setChildren(node, ...children) {
+    node.textContent = "";
+    node.append(...children);
+  }
+
   function start() {
     const form = document.getElementById("search-form");
     const status = document.getElementById("search-status");
@@ -46,7 +52,7 @@
     const links = document.getElementById("search-elsewhere").content.cloneNode(true);
     links.querySelectorAll("a").forEach((a) => { a.href = fileUrl(new URL(a.getAttribute("href"), location.href)); });
     status.dataset.state = state;
-    status.replaceChildren(reason, links, ...(hint ? [hint.content.cloneNode(true)] : []));
+    setChildren(status, reason, links, ...(hint ? [hint.content.cloneNode(true)] : []));
   }
 
   // From disk no server picks a folder's index.html: name it.
@@ -73,7 +79,7 @@
 
     function setStatus(state, parts) {
       status.dataset.state = state;
-      status.replaceChildren(...parts);
+      setChildren(status, ...parts);
     }
 
     function readParams() {
@@ -104,7 +110,7 @@
       const mine = ++generation;
       const query = input.value.trim();
       showCounts(null); // the last query's counts are not this one's
-      list.replaceChildren();
+      setChildren(list);
       more.hidden = true;
       delete status.dataset.count;
       clearAfter();
@@ -224,11 +230,11 @@
       relatedBox.hidden = true;
       delete relatedBox.dataset.state;
       delete relatedBox.dataset.count;
-      relatedList.replaceChildren();
+      setChildren(relatedList);
       relatedMore.hidden = true;
       suggestBox.hidden = true;
       delete suggestBox.dataset.state;
-      suggestBox.replaceChildren();
+      setChildren(suggestBox);
     }
 
     // Related results, after the exact ones: the reports holding every part of the query but not the
@@ -305,7 +311,7 @@
         suggestBox.dataset.state = "none";
         return;
       }
-      suggestBox.replaceChildren("您要找的是不是：", ...links.flatMap((a, n) => (n ? ["、", a] : [a])), "？");
+      setChildren(suggestBox, "您要找的是不是：", ...links.flatMap((a, n) => (n ? ["、", a] : [a])), "？");
       suggestBox.hidden = false;
       suggestBox.dataset.state = "shown";
     }

@@ -10,7 +10,7 @@
   "use strict";
   // Its own address, or the page's when it is inside the page (the search page carries it: /search/,
   // from where ../search/data/ is the same folder).
-  const here = document.currentScript?.src || location.href;
+  const here = (document.currentScript && document.currentScript.src) || location.href;
   const DATA = new URL("../search/data/", here);
   const ROOT = new URL("../", here);
 
@@ -102,7 +102,10 @@
   // from disk may load where it may not fetch: each calls guanxinSearchData(its name, "JSON"), the
   // JSON an object of the files it holds (path -> base64 of the file), or index.js's the manifest.
   const arrived = new Map(); // script name -> what to do with its data
-  globalThis.guanxinSearchData = (name, json) => arrived.get(name)?.(json);
+  globalThis.guanxinSearchData = (name, json) => {
+    const handle = arrived.get(name);
+    if (handle) handle(json);
+  };
 
   function script(name) {
     return once(`script:${name}`, () => new Promise((resolve, reject) => {
@@ -168,7 +171,7 @@
   // One character per doc: "A" plus its region's place in manifest.regions, "-" for a lead text.
   async function regionString() {
     const m = await manifest();
-    return m.region ?? (await fullManifest(Boolean(m.offline))).region;
+    return m.region != null ? m.region : (await fullManifest(Boolean(m.offline))).region;
   }
 
   // -- the n-gram index ------------------------------------------------------------------------
@@ -208,7 +211,8 @@
       m.edited = new Map();
       for (const [tag, numbers] of Object.entries(m.edits)) for (const n of numbers) m.edited.set(n, tag);
     }
-    const tag = part === "t" ? m.tailtag : m.edited.get(number) ?? m.sealed;
+    const edited = m.edited.get(number);
+    const tag = part === "t" ? m.tailtag : edited != null ? edited : m.sealed;
     return `${part}/${tag}-${number.toString(16)}.bin`;
   }
 
@@ -283,7 +287,7 @@
 
   // Store files of the tail up to which it is read from its store; a page may lower it before the
   // reader loads (globalThis.guanxinSearchTailScan; the tests read both ways). search/reader.py TAIL_SCAN.
-  const TAIL_SCAN = globalThis.guanxinSearchTailScan ?? 2;
+  const TAIL_SCAN = globalThis.guanxinSearchTailScan != null ? globalThis.guanxinSearchTailScan : 2;
 
   function tailScanned(m) {
     return m.tail > 0 && Math.ceil((m.docs - m.bases[m.bases.length - 1]) / m.store) <= TAIL_SCAN;
@@ -373,7 +377,8 @@
     const others = new Map(forms);
     const pattern = formsPattern(forms);
     const out = [];
-    for (const match of text.matchAll(pattern)) {
+    pattern.lastIndex = 0; // exec, not matchAll (Safari 13): the pattern is global and shared
+    for (let match; (match = pattern.exec(text)) !== null;) {
       const end = match.index + match[0].length;
       // 12 code units hold at least CONTEXT whole code points after a possibly cut first one. Without
       // a surrogate in them (nearly always) a code unit is a code point: no array of characters to make.
