@@ -484,36 +484,30 @@ def deploy(name: str | None, url: str | None, source: Path, output: Path | None,
     output = output if output is not None else source / DEFAULT_OUTPUT
     target = _deploy_address(name, url, source)
     limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
-    _warn_if_changed_since_built(source, output)
+    stale = _changed_since_built(source, output)
     with _DeployProgress(quiet) as progress:
         report = _deploy_asking_for_a_password(output, target, progress, dry_run=dry_run, force=force, max_deletes=limit)
-    if not dry_run:
-        _remember_for_the_desk(source, output, report.site_url or target)
+    if not dry_run and stale is False:
+        # A site built from the project's files as they are now went online: the desk's list shows those
+        # issues as 已发布, as after its own 发布 (it said 待发布 for issues this command had published).
+        from guanxin_site.desk.store import Store, remember_published
+
+        remember_published(Store(source), deployed=True, url=report.site_url or target)
     if not quiet:
         _echo_deploy(report, target, dry_run, limit, report.site_url or _configured_base_url(source))
 
 
-def _warn_if_changed_since_built(source: Path, output: Path) -> None:
-    """deploy publishes the site as built: say so when the project changed after that build (an issue
-    imported or edited, then deploy without build), or the editor believes the new issue is online."""
+def _changed_since_built(source: Path, output: Path) -> bool | None:
+    """build.changed_since_built, said when True: deploy publishes the site as built, and an editor who
+    imported or edited an issue and then deployed without building believed the new issue was online."""
     from guanxin_site.build import changed_since_built
     from guanxin_site.reader import is_project
 
-    if is_project(source) and changed_since_built(source, output):
+    stale = changed_since_built(source, output) if is_project(source) else None
+    if stale:
         click.secho(f"提醒：{output} 生成以后，项目中的文件（简报、site.yaml、模板或照片）又有改动，这次发布的是改动以前的网站；"
                     "要发布最新的内容，请先运行 guanxin-site build，再发布", fg="yellow", err=True)
-
-
-def _remember_for_the_desk(source: Path, output: Path, url: str) -> None:
-    """A site built from the project's files as they are now went online: the desk's list shows those
-    issues as 已发布, as after its own 发布 (it said 待发布 for issues this command had published)."""
-    from guanxin_site.build import changed_since_built
-    from guanxin_site.reader import is_project
-
-    if is_project(source) and changed_since_built(source, output) is False:
-        from guanxin_site.desk.store import Store, remember_published
-
-        remember_published(Store(source), deployed=True, url=url)
+    return stale
 
 
 def _deploy_asking_for_a_password(output: Path, target: str, progress: "_DeployProgress", **options):
