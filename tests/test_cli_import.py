@@ -227,6 +227,9 @@ def test_an_issue_number_already_taken_by_another_date_is_not_skipped_as_importe
     assert "已经在 issues/2023/053.md 中，但那一期的日期是 2023-11-17，这个文件是 2023-11-24" in result.stderr
     assert "可能是期号或日期写错了" in result.stderr and "需要处理 1 个" in result.stdout
     assert existing.read_bytes() == SHIPPED.read_bytes()
+    forced = run(project, str(received), "--force")  # the editor has checked: this file's date is the right one
+    assert forced.exit_code == 0 and "date: 2023-11-24" in existing.read_text(encoding="utf-8")
+    existing.write_bytes(SHIPPED.read_bytes())
     same = tmp_path / "seed.txt"
     same.write_text(SEED_TEXT, encoding="utf-8")
     assert run(project, str(same)).exit_code == 0  # the same issue again: skipped as before

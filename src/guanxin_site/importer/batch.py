@@ -141,7 +141,7 @@ class _Run:
             return None
         return (f"{label}已经在 {other} 中，但那一期的日期是 {earlier.isoformat()}，这个文件是 {issue.date.isoformat()}，"
                 "可能是期号或日期写错了，没有导入。请对照原件核对：是新的一期，就改正期号后重新导入；"
-                f"是同一期，就改正日期（或核对 {other} 的日期）")
+                f"是同一期、要用这次导入的内容替换 {other}，就加上 --force 重新导入")
 
     def read(self, file: Path) -> Outcome | tuple[ImportedIssue, bool, bytes]:
         """(the issue, whether to keep the file as its original, its layout sidecar), or the Outcome of a
@@ -213,7 +213,7 @@ class _Run:
         target = Path(self.output) if self.output else issue_path(self.project, issue.year, issue.number)
         shown = display_path(target, self.project) if not self.output else str(self.output)
         other = self.known.get((issue.year, issue.number))
-        if self.output is None and other is not None and (clash := self._other_date(issue, label, other)):
+        if self.output is None and other is not None and not self.force and (clash := self._other_date(issue, label, other)):
             return Outcome(file, ATTENTION, clash, target=other, **common)
         if self.output is None and other is not None and other != shown:
             if not self.force:
